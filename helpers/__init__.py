@@ -1,0 +1,215 @@
+"""Helpers for the deep-learning workbook.
+
+The package is small on purpose: a student should be able to open any function a
+notebook calls and read it. Importing `helpers` has no side effects: nothing is
+seeded, no TensorFlow is imported and no plot style is set until `setup()` runs.
+
+Modules:
+    helpers.data     data sets shipped in `data/` (with sha256 verification)
+                     and seeded generators.
+    helpers.plots    small plotting functions that return Figures.
+    helpers.checks   the exercise checks, one module per notebook.
+    helpers.release  makes the student copies in `notebooks/` from `solutions/`.
+"""
+
+import os
+import random
+
+__all__ = ["setup", "budget", "expect", "is_quick", "LearningCheckError"]
+
+#: Environment variable that switches every notebook to quick mode.
+QUICK_ENV = "WORKBOOK_QUICK"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+class LearningCheckError(AssertionError):
+    """Raised by `expect()` when a trained model falls below its floor."""
+
+
+def is_quick():
+    """Tells whether the workbook runs in quick mode.
+
+    Quick mode is what the tests use: the same notebook with smaller data and
+    fewer epochs. It is on when the environment variable `WORKBOOK_QUICK` is
+    `1` (or `true`, `yes`, `on`); the default is full mode.
+
+    Returns:
+        `True` in quick mode, `False` in full mode.
+
+    Example:
+
+    >>> import os
+    >>> os.environ["WORKBOOK_QUICK"] = "1"
+    >>> is_quick()
+    True
+    """
+    value = os.environ.get(QUICK_ENV, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(
+        f"{QUICK_ENV} is set to {value!r}, which is neither on nor off. "
+        f"Set it to 1 for quick mode, or unset it (or set it to 0) for full mode."
+    )
+
+
+def budget(*, full, quick):
+    """Picks a size for the current mode.
+
+    Notebooks choose every size (epochs, number of examples, ...) with this one
+    function so that the difference between quick and full mode sits in one
+    visible place.
+
+    Args:
+        full: value used in full mode (a student's default run).
+        quick: value used in quick mode (tests). Must be of the same type
+            as `full`.
+
+    Returns:
+        `quick` in quick mode, otherwise `full`.
+
+    Example:
+
+    >>> EPOCHS = budget(full=15, quick=1)
+    """
+    if type(full) is not type(quick):
+        raise TypeError(
+            f"budget() needs full and quick of the same type, received "
+            f"full={full!r} ({type(full).__name__}) and quick={quick!r} "
+            f"({type(quick).__name__}). Pass e.g. budget(full=15, quick=1)."
+        )
+    return quick if is_quick() else full
+
+
+def expect(name, value, *, full, quick, higher_is_better=True):
+    """Checks a learning result against the floor for the current mode.
+
+    When the result is good enough it prints one line that is the same in
+    quick and full mode (so notebooks can compare it in tests). When it is not,
+    it raises `LearningCheckError` with the number and the floor.
+
+    Args:
+        name: what was measured, e.g. `"test accuracy"`.
+        value: the measured number (a Python or NumPy scalar, or a 0-d tensor).
+        full: the floor in full mode.
+        quick: the floor in quick mode.
+        higher_is_better: `True` for accuracies (value must reach the floor),
+            `False` for losses and errors (value must stay at or under it).
+
+    Returns:
+        The value, as a Python float.
+
+    Example:
+
+    >>> expect("test accuracy", 0.91, full=0.87, quick=0.70)
+    test accuracy: reached the floor for this mode
+    0.91
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"expect() needs a non-empty name string, received {name!r}.")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"expect({name!r}, ...) needs a number, received {type(value).__name__}: "
+            f"{value!r}. Pass a scalar, e.g. float(accuracy)."
+        ) from None
+    for label, floor in (("full", full), ("quick", quick)):
+        if not isinstance(floor, (int, float)) or isinstance(floor, bool):
+            raise TypeError(
+                f"expect({name!r}, ...) needs a number for {label}=, received {floor!r}."
+            )
+    mode = "quick" if is_quick() else "full"
+    floor = quick if mode == "quick" else full
+    ok = number >= floor if higher_is_better else number <= floor
+    if number != number:  # NaN never passes
+        ok = False
+    if not ok:
+        side = "below" if higher_is_better else "above"
+        raise LearningCheckError(
+            f"{name} is {number:.4f}, {side} the {mode}-mode floor of {floor}. "
+            f"Check the cells above (learning rate, epochs, data preprocessing) "
+            f"and run the training cell again."
+        )
+    word = "reached" if higher_is_better else "stayed within"
+    print(f"{name}: {word} the floor for this mode")
+    return number
+
+
+def _show_check_failures_briefly():
+    """In Jupyter, shows a failed check as its message alone, without a traceback.
+
+    The cell still fails (so nbval and grading see the error); the student sees
+    one clear message instead of frames from inside helpers.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    from helpers.checks.core import CheckError, NotAttemptedError
+
+    def brief(shell, etype, value, tb, tb_offset=None):
+        return [f"{etype.__name__}: {value}"]
+
+    shell.set_custom_exc((CheckError, NotAttemptedError, LearningCheckError), brief)
+
+
+def setup(seed=42, *, deterministic=False):
+    """Seeds everything and prints a one-line report of the environment.
+
+    Run it once, at the top of every notebook, before any other cell that uses
+    randomness. It seeds Python, NumPy, TensorFlow and Keras, quietens
+    TensorFlow's C++ log lines, selects matplotlib's headless-safe defaults and
+    reports the versions, the device and the mode.
+
+    Args:
+        seed: the integer seed.
+        deterministic: also ask TensorFlow for deterministic kernels (slower;
+            some GPU operations refuse to run with it).
+
+    Returns:
+        The report line (also printed).
+
+    Example:
+
+    >>> setup()
+    TensorFlow 2.21.0 | Keras 3.15.1 | CPU (2 cores) | full mode | seed 42
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"setup() needs a non-negative integer seed, received {seed!r}.")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ["PYTHONHASHSEED"] = str(seed)
+
+    import numpy as np
+    import tensorflow as tf
+    import keras
+
+    random.seed(seed)
+    np.random.seed(seed)
+    keras.utils.set_random_seed(seed)  # also seeds Python, NumPy and TF
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+
+    from helpers import plots
+
+    plots.use_style()
+    _show_check_failures_briefly()
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        device = f"GPU x{len(gpus)}"
+    else:
+        device = f"CPU ({os.cpu_count()} cores)"
+    mode = "quick" if is_quick() else "full"
+    line = (
+        f"TensorFlow {tf.__version__} | Keras {keras.__version__} | {device} | "
+        f"{mode} mode | seed {seed}"
+    )
+    print(line)
+    return line

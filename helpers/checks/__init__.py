@@ -1,0 +1,16 @@
+"""Exercise checks, one module per notebook.
+
+Use them from a notebook's test cell, e.g.:
+
+    from helpers.checks import foundations as check
+    check.softmax(softmax)
+
+Modules:
+    helpers.checks.core             the shared machinery (`Exercise`, `CheckError`).
+    helpers.checks.getting_started  notebook 00.
+    helpers.checks.foundations      notebook 01.
+"""
+
+from helpers.checks.core import CheckError, NotAttemptedError
+
+__all__ = ["CheckError", "NotAttemptedError"]

@@ -1,0 +1,316 @@
+"""The machinery shared by every exercise check.
+
+A check module (one per notebook) writes one function per exercise. Each
+function makes an `Exercise`, runs the student's function on a few fixed cases
+with `Exercise.call`, compares each result with an independent oracle using
+`Exercise.compare` (type, then shape, then dtype, then finiteness, then values)
+and ends with `Exercise.passed`, which prints the one stable success line.
+
+Every failure raises `CheckError` (an AssertionError) with a message that names
+the exercise and the case, shows expected and received, and gives a hint. A stub
+that still raises NotImplementedError becomes `NotAttemptedError`.
+
+Frames in this package set `__tracebackhide__` so that Jupyter (IPython) and
+pytest show the student's cell and the message, not the inside of helpers.
+"""
+
+import copy
+import inspect
+import os
+import traceback
+
+import numpy as np
+
+_HELPERS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class CheckError(AssertionError):
+    """An exercise check failed. The message says what was wrong and why."""
+
+
+class NotAttemptedError(CheckError):
+    """The exercise still holds its `raise NotImplementedError()` stub."""
+
+
+def describe(value, precision=4, limit=6):
+    """Formats a value for a message: short, with its shape for arrays."""
+    if isinstance(value, np.ndarray) or _is_tensor(value):
+        array = np.asarray(value)
+        flat = array.ravel()
+        shown = np.array2string(
+            flat[:limit], precision=precision, separator=", ", suppress_small=True
+        )
+        if flat.size > limit:
+            shown = shown[:-1] + ", ...]"
+        return f"{shown} (shape {array.shape}, dtype {array.dtype})"
+    if isinstance(value, float):
+        return f"{value:.{precision + 2}g}"
+    text = repr(value)
+    return text if len(text) < 120 else text[:117] + "..."
+
+
+def _is_tensor(value):
+    return type(value).__module__.startswith(("tensorflow", "keras")) and hasattr(value, "numpy")
+
+
+def _where_in_student_code(tb):
+    """Finds the last traceback frame outside helpers: the student's line."""
+    for frame in reversed(traceback.extract_tb(tb)):
+        if not os.path.abspath(frame.filename).startswith(_HELPERS_DIR):
+            line = (frame.line or "").strip()
+            return f" (in {frame.name}, line {frame.lineno}: `{line}`)" if line else ""
+    return ""
+
+
+class Exercise:
+    """One run of one exercise check.
+
+    Args:
+        exercise_id: the id in the notebook's `# TEST:` line, e.g. `"01.3"`.
+        name: the graded function's name, e.g. `"relu"`.
+        student_fn: what the student passed to the check (their function).
+
+    Example:
+
+    >>> ex = Exercise("01.3", "relu", relu)
+    >>> out = ex.call("mixed signs", np.array([-1.0, 2.0]))
+    >>> ex.compare("mixed signs", out, np.array([0.0, 2.0]))
+    >>> ex.passed()
+    01.3 relu: all 1 cases passed
+    """
+
+    def __init__(self, exercise_id, name, student_fn):
+        __tracebackhide__ = True
+        self.exercise_id = exercise_id
+        self.name = name
+        self.fn = student_fn
+        self.cases = set()
+        if not callable(student_fn):
+            raise CheckError(
+                f"{self.title}: the check needs your function itself, received "
+                f"{describe(student_fn)}. Call it as check.{name}({name}), without "
+                f"parentheses after the second {name}."
+            )
+
+    @property
+    def title(self):
+        return f"{self.exercise_id} {self.name}"
+
+    def fail(self, case, problem, hint=None):
+        """Raises CheckError for `case` with a problem description and a hint."""
+        __tracebackhide__ = True
+        message = f"{self.title}, case '{case}': {problem}"
+        if hint:
+            message += f"\nHint: {hint}"
+        raise CheckError(message) from None
+
+    def call(self, case, *args, **kwargs):
+        """Calls the student's function on one case and returns its result.
+
+        Array arguments are passed as copies; if the function changes its
+        inputs in place the check fails, since callers do not expect that.
+
+        Raises:
+            NotAttemptedError: the function raised NotImplementedError.
+            CheckError: the function raised any other exception, or changed
+                an input array in place.
+        """
+        __tracebackhide__ = True
+        self.cases.add(case)
+        originals = copy.deepcopy((args, kwargs))
+        passed_args, passed_kwargs = copy.deepcopy((args, kwargs))
+        try:
+            result = self.fn(*passed_args, **passed_kwargs)
+        except NotImplementedError:
+            raise NotAttemptedError(
+                f"{self.title}: not attempted yet. Replace `raise NotImplementedError()` "
+                f"in {self.name} with your code, run that cell, then run this one again."
+            ) from None
+        except Exception as error:  # the student's bug, reported without our frames
+            where = _where_in_student_code(error.__traceback__)
+            message = f"your function raised {type(error).__name__}: {error}{where}"
+            self.fail(case, message, self._inputs_hint(args, kwargs))
+        self._check_inputs_unchanged(case, originals, (passed_args, passed_kwargs))
+        return result
+
+    def _inputs_hint(self, args, kwargs):
+        parts = [describe(a) for a in args] + [f"{k}={describe(v)}" for k, v in kwargs.items()]
+        return "it was called with " + "; ".join(parts) if parts else None
+
+    def _check_inputs_unchanged(self, case, before, after):
+        __tracebackhide__ = True
+        names = self._parameter_names()
+        (args0, kwargs0), (args1, kwargs1) = before, after
+        pairs = list(zip(names, args0, args1)) + [(k, kwargs0[k], kwargs1[k]) for k in kwargs0]
+        for name, old, new in pairs:
+            if isinstance(old, np.ndarray) and not np.array_equal(old, new, equal_nan=True):
+                self.fail(
+                    case,
+                    f"your function changed its input `{name}` in place.",
+                    f"work on a copy (`{name} = {name}.copy()`) or build a new array "
+                    f"instead of assigning into `{name}`.",
+                )
+
+    def _parameter_names(self):
+        try:
+            return list(inspect.signature(self.fn).parameters)
+        except (TypeError, ValueError):
+            return [f"argument {i + 1}" for i in range(32)]
+
+    def compare(self, case, received, expected, *, rtol=1e-5, atol=1e-6, kind="array",
+                hint=None, mistakes=None, nonfinite_hint=None):
+        """Compares one result with the expected value and fails on the first problem.
+
+        The order is type, shape, dtype, finiteness, values. Before reporting
+        a shape or value problem it tries `mistakes`: when the received value
+        equals one of those known wrong answers, the message names the mistake.
+
+        Args:
+            case: name of the case, shown in messages.
+            received: what the student's function returned.
+            expected: the oracle's answer (array-like).
+            rtol: relative tolerance.
+            atol: absolute tolerance.
+            kind: `"array"` (a NumPy array is required), `"scalar"` (a single
+                number: Python, NumPy or 0-d array) or `"tensor"` (a TF tensor
+                or a NumPy array).
+            hint: what to look at when the values differ.
+            mistakes: dict mapping a description of a known mistake to the
+                value that mistake would produce.
+            nonfinite_hint: what to look at when the result holds NaN or inf.
+        """
+        __tracebackhide__ = True
+        self.cases.add(case)
+        expected = np.asarray(expected)
+        array = self._check_type(case, received, kind)
+        self._check_mistakes(case, array, expected, rtol, atol, mistakes)
+        if array.shape != expected.shape:
+            self.fail(
+                case,
+                f"wrong shape.\n  expected shape: {expected.shape}\n  received shape: "
+                f"{array.shape}",
+                "check which axis you reduce or sum over, and keepdims=True where the "
+                "result must broadcast back." if hint is None else hint,
+            )
+        self._check_dtype(case, array, expected)
+        finite = np.isfinite(expected) if _is_numeric(expected) else True
+        if _is_numeric(array) and np.any(~np.isfinite(array) & finite):
+            bad = np.argwhere(~np.isfinite(array) & finite)
+            self.fail(
+                case,
+                f"your result holds {len(bad)} NaN or infinite value(s) where finite "
+                f"numbers were expected, first at index {tuple(int(i) for i in bad[0])}."
+                f"\n  received: {describe(array)}",
+                nonfinite_hint
+                or "look for exp() of large numbers, log(0) or a division by zero.",
+            )
+        if _is_numeric(expected):
+            close = np.isclose(array, expected, rtol=rtol, atol=atol, equal_nan=True)
+            if not np.all(close):
+                diff = np.abs(array.astype(np.float64) - expected.astype(np.float64))
+                worst = np.unravel_index(np.nanargmax(np.where(close, 0, diff)), diff.shape)
+                worst = tuple(int(i) for i in worst)
+                self.fail(
+                    case,
+                    f"values differ at {int(np.sum(~close))} of {close.size} position(s)."
+                    f"\n  expected: {describe(expected)}\n  received: {describe(array)}"
+                    f"\n  largest difference {float(diff[worst]):.3g} at index {worst}: "
+                    f"expected {float(expected[worst]):.6g}, received "
+                    f"{float(array[worst]):.6g} (tolerance {atol:g} + {rtol:g} x |expected|)",
+                    hint,
+                )
+        elif not np.array_equal(array, expected):
+            self.fail(case, f"expected {describe(expected)}, received {describe(array)}", hint)
+
+    def _check_type(self, case, received, kind):
+        __tracebackhide__ = True
+        if kind not in ("array", "scalar", "tensor"):
+            raise ValueError(f"compare(kind=...) must be array, scalar or tensor, not {kind!r}")
+        if received is None:
+            self.fail(
+                case,
+                "your function returned None.",
+                "end it with a `return` statement that returns the result.",
+            )
+        if _is_tensor(received):
+            if kind == "tensor":
+                return np.asarray(received)
+            self.fail(
+                case,
+                f"your function returned a TensorFlow tensor ({type(received).__name__}), "
+                f"expected a NumPy {'number' if kind == 'scalar' else 'array'}.",
+                "this exercise is written in NumPy: use np.* functions instead of tf.*.",
+            )
+        if kind == "scalar":
+            if isinstance(received, (int, float, np.number, np.bool_)) and not isinstance(
+                received, bool
+            ):
+                return np.asarray(received)
+            if isinstance(received, np.ndarray) and received.shape in ((), (1,)):
+                return received.reshape(())
+            if isinstance(received, np.ndarray):
+                self.fail(
+                    case,
+                    f"expected a single number, received an array of shape {received.shape}.",
+                    "the result is the mean over the batch: did you forget to average "
+                    "(np.mean) at the end?",
+                )
+            self.fail(case, f"expected a single number, received {type(received).__name__}.")
+        if not isinstance(received, np.ndarray):
+            self.fail(
+                case,
+                f"expected a NumPy array, received {type(received).__name__}: "
+                f"{describe(received)}.",
+                "build the result with NumPy operations, or wrap it in np.asarray(...).",
+            )
+        return received
+
+    def _check_dtype(self, case, array, expected):
+        __tracebackhide__ = True
+        float_expected = np.issubdtype(expected.dtype, np.floating)
+        if float_expected and not np.issubdtype(array.dtype, np.floating):
+            self.fail(
+                case,
+                f"expected floating-point values, received dtype {array.dtype}.",
+                "start from a float array (e.g. np.zeros(shape, dtype=np.float32)) or "
+                "convert with .astype(np.float32); integer arrays round every value.",
+            )
+        if not float_expected and np.issubdtype(array.dtype, np.floating) and \
+                _is_numeric(expected) and expected.dtype != np.bool_:
+            if not np.all(np.mod(array, 1) == 0):
+                self.fail(case, f"expected whole numbers, received dtype {array.dtype}.")
+
+    def _check_mistakes(self, case, array, expected, rtol, atol, mistakes):
+        __tracebackhide__ = True
+        if not mistakes or not _is_numeric(array):
+            return
+        if array.shape == expected.shape and _is_numeric(expected) and np.allclose(
+            array, expected, rtol=rtol, atol=atol, equal_nan=True
+        ):
+            return
+        for description, wrong in mistakes.items():
+            wrong = np.asarray(wrong)
+            if wrong.shape != array.shape or not _is_numeric(wrong):
+                continue
+            if np.allclose(array, wrong, rtol=rtol, atol=atol, equal_nan=True):
+                self.fail(
+                    case,
+                    f"your result matches a common mistake: {description}."
+                    f"\n  expected: {describe(expected)}\n  received: {describe(array)}",
+                )
+
+    def require(self, case, condition, problem, hint=None):
+        """Fails `case` with `problem` unless `condition` is true."""
+        __tracebackhide__ = True
+        self.cases.add(case)
+        if not condition:
+            self.fail(case, problem, hint)
+
+    def passed(self):
+        """Prints the stable success line, e.g. `01.3 relu: all 5 cases passed`."""
+        count = len(self.cases)
+        print(f"{self.title}: all {count} case{'s' if count != 1 else ''} passed")
+
+
+def _is_numeric(array):
+    return np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_

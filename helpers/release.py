@@ -1,0 +1,234 @@
+"""The release step: makes the student copies in notebooks/ from solutions/.
+
+For every `solutions/NN_slug.ipynb` it writes `notebooks/NN_slug.ipynb` where
+  * each `### BEGIN SOLUTION` ... `### END SOLUTION` block becomes
+    `# YOUR CODE HERE` and `raise NotImplementedError()` (same indentation);
+  * outputs and execution counts are cleared;
+  * a hidden comment in the first cell and the notebook metadata say the file is
+    generated and must not be edited by hand.
+
+It also stamps two things into the solutions themselves from the one setting in
+pyproject.toml (`[tool.workbook] repository`): the Colab setup cell and the
+"Open in Colab" link.
+
+Usage:
+    python -m helpers.release            write notebooks/ (and refresh the stamps)
+    python -m helpers.release --check    change nothing; exit 1 and list what is
+                                         out of date (the sync test runs this)
+"""
+
+import argparse
+import copy
+import glob
+import json
+import os
+import re
+import sys
+import tomllib
+
+import nbformat
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+SETUP_MARKER = "# Workbook setup:"
+COLAB_LINK = re.compile(r"https://colab\.research\.google\.com/github/[^)\s\"']+")
+
+SETUP_CELL = '''\
+# Workbook setup: in Colab this fetches the workbook and installs helpers; elsewhere it does nothing.
+import os, sys
+
+WORKBOOK_REPOSITORY = "{repository}"
+if "google.colab" in sys.modules:
+    import importlib, subprocess
+    workbook_dir = os.path.abspath("dl-workbook")
+    if not os.path.isdir(workbook_dir):
+        repository = os.environ.get("WORKBOOK_REPOSITORY", WORKBOOK_REPOSITORY)
+        subprocess.run(["git", "clone", "--quiet", "--depth", "1", repository, workbook_dir],
+                       check=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                        workbook_dir], check=True)
+        importlib.invalidate_caches()
+    os.environ["WORKBOOK_DATA"] = os.path.join(workbook_dir, "data")'''
+
+
+class ReleaseError(ValueError):
+    """A solution notebook cannot be released as it is."""
+
+
+def settings(root=ROOT):
+    """Reads `[tool.workbook]` from pyproject.toml: repository URL and branch."""
+    with open(os.path.join(root, "pyproject.toml"), "rb") as f:
+        config = tomllib.load(f)["tool"]["workbook"]
+    return {"repository": config["repository"].rstrip("/"), "branch": config["branch"]}
+
+
+def colab_url(filename, config):
+    """The "Open in Colab" address of a student notebook."""
+    match = re.match(r"https://github\.com/([^/]+/[^/]+?)(\.git)?$", config["repository"])
+    if not match:
+        raise ReleaseError(
+            f"[tool.workbook] repository must be a https://github.com/OWNER/NAME URL for "
+            f"Colab links, received {config['repository']!r}."
+        )
+    return (
+        f"https://colab.research.google.com/github/{match.group(1)}/blob/"
+        f"{config['branch']}/notebooks/{filename}"
+    )
+
+
+def setup_cell_source(config):
+    """The exact source of every notebook's first code cell."""
+    return SETUP_CELL.format(repository=config["repository"])
+
+
+def strip_solution(source, where="cell"):
+    """Replaces every BEGIN/END SOLUTION block by a stub that raises NotImplementedError.
+
+    Args:
+        source: the cell's source text.
+        where: used in error messages, e.g. `"solutions/01_foundations.ipynb cell 12"`.
+
+    Returns:
+        The student version of the source.
+
+    Example:
+
+    >>> strip_solution("def f(x):\\n    ### BEGIN SOLUTION\\n    return x\\n    ### END SOLUTION")
+    'def f(x):\\n    # YOUR CODE HERE\\n    raise NotImplementedError()'
+    """
+    out, inside = [], False
+    for number, line in enumerate(source.split("\n"), start=1):
+        stripped = line.strip()
+        if stripped == BEGIN:
+            if inside:
+                raise ReleaseError(f"{where}, line {number}: {BEGIN} inside another solution block.")
+            inside = True
+            indent = line[: len(line) - len(line.lstrip())]
+            out += [f"{indent}# YOUR CODE HERE", f"{indent}raise NotImplementedError()"]
+        elif stripped == END:
+            if not inside:
+                raise ReleaseError(f"{where}, line {number}: {END} without {BEGIN}.")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise ReleaseError(f"{where}: {BEGIN} is never closed by {END}.")
+    return "\n".join(out)
+
+
+def stamp_solution(nb, filename, config):
+    """Refreshes the setup cell and the Colab link of a solution notebook in place.
+
+    Returns:
+        A list of what changed (empty when the stamps were current).
+    """
+    changes = []
+    setup_cells = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith(SETUP_MARKER)]
+    if len(setup_cells) != 1:
+        raise ReleaseError(
+            f"solutions/{filename}: expected exactly one setup cell starting with "
+            f"{SETUP_MARKER!r}, found {len(setup_cells)}."
+        )
+    wanted = setup_cell_source(config)
+    if setup_cells[0].source != wanted:
+        setup_cells[0].source = wanted
+        changes.append("setup cell")
+    url = colab_url(filename, config)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and COLAB_LINK.search(cell.source):
+            new = COLAB_LINK.sub(url, cell.source)
+            if new != cell.source:
+                cell.source = new
+                changes.append("Colab link")
+    return changes
+
+
+def student_copy(nb, filename):
+    """Makes the student notebook from a solution notebook (which is not changed)."""
+    student = copy.deepcopy(nb)
+    for index, cell in enumerate(student.cells):
+        if cell.cell_type == "code":
+            cell.source = strip_solution(cell.source, f"solutions/{filename} cell {index}")
+            cell.outputs = []
+            cell.execution_count = None
+        cell.metadata.pop("execution", None)
+    note = (
+        f"<!-- Generated from solutions/{filename} by `python -m helpers.release`. "
+        f"Do not edit this copy: edit the solution and release again. -->\n"
+    )
+    first = next((c for c in student.cells if c.cell_type == "markdown"), None)
+    if first is not None:
+        first.source = note + first.source
+    student.metadata["workbook"] = {"generated_from": f"solutions/{filename}"}
+    return student
+
+
+def _text(nb):
+    return nbformat.writes(nb) + "\n"
+
+
+def release(root=ROOT, check=False):
+    """Releases every solution notebook; with `check=True` only reports.
+
+    Returns:
+        A list of problems (check mode) or of files written (write mode).
+    """
+    config = settings(root)
+    solutions = sorted(glob.glob(os.path.join(root, "solutions", "*.ipynb")))
+    report = []
+    expected_names = set()
+    for path in solutions:
+        filename = os.path.basename(path)
+        expected_names.add(filename)
+        with open(path, encoding="utf-8") as f:
+            original = f.read()
+        nb = nbformat.reads(original, as_version=4)
+        changes = stamp_solution(nb, filename, config)
+        student_text = _text(student_copy(nb, filename))
+        target = os.path.join(root, "notebooks", filename)
+        current = open(target, encoding="utf-8").read() if os.path.exists(target) else None
+        if check:
+            if changes:
+                report.append(f"solutions/{filename}: out-of-date {' and '.join(changes)}")
+            if current != student_text:
+                state = "missing" if current is None else "differs from its solution"
+                report.append(f"notebooks/{filename}: {state}")
+            continue
+        if changes:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(_text(nb))
+            report.append(f"solutions/{filename} ({', '.join(changes)} refreshed)")
+        if current != student_text:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "w", encoding="utf-8") as f:
+                f.write(student_text)
+            report.append(f"notebooks/{filename}")
+    for path in sorted(glob.glob(os.path.join(root, "notebooks", "*.ipynb"))):
+        if os.path.basename(path) not in expected_names:
+            report.append(f"notebooks/{os.path.basename(path)}: has no solution; remove it")
+    return report
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true", help="report, change nothing")
+    args = parser.parse_args(argv)
+    try:
+        report = release(check=args.check)
+    except (ReleaseError, json.JSONDecodeError, nbformat.ValidationError) as error:
+        print(f"release failed: {error}", file=sys.stderr)
+        return 2
+    if args.check:
+        for line in report:
+            print(line)
+        if report:
+            print("Run `python -m helpers.release` to bring them up to date.")
+            return 1
+        print("notebooks/ is in sync with solutions/")
+        return 0
+    print("\n".join(f"wrote {line}" for line in report) or "nothing to do: already in sync")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

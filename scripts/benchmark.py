@@ -1,0 +1,110 @@
+"""Executes solution notebooks in quick and/or full mode and reports wall time and peak memory.
+
+It runs each notebook in a fresh kernel with the same environment the tests use
+(TF log level, hash seed), so outputs it stores carry no stray log lines.
+
+Usage:
+    python scripts/benchmark.py                      both modes, every solution
+    python scripts/benchmark.py --mode quick 01      one mode, notebooks whose name starts with 01
+    python scripts/benchmark.py --mode full --save   also store the full-mode outputs in solutions/
+
+The times are what the README's curriculum table shows; re-run this after
+changing a notebook and update the table.
+"""
+
+import argparse
+import glob
+import os
+import sys
+import threading
+import time
+
+import nbformat
+import psutil
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+#: Same kernel environment as conftest.py (plus the mode).
+KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONHASHSEED": "0"}
+
+
+class PeakMemory:
+    """Polls the resident memory of this process's children (the kernel)."""
+
+    def __init__(self, interval=0.2):
+        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self):
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for child in me.children(recursive=True):
+                try:
+                    total += child.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def execute(path, mode, save=False, timeout=1800):
+    """Runs one notebook top to bottom. Returns (seconds, peak MiB, error or None)."""
+    os.environ.update(KERNEL_ENV)
+    os.environ["WORKBOOK_QUICK"] = "1" if mode == "quick" else "0"
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3",
+        resources={"metadata": {"path": os.path.dirname(path)}},
+    )
+    error = None
+    start = time.perf_counter()
+    with PeakMemory() as memory:
+        try:
+            client.execute()
+        except CellExecutionError as exc:
+            error = str(exc).strip().splitlines()[-1]
+    seconds = time.perf_counter() - start
+    if save and error is None:
+        nbformat.write(nb, path)
+    return seconds, memory.peak / 2**20, error
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("prefixes", nargs="*", help="notebook name prefixes, e.g. 00 01")
+    parser.add_argument("--mode", choices=["quick", "full", "both"], default="both")
+    parser.add_argument("--save", action="store_true",
+                        help="store the executed full-mode notebook in solutions/")
+    args = parser.parse_args(argv)
+    paths = sorted(glob.glob(os.path.join(ROOT, "solutions", "*.ipynb")))
+    if args.prefixes:
+        paths = [p for p in paths if os.path.basename(p).startswith(tuple(args.prefixes))]
+    if not paths:
+        print("no matching notebooks in solutions/", file=sys.stderr)
+        return 2
+    modes = ["quick", "full"] if args.mode == "both" else [args.mode]
+    failed = False
+    print(f"{'notebook':32} {'mode':6} {'wall time':>10} {'peak memory':>12}")
+    for path in paths:
+        for mode in modes:
+            seconds, peak, error = execute(path, mode, save=args.save and mode == "full")
+            status = f"  FAILED: {error}" if error else ""
+            failed |= error is not None
+            print(f"{os.path.basename(path):32} {mode:6} {seconds:9.1f}s {peak:10.0f} MiB{status}",
+                  flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
