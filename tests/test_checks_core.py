@@ -1,0 +1,136 @@
+"""Unit tests of helpers.checks.core: the order of comparisons and the messages."""
+
+import numpy as np
+import pytest
+
+from helpers.checks.core import CheckError, Exercise, NotAttemptedError, describe
+
+
+def identity(x):
+    return x
+
+
+def make(fn=identity):
+    return Exercise("99.1", "f", fn)
+
+
+def test_passed_prints_one_stable_line(capsys):
+    ex = make()
+    for case in ("a", "b", "a"):
+        ex.compare(case, ex.call(case, np.ones(2)), np.ones(2))
+    ex.passed()
+    assert capsys.readouterr().out == "99.1 f: all 2 cases passed\n"
+    ex1 = make()
+    ex1.require("only", True, "never shown")
+    ex1.passed()
+    assert capsys.readouterr().out == "99.1 f: all 1 case passed\n"
+
+
+def test_passing_something_that_is_not_a_function():
+    with pytest.raises(CheckError, match=r"needs your function itself.*check\.f\(f\)"):
+        Exercise("99.1", "f", np.ones(3))
+
+
+def test_stub_is_not_attempted():
+    def stub(x):
+        raise NotImplementedError()
+
+    with pytest.raises(NotAttemptedError, match="99.1 f: not attempted yet"):
+        make(stub).call("a", 1)
+
+
+def test_student_exception_is_reported_with_their_line():
+    def broken(x):
+        return x[10]
+
+    with pytest.raises(CheckError) as info:
+        make(broken).call("short input", np.ones(3))
+    message = str(info.value)
+    assert "99.1 f, case 'short input': your function raised IndexError" in message
+    assert "return x[10]" in message
+    assert info.value.__suppress_context__
+
+
+def test_input_changed_in_place():
+    def inplace(x):
+        x -= 1
+        return x
+
+    with pytest.raises(CheckError, match="changed its input `x` in place"):
+        make(inplace).call("a", np.ones(3))
+
+
+@pytest.mark.parametrize("received, kind, message", [
+    (None, "array", "returned None"),
+    ([1.0, 2.0], "array", "expected a NumPy array, received list"),
+    (np.ones(3), "scalar", r"expected a single number, received an array of shape \(3,\)"),
+    ("1.0", "scalar", "expected a single number, received str"),
+])
+def test_type_is_checked_first(received, kind, message):
+    with pytest.raises(CheckError, match=message):
+        make().compare("a", received, np.ones(2) if kind == "array" else 1.0, kind=kind)
+
+
+def test_tensor_is_refused_in_numpy_exercises_but_accepted_as_tensor():
+    import tensorflow as tf
+
+    with pytest.raises(CheckError, match="returned a TensorFlow tensor"):
+        make().compare("a", tf.ones(2), np.ones(2))
+    make().compare("a", tf.ones(2), np.ones(2), kind="tensor")
+
+
+def test_scalars_of_every_kind_are_accepted():
+    for value in (1.0, np.float32(1.0), np.array(1.0), np.array([1.0])):
+        make().compare("a", value, 1.0, kind="scalar")
+
+
+def test_shape_then_dtype_then_finiteness_then_values():
+    ex = make()
+    with pytest.raises(CheckError, match=r"(?s)wrong shape.*expected shape: \(2, 3\).*received shape: \(3, 2\)"):
+        ex.compare("a", np.ones((3, 2)), np.ones((2, 3)))
+    with pytest.raises(CheckError, match="expected floating-point values, received dtype int64"):
+        ex.compare("a", np.ones(3, dtype=np.int64), np.ones(3))
+    with pytest.raises(CheckError, match="(?s)1 NaN or infinite value.*index \\(1,\\).*subtract the max"):
+        ex.compare("a", np.array([1.0, np.nan]), np.ones(2), nonfinite_hint="subtract the max")
+    with pytest.raises(CheckError) as info:
+        ex.compare("a", np.array([1.0, 2.5]), np.array([1.0, 2.0]), hint="look at x")
+    message = str(info.value)
+    assert "values differ at 1 of 2 position(s)" in message
+    assert "largest difference 0.5 at index (1,): expected 2, received 2.5" in message
+    assert message.endswith("Hint: look at x")
+
+
+def test_integer_results_where_integers_are_expected():
+    make().compare("a", np.array([1.0, 2.0]), np.array([1, 2]))
+    with pytest.raises(CheckError, match="expected whole numbers"):
+        make().compare("a", np.array([1.5, 2.0]), np.array([1, 2]))
+
+
+def test_known_mistakes_are_named_even_with_a_wrong_shape():
+    mistakes = {"summed instead of averaged": np.array(6.0), "no keepdims": np.ones(3)}
+    with pytest.raises(CheckError, match="common mistake: summed instead of averaged"):
+        make().compare("a", np.array(6.0), np.array(2.0), kind="scalar", mistakes=mistakes)
+    with pytest.raises(CheckError, match="common mistake: no keepdims"):
+        make().compare("a", np.ones(3), np.ones((3, 1)), mistakes=mistakes)
+
+
+def test_a_right_answer_that_equals_a_mistake_on_this_case_passes():
+    make().compare("a", np.ones(2), np.ones(2), mistakes={"mistake": np.ones(2)})
+
+
+def test_tolerance_is_respected():
+    make().compare("a", np.array([1.0 + 1e-7]), np.array([1.0]))
+    with pytest.raises(CheckError):
+        make().compare("a", np.array([1.0 + 1e-3]), np.array([1.0]))
+    make().compare("a", np.array([1.0 + 1e-3]), np.array([1.0]), atol=1e-2)
+
+
+def test_bad_kind_is_a_programming_error():
+    with pytest.raises(ValueError, match="kind"):
+        make().compare("a", np.ones(1), np.ones(1), kind="list")
+
+
+def test_describe_is_short():
+    text = describe(np.arange(100.0))
+    assert "..." in text and "shape (100,)" in text
+    assert len(describe("x" * 500)) <= 120

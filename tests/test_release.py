@@ -1,0 +1,159 @@
+"""The release step (solutions/ -> notebooks/) and the sync test."""
+
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from helpers import release
+
+ROOT = release.ROOT
+TEST_LINE = re.compile(r"^# TEST: (\d\d\.\d+) (\w+) \[(\d+(?:\.\d+)?) pts?\]$")
+
+
+def test_notebooks_are_in_sync_with_solutions():
+    problems = release.release(check=True)
+    assert problems == [], "\n".join(problems) + "\nRun `./workbook release`."
+
+
+def test_strip_solution_keeps_indentation_and_surrounding_code():
+    source = (
+        "def f(x):\n"
+        '    """Doc."""\n'
+        "    ### BEGIN SOLUTION\n"
+        "    y = x + 1\n"
+        "    return y\n"
+        "    ### END SOLUTION\n"
+        "\n"
+        "print('after')"
+    )
+    assert release.strip_solution(source) == (
+        "def f(x):\n"
+        '    """Doc."""\n'
+        "    # YOUR CODE HERE\n"
+        "    raise NotImplementedError()\n"
+        "\n"
+        "print('after')"
+    )
+
+
+def test_strip_solution_handles_two_blocks_and_plain_cells():
+    source = "### BEGIN SOLUTION\na = 1\n### END SOLUTION\nb = 2\n### BEGIN SOLUTION\nc = 3\n### END SOLUTION"
+    assert release.strip_solution(source).count("raise NotImplementedError()") == 2
+    assert release.strip_solution("x = 1") == "x = 1"
+
+
+@pytest.mark.parametrize("source, message", [
+    ("### BEGIN SOLUTION\nx = 1", "never closed"),
+    ("x = 1\n### END SOLUTION", "line 2: ### END SOLUTION without"),
+    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "inside another"),
+])
+def test_strip_solution_rejects_unbalanced_markers(source, message):
+    with pytest.raises(release.ReleaseError, match=message):
+        release.strip_solution(source, "solutions/x.ipynb cell 3")
+
+
+def _solution(config):
+    cell = new_code_cell(
+        "def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION",
+        execution_count=3, outputs=[nbformat.v4.new_output("stream", text="hi\n")],
+    )
+    return new_notebook(cells=[
+        new_markdown_cell("# Title\n[![Open In Colab](badge)](https://colab.research.google.com/github/old/old/blob/main/notebooks/x.ipynb)"),
+        new_code_cell(release.setup_cell_source(config)),
+        cell,
+        new_code_cell("# TEST: 99.1 f [1 pt]\ncheck.f(f)"),
+    ])
+
+
+def test_student_copy_strips_outputs_and_stamps_its_origin():
+    config = release.settings()
+    nb = _solution(config)
+    student = release.student_copy(nb, "99_demo.ipynb")
+    assert nb.cells[2].outputs, "the solution itself must not change"
+    code = [c for c in student.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    assert "raise NotImplementedError()" in code[1].source
+    assert "return x" not in code[1].source
+    assert student.cells[0].source.startswith("<!-- Generated from solutions/99_demo.ipynb")
+    assert student.metadata["workbook"]["generated_from"] == "solutions/99_demo.ipynb"
+
+
+def test_stamps_follow_the_one_repository_setting():
+    config = {"repository": "https://github.com/someone/fork", "branch": "dev"}
+    nb = _solution(release.settings())
+    changes = release.stamp_solution(nb, "99_demo.ipynb", config)
+    assert changes == ["setup cell", "Colab link"]
+    assert 'WORKBOOK_REPOSITORY = "https://github.com/someone/fork"' in nb.cells[1].source
+    assert ("https://colab.research.google.com/github/someone/fork/blob/dev/notebooks/"
+            "99_demo.ipynb") in nb.cells[0].source
+    assert release.stamp_solution(nb, "99_demo.ipynb", config) == []
+
+
+def test_a_notebook_without_its_setup_cell_is_refused():
+    nb = _solution(release.settings())
+    del nb.cells[1]
+    with pytest.raises(release.ReleaseError, match="exactly one setup cell"):
+        release.stamp_solution(nb, "99_demo.ipynb", release.settings())
+
+
+def test_release_writes_then_check_passes_then_detects_edits(tmp_path):
+    shutil.copy(os.path.join(ROOT, "pyproject.toml"), tmp_path)
+    (tmp_path / "solutions").mkdir()
+    nbformat.write(_solution(release.settings()), tmp_path / "solutions" / "99_demo.ipynb")
+    assert release.release(tmp_path, check=True) == [
+        "solutions/99_demo.ipynb: out-of-date Colab link",
+        "notebooks/99_demo.ipynb: missing",
+    ]
+    assert release.release(tmp_path) == [
+        "solutions/99_demo.ipynb (Colab link refreshed)", "notebooks/99_demo.ipynb",
+    ]
+    assert release.release(tmp_path, check=True) == []
+    student = tmp_path / "notebooks" / "99_demo.ipynb"
+    student.write_text(student.read_text().replace("YOUR CODE HERE", "edited"))
+    (tmp_path / "notebooks" / "98_stray.ipynb").write_text("{}")
+    assert release.release(tmp_path, check=True) == [
+        "notebooks/99_demo.ipynb: differs from its solution",
+        "notebooks/98_stray.ipynb: has no solution; remove it",
+    ]
+
+
+def test_check_mode_command_line():
+    result = subprocess.run([sys.executable, "-m", "helpers.release", "--check"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "in sync" in result.stdout
+
+
+SOLUTIONS = sorted(glob.glob(os.path.join(ROOT, "solutions", "*.ipynb")))
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=os.path.basename)
+def test_solution_structure(path):
+    """Every solution cell is followed by its test cell, ids are unique, and each
+    test cell's stored output is that exercise's success line."""
+    nb = nbformat.read(path, as_version=4)
+    number = os.path.basename(path)[:2]
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code[0].source == release.setup_cell_source(release.settings())
+    assert code[1].source.startswith("# NBVAL_IGNORE_OUTPUT") and "helpers.setup()" in code[1].source
+    ids = []
+    for index, cell in enumerate(code):
+        if "### BEGIN SOLUTION" in cell.source:
+            test = code[index + 1]
+            match = TEST_LINE.match(test.source.split("\n")[0])
+            assert match, f"cell after a solution must start with '# TEST: ...': {test.source[:60]!r}"
+            exercise_id, name, _ = match.groups()
+            assert exercise_id.startswith(number + ".")
+            assert f"def {name}(" in cell.source, f"{exercise_id}: solution cell does not define {name}"
+            text = "".join(o.get("text", "") for o in test.outputs if o.output_type == "stream")
+            assert re.fullmatch(rf"{re.escape(exercise_id)} {name}: all \d+ cases? passed\n", text), text
+            ids.append(exercise_id)
+        assert cell.execution_count is not None, "solutions are stored executed"
+    assert ids and len(ids) == len(set(ids))
