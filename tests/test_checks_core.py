@@ -134,3 +134,13 @@ def test_describe_is_short():
     text = describe(np.arange(100.0))
     assert "..." in text and "shape (100,)" in text
     assert len(describe("x" * 500)) <= 120
+
+
+def test_jupyter_shows_a_failed_check_as_its_message_alone():
+    import helpers
+
+    for error in (CheckError("99.1 f, case 'a': wrong"), NotAttemptedError("99.1 f: not attempted yet"),
+                  helpers.LearningCheckError("accuracy is 0.1")):
+        lines = error._render_traceback_()
+        assert len(lines) == 1 and lines[0].endswith(f": {error}")
+        assert type(error).__name__ in lines[0]

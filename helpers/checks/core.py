@@ -10,8 +10,9 @@ Every failure raises `CheckError` (an AssertionError) with a message that names
 the exercise and the case, shows expected and received, and gives a hint. A stub
 that still raises NotImplementedError becomes `NotAttemptedError`.
 
-Frames in this package set `__tracebackhide__` so that Jupyter (IPython) and
-pytest show the student's cell and the message, not the inside of helpers.
+In Jupyter a failed check shows as its message alone (`_render_traceback_`);
+frames in this package also set `__tracebackhide__` for pytest and other
+IPython front ends.
 """
 
 import copy
@@ -26,6 +27,10 @@ _HELPERS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 class CheckError(AssertionError):
     """An exercise check failed. The message says what was wrong and why."""
+
+    def _render_traceback_(self):
+        # Jupyter (IPython) shows this instead of a traceback: the message is the news.
+        return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
 
 
 class NotAttemptedError(CheckError):
