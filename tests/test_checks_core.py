@@ -144,3 +144,28 @@ def test_jupyter_shows_a_failed_check_as_its_message_alone():
         lines = error._render_traceback_()
         assert len(lines) == 1 and lines[0].endswith(f": {error}")
         assert type(error).__name__ in lines[0]
+
+
+def test_dict_inputs_changed_in_place_are_caught():
+    def step(params):
+        params["w"] -= 1.0
+        return params
+
+    ex = Exercise("99.2", "step", step)
+    with pytest.raises(CheckError, match="(?s)changed its input `params` in place.*new containers"):
+        ex.call("a", {"w": np.ones(2)})
+
+
+def test_part_of_a_result_is_named_but_not_counted(capsys):
+    ex = make()
+    with pytest.raises(CheckError, match=r"case 'a', grads\['w'\]: values differ"):
+        ex.compare("a", np.zeros(2), np.ones(2), part="grads['w']")
+    ex = make()
+    ex.compare("a", np.ones(2), np.ones(2), part="grads['w']")
+    ex.compare("a", np.ones(2), np.ones(2), part="grads['b']")
+    ex.passed()
+    assert capsys.readouterr().out == "99.1 f: all 1 case passed\n"
+
+
+def test_zero_d_arrays_are_described_as_numbers():
+    assert describe(np.array(0.5625)).startswith("0.5625 (a 0-d array")

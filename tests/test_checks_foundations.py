@@ -257,7 +257,7 @@ MUTANTS = [
     ("binary_cross_entropy",
      lambda t, p: -np.mean(t * np.log(np.clip(p, EPS, 1 - EPS))), "only the y_true"),
     ("binary_cross_entropy", lambda t, p: -np.mean(
-        t * np.log(np.clip(p, 1e-12, 1 - 1e-12)) + (1 - t) * np.log(1 - np.clip(p, 1e-12, 1 - 1e-12))),
+        t * np.log(np.clip(p, 1e-12, 1)) + (1 - t) * np.log(np.clip(1 - p, 1e-12, 1))),
      "eps = 1e-7 exactly"),
     # categorical_cross_entropy
     ("categorical_cross_entropy", lambda t, p: np.mean(-np.sum(t * np.log(p), axis=-1)),
@@ -296,9 +296,9 @@ MUTANTS = [
     ("gd_step", lambda params, grads, lr: {k: params[k] - grads[k] for k in params},
      "lr ignored"),
     ("gd_step", lambda params, grads, lr: {k: params[k] - 0.1 * grads[k] for k in params},
-     r"case 'four MLP parameters, lr=0.5, params\['w1'\]': values differ"),
-    ("gd_step", _gd_in_place, "changed the `params` dict it received"),
-    ("gd_step", _gd_same_dict, "changed the `params` dict it received"),
+     r"case 'four MLP parameters, lr=0.5', params\['w1'\]: values differ"),
+    ("gd_step", _gd_in_place, "changed its input `params` in place"),
+    ("gd_step", _gd_same_dict, "changed its input `params` in place"),
     ("gd_step", lambda params, grads, lr: [params[k] - lr * grads[k] for k in params],
      "expected a dict of new parameters"),
 ]

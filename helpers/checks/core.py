@@ -41,6 +41,8 @@ def describe(value, precision=4, limit=6):
     """Formats a value for a message: short, with its shape for arrays."""
     if isinstance(value, np.ndarray) or _is_tensor(value):
         array = np.asarray(value)
+        if array.ndim == 0 and array.dtype.kind in "fiub":
+            return f"{array.item():.{precision + 2}g} (a 0-d array, dtype {array.dtype})"
         flat = array.ravel()
         shown = np.array2string(
             flat[:limit], precision=precision, separator=", ", suppress_small=True
@@ -101,10 +103,11 @@ class Exercise:
     def title(self):
         return f"{self.exercise_id} {self.name}"
 
-    def fail(self, case, problem, hint=None):
-        """Raises CheckError for `case` with a problem description and a hint."""
+    def fail(self, case, problem, hint=None, part=None):
+        """Raises CheckError for `case` (and `part` of its result) with a problem and a hint."""
         __tracebackhide__ = True
-        message = f"{self.title}, case '{case}': {problem}"
+        where = f"case '{case}'" + (f", {part}" if part else "")
+        message = f"{self.title}, {where}: {problem}"
         if hint:
             message += f"\nHint: {hint}"
         raise CheckError(message) from None
@@ -148,13 +151,14 @@ class Exercise:
         (args0, kwargs0), (args1, kwargs1) = before, after
         pairs = list(zip(names, args0, args1)) + [(k, kwargs0[k], kwargs1[k]) for k in kwargs0]
         for name, old, new in pairs:
-            if isinstance(old, np.ndarray) and not np.array_equal(old, new, equal_nan=True):
-                self.fail(
-                    case,
-                    f"your function changed its input `{name}` in place.",
-                    f"work on a copy (`{name} = {name}.copy()`) or build a new array "
-                    f"instead of assigning into `{name}`.",
-                )
+            if not _unchanged(old, new):
+                if isinstance(old, np.ndarray):
+                    hint = (f"work on a copy (`{name} = {name}.copy()`) or build a new array "
+                            f"instead of assigning into `{name}`.")
+                else:
+                    hint = ("build and return new containers (e.g. a dict comprehension); "
+                            "`p -= ...` or `d[key] = ...` change the caller's data.")
+                self.fail(case, f"your function changed its input `{name}` in place.", hint)
 
     def _parameter_names(self):
         try:
@@ -163,7 +167,7 @@ class Exercise:
             return [f"argument {i + 1}" for i in range(32)]
 
     def compare(self, case, received, expected, *, rtol=1e-5, atol=1e-6, kind="array",
-                hint=None, mistakes=None, nonfinite_hint=None):
+                hint=None, mistakes=None, nonfinite_hint=None, part=None):
         """Compares one result with the expected value and fails on the first problem.
 
         The order is type, shape, dtype, finiteness, values. Before reporting
@@ -183,12 +187,14 @@ class Exercise:
             mistakes: dict mapping a description of a known mistake to the
                 value that mistake would produce.
             nonfinite_hint: what to look at when the result holds NaN or inf.
+            part: which part of a structured result this is, e.g.
+                `"grads['w1']"`; shown in messages, not counted as a case.
         """
         __tracebackhide__ = True
         self.cases.add(case)
         expected = np.asarray(expected)
-        array = self._check_type(case, received, kind)
-        self._check_mistakes(case, array, expected, rtol, atol, mistakes)
+        array = self._check_type(case, received, kind, part)
+        self._check_mistakes(case, array, expected, rtol, atol, mistakes, part)
         if array.shape != expected.shape:
             self.fail(
                 case,
@@ -196,8 +202,9 @@ class Exercise:
                 f"{array.shape}",
                 "check which axis you reduce or sum over, and keepdims=True where the "
                 "result must broadcast back." if hint is None else hint,
+                part,
             )
-        self._check_dtype(case, array, expected)
+        self._check_dtype(case, array, expected, part)
         finite = np.isfinite(expected) if _is_numeric(expected) else True
         if _is_numeric(array) and np.any(~np.isfinite(array) & finite):
             bad = np.argwhere(~np.isfinite(array) & finite)
@@ -208,6 +215,7 @@ class Exercise:
                 f"\n  received: {describe(array)}",
                 nonfinite_hint
                 or "look for exp() of large numbers, log(0) or a division by zero.",
+                part,
             )
         if _is_numeric(expected):
             close = np.isclose(array, expected, rtol=rtol, atol=atol, equal_nan=True)
@@ -223,11 +231,12 @@ class Exercise:
                     f"expected {float(expected[worst]):.6g}, received "
                     f"{float(array[worst]):.6g} (tolerance {atol:g} + {rtol:g} x |expected|)",
                     hint,
+                    part,
                 )
         elif not np.array_equal(array, expected):
-            self.fail(case, f"expected {describe(expected)}, received {describe(array)}", hint)
+            self.fail(case, f"expected {describe(expected)}, received {describe(array)}", hint, part)
 
-    def _check_type(self, case, received, kind):
+    def _check_type(self, case, received, kind, part=None):
         __tracebackhide__ = True
         if kind not in ("array", "scalar", "tensor"):
             raise ValueError(f"compare(kind=...) must be array, scalar or tensor, not {kind!r}")
@@ -235,8 +244,7 @@ class Exercise:
             self.fail(
                 case,
                 "your function returned None.",
-                "end it with a `return` statement that returns the result.",
-            )
+                "end it with a `return` statement that returns the result.", part=part)
         if _is_tensor(received):
             if kind == "tensor":
                 return np.asarray(received)
@@ -244,8 +252,7 @@ class Exercise:
                 case,
                 f"your function returned a TensorFlow tensor ({type(received).__name__}), "
                 f"expected a NumPy {'number' if kind == 'scalar' else 'array'}.",
-                "this exercise is written in NumPy: use np.* functions instead of tf.*.",
-            )
+                "this exercise is written in NumPy: use np.* functions instead of tf.*.", part=part)
         if kind == "scalar":
             if isinstance(received, (int, float, np.number, np.bool_)) and not isinstance(
                 received, bool
@@ -258,19 +265,18 @@ class Exercise:
                     case,
                     f"expected a single number, received an array of shape {received.shape}.",
                     "the result is the mean over the batch: did you forget to average "
-                    "(np.mean) at the end?",
-                )
-            self.fail(case, f"expected a single number, received {type(received).__name__}.")
+                    "(np.mean) at the end?", part=part)
+            self.fail(case, f"expected a single number, received {type(received).__name__}.",
+                      part=part)
         if not isinstance(received, np.ndarray):
             self.fail(
                 case,
                 f"expected a NumPy array, received {type(received).__name__}: "
                 f"{describe(received)}.",
-                "build the result with NumPy operations, or wrap it in np.asarray(...).",
-            )
+                "build the result with NumPy operations, or wrap it in np.asarray(...).", part=part)
         return received
 
-    def _check_dtype(self, case, array, expected):
+    def _check_dtype(self, case, array, expected, part=None):
         __tracebackhide__ = True
         float_expected = np.issubdtype(expected.dtype, np.floating)
         if float_expected and not np.issubdtype(array.dtype, np.floating):
@@ -278,14 +284,13 @@ class Exercise:
                 case,
                 f"expected floating-point values, received dtype {array.dtype}.",
                 "start from a float array (e.g. np.zeros(shape, dtype=np.float32)) or "
-                "convert with .astype(np.float32); integer arrays round every value.",
-            )
+                "convert with .astype(np.float32); integer arrays round every value.", part=part)
         if not float_expected and np.issubdtype(array.dtype, np.floating) and \
                 _is_numeric(expected) and expected.dtype != np.bool_:
             if not np.all(np.mod(array, 1) == 0):
-                self.fail(case, f"expected whole numbers, received dtype {array.dtype}.")
+                self.fail(case, f"expected whole numbers, received dtype {array.dtype}.", part=part)
 
-    def _check_mistakes(self, case, array, expected, rtol, atol, mistakes):
+    def _check_mistakes(self, case, array, expected, rtol, atol, mistakes, part=None):
         __tracebackhide__ = True
         if not mistakes or not _is_numeric(array):
             return
@@ -301,20 +306,33 @@ class Exercise:
                 self.fail(
                     case,
                     f"your result matches a common mistake: {description}."
-                    f"\n  expected: {describe(expected)}\n  received: {describe(array)}",
-                )
+                    f"\n  expected: {describe(expected)}\n  received: {describe(array)}", part=part)
 
-    def require(self, case, condition, problem, hint=None):
-        """Fails `case` with `problem` unless `condition` is true."""
+    def require(self, case, condition, problem, hint=None, part=None):
+        """Fails `case` (and `part` of its result) with `problem` unless `condition` is true."""
         __tracebackhide__ = True
         self.cases.add(case)
         if not condition:
-            self.fail(case, problem, hint)
+            self.fail(case, problem, hint, part)
 
     def passed(self):
         """Prints the stable success line, e.g. `01.3 relu: all 5 cases passed`."""
         count = len(self.cases)
         print(f"{self.title}: all {count} case{'s' if count != 1 else ''} passed")
+
+
+def _unchanged(old, new):
+    """Tells whether an argument is still what it was (arrays, dicts and lists of them)."""
+    if isinstance(old, np.ndarray):
+        return isinstance(new, np.ndarray) and old.shape == new.shape and \
+            np.array_equal(old, new, equal_nan=old.dtype.kind in "fc")
+    if isinstance(old, dict):
+        return isinstance(new, dict) and old.keys() == new.keys() and all(
+            _unchanged(old[k], new[k]) for k in old)
+    if isinstance(old, (list, tuple)):
+        return type(old) is type(new) and len(old) == len(new) and all(
+            _unchanged(a, b) for a, b in zip(old, new))
+    return True
 
 
 def _is_numeric(array):

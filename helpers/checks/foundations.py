@@ -14,8 +14,6 @@ Example:
 01.1 sigmoid: all 5 cases passed
 """
 
-import copy
-import functools
 import os
 import warnings
 
@@ -633,13 +631,12 @@ def mlp_backward(fn):
         wrong = _mlp_mistakes(x, y, params, cache)
         for key in _GRAD_KEYS:
             ex.compare(
-                f"{case}, grads['{key}']", grads[key], expected[key],
+                case, grads[key], expected[key], part=f"grads['{key}']",
                 mistakes={name: value[key] for name, value in wrong.items()},
                 hint=f"grads['{key}'] must have the shape of params['{key}'] "
                      f"{params[key].shape}. Work backwards from dz2 = (probs - y) / N; "
                      "bias gradients sum over the batch axis.",
             )
-    ex.cases = {case for case, _ in cases}  # count cases, not the four keys of each
     ex.passed()
 
 
@@ -648,14 +645,7 @@ def mlp_backward(fn):
 def gd_step(fn):
     """Checks `gd_step(params, grads, lr)`: a new dict of params - lr * grads."""
     __tracebackhide__ = True
-    seen = {}
-
-    @functools.wraps(fn)
-    def spy(params, grads, lr):
-        seen["params"], seen["grads"] = params, grads
-        return fn(params, grads, lr)
-
-    ex = Exercise("01.16", "gd_step", spy if callable(fn) else fn)
+    ex = Exercise("01.16", "gd_step", fn)
     rng = np.random.default_rng(30)
     mlp = {"w1": (6, 4), "b1": (4,), "w2": (4, 3), "b2": (3,)}
     cases = [
@@ -668,18 +658,7 @@ def gd_step(fn):
         dtype = np.float32 if "float32" in case else np.float64
         params = {k: rng.normal(size=s).astype(dtype) for k, s in shapes.items()}
         grads = {k: rng.normal(size=s).astype(dtype) for k, s in shapes.items()}
-        before = copy.deepcopy((params, grads))
-        new = ex.call(case, params, grads, lr)
-        for name, original in zip(("params", "grads"), before):
-            passed = seen[name]
-            changed = set(passed) != set(original) or any(
-                not np.array_equal(passed[k], original[k]) for k in original)
-            ex.require(
-                case, not changed,
-                f"your function changed the `{name}` dict it received (in place).",
-                "build and return a new dict, e.g. with a dict comprehension; "
-                "`p -= ...` and `params[key] = ...` both change the caller's parameters.",
-            )
+        new = ex.call(case, params, grads, lr)  # fails if params or grads change in place
         ex.require(
             case, isinstance(new, dict),
             f"expected a dict of new parameters, received {type(new).__name__}.",
@@ -694,7 +673,7 @@ def gd_step(fn):
         for key in shapes:
             p, g = params[key], grads[key]
             ex.compare(
-                f"{case}, params['{key}']", new[key], p - dtype(lr) * g,
+                case, new[key], p - dtype(lr) * g, part=f"params['{key}']",
                 rtol=1e-6 if dtype is np.float64 else 1e-5,
                 mistakes={
                     "gradient added instead of subtracted: descent goes against the "
@@ -703,5 +682,4 @@ def gd_step(fn):
                 },
                 hint="each new parameter is params[key] - lr * grads[key].",
             )
-    ex.cases = {case for case, _, _ in cases}
     ex.passed()
