@@ -169,3 +169,23 @@ def test_part_of_a_result_is_named_but_not_counted(capsys):
 
 def test_zero_d_arrays_are_described_as_numbers():
     assert describe(np.array(0.5625)).startswith("0.5625 (a 0-d array")
+
+
+def test_call_expecting_error():
+    def strict(x):
+        if x < 0:
+            raise ValueError("negative")
+        return x
+
+    ex = Exercise("99.3", "strict", strict)
+    ex.call_expecting_error("negative input", ValueError, "x = -1 is negative", -1)
+    with pytest.raises(CheckError, match="x = 1 is fine.*must raise ValueError; it returned"):
+        ex.call_expecting_error("no error", ValueError, "x = 1 is fine", 1)
+    with pytest.raises(CheckError, match="must raise KeyError; it raised ValueError: negative"):
+        ex.call_expecting_error("other error", KeyError, "x = -1", -1)
+
+    def stub(x):
+        raise NotImplementedError()
+
+    with pytest.raises(NotAttemptedError):
+        Exercise("99.3", "stub", stub).call_expecting_error("a", ValueError, "why", -1)

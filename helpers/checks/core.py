@@ -141,6 +141,35 @@ class Exercise:
         self._check_inputs_unchanged(case, originals, (passed_args, passed_kwargs))
         return result
 
+    def call_expecting_error(self, case, error_type, why, *args, hint=None, **kwargs):
+        """Calls the student's function on a bad input that it must refuse.
+
+        Args:
+            case: name of the case, shown in messages.
+            error_type: the exception class the function must raise, e.g. ValueError.
+            why: why this input is bad, e.g. `"label 4 is outside [0, 4)"`.
+            *args, **kwargs: the bad input.
+            hint: what to do instead, shown on failure.
+
+        Raises:
+            NotAttemptedError: the function raised NotImplementedError.
+            CheckError: the function returned a result, or raised another exception.
+        """
+        __tracebackhide__ = True
+        self.cases.add(case)
+        try:
+            self.fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+        except NotImplementedError:
+            self.call(case, *args, **kwargs)  # reports "not attempted yet"
+        except error_type:
+            return
+        except Exception as error:  # the wrong kind of error, reported with the student's line
+            where = _where_in_student_code(error.__traceback__)
+            self.fail(case, f"{why}, so your function must raise {error_type.__name__}; "
+                            f"it raised {type(error).__name__}: {error}{where}", hint)
+        self.fail(case, f"{why}, so your function must raise {error_type.__name__}; it "
+                        f"returned a result instead.", hint)
+
     def _inputs_hint(self, args, kwargs):
         parts = [describe(a) for a in args] + [f"{k}={describe(v)}" for k, v in kwargs.items()]
         return "it was called with " + "; ".join(parts) if parts else None
