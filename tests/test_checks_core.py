@@ -189,3 +189,13 @@ def test_call_expecting_error():
 
     with pytest.raises(NotAttemptedError):
         Exercise("99.3", "stub", stub).call_expecting_error("a", ValueError, "why", -1)
+
+
+def test_error_location_skips_library_frames():
+    def student(x):
+        return np.linalg.inv(x)  # fails in a Python frame inside NumPy
+
+    with pytest.raises(CheckError) as info:
+        make(student).call("a", np.ones(3))
+    assert "(in student, line" in str(info.value)
+    assert "`return np.linalg.inv(x)  # fails" in str(info.value)

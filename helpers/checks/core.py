@@ -18,6 +18,7 @@ IPython front ends.
 import copy
 import inspect
 import os
+import sysconfig
 import traceback
 
 import numpy as np
@@ -61,11 +62,20 @@ def _is_tensor(value):
 
 
 def _where_in_student_code(tb):
-    """Finds the last traceback frame outside helpers: the student's line."""
+    """Finds the last traceback frame in the student's own code and quotes its line.
+
+    Frames inside helpers, the standard library and installed packages (NumPy,
+    TensorFlow, ...) are skipped: the student's line is what they can change.
+    """
+    library_dirs = (_HELPERS_DIR, sysconfig.get_paths()["stdlib"])
     for frame in reversed(traceback.extract_tb(tb)):
-        if not os.path.abspath(frame.filename).startswith(_HELPERS_DIR):
-            line = (frame.line or "").strip()
-            return f" (in {frame.name}, line {frame.lineno}: `{line}`)" if line else ""
+        path = os.path.abspath(frame.filename)
+        in_packages = f"{os.sep}site-packages{os.sep}" in path or \
+            f"{os.sep}dist-packages{os.sep}" in path
+        if path.startswith(library_dirs) or in_packages:
+            continue
+        line = (frame.line or "").strip()
+        return f" (in {frame.name}, line {frame.lineno}: `{line}`)" if line else ""
     return ""
 
 
@@ -83,7 +93,7 @@ class Exercise:
     >>> out = ex.call("mixed signs", np.array([-1.0, 2.0]))
     >>> ex.compare("mixed signs", out, np.array([0.0, 2.0]))
     >>> ex.passed()
-    01.3 relu: all 1 cases passed
+    01.3 relu: all 1 case passed
     """
 
     def __init__(self, exercise_id, name, student_fn):
