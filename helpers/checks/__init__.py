@@ -9,6 +9,7 @@ Modules:
     helpers.checks.core             the shared machinery (`Exercise`, `CheckError`).
     helpers.checks.getting_started  notebook 00.
     helpers.checks.foundations      notebook 01.
+    helpers.checks.cnn_pipeline     notebook 02.
 """
 
 from helpers.checks.core import CheckError, NotAttemptedError
