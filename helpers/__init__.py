@@ -10,6 +10,8 @@ Modules:
     helpers.plots    small plotting functions that return Figures.
     helpers.checks   the exercise checks, one module per notebook.
     helpers.release  makes the student copies in `notebooks/` from `solutions/`.
+    helpers.grade    grades a class's submissions of a notebook into a CSV
+                     (its pytest plugin is helpers.grade_plugin).
 """
 
 import os

@@ -1,0 +1,414 @@
+"""Instructor grading (helpers.grade): every awkward submission still gets its row.
+
+Most cases share one grading run over one folder of submissions of a small synthetic
+notebook (three exercises with tiny checks, no TensorFlow), so the whole file runs
+in about a minute on two cores. One more run grades the real notebook 01: the
+solution earns full marks, the untouched student copy earns nothing.
+"""
+
+import copy
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pandas as pd
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from helpers import grade
+
+ROOT = grade.ROOT
+NAME = "99_synthetic.ipynb"
+TIMEOUT = 6  # seconds per cell in the synthetic runs; every normal cell takes well under 1 s
+
+CHECK = """\
+# TEST: 99.{number} {name} [{points}]
+from helpers.checks.core import Exercise
+
+ex = Exercise("99.{number}", "{name}", {name})
+ex.require("x = 3", ex.call("x = 3", 3) == {expected}, "{name}(3) should be {expected}.")
+ex.passed()"""
+STUB = "    # YOUR CODE HERE\n    raise NotImplementedError()"
+SOLVED = {"double": "    return 2 * x", "square": "    return x * x", "negate": "    return -x"}
+
+
+def released_notebook(setup="# NBVAL_IGNORE_OUTPUT\nimport numpy as np\nprint('setup done')"):
+    """A released notebook with the workbook's shape: setup, then exercise and test cells."""
+    cells = [
+        new_markdown_cell("# A synthetic notebook\nThree exercises with tiny checks."),
+        new_code_cell("# Workbook setup: a stand-in for the Colab cell.\nimport os, sys"),
+        new_code_cell(setup),
+    ]
+    exercises = [(1, "double", "2 pts", 6), (2, "square", "1 pt", 9), (3, "negate", "3 pts", -3)]
+    for number, name, points, expected in exercises:
+        cells += [
+            new_markdown_cell(f"## {name}"),
+            new_code_cell(f'def {name}(x):\n    """Returns {name}(x)."""\n{STUB}'),
+            new_code_cell(CHECK.format(number=number, name=name, points=points,
+                                       expected=expected)),
+            new_code_cell("print('an experiment')"),
+        ]
+    return new_notebook(cells=cells)
+
+
+def student(solve=("double", "square", "negate"), bodies=None, edit=None):
+    """A student's copy: some functions solved (or given `bodies`), then `edit(cells)`."""
+    nb = released_notebook()
+    bodies = {**{name: SOLVED[name] for name in solve}, **(bodies or {})}
+    for cell in nb.cells:
+        for name, body in bodies.items():
+            if cell.source.startswith(f"def {name}("):
+                cell.source = cell.source.replace(STUB, body)
+    if edit:
+        edit(nb.cells)
+    return nb
+
+
+def index_of(cells, start):
+    return next(i for i, c in enumerate(cells) if c.source.startswith(start))
+
+
+def delete_tests(cells):
+    del cells[index_of(cells, "# TEST: 99.2")]
+    del cells[index_of(cells, "# TEST: 99.1")]
+
+
+def edit_tests(cells):
+    cells[index_of(cells, "# TEST: 99.1")].source = "pass"
+    cells[index_of(cells, "# TEST: 99.2")].source = (
+        "# TEST: 99.2 square [1 pt]\nprint('99.2 square: all 1 cases passed')")
+
+
+def add_extra_cells(marker_dir):
+    def edit(cells):
+        at = index_of(cells, "def double(")
+        cells[at:at] = [
+            new_markdown_cell("my notes"),
+            new_code_cell("# TEST: 99.1 double [2 pts]\ncheck_too_early(double)"),
+            new_code_cell("# TEST: 99.9 bonus [50 pts]\nprint('free points')"),
+            new_code_cell(f"!touch {marker_dir}/shell-escape-ran"),
+            new_code_cell(f"%%bash\ntouch {marker_dir}/cell-magic-ran"),
+            new_code_cell("%pip install something-from-the-internet\nx = 1"),
+            new_code_cell("1 / 0  # a scratch cell that fails"),
+        ]
+        cells.append(new_code_cell("print('scratch at the end', double(5))"))
+    return edit
+
+
+def hide_errors(cells):
+    cells.insert(index_of(cells, "def double("), new_code_cell(
+        "get_ipython().showtraceback = lambda *args, **kwargs: None  # errors print nothing"))
+
+
+def setup_raises(cells):
+    cells[index_of(cells, "# NBVAL_IGNORE_OUTPUT")].source += "\nraise RuntimeError('oops')"
+
+
+def print_a_million_lines(cells):
+    cells.insert(index_of(cells, "def square("),
+                 new_code_cell("print('\\n'.join(str(i) for i in range(1_000_000)))"))
+
+
+NOINT = ("    import signal, time\n    signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+         "    while True:\n        time.sleep(0.01)")
+
+#: name in the submissions folder -> (how to make it, expected points per exercise)
+CASES = {
+    "full.ipynb": (lambda d: student(), (2, 1, 3)),
+    "blank.ipynb": (lambda d: student(solve=()), (0, 0, 0)),
+    "deleted.ipynb": (lambda d: student(bodies={"double": "    return x + 2"},
+                                        edit=delete_tests), (0, 1, 3)),
+    "edited.ipynb": (lambda d: student(solve=("negate",), bodies={"square": "    return 2 * x"},
+                                       edit=edit_tests), (0, 0, 3)),
+    "extra.ipynb": (lambda d: student(edit=add_extra_cells(d)), (2, 1, 3)),
+    "loop.ipynb": (lambda d: student(bodies={"double": "    while True:\n        pass"}),
+                   (0, 1, 3)),
+    "noint.ipynb": (lambda d: student(bodies={"double": NOINT}), (0, 1, 3)),
+    "died.ipynb": (lambda d: student(bodies={"square": "    import os\n    os._exit(1)"}),
+                   (2, 0, 3)),
+    "spam.ipynb": (lambda d: student(edit=print_a_million_lines), (2, 1, 3)),
+    "hidden.ipynb": (lambda d: student(solve=("negate",), edit=hide_errors), (0, 0, 3)),
+    "badsetup.ipynb": (lambda d: student(edit=setup_raises), (2, 1, 3)),
+    f"dup/{NAME}": (lambda d: student(), (2, 1, 3)),
+    "dup/attempt_old.ipynb": (lambda d: student(solve=()), None),
+    "carol/my copy.ipynb": (lambda d: student(), (2, 1, 3)),
+}
+BROKEN_FILES = {
+    "malformed.ipynb": b'{"cells": [{"cell_type": "code", ',
+    "jsonnotnb.ipynb": b'{"name": "not a notebook", "cells": 3}',
+    "renamed.ipynb": b"My essay about neural networks.\nIt is not a notebook.\n",
+    "binary.ipynb": b"\x89PNG\r\n\x1a\n\x00\xff\xfe",
+    "empty.ipynb": b"",
+    "nofolder/notes.txt": b"I forgot to upload my notebook",
+}
+
+
+def files_digest(folder):
+    digest = {}
+    for parent, _, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(parent, name)
+            with open(path, "rb") as f:
+                digest[path] = (hashlib.sha256(f.read()).hexdigest(), os.path.getmtime(path))
+    return digest
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """One grading run over every case; returns the gradebook, folders and digests."""
+    base = tmp_path_factory.mktemp("grading")
+    released = base / NAME
+    nbformat.write(released_notebook(), released)
+    submissions, markers = base / "submissions", base / "markers"
+    markers.mkdir()
+    for name, (make, _) in CASES.items():
+        (submissions / name).parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(make(markers), submissions / name)
+    for name, content in BROKEN_FILES.items():
+        (submissions / name).parent.mkdir(parents=True, exist_ok=True)
+        (submissions / name).write_bytes(content)
+    before = files_digest(submissions)
+    out = base / "out" / "grades.csv"
+    table = grade.grade(str(released), str(submissions), str(out), timeout=TIMEOUT, workers=2)
+    return {"table": table, "csv": out, "feedback": base / "out" / "grades_feedback",
+            "submissions": submissions, "before": before, "markers": markers}
+
+
+def row(graded, student):
+    return graded["table"].loc[student]
+
+
+def feedback(graded, student):
+    return (graded["feedback"] / f"{student}.txt").read_text()
+
+
+def test_every_submission_gets_a_row_in_the_csv(graded):
+    table = pd.read_csv(graded["csv"], index_col="student", dtype={"student": str})
+    students = {os.path.splitext(name.split("/")[0])[0] for name in [*CASES, *BROKEN_FILES]}
+    assert set(table.index) == students
+    assert list(table.columns) == ["99.1", "99.2", "99.3", "total", "max", "status"]
+    assert (table["max"] == 6).all()
+    assert (table["total"] == table[["99.1", "99.2", "99.3"]].sum(axis=1)).all()
+    for student in students:
+        assert (graded["feedback"] / f"{student}.txt").exists()
+
+
+@pytest.mark.parametrize("name", [n for n, (_, points) in CASES.items() if points])
+def test_points_per_exercise(graded, name):
+    student = os.path.splitext(name.split("/")[0])[0]
+    expected = CASES[name][1]
+    assert tuple(row(graded, student)[["99.1", "99.2", "99.3"]]) == expected
+
+
+def test_full_solution_is_graded_with_full_marks(graded):
+    assert row(graded, "full")["status"] == "graded"
+    assert row(graded, "full")["total"] == 6
+    assert "total: 6 of 6 points" in feedback(graded, "full")
+
+
+def test_untouched_copy_is_not_attempted_everywhere(graded):
+    assert row(graded, "blank")["status"] == "graded"
+    text = feedback(graded, "blank")
+    for exercise in ["99.1 double", "99.2 square", "99.3 negate"]:
+        assert f"{exercise}: not attempted yet" in text
+
+
+@pytest.mark.parametrize("student, status", [
+    ("malformed", "not a notebook: malformed JSON (Expecting"),
+    ("jsonnotnb", "not a notebook: valid JSON but not in Jupyter's notebook format"),
+    ("renamed", "not a notebook: malformed JSON"),
+    ("binary", "not a notebook: not a text file"),
+    ("empty", "not a notebook: empty file"),
+    ("nofolder", "no notebook in folder"),
+])
+def test_unreadable_submissions_get_zero_and_a_reason(graded, student, status):
+    assert row(graded, student)["status"].startswith(status)
+    assert row(graded, student)["total"] == 0
+    assert status in feedback(graded, student)
+
+
+def test_deleted_test_cells_are_put_back_and_run(graded):
+    assert row(graded, "deleted")["status"] == "graded"
+    text = feedback(graded, "deleted")
+    assert "99.1 double, case 'x = 3': double(3) should be 6." in text
+    assert "99.2 square: 1 of 1 points, passed (your test cell was edited or missing" in text
+
+
+def test_edited_test_cells_earn_nothing(graded):
+    text = feedback(graded, "edited")
+    assert "99.1 double: not attempted yet" in text
+    assert "99.2 square, case 'x = 3': square(3) should be 9." in text
+
+
+def test_extra_cells_are_fine_and_shell_commands_do_not_run(graded):
+    assert row(graded, "extra")["status"] == "graded"
+    assert row(graded, "extra")["total"] == 6
+    assert "99.9" not in graded["table"].columns
+    assert list(graded["markers"].iterdir()) == []
+
+
+def test_infinite_loop_times_out_and_later_exercises_still_count(graded):
+    status = row(graded, "loop")["status"]
+    assert status == "timeout in the test cell of 99.1 double"
+    assert f"timeout: the cell ran longer than {TIMEOUT} s" in feedback(graded, "loop")
+
+
+def test_uninterruptible_loop_stops_the_kernel_and_the_rest_is_rerun(graded):
+    assert row(graded, "noint")["status"] == (
+        "timeout in the test cell of 99.1 double; "
+        "later cells graded in a re-run without the test cell of 99.1 double")
+
+
+def test_dying_kernel_keeps_earlier_points_and_reruns_the_rest(graded):
+    assert row(graded, "died")["status"] == (
+        "kernel died in the test cell of 99.2 square; "
+        "later cells graded in a re-run without the test cell of 99.2 square")
+    assert "99.2 square: 0 of 1 points\n    the kernel died while running this cell" in \
+        feedback(graded, "died")
+
+
+def test_a_million_printed_lines_do_not_matter(graded):
+    assert row(graded, "spam")["status"] == "graded"
+    assert os.path.getsize(graded["feedback"] / "spam.txt") < 2000
+
+
+def test_errors_hidden_from_the_output_still_fail(graded):
+    assert "99.1 double: not attempted yet" in feedback(graded, "hidden")
+
+
+def test_broken_setup_cell_is_restored(graded):
+    assert row(graded, "badsetup")["status"] == "graded"
+
+
+def test_duplicate_submission_uses_the_notebook_named_like_the_released_one(graded):
+    assert row(graded, "dup")["status"] == (
+        f"duplicate submission: used dup/{NAME}, ignored dup/attempt_old.ipynb")
+    assert row(graded, "carol")["status"] == "graded"
+
+
+def test_submissions_are_not_modified(graded):
+    assert files_digest(graded["submissions"]) == graded["before"]
+
+
+def test_setup_cell_failing_in_the_grading_environment_is_reported(tmp_path):
+    released = tmp_path / NAME
+    nbformat.write(released_notebook(setup="raise RuntimeError('data file missing')"), released)
+    (tmp_path / "subs").mkdir()
+    nbformat.write(student(), tmp_path / "subs" / "alice.ipynb")
+    table = grade.grade(str(released), str(tmp_path / "subs"), str(tmp_path / "grades.csv"),
+                        timeout=TIMEOUT, workers=1)
+    assert table.loc["alice", "status"] == "setup cell failed: RuntimeError: data file missing"
+
+
+# ---------------------------------------------------------------------------------
+# The real notebook 01, through the command line
+
+
+def test_notebook_01_solution_full_marks_student_copy_zero(tmp_path):
+    subs = tmp_path / "subs"
+    (subs / "ada").mkdir(parents=True)
+    shutil.copy(os.path.join(ROOT, "solutions", "01_foundations.ipynb"), subs / "ada")
+    shutil.copy(os.path.join(ROOT, "notebooks", "01_foundations.ipynb"), subs / "bob.ipynb")
+    out = tmp_path / "grades.csv"
+    result = subprocess.run(
+        [sys.executable, "-m", "helpers.grade", "01", str(subs), "--out", str(out),
+         "--workers", "2"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    table = pd.read_csv(out, index_col="student")
+    released = grade.read_released(os.path.join(ROOT, "notebooks", "01_foundations.ipynb"))
+    maximum = sum(ex.points for ex in released.exercises)
+    assert table.loc["ada", "total"] == maximum == table.loc["ada", "max"]
+    assert table.loc["ada", "status"] == "graded"
+    assert table.loc["bob", "total"] == 0
+    text = (tmp_path / "grades_feedback" / "bob.txt").read_text()
+    for ex in released.exercises:
+        assert f"{ex.id} {ex.name}: not attempted yet" in text
+
+
+# ---------------------------------------------------------------------------------
+# The pieces, without running notebooks
+
+
+def test_kernel_that_does_not_start_is_retried(tmp_path, monkeypatch):
+    runs = []
+
+    def fake_run_pytest(notebooks, results, timeout, workers, log_path):
+        runs.append(sorted(notebooks))
+        kind = "no kernel" if len(runs) == 1 else "ok"
+        for name, (_, cells, _) in notebooks.items():
+            with open(os.path.join(results, f"{name}.jsonl"), "w") as f:
+                for cell in range(cells):
+                    f.write(json.dumps({"cell": cell, "first_line": "", "passed": kind == "ok",
+                                        "kind": kind, "lost": kind != "ok"}) + "\n")
+        return 1
+
+    monkeypatch.setattr(grade, "run_pytest", fake_run_pytest)
+    cells = [grade.Cell("x = 1", f"cell {i}", None) for i in range(4)]
+    records, notes = grade.run_all({"a": ("alice", cells)}, str(tmp_path), NAME, 5, 1)
+    assert runs == [["a"], ["a"]]
+    assert [r["kind"] for r in records["a"].values()] == ["ok"] * 4 and notes == {"a": []}
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("!pip install foo", "pass  # [grader] disabled: !pip install foo"),
+    ("files = !ls", "pass  # [grader] disabled: files = !ls"),
+    ("if True:\n    %conda install x", "if True:\n    pass  # [grader] disabled: %conda install x"),
+    ("%matplotlib inline\n%time x = 1", "%matplotlib inline\n%time x = 1"),
+    ("x = a % b\ny = x != 2", "x = a % b\ny = x != 2"),
+])
+def test_neutralise_disables_shell_commands_only(source, expected):
+    assert grade.neutralise(source) == expected
+
+
+def test_neutralise_disables_a_whole_cell_magic():
+    out = grade.neutralise("%%bash\nrm -rf data")
+    assert all(line.startswith("#") for line in out.splitlines())
+
+
+def test_prepare_restores_setup_and_puts_a_deleted_test_after_its_function(tmp_path):
+    nbformat.write(released_notebook(), tmp_path / NAME)
+    released = grade.read_released(str(tmp_path / NAME))
+    nb = student(edit=delete_tests)
+    setup_raises(nb.cells)
+    sources = [c.source for c in nb.cells if c.cell_type == "code"]
+    cells, restored = grade.prepare(sources, released)
+    assert [c.source for c in cells[:2]] == released.setup
+    assert not [c for c in cells if "oops" in c.source]
+    assert restored == {"99.1", "99.2"}
+    for ex in released.exercises:
+        at = next(i for i, c in enumerate(cells) if c.exercise == ex.id)
+        assert cells[at].source == ex.source
+        assert cells[at - 1].source.startswith(f"def {ex.name}(")
+
+
+def test_find_submissions_accepts_both_layouts(tmp_path):
+    for path in ["zoe.ipynb", "amy/work/x.ipynb", "amy/01_foundations.ipynb",
+                 "amy/.ipynb_checkpoints/01_foundations-checkpoint.ipynb", ".hidden.ipynb",
+                 "ben/readme.md", "grades.csv"]:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("{}")
+    found = grade.find_submissions(str(tmp_path), "01_foundations.ipynb",
+                                   exclude={str(tmp_path / "grades.csv")})
+    assert [(s.student, s.notes) for s in found] == [
+        ("amy", ["duplicate submission: used amy/01_foundations.ipynb, ignored amy/work/x.ipynb"]),
+        ("ben", ["no notebook in folder"]),
+        ("zoe", []),
+    ]
+
+
+def test_find_notebook_by_number_or_path():
+    assert grade.find_notebook("01").endswith(os.path.join("notebooks", "01_foundations.ipynb"))
+    with pytest.raises(ValueError, match="neither a file nor a notebook number"):
+        grade.find_notebook("77")
+
+
+def test_released_notebook_without_tests_is_refused(tmp_path):
+    nb = copy.deepcopy(released_notebook())
+    nb.cells = [c for c in nb.cells if "# TEST:" not in c.source]
+    nbformat.write(nb, tmp_path / "x.ipynb")
+    with pytest.raises(ValueError, match="expected test cells"):
+        grade.read_released(str(tmp_path / "x.ipynb"))
