@@ -10,6 +10,7 @@ Modules:
     helpers.checks.getting_started  notebook 00.
     helpers.checks.foundations      notebook 01.
     helpers.checks.cnn_pipeline     notebook 02.
+    helpers.checks.deep_cnns        notebook 03.
 """
 
 from helpers.checks.core import CheckError, NotAttemptedError
