@@ -17,10 +17,10 @@ Example:
 """
 
 import math
-import os
 
 import numpy as np
 
+from helpers.checks import core
 from helpers.checks.core import Exercise, describe
 
 __all__ = [
@@ -31,18 +31,8 @@ __all__ = [
 
 # ---------------------------------------------------------------- oracles ---
 
-def _tf():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
-
-    return tf
-
-
-def _keras():
-    _tf()
-    import keras
-
-    return keras
+_tf = core.import_tensorflow
+_keras = core.import_keras
 
 
 def _values(seed, shape, scale=1.0):

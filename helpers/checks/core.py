@@ -57,6 +57,22 @@ def describe(value, precision=4, limit=6):
     return text if len(text) < 120 else text[:117] + "..."
 
 
+def import_tensorflow():
+    """Imports TensorFlow on first use, quietly, so importing a check module stays cheap."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow
+
+    return tensorflow
+
+
+def import_keras():
+    """Imports Keras (and TensorFlow, its backend here) on first use."""
+    import_tensorflow()
+    import keras
+
+    return keras
+
+
 def _is_tensor(value):
     return type(value).__module__.startswith(("tensorflow", "keras")) and hasattr(value, "numpy")
 

@@ -20,10 +20,10 @@ Example:
 03.7 residual_block: all 4 cases passed
 """
 
-import os
 
 import numpy as np
 
+from helpers.checks import core
 from helpers.checks.core import (Exercise, NotAttemptedError, _where_in_student_code,
                                  describe)
 
@@ -35,18 +35,8 @@ __all__ = [
 
 # ---------------------------------------------------------------- helpers ---
 
-def _tf():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
-
-    return tf
-
-
-def _keras():
-    _tf()
-    import keras
-
-    return keras
+_tf = core.import_tensorflow
+_keras = core.import_keras
 
 
 def _is_int(value):
