@@ -199,3 +199,11 @@ def test_error_location_skips_library_frames():
         make(student).call("a", np.ones(3))
     assert "(in student, line" in str(info.value)
     assert "`return np.linalg.inv(x)  # fails" in str(info.value)
+
+
+def test_call_can_pass_inputs_without_copying():
+    seen = []
+    marker = object()
+    ex = Exercise("99.4", "keep", lambda x: seen.append(x) or 1)
+    assert ex.call("identity kept", marker, copy_inputs=False) == 1
+    assert seen == [marker]

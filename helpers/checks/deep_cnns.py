@@ -24,8 +24,7 @@ Example:
 import numpy as np
 
 from helpers.checks import core
-from helpers.checks.core import (Exercise, NotAttemptedError, _where_in_student_code,
-                                 describe)
+from helpers.checks.core import CheckError, Exercise, NotAttemptedError, describe
 
 __all__ = [
     "lenet5", "vgg_block", "vgg16_param_count", "nin_block", "inception_block",
@@ -75,24 +74,18 @@ def _describe_convs(convs):
 def _call_builder(ex, case, inputs, *args, error_hint=None):
     """Calls a functional builder on a Keras input; returns keras.Model(inputs, output).
 
-    `Exercise.call` copies its arguments, which would cut a Keras tensor off its
-    Input, so builders of blocks are called here with the tensor itself.
+    `error_hint` is added to the message when the student's function raises.
     """
     __tracebackhide__ = True
     keras = _keras()
-    ex.cases.add(case)
     try:
-        out = ex.fn(inputs, *args)
-    except NotImplementedError:
-        raise NotAttemptedError(
-            f"{ex.title}: not attempted yet. Replace `raise NotImplementedError()` "
-            f"in {ex.name} with your code, run that cell, then run this one again."
-        ) from None
-    except Exception as error:  # the student's bug, reported without our frames
-        where = _where_in_student_code(error.__traceback__)
-        ex.fail(case, f"your function raised {type(error).__name__}: {error}{where}",
-                error_hint or f"it was called with a Keras tensor of shape "
-                f"{tuple(inputs.shape)} and arguments {', '.join(repr(a) for a in args)}.")
+        out = ex.call(case, inputs, *args, copy_inputs=False)  # keep the tensor tied to its Input
+    except NotAttemptedError:
+        raise
+    except CheckError as error:
+        if error_hint is None:
+            raise
+        raise CheckError(f"{error}\nHint: {error_hint}") from None
     if out is None:
         ex.fail(case, "your function returned None.",
                 "end it with `return` and the output tensor of the block.")
@@ -607,13 +600,10 @@ def batch_norm_forward(fn):
 
 # ---------------------------------------------------------- residual_block ---
 
-def _residual_ref(x, filters, stride, variant=None):
-    c_in = int(x.shape[-1])
-    stride_first = variant != "stride on the second"
-    y = _relu(_bn(_conv(x, filters, 3, stride if stride_first else 1)))
-    y = _bn(_conv(y, filters, 3, 1 if stride_first else stride))
-    if stride != 1 or c_in != filters:
-        shortcut = _conv(x, filters, 1, stride)
+def _add_shortcut(x, y, out_channels, stride, variant):
+    """relu(y + shortcut(x)), the shortcut projected when shapes differ; or a known mistake."""
+    if stride != 1 or int(x.shape[-1]) != out_channels:
+        shortcut = _conv(x, out_channels, 1, stride)
         shortcut = shortcut if variant == "no shortcut BN" else _bn(shortcut)
     else:
         shortcut = x
@@ -624,6 +614,13 @@ def _residual_ref(x, filters, stride, variant=None):
     if variant == "no shortcut":
         return _relu(y)
     return _relu(y + shortcut)
+
+
+def _residual_ref(x, filters, stride, variant=None):
+    stride_first = variant != "stride on the second"
+    y = _relu(_bn(_conv(x, filters, 3, stride if stride_first else 1)))
+    y = _bn(_conv(y, filters, 3, 1 if stride_first else stride))
+    return _add_shortcut(x, y, filters, stride, variant)
 
 
 def _residual_mistakes(x, filters, stride, make):
@@ -706,23 +703,11 @@ def residual_block(fn):
 # -------------------------------------------------------- bottleneck_block ---
 
 def _bottleneck_ref(x, filters, stride, variant=None):
-    c_in = int(x.shape[-1])
     first = stride if variant == "stride on the second" else 1  # stride on the first 1x1
     y = _relu(_bn(_conv(x, filters, 1, first)))
     y = _relu(_bn(_conv(y, filters, 3, 1 if first != 1 else stride)))
     y = _bn(_conv(y, 4 * filters, 1))
-    if stride != 1 or c_in != 4 * filters:
-        shortcut = _conv(x, 4 * filters, 1, stride)
-        shortcut = shortcut if variant == "no shortcut BN" else _bn(shortcut)
-    else:
-        shortcut = x
-    if variant == "relu before add":
-        return _relu(y) + shortcut
-    if variant == "no relu":
-        return y + shortcut
-    if variant == "no shortcut":
-        return _relu(y)
-    return _relu(y + shortcut)
+    return _add_shortcut(x, y, 4 * filters, stride, variant)
 
 
 def bottleneck_block(fn):
