@@ -28,13 +28,15 @@ import tomllib
 
 import nbformat
 
+from helpers import notebook_format as fmt
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-SETUP_MARKER = "# Workbook setup:"
+#: The kernel every notebook names, exactly as JupyterLab writes it (so that opening a
+#: notebook does not mark it as changed).
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 COLAB_LINK = re.compile(r"https://colab\.research\.google\.com/github/[^)\s\"']+")
 
-SETUP_CELL = '''\
-# Workbook setup: in Colab this fetches the workbook and installs helpers; elsewhere it does nothing.
+SETUP_CELL = fmt.COLAB_SETUP_MARKER + ''' in Colab this fetches the workbook and installs helpers; elsewhere it does nothing.
 import os, sys
 
 WORKBOOK_REPOSITORY = "{repository}"
@@ -96,23 +98,24 @@ def strip_solution(source, where="cell"):
     >>> strip_solution("def f(x):\\n    ### BEGIN SOLUTION\\n    return x\\n    ### END SOLUTION")
     'def f(x):\\n    # YOUR CODE HERE\\n    raise NotImplementedError()'
     """
+    begin, end = fmt.BEGIN_SOLUTION, fmt.END_SOLUTION
     out, inside = [], False
     for number, line in enumerate(source.split("\n"), start=1):
         stripped = line.strip()
-        if stripped == BEGIN:
+        if stripped == begin:
             if inside:
-                raise ReleaseError(f"{where}, line {number}: {BEGIN} inside another solution block.")
+                raise ReleaseError(f"{where}, line {number}: {begin} inside another solution block.")
             inside = True
             indent = line[: len(line) - len(line.lstrip())]
-            out += [f"{indent}# YOUR CODE HERE", f"{indent}raise NotImplementedError()"]
-        elif stripped == END:
+            out += [indent + stub_line for stub_line in fmt.STUB]
+        elif stripped == end:
             if not inside:
-                raise ReleaseError(f"{where}, line {number}: {END} without {BEGIN}.")
+                raise ReleaseError(f"{where}, line {number}: {end} without {begin}.")
             inside = False
         elif not inside:
             out.append(line)
     if inside:
-        raise ReleaseError(f"{where}: {BEGIN} is never closed by {END}.")
+        raise ReleaseError(f"{where}: {begin} is never closed by {end}.")
     return "\n".join(out)
 
 
@@ -123,16 +126,20 @@ def stamp_solution(nb, filename, config):
         A list of what changed (empty when the stamps were current).
     """
     changes = []
-    setup_cells = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith(SETUP_MARKER)]
+    setup_cells = [c for c in nb.cells
+                   if c.cell_type == "code" and c.source.startswith(fmt.COLAB_SETUP_MARKER)]
     if len(setup_cells) != 1:
         raise ReleaseError(
             f"solutions/{filename}: expected exactly one setup cell starting with "
-            f"{SETUP_MARKER!r}, found {len(setup_cells)}."
+            f"{fmt.COLAB_SETUP_MARKER!r}, found {len(setup_cells)}."
         )
     wanted = setup_cell_source(config)
     if setup_cells[0].source != wanted:
         setup_cells[0].source = wanted
         changes.append("setup cell")
+    if nb.metadata.get("kernelspec") != KERNELSPEC:
+        nb.metadata["kernelspec"] = dict(KERNELSPEC)
+        changes.append("kernelspec")
     url = colab_url(filename, config)
     for cell in nb.cells:
         if cell.cell_type == "markdown" and COLAB_LINK.search(cell.source):

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from helpers.checks.core import CheckError, Exercise, NotAttemptedError, describe
+from helpers.checks.core import (CheckError, Exercise, NotAttemptedError, describe, is_int,
+                                 random_values)
 
 
 def identity(x):
@@ -64,7 +65,7 @@ def test_input_changed_in_place():
     (None, "array", "returned None"),
     ([1.0, 2.0], "array", "expected a NumPy array, received list"),
     (np.ones(3), "scalar", r"expected a single number, received an array of shape \(3,\)"),
-    ("1.0", "scalar", "expected a single number, received str"),
+    ("1.0", "scalar", "expected a single number, received a str: '1.0'"),
 ])
 def test_type_is_checked_first(received, kind, message):
     with pytest.raises(CheckError, match=message):
@@ -167,8 +168,62 @@ def test_part_of_a_result_is_named_but_not_counted(capsys):
     assert capsys.readouterr().out == "99.1 f: all 1 case passed\n"
 
 
-def test_zero_d_arrays_are_described_as_numbers():
-    assert describe(np.array(0.5625)).startswith("0.5625 (a 0-d array")
+def test_numbers_are_described_in_plain_words():
+    assert describe(np.array(0.5625)) == "0.5625 (a float)"
+    assert describe(np.float32(0.5)) == "0.5 (a float)"
+    assert describe(3) == "3 (an int)"
+    assert describe(np.int64(3)) == "3 (an int)"
+    assert describe(np.array(7)) == "7 (an int)"
+    assert describe(True) == "True (a bool)"
+    assert describe(np.zeros((2, 3))).endswith("(shape (2, 3), dtype float64)")
+
+
+def test_called_with_names_the_arguments():
+    def pad(x, p):
+        return x[100]
+
+    with pytest.raises(CheckError, match=r"called with x=array of shape \(1, 3, 3, 1\), p=1$"):
+        Exercise("99.5", "pad", pad).call("a", np.zeros((1, 3, 3, 1)), 1)
+
+    def scaled(x, factor=2.0):
+        return x[100]
+
+    with pytest.raises(CheckError, match=r"x=array of shape \(2,\), dtype float32, "
+                                         r"factor=0.5$"):
+        Exercise("99.5", "scaled", scaled).call("a", np.zeros(2, np.float32), factor=0.5)
+
+
+def test_values_that_print_alike_show_more_digits_and_the_tolerance():
+    ex = make()
+    with pytest.raises(CheckError) as info:
+        ex.compare("close", np.array([1.00000123]), np.array([1.0]), rtol=1e-7, atol=0)
+    message = str(info.value)
+    # At 4 digits both would print as [1.]: more digits tell them apart.
+    assert "received: [1.00000123] (shape (1,), dtype float64)" in message
+    assert "expected 1, received 1.00000123" in message
+    assert "tolerance 0 + 1e-07 x |expected| = 1e-07" in message
+    with pytest.raises(CheckError) as info:
+        make().compare("one number", 2.0000001, 2.0, kind="scalar", rtol=0, atol=1e-9)
+    assert "expected 2, received 2.0000001" in str(info.value)
+
+
+def test_scalar_shape_problems_use_the_callers_hint_not_a_guess():
+    with pytest.raises(CheckError) as info:
+        make().compare("a", np.ones(3), 1.0, kind="scalar")
+    assert "average" not in str(info.value)
+    assert "Hint: reduce the array to one number" in str(info.value)
+    with pytest.raises(CheckError, match="Hint: the size is a whole number"):
+        make().compare("a", np.ones(3), 1.0, kind="scalar", hint="the size is a whole number")
+    with pytest.raises(CheckError, match="Hint: take the mean"):
+        make().compare("a", np.ones(3), 1.0, kind="scalar", hint="values", shape_hint="take the mean")
+
+
+def test_is_int_and_random_values():
+    assert is_int(3) and is_int(np.int32(3))
+    assert not is_int(3.0) and not is_int(True) and not is_int(np.array(3))
+    a, b = random_values(1, (2, 3)), random_values(1, (2, 3), scale=2.0)
+    assert a.shape == (2, 3) and np.allclose(b, 2 * a)
+    assert not np.allclose(random_values(2, (2, 3)), a)
 
 
 def test_call_expecting_error():

@@ -1,8 +1,8 @@
 """The release step (solutions/ -> notebooks/) and the sync test."""
 
 import glob
+import importlib
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -11,10 +11,11 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from helpers import notebook_format as fmt
+from helpers.checks.core import NotAttemptedError
 from helpers import release
 
 ROOT = release.ROOT
-TEST_LINE = re.compile(r"^# TEST: (\d\d\.\d+) (\w+) \[(\d+(?:\.\d+)?) pts?\]$")
 
 
 def test_notebooks_are_in_sync_with_solutions():
@@ -64,7 +65,7 @@ def _solution(config):
         "def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION",
         execution_count=3, outputs=[nbformat.v4.new_output("stream", text="hi\n")],
     )
-    return new_notebook(cells=[
+    return new_notebook(metadata={"kernelspec": dict(release.KERNELSPEC)}, cells=[
         new_markdown_cell("# Title\n[![Open In Colab](badge)](https://colab.research.google.com/github/old/old/blob/main/notebooks/x.ipynb)"),
         new_code_cell(release.setup_cell_source(config)),
         cell,
@@ -94,6 +95,15 @@ def test_stamps_follow_the_one_repository_setting():
     assert ("https://colab.research.google.com/github/someone/fork/blob/dev/notebooks/"
             "99_demo.ipynb") in nb.cells[0].source
     assert release.stamp_solution(nb, "99_demo.ipynb", config) == []
+
+
+def test_the_kernelspec_is_the_one_jupyterlab_writes():
+    nb = _solution(release.settings())
+    nb.metadata["kernelspec"]["display_name"] = "Python 3"
+    assert "kernelspec" in release.stamp_solution(nb, "99_demo.ipynb", release.settings())
+    assert nb.metadata["kernelspec"]["display_name"] == "Python 3 (ipykernel)"
+    student = release.student_copy(nb, "99_demo.ipynb")
+    assert student.metadata["kernelspec"] == release.KERNELSPEC
 
 
 def test_a_notebook_without_its_setup_cell_is_refused():
@@ -136,24 +146,47 @@ SOLUTIONS = sorted(glob.glob(os.path.join(ROOT, "solutions", "*.ipynb")))
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=os.path.basename)
 def test_solution_structure(path):
-    """Every solution cell is followed by its test cell, ids are unique, and each
-    test cell's stored output is that exercise's success line."""
+    """Every solution cell is followed by its test cell, ids are unique and belong to
+    the notebook, and each test cell's stored output is that exercise's success line."""
     nb = nbformat.read(path, as_version=4)
     number = os.path.basename(path)[:2]
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert code[0].source == release.setup_cell_source(release.settings())
-    assert code[1].source.startswith("# NBVAL_IGNORE_OUTPUT") and "helpers.setup()" in code[1].source
-    ids = []
-    for index, cell in enumerate(code):
-        if "### BEGIN SOLUTION" in cell.source:
-            test = code[index + 1]
-            match = TEST_LINE.match(test.source.split("\n")[0])
-            assert match, f"cell after a solution must start with '# TEST: ...': {test.source[:60]!r}"
-            exercise_id, name, _ = match.groups()
-            assert exercise_id.startswith(number + ".")
-            assert f"def {name}(" in cell.source, f"{exercise_id}: solution cell does not define {name}"
-            text = "".join(o.get("text", "") for o in test.outputs if o.output_type == "stream")
-            assert re.fullmatch(rf"{re.escape(exercise_id)} {name}: all \d+ cases? passed\n", text), text
-            ids.append(exercise_id)
-        assert cell.execution_count is not None, "solutions are stored executed"
-    assert ids and len(ids) == len(set(ids))
+    code = fmt.code_sources(nb)
+    assert code[0] == release.setup_cell_source(release.settings())
+    setup = fmt.count_setup_cells(code)
+    assert code[setup - 1].startswith(fmt.IGNORE_OUTPUT)
+    exercises = fmt.exercises(code)
+    solution_cells = [i for i, source in enumerate(code) if fmt.is_solution_cell(source)]
+    assert [ex.test_index - 1 for ex in exercises] == solution_cells, \
+        "every solution cell is followed by a test cell, and every test cell follows one"
+    cells = [c for c in nb.cells if c.cell_type == "code"]
+    for ex in exercises:
+        assert ex.id.startswith(number + "."), ex
+        assert f"def {ex.name}(" in ex.anchor, f"{ex.id}: solution cell does not define {ex.name}"
+        text = "".join(o.get("text", "") for o in cells[ex.test_index].outputs
+                       if o.output_type == "stream")
+        assert fmt.parse_success_line(text)[:2] == (ex.id, ex.name), text
+        assert text.count("\n") == 1, text
+    assert exercises
+    assert all(cell.execution_count is not None for cell in cells), "solutions are stored executed"
+
+
+TEST_CELLS = [(os.path.basename(path), ex) for path in SOLUTIONS
+              for ex in fmt.exercises(fmt.code_sources(nbformat.read(path, as_version=4)))]
+
+
+@pytest.mark.parametrize("notebook, ex", TEST_CELLS, ids=[ex.id for _, ex in TEST_CELLS])
+def test_every_test_line_names_a_check_that_prints_its_id(notebook, ex):
+    """The test line, the check it calls and the id the check prints agree."""
+    call = fmt.parse_check_call(ex.source)
+    assert call, f"{notebook} {ex.id}: the test cell must import a check module and call it"
+    module, check_name, argument = call
+    assert check_name == ex.name and argument == ex.name, (notebook, ex.id, call)
+    check = getattr(importlib.import_module(f"helpers.checks.{module}"), check_name, None)
+    assert callable(check), f"{notebook} {ex.id}: helpers.checks.{module} has no {check_name}"
+
+    def stub(*args, **kwargs):
+        raise NotImplementedError()
+
+    with pytest.raises(NotAttemptedError) as info:
+        check(stub)
+    assert str(info.value).startswith(f"{ex.id} {ex.name}: not attempted yet"), str(info.value)

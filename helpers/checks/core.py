@@ -23,6 +23,8 @@ import traceback
 
 import numpy as np
 
+from helpers import notebook_format
+
 _HELPERS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -39,11 +41,23 @@ class NotAttemptedError(CheckError):
 
 
 def describe(value, precision=4, limit=6):
-    """Formats a value for a message: short, with its shape for arrays."""
+    """Formats a value for a message in plain words: short, with its shape for arrays.
+
+    A single number reads as "0.5 (a float)" or "3 (an int)", whether it is a
+    Python number, a NumPy scalar or a 0-d array; an array shows its first
+    values, its shape and its dtype.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return f"{bool(value)} (a bool)"
+    if isinstance(value, (int, float, np.number)) or (
+            (isinstance(value, np.ndarray) or _is_tensor(value)) and np.ndim(value) == 0):
+        number = np.asarray(value)
+        if number.dtype.kind in "iu":
+            return f"{number.item()} (an int)"
+        if number.dtype.kind == "f":
+            return f"{number.item():.{precision + 2}g} (a float)"
     if isinstance(value, np.ndarray) or _is_tensor(value):
         array = np.asarray(value)
-        if array.ndim == 0 and array.dtype.kind in "fiub":
-            return f"{array.item():.{precision + 2}g} (a 0-d array, dtype {array.dtype})"
         flat = array.ravel()
         shown = np.array2string(
             flat[:limit], precision=precision, separator=", ", suppress_small=True
@@ -51,10 +65,39 @@ def describe(value, precision=4, limit=6):
         if flat.size > limit:
             shown = shown[:-1] + ", ...]"
         return f"{shown} (shape {array.shape}, dtype {array.dtype})"
-    if isinstance(value, float):
-        return f"{value:.{precision + 2}g}"
     text = repr(value)
     return text if len(text) < 120 else text[:117] + "..."
+
+
+def describe_argument(value):
+    """Formats an argument for a "called with" line: arrays by shape, the rest by value."""
+    if isinstance(value, np.ndarray) and value.ndim > 0:
+        return f"array of shape {value.shape}" + (
+            f", dtype {value.dtype}" if value.dtype != np.float64 else "")
+    if _is_tensor(value) and np.ndim(value) > 0:
+        return f"tensor of shape {tuple(value.shape)}"
+    if isinstance(value, (int, float, np.number, bool, np.bool_, str, type(None))):
+        return repr(value.item() if isinstance(value, np.generic) else value)
+    return describe(value)
+
+
+def describe_pair(expected, received, precision=4):
+    """Describes expected and received values, with more digits if they would print alike."""
+    for digits in (precision, 10, 16):
+        shown = describe(expected, digits), describe(received, digits)
+        if shown[0] != shown[1]:
+            break
+    return shown
+
+
+def is_int(value):
+    """Tells whether `value` is a whole-number type (Python or NumPy int, not bool)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def random_values(seed, shape, scale=1.0):
+    """Fixed test values: normal with mean 0 and standard deviation `scale`, from `seed`."""
+    return np.random.default_rng(seed).normal(0.0, scale, size=shape)
 
 
 def import_tensorflow():
@@ -203,8 +246,10 @@ class Exercise:
                         f"returned a result instead.", hint)
 
     def _inputs_hint(self, args, kwargs):
-        parts = [describe(a) for a in args] + [f"{k}={describe(v)}" for k, v in kwargs.items()]
-        return "it was called with " + "; ".join(parts) if parts else None
+        names = self._parameter_names()
+        parts = [f"{name}={describe_argument(a)}" for name, a in zip(names, args)]
+        parts += [f"{k}={describe_argument(v)}" for k, v in kwargs.items()]
+        return "it was called with " + ", ".join(parts) if parts else None
 
     def _check_inputs_unchanged(self, case, before, after):
         __tracebackhide__ = True
@@ -222,13 +267,17 @@ class Exercise:
                 self.fail(case, f"your function changed its input `{name}` in place.", hint)
 
     def _parameter_names(self):
+        """Names for the positional arguments, e.g. ["x", "p"], then "argument 3", ..."""
         try:
-            return list(inspect.signature(self.fn).parameters)
+            parameters = inspect.signature(self.fn).parameters.values()
+            names = [p.name for p in parameters
+                     if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         except (TypeError, ValueError):
-            return [f"argument {i + 1}" for i in range(32)]
+            names = []
+        return names + [f"argument {i + 1}" for i in range(len(names), 32)]
 
     def compare(self, case, received, expected, *, rtol=1e-5, atol=1e-6, kind="array",
-                hint=None, mistakes=None, nonfinite_hint=None, part=None):
+                hint=None, shape_hint=None, mistakes=None, nonfinite_hint=None, part=None):
         """Compares one result with the expected value and fails on the first problem.
 
         The order is type, shape, dtype, finiteness, values. Before reporting
@@ -245,6 +294,8 @@ class Exercise:
                 number: Python, NumPy or 0-d array) or `"tensor"` (a TF tensor
                 or a NumPy array).
             hint: what to look at when the values differ.
+            shape_hint: what to look at when the shape is wrong (or an array
+                came back where one number was expected); defaults to `hint`.
             mistakes: dict mapping a description of a known mistake to the
                 value that mistake would produce.
             nonfinite_hint: what to look at when the result holds NaN or inf.
@@ -254,15 +305,15 @@ class Exercise:
         __tracebackhide__ = True
         self.cases.add(case)
         expected = np.asarray(expected)
-        array = self._check_type(case, received, kind, part)
+        shape_hint = hint if shape_hint is None else shape_hint
+        array = self._check_type(case, received, kind, part, shape_hint)
         self._check_mistakes(case, array, expected, rtol, atol, mistakes, part)
         if array.shape != expected.shape:
             self.fail(
                 case,
                 f"wrong shape.\n  expected shape: {expected.shape}\n  received shape: "
                 f"{array.shape}",
-                "check which axis you reduce or sum over, and keepdims=True where the "
-                "result must broadcast back." if hint is None else hint,
+                shape_hint or "check which axes you reduce or sum over.",
                 part,
             )
         self._check_dtype(case, array, expected, part)
@@ -284,20 +335,24 @@ class Exercise:
                 diff = np.abs(array.astype(np.float64) - expected.astype(np.float64))
                 worst = np.unravel_index(np.nanargmax(np.where(close, 0, diff)), diff.shape)
                 worst = tuple(int(i) for i in worst)
+                shown_expected, shown_received = describe_pair(expected, array)
+                at = f" at index {worst}" if worst else ""
                 self.fail(
                     case,
                     f"values differ at {int(np.sum(~close))} of {close.size} position(s)."
-                    f"\n  expected: {describe(expected)}\n  received: {describe(array)}"
-                    f"\n  largest difference {float(diff[worst]):.3g} at index {worst}: "
-                    f"expected {float(expected[worst]):.6g}, received "
-                    f"{float(array[worst]):.6g} (tolerance {atol:g} + {rtol:g} x |expected|)",
+                    f"\n  expected: {shown_expected}\n  received: {shown_received}"
+                    f"\n  largest difference {float(diff[worst]):.3g}{at}: expected "
+                    f"{_digits(expected[worst], array[worst])}, received "
+                    f"{_digits(array[worst], expected[worst])} (tolerance {atol:g} + "
+                    f"{rtol:g} x |expected| = {atol + rtol * abs(float(expected[worst])):.3g})",
                     hint,
                     part,
                 )
         elif not np.array_equal(array, expected):
-            self.fail(case, f"expected {describe(expected)}, received {describe(array)}", hint, part)
+            shown_expected, shown_received = describe_pair(expected, array)
+            self.fail(case, f"expected {shown_expected}, received {shown_received}", hint, part)
 
-    def _check_type(self, case, received, kind, part=None):
+    def _check_type(self, case, received, kind, part=None, hint=None):
         __tracebackhide__ = True
         if kind not in ("array", "scalar", "tensor"):
             raise ValueError(f"compare(kind=...) must be array, scalar or tensor, not {kind!r}")
@@ -325,10 +380,10 @@ class Exercise:
                 self.fail(
                     case,
                     f"expected a single number, received an array of shape {received.shape}.",
-                    "the result is the mean over the batch: did you forget to average "
-                    "(np.mean) at the end?", part=part)
-            self.fail(case, f"expected a single number, received {type(received).__name__}.",
-                      part=part)
+                    hint or "reduce the array to one number, or return a plain int or "
+                            "float.", part=part)
+            self.fail(case, f"expected a single number, received a {type(received).__name__}: "
+                            f"{describe(received)}.", hint, part=part)
         if not isinstance(received, np.ndarray):
             self.fail(
                 case,
@@ -364,10 +419,11 @@ class Exercise:
             if wrong.shape != array.shape or not _is_numeric(wrong):
                 continue
             if np.allclose(array, wrong, rtol=rtol, atol=atol, equal_nan=True):
+                shown_expected, shown_received = describe_pair(expected, array)
                 self.fail(
                     case,
                     f"your result matches a common mistake: {description}."
-                    f"\n  expected: {describe(expected)}\n  received: {describe(array)}", part=part)
+                    f"\n  expected: {shown_expected}\n  received: {shown_received}", part=part)
 
     def require(self, case, condition, problem, hint=None, part=None):
         """Fails `case` (and `part` of its result) with `problem` unless `condition` is true."""
@@ -378,8 +434,7 @@ class Exercise:
 
     def passed(self):
         """Prints the stable success line, e.g. `01.3 relu: all 5 cases passed`."""
-        count = len(self.cases)
-        print(f"{self.title}: all {count} case{'s' if count != 1 else ''} passed")
+        print(notebook_format.success_line(self.exercise_id, self.name, len(self.cases)))
 
 
 def _unchanged(old, new):
@@ -394,6 +449,15 @@ def _unchanged(old, new):
         return type(old) is type(new) and len(old) == len(new) and all(
             _unchanged(a, b) for a, b in zip(old, new))
     return True
+
+
+def _digits(value, other):
+    """A number with 6 significant digits, or as many as it takes to differ from `other`."""
+    for digits in (6, 10, 17):
+        text = f"{float(value):.{digits}g}"
+        if text != f"{float(other):.{digits}g}":
+            break
+    return text
 
 
 def _is_numeric(array):

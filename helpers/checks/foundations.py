@@ -18,8 +18,7 @@ import warnings
 
 import numpy as np
 
-from helpers.checks import core
-from helpers.checks.core import Exercise
+from helpers.checks.core import Exercise, import_keras, import_tensorflow, random_values
 
 #: Keras's fuzz factor: cross-entropies clip probabilities to [EPS, 1 - EPS].
 EPS = 1e-7
@@ -27,19 +26,16 @@ EPS = 1e-7
 
 # ---------------------------------------------------------------- oracles ---
 
-_tf = core.import_tensorflow
-_keras = core.import_keras
-
 
 def _tf_op(op, x):
     """Applies a TF op to a float64 copy of x and returns NumPy."""
-    tf = _tf()
+    tf = import_tensorflow()
     return op(tf.constant(x, dtype=tf.float64)).numpy()
 
 
 def _tf_derivative(op, x):
     """Elementwise derivative of an elementwise TF op at x, by autodiff."""
-    tf = _tf()
+    tf = import_tensorflow()
     t = tf.constant(x, dtype=tf.float64)
     with tf.GradientTape() as tape:
         tape.watch(t)
@@ -57,17 +53,13 @@ def _stable_sigmoid(x):
     return np.exp(-np.logaddexp(0.0, -x))
 
 
-def _values(seed, shape, scale=2.0):
-    return np.random.default_rng(seed).normal(0.0, scale, size=shape)
-
-
 #: Elementwise cases shared by the activations and their derivatives.
 def _elementwise_cases():
     return [
         ("zeros", np.zeros(4)),
         ("mixed signs", np.array([-3.0, -1.0, -0.5, 0.25, 1.0, 3.0])),
-        ("2-D batch", _values(1, (4, 3))),
-        ("batch of one", _values(2, (1, 5))),
+        ("2-D batch", random_values(1, (4, 3), scale=2.0)),
+        ("batch of one", random_values(2, (1, 5), scale=2.0)),
         ("large magnitudes", np.array([-1000.0, -50.0, -5.0, 5.0, 50.0, 1000.0])),
     ]
 
@@ -84,7 +76,7 @@ _NONFINITE_EXP = (
 def sigmoid(fn):
     """Checks `sigmoid(x)` against `tf.sigmoid`, including x = +-1000 without overflow."""
     __tracebackhide__ = True
-    tf = _tf()
+    tf = import_tensorflow()
     ex = Exercise("01.1", "sigmoid", fn)
     for case, x in _elementwise_cases():
         with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn"):
@@ -114,7 +106,7 @@ def sigmoid(fn):
 def sigmoid_grad(fn):
     """Checks `sigmoid_grad(x)`, the derivative of sigmoid at x, against autodiff."""
     __tracebackhide__ = True
-    tf = _tf()
+    tf = import_tensorflow()
     ex = Exercise("01.2", "sigmoid_grad", fn)
     for case, x in _elementwise_cases():
         s = _stable_sigmoid(x)
@@ -135,7 +127,7 @@ def sigmoid_grad(fn):
 def tanh(fn):
     """Checks `tanh(x)` against `tf.tanh`, including x = +-1000."""
     __tracebackhide__ = True
-    tf = _tf()
+    tf = import_tensorflow()
     ex = Exercise("01.3", "tanh", fn)
     for case, x in _elementwise_cases():
         ex.compare(
@@ -155,7 +147,7 @@ def tanh(fn):
 def tanh_grad(fn):
     """Checks `tanh_grad(x)`, the derivative of tanh at x, against autodiff."""
     __tracebackhide__ = True
-    tf = _tf()
+    tf = import_tensorflow()
     ex = Exercise("01.4", "tanh_grad", fn)
     for case, x in _elementwise_cases():
         t = np.tanh(x)
@@ -180,7 +172,7 @@ def _with_zero_cases():
 def relu(fn):
     """Checks `relu(x)` against `tf.nn.relu`."""
     __tracebackhide__ = True
-    tf = _tf()
+    tf = import_tensorflow()
     ex = Exercise("01.5", "relu", fn)
     for case, x in _with_zero_cases():
         ex.compare(
@@ -198,7 +190,7 @@ def relu(fn):
 def relu_grad(fn):
     """Checks `relu_grad(x)` against autodiff of `tf.nn.relu` (0 at x = 0, as TF)."""
     __tracebackhide__ = True
-    tf = _tf()
+    tf = import_tensorflow()
     ex = Exercise("01.6", "relu_grad", fn)
     for case, x in _with_zero_cases():
         ex.compare(
@@ -218,8 +210,8 @@ def _leaky_cases():
     return [
         ("default alpha, mixed signs", np.array([-3.0, -1.0, -0.5, 0.25, 1.0, 3.0]), None),
         ("default alpha, exact zeros", np.array([-2.0, 0.0, 2.0, 0.0]), None),
-        ("alpha=0.2, 2-D batch", _values(3, (4, 3)), 0.2),
-        ("alpha=0.3, batch of one", _values(4, (1, 5)), 0.3),
+        ("alpha=0.2, 2-D batch", random_values(3, (4, 3), scale=2.0), 0.2),
+        ("alpha=0.3, batch of one", random_values(4, (1, 5), scale=2.0), 0.3),
         ("alpha=0.01, large magnitudes", np.array([-1000.0, -5.0, 5.0, 1000.0]), 0.01),
     ]
 
@@ -227,7 +219,7 @@ def _leaky_cases():
 def leaky_relu(fn):
     """Checks `leaky_relu(x, alpha=0.01)` against `tf.nn.leaky_relu`."""
     __tracebackhide__ = True
-    tf = _tf()
+    tf = import_tensorflow()
     ex = Exercise("01.7", "leaky_relu", fn)
     for case, x, alpha in _leaky_cases():
         a = 0.01 if alpha is None else alpha
@@ -249,7 +241,7 @@ def leaky_relu(fn):
 def leaky_relu_grad(fn):
     """Checks `leaky_relu_grad(x, alpha=0.01)` against autodiff (alpha at x = 0, as TF)."""
     __tracebackhide__ = True
-    tf = _tf()
+    tf = import_tensorflow()
     ex = Exercise("01.8", "leaky_relu_grad", fn)
     for case, x, alpha in _leaky_cases():
         a = 0.01 if alpha is None else alpha
@@ -304,13 +296,13 @@ def _softmax_mistakes(x):
 def softmax(fn):
     """Checks `softmax(logits)` over the last axis against `tf.nn.softmax`."""
     __tracebackhide__ = True
-    tf = _tf()
+    tf = import_tensorflow()
     ex = Exercise("01.9", "softmax", fn)
     cases = [
         ("one vector", np.array([1.0, 2.0, 3.0, 0.5])),
-        ("square batch (4, 4)", _values(5, (4, 4))),
-        ("batch of one", _values(6, (1, 5))),
-        ("3-D (2, 3, 4)", _values(7, (2, 3, 4))),
+        ("square batch (4, 4)", random_values(5, (4, 4), scale=2.0)),
+        ("batch of one", random_values(6, (1, 5), scale=2.0)),
+        ("3-D (2, 3, 4)", random_values(7, (2, 3, 4), scale=2.0)),
         ("large logits", np.array([[1000.0, 1001.0, 1002.0], [-1000.0, -1000.0, -999.0],
                                    [1000.0, 0.0, -1000.0]])),
     ]
@@ -332,7 +324,8 @@ def softmax(fn):
 def _regression_cases():
     return [
         ("1-D batch", np.array([1.0, -2.0, 3.0, 0.5]), np.array([1.5, -1.0, 2.0, 0.5])),
-        ("2-D (batch, outputs)", _values(8, (5, 3)), _values(9, (5, 3))),
+        ("2-D (batch, outputs)", random_values(8, (5, 3), scale=2.0),
+         random_values(9, (5, 3), scale=2.0)),
         ("batch of one", np.array([[2.0, -1.0, 0.0]]), np.array([[1.0, 1.0, 0.5]])),
         ("perfect predictions", np.array([[0.5, 1.0], [2.0, -3.0]]),
          np.array([[0.5, 1.0], [2.0, -3.0]])),
@@ -346,7 +339,7 @@ def _swap_hint(name):
 def mse(fn):
     """Checks `mse(y_true, y_pred)` against `keras.losses.mean_squared_error` (batch mean)."""
     __tracebackhide__ = True
-    keras = _keras()
+    keras = import_keras()
     ex = Exercise("01.10", "mse", fn)
     for case, y_true, y_pred in _regression_cases():
         d = y_true - y_pred
@@ -368,7 +361,7 @@ def mse(fn):
 def mae(fn):
     """Checks `mae(y_true, y_pred)` against `keras.losses.mean_absolute_error` (batch mean)."""
     __tracebackhide__ = True
-    keras = _keras()
+    keras = import_keras()
     ex = Exercise("01.11", "mae", fn)
     for case, y_true, y_pred in _regression_cases():
         d = y_true - y_pred
@@ -401,7 +394,7 @@ _CLIP_HINT = (
 def binary_cross_entropy(fn):
     """Checks `binary_cross_entropy(y_true, y_pred)` against `keras.losses`."""
     __tracebackhide__ = True
-    keras = _keras()
+    keras = import_keras()
     ex = Exercise("01.12", "binary_cross_entropy", fn)
     cases = [
         ("1-D labels", np.array([1.0, 0.0, 1.0, 0.0, 1.0]), np.array([0.9, 0.2, 0.6, 0.4, 0.3])),
@@ -441,7 +434,7 @@ def binary_cross_entropy(fn):
 def categorical_cross_entropy(fn):
     """Checks `categorical_cross_entropy(y_true, y_pred)` against `keras.losses`."""
     __tracebackhide__ = True
-    keras = _keras()
+    keras = import_keras()
     ex = Exercise("01.13", "categorical_cross_entropy", fn)
     cases = [
         ("one-hot labels (4, 3)", np.eye(3)[[0, 2, 1, 2]],
@@ -484,7 +477,7 @@ def _np_relu(z):
 def dense_forward(fn):
     """Checks `dense_forward(x, w, b, activation=None)` against `keras.layers.Dense`."""
     __tracebackhide__ = True
-    keras = _keras()
+    keras = import_keras()
     ex = Exercise("01.14", "dense_forward", fn)
     rng = np.random.default_rng(10)
 
@@ -534,7 +527,7 @@ def _reference_forward(x, params):
 
 def _autodiff_mlp_grads(x, y, params):
     """Gradients of the mean categorical cross-entropy by tf.GradientTape."""
-    tf = _tf()
+    tf = import_tensorflow()
     variables = {k: tf.Variable(v, dtype=tf.float64) for k, v in params.items()}
     with tf.GradientTape() as tape:
         z1 = tf.matmul(x, variables["w1"]) + variables["b1"]

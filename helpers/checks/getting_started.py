@@ -13,9 +13,8 @@ Use it from the notebook's test cells:
 
 
 import numpy as np
-import tensorflow as tf
 
-from helpers.checks.core import Exercise
+from helpers.checks.core import Exercise, import_tensorflow
 
 __all__ = ["standardize", "one_hot", "numerical_gradient"]
 
@@ -50,6 +49,7 @@ def _standardize_cases():
 
 
 def _moments_tf(images, axes):
+    tf = import_tensorflow()
     mean, variance = tf.nn.moments(tf.constant(images, tf.float64), axes=axes, keepdims=True)
     return mean.numpy(), variance.numpy()
 
@@ -123,6 +123,7 @@ def standardize(fn):
 # ---------------------------------------------------------------------------
 
 def _one_hot_tf(labels, num_classes):
+    tf = import_tensorflow()
     return tf.one_hot(np.asarray(labels, np.int64), num_classes, dtype=tf.float32).numpy()
 
 
@@ -221,6 +222,7 @@ def _shape_guard(f, shape):
 
 
 def _gradient_tf(f_tf, x):
+    tf = import_tensorflow()
     variable = tf.constant(x, tf.float64)
     with tf.GradientTape() as tape:
         tape.watch(variable)
@@ -276,6 +278,7 @@ def numerical_gradient(fn):
     out by hand: ((x + h)^3 - (x - h)^3) / (2h) = 3x^2 + h^2 exactly.
     """
     __tracebackhide__ = True
+    tf = import_tensorflow()
     ex = Exercise("00.3", "numerical_gradient", fn)
     w = np.array([[0.5, -1.0, 2.0, 0.3],
                   [1.5, 0.2, -0.7, 1.1],

@@ -1,0 +1,194 @@
+"""The workbook's notebook format, in one place.
+
+A solution notebook (`solutions/NN_slug.ipynb`) is laid out like this:
+
+* **Setup cells** open it: the Colab setup cell (its first line starts with
+  `COLAB_SETUP_MARKER`), then the cell that calls `helpers.setup()`. Both are
+  restored from the released notebook when an instructor grades.
+* **Exercises**: a solution cell defines one graded function whose body lies
+  between `BEGIN_SOLUTION` and `END_SOLUTION`; the release step replaces it with
+  the `STUB` lines. The next code cell is the test cell; its first line is the
+  test line, e.g. `# TEST: 02.3 conv2d_forward [3 pts]`, and it calls the check
+  of the same name. Grading reads the exercise id, name and points from that line.
+* A check that passes prints the success line, e.g.
+  `02.3 conv2d_forward: all 8 cases passed`.
+
+The release step, the grader, the tests and the before-stop checks all read the
+format through this module; nothing else parses a test line.
+
+Example:
+
+>>> parse_test_line("# TEST: 02.3 conv2d_forward [3 pts]\\ncheck.conv2d_forward(f)")
+TestLine(id='02.3', name='conv2d_forward', points=3)
+>>> success_line("02.3", "conv2d_forward", 8)
+'02.3 conv2d_forward: all 8 cases passed'
+"""
+
+import re
+from collections import namedtuple
+
+BEGIN_SOLUTION = "### BEGIN SOLUTION"
+END_SOLUTION = "### END SOLUTION"
+#: What the release step puts in place of a solution block (at its indentation).
+STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
+#: The first line of the Colab setup cell starts with this.
+COLAB_SETUP_MARKER = "# Workbook setup:"
+#: The last setup cell calls this.
+SETUP_CALL = "helpers.setup()"
+#: A cell whose outputs nbval runs but does not compare carries this line.
+IGNORE_OUTPUT = "# NBVAL_IGNORE_OUTPUT"
+
+TestLine = namedtuple("TestLine", "id name points")
+TestLine.__doc__ = "An exercise as its test cell's first line names it: id, name and points."
+
+Exercise = namedtuple("Exercise", "id name points test_index source anchor")
+Exercise.__doc__ = """One graded exercise of a notebook.
+
+Fields:
+    id, name, points: from the test line.
+    test_index: the test cell's position among the notebook's code cells.
+    source: the test cell's source.
+    anchor: the source of the code cell before it (the solution cell).
+"""
+
+_TEST_LINE = re.compile(r"# TEST: (\d\d\.\d+) (\w+) \[(\d+(?:\.\d+)?) pts?\]\s*$")
+_CLAIMED_ID = re.compile(r"\s*#\s*TEST:\s*(\S+)")
+_CHECK_IMPORT = re.compile(r"^from helpers\.checks import (\w+) as check$", re.M)
+_CHECK_CALL = re.compile(r"^check\.(\w+)\((\w+)\)$", re.M)
+_SUCCESS_LINE = re.compile(r"(\d\d\.\d+) (\w+): all (\d+) cases? passed$")
+
+
+def first_line(source):
+    """The first line of a cell's source."""
+    return source.split("\n", 1)[0]
+
+
+def parse_test_line(source):
+    """Reads the test line at the top of a cell.
+
+    Args:
+        source: a code cell's source.
+
+    Returns:
+        A `TestLine(id, name, points)`, points an int (or a float such as 0.5),
+        or None when the first line is not a well-formed test line.
+    """
+    match = _TEST_LINE.match(first_line(source))
+    if not match:
+        return None
+    exercise_id, name, points = match.groups()
+    return TestLine(exercise_id, name, float(points) if "." in points else int(points))
+
+
+def claimed_exercise_id(source):
+    """The exercise id a cell's first line claims, however loosely it is written.
+
+    A student may edit a test line (`#TEST: 01.9 ...`, extra spaces, points
+    changed, blank lines above it); the grader still knows which exercise the
+    cell belongs to.
+
+    Args:
+        source: a code cell's source.
+
+    Returns:
+        The id as written (e.g. `"01.9"`) on the first line that is not blank,
+        or None.
+    """
+    match = _CLAIMED_ID.match(source)
+    return match.group(1) if match else None
+
+
+def parse_check_call(source):
+    """Reads which check a test cell runs.
+
+    A test cell reads, after its test line:
+
+        from helpers.checks import cnn_pipeline as check
+        check.conv2d_forward(conv2d_forward)
+
+    Returns:
+        `(module, check_name, argument)`, e.g. `("cnn_pipeline", "conv2d_forward",
+        "conv2d_forward")`, or None when the cell does not have that form.
+    """
+    module, call = _CHECK_IMPORT.search(source), _CHECK_CALL.search(source)
+    if not module or not call:
+        return None
+    return module.group(1), call.group(1), call.group(2)
+
+
+def format_test_line(exercise_id, name, points):
+    """The test line for an exercise, e.g. `# TEST: 01.9 softmax [2 pts]`."""
+    return f"# TEST: {exercise_id} {name} [{points:g} pt{'s' if points != 1 else ''}]"
+
+
+def success_line(exercise_id, name, cases):
+    """The one line a check prints when every case passed."""
+    return f"{exercise_id} {name}: all {cases} case{'s' if cases != 1 else ''} passed"
+
+
+def parse_success_line(text):
+    """Reads a success line back: `(id, name, cases)`, or None if `text` is not one."""
+    match = _SUCCESS_LINE.match(text.strip())
+    return (match.group(1), match.group(2), int(match.group(3))) if match else None
+
+
+def is_solution_cell(source):
+    """Tells whether a code cell holds a solution block."""
+    return any(line.strip() == BEGIN_SOLUTION for line in source.split("\n"))
+
+
+def count_setup_cells(code_sources):
+    """How many code cells at the top of a notebook set it up.
+
+    They run from the Colab setup cell to the first cell that calls
+    `helpers.setup()`.
+
+    Args:
+        code_sources: the sources of the notebook's code cells, in order.
+
+    Returns:
+        The number of setup cells.
+
+    Raises:
+        ValueError: the first code cell is not the Colab setup cell, or no
+            cell calls `helpers.setup()` before the first test cell.
+    """
+    if not code_sources or not code_sources[0].startswith(COLAB_SETUP_MARKER):
+        raise ValueError(f"the first code cell must be the setup cell starting with "
+                         f"{COLAB_SETUP_MARKER!r}.")
+    for index, source in enumerate(code_sources):
+        if parse_test_line(source):
+            break
+        if SETUP_CALL in source:
+            return index + 1
+    raise ValueError(f"no code cell calls {SETUP_CALL} before the first test cell.")
+
+
+def code_sources(nb):
+    """The sources of a notebook's code cells (an nbformat notebook), in order."""
+    return [cell.source for cell in nb.cells if cell.cell_type == "code"]
+
+
+def exercises(code):
+    """The graded exercises of a notebook, in order.
+
+    Args:
+        code: the sources of the notebook's code cells (see `code_sources`).
+
+    Returns:
+        A list of `Exercise(id, name, points, test_index, source, anchor)`.
+
+    Raises:
+        ValueError: an exercise id appears twice.
+    """
+    found, seen = [], set()
+    for index, source in enumerate(code):
+        line = parse_test_line(source)
+        if line is None:
+            continue
+        if line.id in seen:
+            raise ValueError(f"exercise {line.id} has two test cells.")
+        seen.add(line.id)
+        anchor = code[index - 1] if index else ""
+        found.append(Exercise(*line, index, source, anchor))
+    return found
