@@ -11,11 +11,15 @@ Modules:
     helpers.checks   the exercise checks, one module per notebook.
     helpers.release  makes the student copies in `notebooks/` from `solutions/`.
     helpers.grade    grades a class's submissions of a notebook into a CSV
-                     (its pytest plugin is helpers.grade_plugin).
+                     (a package; its pytest plugin is helpers.grade.plugin).
 """
 
+import contextlib
 import os
 import random
+import re
+import sys
+import tempfile
 
 __all__ = ["setup", "budget", "expect", "is_quick", "LearningCheckError"]
 
@@ -143,6 +147,38 @@ def expect(name, value, *, full, quick, higher_is_better=True):
     print(f"{name}: {word} the floor for this mode")
 
 
+#: TensorFlow's C++ (absl) log lines, e.g. `I0000 00:00:17.1 10075 port.cc:153] oneDNN ...`,
+#: and the line absl prints before them.
+_NATIVE_LOG_LINE = re.compile(r"^([IWEF]\d{4} [\d:]+\.\d+ +\d+ \S+:\d+\] |"
+                              r"WARNING: All log messages before absl::InitializeLog\(\))")
+
+
+@contextlib.contextmanager
+def _native_start_up_lines_hidden():
+    """Keeps TensorFlow's C++ start-up lines (oneDNN, CUDA stubs, cuInit) out of sight.
+
+    TensorFlow 2.21 writes them straight to the process's stderr (file descriptor
+    2) while it is imported and looks for devices, whatever TF_CPP_MIN_LOG_LEVEL
+    says, and Jupyter shows that stream in the cell. Inside this block, file
+    descriptor 2 goes to a temporary file; afterwards every line that is not such
+    a log line is passed on to `sys.stderr`, so real errors still show.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            text = captured.read().decode("utf-8", errors="replace")
+            kept = [line for line in text.splitlines() if line and not _NATIVE_LOG_LINE.match(line)]
+            if kept:
+                print("\n".join(kept), file=sys.stderr)
+
+
 def setup(seed=42, *, deterministic=False):
     """Seeds everything and prints a one-line report of the environment.
 
@@ -170,8 +206,12 @@ def setup(seed=42, *, deterministic=False):
     os.environ["PYTHONHASHSEED"] = str(seed)
 
     import numpy as np
-    import tensorflow as tf
-    import keras
+
+    with _native_start_up_lines_hidden():
+        import tensorflow as tf
+        import keras
+
+        gpus = tf.config.list_physical_devices("GPU")
 
     random.seed(seed)
     np.random.seed(seed)
@@ -183,7 +223,6 @@ def setup(seed=42, *, deterministic=False):
 
     plots.use_style()
 
-    gpus = tf.config.list_physical_devices("GPU")
     if gpus:
         device = f"GPU x{len(gpus)}"
     else:

@@ -1,11 +1,17 @@
 """Unit tests of helpers' core: is_quick, budget, expect, setup."""
 
+import os
 import random
+import re
 
+import nbformat
 import numpy as np
 import pytest
 
 import helpers
+from helpers import notebook_format as fmt
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.mark.parametrize("value, quick", [("1", True), ("true", True), ("YES", True),
@@ -119,3 +125,63 @@ def test_importing_helpers_has_no_side_effects():
             "print('tensorflow' in sys.modules, 'matplotlib.pyplot' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def _run_in_a_student_kernel(sources):
+    """Runs cells in a fresh Jupyter kernel as a student's JupyterLab would start it.
+
+    The kernel gets a student's environment (no TF_CPP_MIN_LOG_LEVEL, which the
+    tests set), and everything it sends back is collected: stdout, stderr (which
+    ipykernel captures at the file-descriptor level, where TensorFlow's C++ log
+    lines go), results and errors. nbval does not show that stderr; this does.
+
+    Returns:
+        One list of `(kind, text)` per cell.
+    """
+    from jupyter_client.manager import start_new_kernel
+
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL",)}
+    env["WORKBOOK_QUICK"] = "1"
+    manager, client = start_new_kernel(kernel_name="python3", env=env)
+    try:
+        results = []
+        for source in sources:
+            msg_id = client.execute(source)
+            outputs = []
+            while True:
+                msg = client.get_iopub_msg(timeout=120)
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                kind, content = msg["msg_type"], msg["content"]
+                if kind == "stream":
+                    outputs.append((content["name"], content["text"]))
+                elif kind in ("error", "execute_result", "display_data"):
+                    outputs.append((kind, str(content)))
+                elif kind == "status" and content["execution_state"] == "idle":
+                    break
+            results.append(outputs)
+        return results
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def test_the_setup_cells_show_one_line_in_a_student_kernel():
+    """What a student sees under the setup cell: the report line and nothing else."""
+    nb = nbformat.read(os.path.join(ROOT, "notebooks", "00_getting_started.ipynb"), as_version=4)
+    code = fmt.code_sources(nb)
+    setup = code[:fmt.count_setup_cells(code)]
+    *first, report = _run_in_a_student_kernel(setup)
+    assert all(outputs == [] for outputs in first), first
+    text = "".join(text for _, text in report)
+    assert [kind for kind, _ in report] == ["stdout"], report
+    assert re.fullmatch(r"TensorFlow \S+ \| Keras \S+ \| (CPU \(\d+ cores\)|GPU x\d+) \| "
+                        r"quick mode \| seed 42\n", text), text
+
+
+def test_setup_passes_on_stderr_lines_that_are_not_tensorflow_start_up_lines(capfd):
+    with helpers._native_start_up_lines_hidden():
+        os.write(2, b"I0000 00:00:1795294346.170951   10075 port.cc:153] oneDNN custom ops\n")
+        os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called ...\n")
+        os.write(2, b"a real problem\n")
+    assert capfd.readouterr().err == "a real problem\n"

@@ -91,3 +91,18 @@ def test_use_style_sets_defaults():
 
     plots.use_style()
     assert plt.rcParams["image.cmap"] == "gray"
+
+
+def test_epoch_axes_have_whole_number_ticks():
+    fig = plots.plot_history({"loss": [0.9, 0.7], "val_loss": [1.0, 0.8]})
+    ticks = [t for t in fig.axes[0].get_xticks() if 1 <= t <= 2]
+    assert ticks and all(float(t).is_integer() for t in ticks), ticks
+    fig = plots.plot_lines(np.arange(1, 4), {"a": [1, 2, 3]})
+    assert all(float(t).is_integer() for t in fig.axes[0].get_xticks())
+    fig = plots.plot_lines(np.linspace(0, 1, 5), {"a": np.arange(5)})  # real x: any ticks
+    assert not all(float(t).is_integer() for t in fig.axes[0].get_xticks())
+
+
+def test_image_grid_titles_are_readable():
+    fig = plots.image_grid(np.zeros((2, 4, 4)), [0, 1], ["a", "b"])
+    assert all(ax.title.get_fontsize() >= 10 for ax in fig.axes)

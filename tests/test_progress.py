@@ -1,0 +1,67 @@
+"""Unit tests of helpers.progress: the live training display and its record."""
+
+import os
+import re
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import keras  # noqa: E402
+
+from helpers import progress  # noqa: E402
+
+
+def _tiny_fit(callback, epochs=3, **kwargs):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    x = np.random.default_rng(0).normal(size=(64, 4)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    model.fit(x, y, epochs=epochs, batch_size=16, verbose=0, callbacks=[callback], **kwargs)
+
+
+def test_one_line_per_epoch_outside_jupyter(capsys):
+    _tiny_fit(progress.Progress(), validation_split=0.25)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3, lines
+    for number, line in enumerate(lines, start=1):
+        assert re.fullmatch(rf"epoch {number}/3: loss \d\.\d{{4}}, accuracy \d\.\d{{4}}, "
+                            r"val_loss \d\.\d{4}, val_accuracy \d\.\d{4} \(\d+ s\)", line), line
+
+
+def test_a_label_and_one_line_per_fit(capsys):
+    _tiny_fit(progress.Progress("small net", per_epoch=False), epochs=4)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 and re.fullmatch(
+        r"small net: 4 epochs: loss \d\.\d{4}, accuracy \d\.\d{4} \(\d+ s\)", lines[0]), lines
+
+
+class _FakeHandle:
+    def __init__(self):
+        self.shown = []
+
+    def update(self, data, raw):
+        self.shown.append(data["text/plain"])
+
+
+def test_the_live_line_shows_step_metrics_and_time_left(monkeypatch):
+    handle = _FakeHandle()
+    monkeypatch.setattr(progress._LiveText, "__init__", lambda self: setattr(self, "_handle", handle))
+    _tiny_fit(progress.Progress(every=0.0), epochs=2)
+    assert handle.shown[0] == "epoch 1/2: starting"
+    live = [text.splitlines()[-1] for text in handle.shown if "step" in text]
+    assert live and re.fullmatch(r"epoch \d/2, step \d/4: loss \d\.\d{4}, accuracy \d\.\d{4}, "
+                                 r"about \d+ s left", live[-1]), live[-1]
+    assert handle.shown[-1].count("\n") == 1 and "step" not in handle.shown[-1]
+
+
+@pytest.mark.parametrize("seconds, text", [(0.4, "0 s"), (8, "8 s"), (245.2, "4 min 05 s"),
+                                           (3720, "1 h 02 min")])
+def test_format_duration(seconds, text):
+    assert progress.format_duration(seconds) == text
+
+
+def test_a_label_must_be_text():
+    with pytest.raises(TypeError, match="takes a string"):
+        progress.Progress(3)
