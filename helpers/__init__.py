@@ -149,7 +149,7 @@ def expect(name, value, *, full, quick, higher_is_better=True):
 
 #: TensorFlow's C++ (absl) log lines, e.g. `I0000 00:00:17.1 10075 port.cc:153] oneDNN ...`,
 #: and the line absl prints before them.
-_NATIVE_LOG_LINE = re.compile(r"^([IWEF]\d{4} [\d:]+\.\d+ +\d+ \S+:\d+\] |"
+NATIVE_LOG_LINE = re.compile(r"^([IWEF]\d{4} [\d:]+\.\d+ +\d+ \S+:\d+\] |"
                               r"WARNING: All log messages before absl::InitializeLog\(\))")
 
 
@@ -174,7 +174,7 @@ def _native_start_up_lines_hidden():
             os.close(saved)
             captured.seek(0)
             text = captured.read().decode("utf-8", errors="replace")
-            kept = [line for line in text.splitlines() if line and not _NATIVE_LOG_LINE.match(line)]
+            kept = [line for line in text.splitlines() if line and not NATIVE_LOG_LINE.match(line)]
             if kept:
                 print("\n".join(kept), file=sys.stderr)
 

@@ -1,7 +1,8 @@
 """Executes solution notebooks in quick and/or full mode and reports wall time and peak memory.
 
-It runs each notebook in a fresh kernel with the same environment the tests use
-(TF log level, hash seed), so outputs it stores carry no stray log lines.
+It runs each notebook in a fresh kernel with a student's environment (no
+TF_CPP_MIN_LOG_LEVEL) and the tests' hash seed. It refuses to store outputs that hold TensorFlow's C++
+log lines: a student would see them too.
 
 Usage:
     python scripts/benchmark.py                      both modes, every solution
@@ -15,7 +16,6 @@ changing a notebook and update the table.
 import argparse
 import glob
 import os
-import re
 import sys
 import threading
 import time
@@ -25,37 +25,28 @@ import psutil
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from helpers import NATIVE_LOG_LINE
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-#: Same kernel environment as conftest.py (plus the mode).
-KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONHASHSEED": "0"}
+#: The kernel environment: a student's (TF_CPP_MIN_LOG_LEVEL unset, as in a fresh
+#: shell), with the tests' hash seed, plus the mode.
+KERNEL_ENV = {"PYTHONHASHSEED": "0"}
 
 
-# TensorFlow's C++ start-up lines (absl "I0000 ..."/"E0000 ..." and the oneDNN
-# notice) reach Jupyter's outputs but not nbval's; stored outputs must not hold them.
-NATIVE_LOG_LINE = re.compile(
-    r"^([IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\] .*"
-    r"|WARNING: All log messages before absl::InitializeLog\(\) .*"
-    r"|.*oneDNN custom operations are on.*"
-    r"|.*To enable the following instructions: .*"
-    r"|.*This TensorFlow binary is optimized to use available CPU instructions.*)$"
-)
+def native_log_lines(nb):
+    """TensorFlow C++ log lines in a notebook's outputs, as `(cell index, line)` pairs.
 
-
-def drop_native_log_lines(nb):
-    """Removes TensorFlow's C++ log lines from the stderr outputs of a notebook."""
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        kept = []
-        for output in cell.outputs:
-            if output.output_type == "stream" and output.name == "stderr":
-                lines = output.text.splitlines(keepends=True)
-                output.text = "".join(l for l in lines if not NATIVE_LOG_LINE.match(l.rstrip("\n")))
-                if not output.text:
-                    continue
-            kept.append(output)
-        cell.outputs = kept
+    `helpers.setup()` keeps them out of the setup cell; a line found anywhere means
+    a student would see it too, so the outputs are not stored.
+    """
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                found += [(index, line) for line in output.text.splitlines()
+                          if NATIVE_LOG_LINE.match(line)]
+    return found
 
 
 class PeakMemory:
@@ -89,6 +80,7 @@ class PeakMemory:
 def execute(path, mode, save=False, timeout=1800):
     """Runs one notebook top to bottom. Returns (seconds, peak MiB, error or None)."""
     os.environ.update(KERNEL_ENV)
+    os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
     os.environ["WORKBOOK_QUICK"] = "1" if mode == "quick" else "0"
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
@@ -103,8 +95,11 @@ def execute(path, mode, save=False, timeout=1800):
         except CellExecutionError as exc:
             error = str(exc).strip().splitlines()[-1]
     seconds = time.perf_counter() - start
+    leaked = native_log_lines(nb)
+    if leaked and error is None:
+        index, line = leaked[0]
+        error = f"TensorFlow log lines in the outputs, first in cell {index}: {line[:100]}"
     if save and error is None:
-        drop_native_log_lines(nb)
         nbformat.write(nb, path)
     return seconds, memory.peak / 2**20, error
 
