@@ -3,8 +3,9 @@
 A solution notebook (`solutions/NN_slug.ipynb`) is laid out like this:
 
 * **Setup cells** open it: the Colab setup cell (its first line starts with
-  `COLAB_SETUP_MARKER`), then the cell that calls `helpers.setup()`. Both are
-  restored from the released notebook when an instructor grades.
+  `COLAB_SETUP_MARKER`) down to the cell that calls `helpers.setup()`, usually
+  the next one (see `count_setup_cells`). The grader restores them all from the
+  released notebook.
 * **Exercises**: a solution cell defines one graded function whose body lies
   between `BEGIN_SOLUTION` and `END_SOLUTION`; the release step replaces it with
   the `STUB` lines. The next code cell is the test cell; its first line is the
@@ -53,8 +54,8 @@ Fields:
 
 _TEST_LINE = re.compile(r"# TEST: (\d\d\.\d+) (\w+) \[(\d+(?:\.\d+)?) pts?\]\s*$")
 _CLAIMED_ID = re.compile(r"\s*#\s*TEST:\s*(\S+)")
-_CHECK_IMPORT = re.compile(r"^from helpers\.checks import (\w+) as check$", re.M)
-_CHECK_CALL = re.compile(r"^check\.(\w+)\((\w+)\)$", re.M)
+_CHECK_IMPORT = re.compile(r"^from helpers\.checks import (\w+) as check$", re.MULTILINE)
+_CHECK_CALL = re.compile(r"^check\.(\w+)\((\w+)\)$", re.MULTILINE)
 _SUCCESS_LINE = re.compile(r"(\d\d\.\d+) (\w+): all (\d+) cases? passed$")
 
 

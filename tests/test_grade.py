@@ -1,14 +1,14 @@
-"""Instructor grading (helpers.grade): every awkward submission still gets its row.
+"""Instructor grading (helpers.grade), end to end: every awkward submission gets its row.
 
 Most cases share one grading run over one folder of submissions of a small synthetic
-notebook (three exercises with tiny checks, no TensorFlow), so the whole file runs
-in about a minute on two cores. One more run grades the real notebook 01: the
-solution earns full marks, the untouched student copy earns nothing.
+notebook (tests/synthetic_notebook.py: three exercises with tiny checks, no
+TensorFlow), so the whole file runs in about a minute on two cores. One more run
+grades the real notebook 01 through the command line: the solution earns full
+marks, the untouched student copy earns nothing. The tests of the package's parts
+are in tests/test_grade_<module>.py.
 """
 
-import copy
 import hashlib
-import json
 import os
 import shutil
 import subprocess
@@ -17,64 +17,21 @@ import sys
 import nbformat
 import pandas as pd
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell
+from synthetic_notebook import (
+    NAME,
+    delete_tests,
+    index_of,
+    released_notebook,
+    setup_raises,
+    student,
+)
 
-from helpers import grade
+from helpers.grade import grade
+from helpers.grade.released import ROOT, read_released
+from helpers.notebook_format import code_sources
 
-ROOT = grade.ROOT
-NAME = "99_synthetic.ipynb"
 TIMEOUT = 6  # seconds per cell in the synthetic runs; every normal cell takes well under 1 s
-
-CHECK = """\
-# TEST: 99.{number} {name} [{points}]
-from helpers.checks.core import Exercise
-
-ex = Exercise("99.{number}", "{name}", {name})
-ex.require("x = 3", ex.call("x = 3", 3) == {expected}, "{name}(3) should be {expected}.")
-ex.passed()"""
-STUB = "    # YOUR CODE HERE\n    raise NotImplementedError()"
-SOLVED = {"double": "    return 2 * x", "square": "    return x * x", "negate": "    return -x"}
-
-
-def released_notebook(setup="# NBVAL_IGNORE_OUTPUT\nimport numpy as np\nprint('setup done')"):
-    """A released notebook with the workbook's shape: setup, then exercise and test cells."""
-    cells = [
-        new_markdown_cell("# A synthetic notebook\nThree exercises with tiny checks."),
-        new_code_cell("# Workbook setup: a stand-in for the Colab cell.\nimport os, sys"),
-        new_code_cell(setup),
-    ]
-    exercises = [(1, "double", "2 pts", 6), (2, "square", "1 pt", 9), (3, "negate", "3 pts", -3)]
-    for number, name, points, expected in exercises:
-        cells += [
-            new_markdown_cell(f"## {name}"),
-            new_code_cell(f'def {name}(x):\n    """Returns {name}(x)."""\n{STUB}'),
-            new_code_cell(CHECK.format(number=number, name=name, points=points,
-                                       expected=expected)),
-            new_code_cell("print('an experiment')"),
-        ]
-    return new_notebook(cells=cells)
-
-
-def student(solve=("double", "square", "negate"), bodies=None, edit=None):
-    """A student's copy: some functions solved (or given `bodies`), then `edit(cells)`."""
-    nb = released_notebook()
-    bodies = {**{name: SOLVED[name] for name in solve}, **(bodies or {})}
-    for cell in nb.cells:
-        for name, body in bodies.items():
-            if cell.source.startswith(f"def {name}("):
-                cell.source = cell.source.replace(STUB, body)
-    if edit:
-        edit(nb.cells)
-    return nb
-
-
-def index_of(cells, start):
-    return next(i for i, c in enumerate(cells) if c.source.startswith(start))
-
-
-def delete_tests(cells):
-    del cells[index_of(cells, "# TEST: 99.2")]
-    del cells[index_of(cells, "# TEST: 99.1")]
 
 
 def edit_tests(cells):
@@ -102,10 +59,6 @@ def add_extra_cells(marker_dir):
 def hide_errors(cells):
     cells.insert(index_of(cells, "def double("), new_code_cell(
         "get_ipython().showtraceback = lambda *args, **kwargs: None  # errors print nothing"))
-
-
-def setup_raises(cells):
-    cells[index_of(cells, "# NBVAL_IGNORE_OUTPUT")].source += "\nraise RuntimeError('oops')"
 
 
 def print_a_million_lines(cells):
@@ -159,7 +112,10 @@ def files_digest(folder):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """One grading run over every case; returns the gradebook, folders and digests."""
+    """One grading run over every case; returns the gradebook, folders and digests.
+
+    The prepared notebooks and pytest's log are kept in `kept/` (`keep=`).
+    """
     base = tmp_path_factory.mktemp("grading")
     released = base / NAME
     nbformat.write(released_notebook(), released)
@@ -173,9 +129,11 @@ def graded(tmp_path_factory):
         (submissions / name).write_bytes(content)
     before = files_digest(submissions)
     out = base / "out" / "grades.csv"
-    table = grade.grade(str(released), str(submissions), str(out), timeout=TIMEOUT, workers=2)
+    table = grade(str(released), str(submissions), str(out), timeout=TIMEOUT, workers=2,
+                  keep=str(base / "kept"))
     return {"table": table, "csv": out, "feedback": base / "out" / "grades_feedback",
-            "submissions": submissions, "before": before, "markers": markers}
+            "submissions": submissions, "before": before, "markers": markers,
+            "kept": base / "kept"}
 
 
 def row(graded, student):
@@ -193,8 +151,8 @@ def test_every_submission_gets_a_row_in_the_csv(graded):
     assert list(table.columns) == ["99.1", "99.2", "99.3", "total", "max", "status"]
     assert (table["max"] == 6).all()
     assert (table["total"] == table[["99.1", "99.2", "99.3"]].sum(axis=1)).all()
-    for student in students:
-        assert (graded["feedback"] / f"{student}.txt").exists()
+    for name in students:
+        assert (graded["feedback"] / f"{name}.txt").exists()
 
 
 @pytest.mark.parametrize("name", [n for n, (_, points) in CASES.items() if points])
@@ -284,6 +242,17 @@ def test_broken_setup_cell_is_restored(graded):
     assert row(graded, "badsetup")["status"] == "graded"
 
 
+def test_every_setup_cell_is_restored_not_just_the_first_two(graded):
+    """The synthetic notebook has three setup cells: all three run, as released."""
+    released = code_sources(released_notebook())[:3]
+    prepared = sorted(graded["kept"].glob(f"run1/notebooks/*/{NAME}"))
+    assert len(prepared) == len({name.split("/")[0] for name in CASES})
+    for path in prepared:
+        sources = code_sources(nbformat.read(path, as_version=4))
+        assert sources[:3] == released, path
+        assert not [s for s in sources if "oops" in s], path
+
+
 def test_duplicate_submission_uses_the_notebook_named_like_the_released_one(graded):
     assert row(graded, "dup")["status"] == (
         f"duplicate submission: used dup/{NAME}, ignored dup/attempt_old.ipynb")
@@ -299,7 +268,7 @@ def test_setup_cell_failing_in_the_grading_environment_is_reported(tmp_path):
     nbformat.write(released_notebook(setup="raise RuntimeError('data file missing')"), released)
     (tmp_path / "subs").mkdir()
     nbformat.write(student(), tmp_path / "subs" / "alice.ipynb")
-    table = grade.grade(str(released), str(tmp_path / "subs"), str(tmp_path / "grades.csv"),
+    table = grade(str(released), str(tmp_path / "subs"), str(tmp_path / "grades.csv"),
                         timeout=TIMEOUT, workers=1)
     assert table.loc["alice", "status"] == "setup cell failed: RuntimeError: data file missing"
 
@@ -316,10 +285,11 @@ def test_notebook_01_solution_full_marks_student_copy_zero(tmp_path):
     out = tmp_path / "grades.csv"
     result = subprocess.run(
         [sys.executable, "-m", "helpers.grade", "01", str(subs), "--out", str(out),
-         "--workers", "2"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+         "--workers", "2"], cwd=ROOT, capture_output=True, text=True, timeout=600,
+        check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     table = pd.read_csv(out, index_col="student")
-    released = grade.read_released(os.path.join(ROOT, "notebooks", "01_foundations.ipynb"))
+    released = read_released(os.path.join(ROOT, "notebooks", "01_foundations.ipynb"))
     maximum = sum(ex.points for ex in released.exercises)
     assert table.loc["ada", "total"] == maximum == table.loc["ada", "max"]
     assert table.loc["ada", "status"] == "graded"
@@ -329,86 +299,3 @@ def test_notebook_01_solution_full_marks_student_copy_zero(tmp_path):
         assert f"{ex.id} {ex.name}: not attempted yet" in text
 
 
-# ---------------------------------------------------------------------------------
-# The pieces, without running notebooks
-
-
-def test_kernel_that_does_not_start_is_retried(tmp_path, monkeypatch):
-    runs = []
-
-    def fake_run_pytest(notebooks, results, timeout, workers, log_path):
-        runs.append(sorted(notebooks))
-        kind = "no kernel" if len(runs) == 1 else "ok"
-        for name, (_, cells, _) in notebooks.items():
-            with open(os.path.join(results, f"{name}.jsonl"), "w") as f:
-                for cell in range(cells):
-                    f.write(json.dumps({"cell": cell, "first_line": "", "passed": kind == "ok",
-                                        "kind": kind, "lost": kind != "ok"}) + "\n")
-        return 1
-
-    monkeypatch.setattr(grade, "run_pytest", fake_run_pytest)
-    cells = [grade.Cell("x = 1", f"cell {i}", None) for i in range(4)]
-    records, notes = grade.run_all({"a": ("alice", cells)}, str(tmp_path), NAME, 5, 1)
-    assert runs == [["a"], ["a"]]
-    assert [r["kind"] for r in records["a"].values()] == ["ok"] * 4 and notes == {"a": []}
-
-
-@pytest.mark.parametrize("source, expected", [
-    ("!pip install foo", "pass  # [grader] disabled: !pip install foo"),
-    ("files = !ls", "pass  # [grader] disabled: files = !ls"),
-    ("if True:\n    %conda install x", "if True:\n    pass  # [grader] disabled: %conda install x"),
-    ("%matplotlib inline\n%time x = 1", "%matplotlib inline\n%time x = 1"),
-    ("x = a % b\ny = x != 2", "x = a % b\ny = x != 2"),
-])
-def test_neutralise_disables_shell_commands_only(source, expected):
-    assert grade.neutralise(source) == expected
-
-
-def test_neutralise_disables_a_whole_cell_magic():
-    out = grade.neutralise("%%bash\nrm -rf data")
-    assert all(line.startswith("#") for line in out.splitlines())
-
-
-def test_prepare_restores_setup_and_puts_a_deleted_test_after_its_function(tmp_path):
-    nbformat.write(released_notebook(), tmp_path / NAME)
-    released = grade.read_released(str(tmp_path / NAME))
-    nb = student(edit=delete_tests)
-    setup_raises(nb.cells)
-    sources = [c.source for c in nb.cells if c.cell_type == "code"]
-    cells, restored = grade.prepare(sources, released)
-    assert [c.source for c in cells[:2]] == released.setup
-    assert not [c for c in cells if "oops" in c.source]
-    assert restored == {"99.1", "99.2"}
-    for ex in released.exercises:
-        at = next(i for i, c in enumerate(cells) if c.exercise == ex.id)
-        assert cells[at].source == ex.source
-        assert cells[at - 1].source.startswith(f"def {ex.name}(")
-
-
-def test_find_submissions_accepts_both_layouts(tmp_path):
-    for path in ["zoe.ipynb", "amy/work/x.ipynb", "amy/01_foundations.ipynb",
-                 "amy/.ipynb_checkpoints/01_foundations-checkpoint.ipynb", ".hidden.ipynb",
-                 "ben/readme.md", "grades.csv"]:
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text("{}")
-    found = grade.find_submissions(str(tmp_path), "01_foundations.ipynb",
-                                   exclude={str(tmp_path / "grades.csv")})
-    assert [(s.student, s.notes) for s in found] == [
-        ("amy", ["duplicate submission: used amy/01_foundations.ipynb, ignored amy/work/x.ipynb"]),
-        ("ben", ["no notebook in folder"]),
-        ("zoe", []),
-    ]
-
-
-def test_find_notebook_by_number_or_path():
-    assert grade.find_notebook("01").endswith(os.path.join("notebooks", "01_foundations.ipynb"))
-    with pytest.raises(ValueError, match="neither a file nor a notebook number"):
-        grade.find_notebook("77")
-
-
-def test_released_notebook_without_tests_is_refused(tmp_path):
-    nb = copy.deepcopy(released_notebook())
-    nb.cells = [c for c in nb.cells if "# TEST:" not in c.source]
-    nbformat.write(nb, tmp_path / "x.ipynb")
-    with pytest.raises(ValueError, match="expected test cells"):
-        grade.read_released(str(tmp_path / "x.ipynb"))

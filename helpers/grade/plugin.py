@@ -1,4 +1,4 @@
-"""The pytest plugin of a grading run (`helpers.grade` loads it with `-p`).
+"""The pytest plugin of a grading run (`helpers.grade.run` loads it with `-p`).
 
 It runs inside the pytest process that executes the prepared notebooks with
 nbval, and writes one JSON line per executed cell to
@@ -21,6 +21,8 @@ import time
 from queue import Empty
 
 import pytest
+
+from helpers.notebook_format import first_line
 
 
 def pytest_addoption(parser):
@@ -112,7 +114,7 @@ def _record(item, call, report):
             message = problem
     return {
         "cell": item.cell_num,
-        "first_line": item.cell.source.split("\n", 1)[0],
+        "first_line": first_line(item.cell.source),
         "passed": passed,
         "kind": kind,
         "ename": ename,
