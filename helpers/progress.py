@@ -139,7 +139,8 @@ class Progress(keras.callbacks.Callback):
             return
         self._last_shown = now
         step = f"step {batch + 1}" + (f"/{self._steps}" if self._steps else "")
-        line = f"{self.prefix}epoch {self._epoch + 1}/{self._epochs}, {step}: {format_metrics(logs)}"
+        line = (f"{self.prefix}epoch {self._epoch + 1}/{self._epochs}, {step}: "
+                f"{format_metrics(logs)}")
         if self._steps:
             left = self._epochs * self._steps - self._done_steps
             line += f", about {format_duration(left * (now - self._start) / self._done_steps)} left"

@@ -104,7 +104,8 @@ def strip_solution(source, where="cell"):
         stripped = line.strip()
         if stripped == begin:
             if inside:
-                raise ReleaseError(f"{where}, line {number}: {begin} inside another solution block.")
+                raise ReleaseError(
+                    f"{where}, line {number}: {begin} inside another solution block.")
             inside = True
             indent = line[: len(line) - len(line.lstrip())]
             out += [indent + stub_line for stub_line in fmt.STUB]

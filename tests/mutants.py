@@ -1,18 +1,68 @@
 """Shared pieces of the mutation tests in tests/test_checks_*.py.
 
-Each of those files lists its wrong versions ("mutants") as tuples
-`(exercise name, wrong function, regex the check's message must match)` and uses
-these helpers to prove that every check rejects them with a useful message.
+Each of those files has the same layout:
+
+* `REFERENCES`: the exercise name mapped to a reference solution. A reference
+  may take keyword-only switches (e.g. `vgg_block(x, n, f, *, padding="same")`)
+  whose defaults give the right answer and whose other values give a known
+  wrong version.
+* `MUTANTS`: the wrong versions, as tuples `(exercise name, wrong function,
+  regex the check's message must match)`. Each wrong function is a lambda in
+  the list: the reference with one switch flipped, or a one-line wrong formula.
+* `class TestChecks(CheckTests)`, which names the check module, `REFERENCES`
+  and `MUTANTS`: `CheckTests` runs, for every exercise, the helpers below,
+  which prove that the check passes its reference with one success line,
+  reports a stub as not attempted, explains a result passed instead of the
+  function, rejects every wrong version with a message that names the mistake,
+  and has at least three wrong versions.
+* tests of that module's own cases, after it.
 """
 
+import numpy as np
 import pytest
 
 from helpers.checks.core import CheckError, NotAttemptedError
+from helpers.notebook_format import parse_success_line
 
 
 def mutant_ids(mutants):
     """Test ids like `softmax-3`: the exercise name and the mutant's index."""
     return [f"{name}-{i}" for i, (name, _, _) in enumerate(mutants)]
+
+
+def assert_reference_passes(check_module, name, fn, capsys):
+    """Asserts that the check `name` passes `fn` and prints exactly one success line.
+
+    The line must read as a success line (`helpers.notebook_format`) for the
+    exercise `name`; its id is not repeated here, since the notebook tests
+    prove that ids and notebooks agree.
+    """
+    __tracebackhide__ = True
+    getattr(check_module, name)(fn)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1, lines
+    parsed = parse_success_line(lines[0])
+    assert parsed is not None, f"not a success line: {lines[0]!r}"
+    assert parsed[1] == name, lines[0]
+
+
+def assert_stub_not_attempted(check_module, name):
+    """Asserts that the release stub (`raise NotImplementedError()`) is "not attempted yet"."""
+    __tracebackhide__ = True
+
+    def stub(*args, **kwargs):
+        raise NotImplementedError()
+
+    stub.__name__ = name
+    with pytest.raises(NotAttemptedError, match=rf"^\d\d\.\d+ {name}: not attempted yet"):
+        getattr(check_module, name)(stub)
+
+
+def assert_call_explained(check_module, name):
+    """Asserts that passing a result (not the function) is explained: `check.f(f)`."""
+    __tracebackhide__ = True
+    with pytest.raises(CheckError, match=rf"check\.{name}\({name}\), without parentheses"):
+        getattr(check_module, name)(np.ones(3))
 
 
 def assert_rejected(check_module, name, wrong, message):
@@ -31,3 +81,42 @@ def assert_enough_mutants(mutants, exercise_names, minimum=3):
     __tracebackhide__ = True
     counts = {name: sum(m[0] == name for m in mutants) for name in exercise_names}
     assert min(counts.values()) >= minimum, counts
+
+
+class CheckTests:
+    """The tests every check module gets, from a test file's references and mutants.
+
+    A test file subclasses it (the subclass's name starts with `Test`, so that
+    pytest collects it) and sets three class attributes:
+
+    * `check_module`: the module under test, e.g. `helpers.checks.deep_cnns`;
+    * `references`: the exercise name mapped to its reference solution;
+    * `mutants`: the list of `(exercise name, wrong function, message regex)`.
+    """
+
+    check_module = None
+    references = None
+    mutants = ()
+
+    def pytest_generate_tests(self, metafunc):
+        """One test per exercise (`name`), or per wrong version (`name, wrong, message`)."""
+        if "wrong" in metafunc.fixturenames:
+            metafunc.parametrize("name, wrong, message", self.mutants,
+                                 ids=mutant_ids(self.mutants))
+        elif "name" in metafunc.fixturenames:
+            metafunc.parametrize("name", list(self.references))
+
+    def test_reference_passes_with_one_success_line(self, name, capsys):
+        assert_reference_passes(self.check_module, name, self.references[name], capsys)
+
+    def test_stub_is_not_attempted(self, name):
+        assert_stub_not_attempted(self.check_module, name)
+
+    def test_a_result_instead_of_the_function_is_explained(self, name):
+        assert_call_explained(self.check_module, name)
+
+    def test_wrong_version_fails_with_reason(self, name, wrong, message):
+        assert_rejected(self.check_module, name, wrong, message)
+
+    def test_every_exercise_has_at_least_three_mutants(self):
+        assert_enough_mutants(self.mutants, self.references)

@@ -262,3 +262,15 @@ def test_call_can_pass_inputs_without_copying():
     ex = Exercise("99.4", "keep", lambda x: seen.append(x) or 1)
     assert ex.call("identity kept", marker, copy_inputs=False) == 1
     assert seen == [marker]
+
+
+def test_a_keras_tensor_argument_is_named_by_its_shape():
+    import keras
+
+    def block(x, filters):
+        raise ValueError("broken")
+
+    with pytest.raises(CheckError, match=r"called with x=KerasTensor of shape \(None, 8, 8, 3\), "
+                                         r"filters=4$"):
+        Exercise("99.6", "block", block).call("a", keras.Input(shape=(8, 8, 3)), 4,
+                                              copy_inputs=False)

@@ -20,8 +20,12 @@ import math
 
 import numpy as np
 
-from helpers.checks import core
-from helpers.checks.core import Exercise, describe
+from helpers.checks.core import (Exercise, describe, import_keras, import_tensorflow, is_int,
+                                 random_values)
+from helpers.checks.keras_models import (activation_name, activation_of, conv_layers,
+                                         count_params_from_config, describe_convs, describe_layer,
+                                         is_nonlinear, layer_names, leaf_layers,
+                                         require_built_model, require_relu_after)
 
 __all__ = [
     "conv_output_size", "zero_pad", "conv2d_forward", "pool2d_forward",
@@ -31,17 +35,9 @@ __all__ = [
 
 # ---------------------------------------------------------------- oracles ---
 
-_tf = core.import_tensorflow
-_keras = core.import_keras
-
-
-def _values(seed, shape, scale=1.0):
-    return np.random.default_rng(seed).normal(0.0, scale, size=shape)
-
-
 def _tf_conv(x, w, b, stride, pads):
     """tf.nn.conv2d in float64 with explicit padding ((top, bottom), (left, right)), plus b."""
-    tf = _tf()
+    tf = import_tensorflow()
     padding = [[0, 0], list(pads[0]), list(pads[1]), [0, 0]]
     out = tf.nn.conv2d(tf.constant(x, tf.float64), tf.constant(w, tf.float64),
                        strides=stride, padding=padding).numpy()
@@ -55,16 +51,12 @@ def _tf_same_pads(size, f, stride):
     return total // 2, total - total // 2
 
 
-def _is_int(value):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
 # ------------------------------------------------------- conv_output_size ---
 
 def conv_output_size(fn):
     """Checks `conv_output_size(n, f, p, s)` against the shape `tf.nn.conv2d` produces."""
     __tracebackhide__ = True
-    tf = _tf()
+    tf = import_tensorflow()
     ex = Exercise("02.1", "conv_output_size", fn)
     cases = [
         ("5x5 image, 3x3 filter, no padding, stride 1", 5, 3, 0, 1),
@@ -101,7 +93,7 @@ def conv_output_size(fn):
         results.append((case, out))
     for case, out in results:  # values first: a wrong value says more than a float type
         ex.require(
-            case, _is_int(out),
+            case, is_int(out),
             f"the value is right, but it is a {type(out).__name__}; an output size is "
             "a whole number of pixels.",
             "return an int: use integer division (//) rather than / and math.floor.",
@@ -114,14 +106,14 @@ def conv_output_size(fn):
 def zero_pad(fn):
     """Checks `zero_pad(x, p)` (NHWC, height and width only) against `tf.pad`."""
     __tracebackhide__ = True
-    tf = _tf()
+    tf = import_tensorflow()
     ex = Exercise("02.2", "zero_pad", fn)
     cases = [
         ("one 3x3 image, one channel, p=1", np.arange(1.0, 10.0).reshape(1, 3, 3, 1), 1),
-        ("batch of 2, 4x5 images, 3 channels, p=2", _values(1, (2, 4, 5, 3)), 2),
+        ("batch of 2, 4x5 images, 3 channels, p=2", random_values(1, (2, 4, 5, 3)), 2),
         ("float32 batch of 3, 2x3 images, 2 channels, p=1",
-         _values(2, (3, 2, 3, 2)).astype(np.float32), 1),
-        ("p=0 leaves the images as they are", _values(3, (2, 3, 3, 2)), 0),
+         random_values(2, (3, 2, 3, 2)).astype(np.float32), 1),
+        ("p=0 leaves the images as they are", random_values(3, (2, 3, 3, 2)), 0),
     ]
     for case, x, p in cases:
         out = ex.call(case, x, p)
@@ -163,30 +155,32 @@ def _conv_cases():
     """(case, x, w, b, stride, padding, rtol) for 02.3."""
     five = np.arange(25.0).reshape(1, 5, 5, 1)
     edge = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]]).reshape(3, 3, 1, 1)
+    def drawn(case, seed, x_shape, w_shape, stride, padding):
+        """x, w and b drawn from seeds `seed`, `seed + 1` and `seed + 2`."""
+        return (case, random_values(seed, x_shape), random_values(seed + 1, w_shape),
+                random_values(seed + 2, w_shape[-1:]), stride, padding, 1e-7)
+
+    case, x, w, b, stride, padding, _ = drawn(
+        "float32, 'valid', 1x1 filters mixing 3 channels into 6", 28, (2, 4, 4, 3), (1, 1, 3, 6),
+        1, "valid")
+    float32 = (case, x.astype(np.float32), w.astype(np.float32), b.astype(np.float32), stride,
+               padding, 1e-4)
     return [
         ("the 5x5 example: one image, one channel, one 3x3 filter, 'valid'",
          five, edge, np.array([0.5]), 1, "valid", 1e-7),
-        ("'valid', stride 1: batch of 2, 6x5 images, 3 channels, 4 filters",
-         _values(10, (2, 6, 5, 3)), _values(11, (3, 3, 3, 4)), _values(12, (4,)), 1, "valid",
-         1e-7),
-        ("'same', stride 1: batch of 2, 6x6 images, 3 channels, 5 filters",
-         _values(13, (2, 6, 6, 3)), _values(14, (3, 3, 3, 5)), _values(15, (5,)), 1, "same",
-         1e-7),
-        ("'valid', stride 2: 7x7 images, 2 channels, 3 filters",
-         _values(16, (2, 7, 7, 2)), _values(17, (3, 3, 2, 3)), _values(18, (3,)), 2, "valid",
-         1e-7),
-        ("'same', stride 2, 6x6 images (TF pads 0 rows on top, 1 at the bottom)",
-         _values(19, (2, 6, 6, 2)), _values(20, (3, 3, 2, 3)), _values(21, (3,)), 2, "same",
-         1e-7),
-        ("'same', stride 2, 7x8 images (1 and 1 rows, 0 and 1 columns of padding)",
-         _values(22, (1, 7, 8, 3)), _values(23, (3, 3, 3, 2)), _values(24, (2,)), 2, "same",
-         1e-7),
-        ("'same', stride 1, 2x2 filters (an even size: the extra zero goes bottom/right)",
-         _values(25, (2, 5, 5, 1)), _values(26, (2, 2, 1, 2)), _values(27, (2,)), 1, "same",
-         1e-7),
-        ("float32, 'valid', 1x1 filters mixing 3 channels into 6",
-         _values(28, (2, 4, 4, 3)).astype(np.float32), _values(29, (1, 1, 3, 6)).astype(
-             np.float32), _values(30, (6,)).astype(np.float32), 1, "valid", 1e-4),
+        drawn("'valid', stride 1: batch of 2, 6x5 images, 3 channels, 4 filters",
+              10, (2, 6, 5, 3), (3, 3, 3, 4), 1, "valid"),
+        drawn("'same', stride 1: batch of 2, 6x6 images, 3 channels, 5 filters",
+              13, (2, 6, 6, 3), (3, 3, 3, 5), 1, "same"),
+        drawn("'valid', stride 2: 7x7 images, 2 channels, 3 filters",
+              16, (2, 7, 7, 2), (3, 3, 2, 3), 2, "valid"),
+        drawn("'same', stride 2, 6x6 images (TF pads 0 rows on top, 1 at the bottom)",
+              19, (2, 6, 6, 2), (3, 3, 2, 3), 2, "same"),
+        drawn("'same', stride 2, 7x8 images (1 and 1 rows, 0 and 1 columns of padding)",
+              22, (1, 7, 8, 3), (3, 3, 3, 2), 2, "same"),
+        drawn("'same', stride 1, 2x2 filters (an even size: the extra zero goes bottom/right)",
+              25, (2, 5, 5, 1), (2, 2, 1, 2), 1, "same"),
+        float32,
     ]
 
 
@@ -279,7 +273,7 @@ def conv2d_forward(fn):
 # --------------------------------------------------------- pool2d_forward ---
 
 def _keras_pool(x, size, stride, mode, padding="valid"):
-    keras = _keras()
+    keras = import_keras()
     layer_class = keras.layers.MaxPooling2D if mode == "max" else keras.layers.AveragePooling2D
     layer = layer_class(pool_size=size, strides=stride, padding=padding, dtype="float64")
     return np.asarray(layer(np.asarray(x, np.float64)))
@@ -324,19 +318,19 @@ def pool2d_forward(fn):
     AveragePooling2D with 'valid' padding."""
     __tracebackhide__ = True
     ex = Exercise("02.4", "pool2d_forward", fn)
-    x4 = _values(40, (2, 4, 4, 3))
+    x4 = random_values(40, (2, 4, 4, 3))
     cases = [
         ("max, 2x2, stride 2: batch of 2, 4x4 images, 3 channels", x4, 2, 2, "max"),
         ("avg, 2x2, stride 2: the same images", x4, 2, 2, "avg"),
-        ("max, 3x3, stride 2: overlapping windows on 7x7 images", _values(41, (1, 7, 7, 2)),
+        ("max, 3x3, stride 2: overlapping windows on 7x7 images", random_values(41, (1, 7, 7, 2)),
          3, 2, "max"),
-        ("avg, 3x3, stride 1: 5x6 images", _values(42, (2, 5, 6, 2)), 3, 1, "avg"),
+        ("avg, 3x3, stride 1: 5x6 images", random_values(42, (2, 5, 6, 2)), 3, 1, "avg"),
         ("max, 2x2, stride 2, 5x5 images: the last row and column are dropped",
-         _values(43, (1, 5, 5, 1)), 2, 2, "max"),
-        ("max, 2x2, stride 2: only negative values", -np.abs(_values(44, (2, 4, 6, 2))) - 0.1,
+         random_values(43, (1, 5, 5, 1)), 2, 2, "max"),
+        ("max, 2x2, stride 2: only negative values", -np.abs(random_values(44, (2, 4, 6, 2))) - 0.1,
          2, 2, "max"),
         ("avg, 2x2, stride 1, float32: batch of 3, 3x4 images, 4 channels",
-         _values(45, (3, 3, 4, 4)).astype(np.float32), 2, 1, "avg"),
+         random_values(45, (3, 3, 4, 4)).astype(np.float32), 2, 1, "avg"),
     ]
     for case, x, size, stride, mode in cases:
         out = ex.call(case, x, size, stride, mode)
@@ -357,14 +351,14 @@ def pool2d_forward(fn):
 def global_average_pool(fn):
     """Checks `global_average_pool(x)` against `keras.layers.GlobalAveragePooling2D`."""
     __tracebackhide__ = True
-    keras = _keras()
+    keras = import_keras()
     ex = Exercise("02.5", "global_average_pool", fn)
     cases = [
-        ("batch of 2, 3x4 maps, 5 channels", _values(50, (2, 3, 4, 5))),
-        ("one image, 1x1 map, 3 channels", _values(51, (1, 1, 1, 3))),
-        ("batch of 3, 6x7 maps, 2 channels", _values(52, (3, 6, 7, 2))),
+        ("batch of 2, 3x4 maps, 5 channels", random_values(50, (2, 3, 4, 5))),
+        ("one image, 1x1 map, 3 channels", random_values(51, (1, 1, 1, 3))),
+        ("batch of 3, 6x7 maps, 2 channels", random_values(52, (3, 6, 7, 2))),
         ("float32, batch of 4, 2x3 maps, 8 channels",
-         _values(53, (4, 2, 3, 8)).astype(np.float32)),
+         random_values(53, (4, 2, 3, 8)).astype(np.float32)),
     ]
     layer = keras.layers.GlobalAveragePooling2D(dtype="float64")
     for case, x in cases:
@@ -398,7 +392,7 @@ def global_average_pool(fn):
 def count_conv_params(fn):
     """Checks `count_conv_params(f, c_in, n_filters)` against `keras.layers.Conv2D`."""
     __tracebackhide__ = True
-    keras = _keras()
+    keras = import_keras()
     ex = Exercise("02.6", "count_conv_params", fn)
     cases = [
         ("LeNet's first layer: 6 filters of 5x5 on 1 channel", 5, 1, 6),
@@ -425,7 +419,7 @@ def count_conv_params(fn):
             hint="each of the n_filters filters has f * f * c_in weights and one bias.",
         )
         ex.require(
-            case, _is_int(out),
+            case, is_int(out),
             f"the value is right, but it is a {type(out).__name__}; a parameter count "
             "is a whole number.", "return an int (no / or np.sqrt in the formula).",
         )
@@ -434,58 +428,16 @@ def count_conv_params(fn):
 
 # -------------------------------------------------------------- build_cnn ---
 
-def _leaf_layers(model):
-    """Every layer of a model, with nested models opened up."""
-    leaves = []
-    for layer in getattr(model, "layers", []):
-        if hasattr(layer, "layers"):
-            leaves += _leaf_layers(layer)
-        else:
-            leaves.append(layer)
-    return leaves
+_CNN_LAYOUT = ("two blocks of Conv2D(filters, 3, padding=\"same\", activation=\"relu\") and "
+               "MaxPooling2D(2), then Flatten(), Dense(units, activation=\"relu\") and "
+               "Dense(num_classes, activation=\"softmax\").")
 
 
-def _params_from_config(layer):
-    """A layer's parameter count worked out from its configuration and input shape.
-
-    Returns None for a layer type this function does not know (it then trusts
-    the layer's own count).
-    """
-    keras = _keras()
-    config = layer.get_config()
-    if isinstance(layer, keras.layers.Conv2D) and type(layer) is keras.layers.Conv2D:
-        kh, kw = config["kernel_size"]
-        channel_axis = -1 if config.get("data_format", "channels_last") == "channels_last" else 1
-        c_in = layer.input.shape[channel_axis]
-        return kh * kw * c_in * config["filters"] + (config["filters"] if config["use_bias"] else 0)
-    if type(layer) is keras.layers.Dense:
-        return layer.input.shape[-1] * config["units"] + (
-            config["units"] if config["use_bias"] else 0)
-    if type(layer) is keras.layers.BatchNormalization:
-        channels = layer.input.shape[config["axis"] if isinstance(config["axis"], int)
-                                     else config["axis"][0]]
-        return channels * (2 + int(config["center"]) + int(config["scale"]))
-    if not layer.weights:
-        return 0
-    return None
-
-
-def _activation_name(layer):
-    activation = layer.get_config().get("activation")
-    return activation if isinstance(activation, str) else getattr(activation, "__name__", "")
-
-
-def _check_cnn(ex, case, model, input_shape, num_classes):
-    """The structural checks of 02.7 for one built model."""
+def _check_cnn_parts(ex, case, model, input_shape, num_classes, leaves):
+    """02.7: the model has each kind of part, the right input and output, a softmax."""
     __tracebackhide__ = True
-    keras = _keras()
-    layers = keras.layers
-    ex.require(
-        case, isinstance(model, keras.Model),
-        f"expected a Keras model, received {describe(model)}.",
-        "build the model with keras.Sequential([...]) and return it.")
-    leaves = _leaf_layers(model)
-    names = [type(layer).__name__ for layer in leaves]
+    layers = import_keras().layers
+    names = layer_names(leaves)
 
     def has(*classes):
         return any(isinstance(layer, classes) for layer in leaves)
@@ -503,17 +455,10 @@ def _check_cnn(ex, case, model, input_shape, num_classes):
                "turn the last feature maps into one vector per image with "
                "keras.layers.Flatten() or keras.layers.GlobalAveragePooling2D() before "
                "the Dense layers.")
-    nonlinear = [layer for layer in leaves if isinstance(layer, layers.Conv2D)
-                 and _activation_name(layer) not in ("linear", "", None)]
-    ex.require(case, nonlinear or has(layers.ReLU, layers.Activation, layers.LeakyReLU),
+    ex.require(case, any(is_nonlinear(layer) for layer in leaves[:-1]),
                "no convolution is followed by a nonlinearity: a stack of linear layers is "
                "just one linear layer.",
                'give the Conv2D layers activation="relu" (or add keras.layers.ReLU()).')
-    try:
-        total = int(model.count_params())
-    except ValueError as error:
-        ex.fail(case, f"the model is not built, so it has no weights yet ({error}).",
-                "start the Sequential list with keras.Input(shape=input_shape).")
     ex.require(
         case, tuple(model.input_shape) == (None, *input_shape),
         f"the model takes inputs of shape {tuple(model.input_shape)}, expected "
@@ -526,22 +471,72 @@ def _check_cnn(ex, case, model, input_shape, num_classes):
         "the last layer is Dense(num_classes, activation=\"softmax\"): use the "
         "num_classes argument.")
     last = leaves[-1]
-    softmax = (isinstance(last, (layers.Dense, layers.Activation))
-               and _activation_name(last) == "softmax") or isinstance(last, layers.Softmax)
+    softmax = (isinstance(last, layers.Dense) and activation_name(last) == "softmax") or \
+        activation_of(last) == "softmax"
     ex.require(
         case, softmax,
         f"the last layer is {type(last).__name__} with activation "
-        f"{_activation_name(last) or 'none'}; the output must be class probabilities.",
+        f"{activation_name(last) or 'none'}; the output must be class probabilities.",
         'end with keras.layers.Dense(num_classes, activation="softmax").')
+
+
+def _check_cnn_blocks(ex, case, leaves):
+    """02.7: two blocks of a 3x3 'same' Conv2D with a ReLU and a 2x2 max pooling, then
+    Flatten (or global average pooling), hidden Dense layers with ReLU, the output."""
+    __tracebackhide__ = True
+    layers = import_keras().layers
+    neutral = (layers.BatchNormalization, layers.Dropout)
+    # The model's layers without activations, BN and Dropout, which may sit anywhere.
+    steps = [layer for layer in leaves
+             if activation_of(layer) is None and not isinstance(layer, neutral)]
+    convs = conv_layers(steps)
+    ex.require(case, len(convs) == 2,
+               f"the model has {len(convs)} Conv2D layer(s) ({describe_convs(convs)}); "
+               f"build_cnn has two convolution blocks.", _CNN_LAYOUT)
+    require_relu_after(ex, case, leaves, convs, "give each Conv2D activation=\"relu\": "
+                       + _CNN_LAYOUT, through=neutral)
+    for number, conv in enumerate(convs, 1):
+        config = conv.get_config()
+        ex.require(case, config["kernel_size"] == (3, 3) and config["padding"] == "same",
+                   f"convolution block {number} has {describe_layer(conv)}; the blocks use "
+                   f"3x3 filters with padding=\"same\".", _CNN_LAYOUT)
+        after = steps[steps.index(conv) + 1]
+        ex.require(case, describe_layer(after) == "MaxPooling2D 2x2 stride 2",
+                   f"in convolution block {number} the Conv2D is followed by "
+                   f"{describe_layer(after)}; each block ends with a 2x2 max pooling.",
+                   "put keras.layers.MaxPooling2D(2) after each Conv2D (max pooling, not "
+                   "average, with the default stride and padding).")
+    head = steps[steps.index(convs[-1]) + 2:]
+    ex.require(case, head and isinstance(head[0], (layers.Flatten,
+                                                   layers.GlobalAveragePooling2D)),
+               f"after the second block comes {describe_layer(head[0]) if head else 'nothing'}"
+               f"; expected Flatten (or GlobalAveragePooling2D).", _CNN_LAYOUT)
+    hidden = head[1:-1]
+    ex.require(case, hidden and all(isinstance(layer, layers.Dense) for layer in hidden),
+               f"between Flatten and the output the model has "
+               f"{[describe_layer(layer) for layer in hidden] or 'nothing'}; expected one or "
+               f"more hidden Dense layers.", _CNN_LAYOUT)
+    require_relu_after(ex, case, leaves, hidden, "give each hidden Dense layer "
+                       "activation=\"relu\": " + _CNN_LAYOUT, through=neutral)
+
+
+def _check_cnn(ex, case, model, input_shape, num_classes):
+    """The structural checks of 02.7 for one built model."""
+    __tracebackhide__ = True
+    total = require_built_model(ex, case, model)
+    leaves = leaf_layers(model)
+    _check_cnn_parts(ex, case, model, input_shape, num_classes, leaves)
+    _check_cnn_blocks(ex, case, leaves)
     worked_out = 0
     for layer in leaves:
-        count = _params_from_config(layer)
+        count = count_params_from_config(layer)
         worked_out += int(layer.count_params()) if count is None else count
     ex.require(
         case, worked_out == total,
         f"the model reports {total} parameters, but its layers' configurations add up "
-        f"to {worked_out}.",
-        "build every layer inside the model (no layers shared with another model).")
+        f"to {worked_out}: a layer is used twice.",
+        "create a new layer for each place in the model (no layer object used twice, none "
+        "taken from another model).")
     batch = np.random.default_rng(60).uniform(size=(2, *input_shape)).astype(np.float32)
     probs = np.asarray(model(batch, training=False))
     ex.require(
@@ -549,7 +544,8 @@ def _check_cnn(ex, case, model, input_shape, num_classes):
         and np.allclose(probs.sum(axis=-1), 1.0, atol=1e-4) and bool(np.all(probs >= 0)),
         f"on a batch of 2 images the model returned {describe(probs)}, expected "
         f"probabilities of shape (2, {num_classes}) that sum to 1 in each row.",
-        'end with keras.layers.Dense(num_classes, activation="softmax").')
+        'end with keras.layers.Dense(num_classes, activation="softmax") (a softmax over '
+        'the classes, the last axis).')
 
 
 def build_cnn(fn):
@@ -558,8 +554,12 @@ def build_cnn(fn):
     For three input shapes it requires a Keras model with Conv2D, a pooling
     layer, Flatten or GlobalAveragePooling2D, a nonlinearity and a softmax
     output; input shape `(None, *input_shape)` and output shape
-    `(None, num_classes)`; a parameter count equal to the sum worked out from
-    the layers' configurations; and rows of probabilities on a real batch.
+    `(None, num_classes)`; then exactly two convolution blocks, each a 3x3
+    'same' Conv2D with a ReLU followed by MaxPooling2D(2), then Flatten (or
+    GlobalAveragePooling2D), hidden Dense layers with ReLU and the output
+    (BatchNormalization and Dropout may sit anywhere); a parameter count equal
+    to the sum worked out from the layers' configurations; and rows of
+    probabilities on a real batch.
     """
     __tracebackhide__ = True
     ex = Exercise("02.7", "build_cnn", fn)
@@ -576,19 +576,70 @@ def build_cnn(fn):
 
 # ----------------------------------------------------- build_augmentation ---
 
+#: The largest factor of each random layer that 02.8 accepts ("small factors").
+AUGMENTATION_LIMITS = {"RandomRotation": 0.1, "RandomZoom": 0.3, "RandomContrast": 0.3}
+
+
+def _factors(layer):
+    """The factors of a random layer's configuration, as numbers (a tuple's ends)."""
+    config = layer.get_config()
+    found = []
+    for key in ("factor", "height_factor", "width_factor"):
+        value = config.get(key)
+        found += [abs(float(v)) for v in np.ravel(value if value is not None else [])]
+    return found
+
+
+def _check_augmentation_layers(ex, case, augment):
+    """02.8: a Sequential with the four random layers, a horizontal flip, small factors
+    and a contrast for values in [0, 1]."""
+    __tracebackhide__ = True
+    layers = import_keras().layers
+    ex.require(
+        case, isinstance(augment, import_keras().Sequential),
+        f"expected a keras.Sequential, received {describe(augment)}.",
+        "return keras.Sequential([keras.layers.RandomFlip(...), ...]).")
+    leaves = leaf_layers(augment)
+    missing = [name for name in ("RandomFlip", *AUGMENTATION_LIMITS)
+               if not any(isinstance(layer, getattr(layers, name)) for layer in leaves)]
+    ex.require(
+        case, not missing,
+        f"the pipeline has no {', '.join(missing)}; its layers are {layer_names(leaves)}.",
+        "include keras.layers.RandomFlip, RandomRotation, RandomZoom and RandomContrast.")
+    for layer in leaves:
+        if isinstance(layer, layers.RandomFlip):
+            mode = layer.get_config()["mode"]
+            ex.require(case, mode == "horizontal",
+                       f"RandomFlip flips with mode {mode!r}; only a horizontal flip keeps "
+                       f"the label (an upside-down shoe is not a shoe any more).",
+                       'use keras.layers.RandomFlip("horizontal").')
+        limit = AUGMENTATION_LIMITS.get(type(layer).__name__)
+        if limit is not None:
+            largest = max(_factors(layer), default=0.0)
+            ex.require(case, largest <= limit,
+                       f"{type(layer).__name__} has a factor of {largest:g}; the pipeline "
+                       f"uses small factors, at most {limit:g} here.",
+                       "small changes keep the label and the image realistic, e.g. "
+                       "RandomRotation(0.05) (up to 18 degrees), RandomZoom(0.1), "
+                       "RandomContrast(0.2, value_range=(0, 1)).")
+        if isinstance(layer, layers.RandomContrast):
+            value_range = tuple(layer.get_config()["value_range"])
+            ex.require(case, value_range == (0, 1),
+                       f"RandomContrast has value_range={value_range}; the images have "
+                       f"values in [0, 1].",
+                       "pass value_range=(0, 1) (Keras assumes (0, 255) otherwise).")
+
+
 def build_augmentation(fn):
     """Checks `build_augmentation()`: a keras.Sequential of random preprocessing layers.
 
-    It must hold RandomFlip, RandomRotation, RandomZoom and RandomContrast; keep
-    the shape of a batch; leave images unchanged with `training=False`; and
-    change them with `training=True`.
+    It must hold RandomFlip("horizontal"), RandomRotation, RandomZoom and
+    RandomContrast with `value_range=(0, 1)`, with small factors (see
+    `AUGMENTATION_LIMITS`); keep the shape of a batch; leave images unchanged
+    with `training=False`; and change them, without NaN, with `training=True`.
     """
     __tracebackhide__ = True
-    keras = _keras()
-    layers = keras.layers
     ex = Exercise("02.8", "build_augmentation", fn)
-    required = [layers.RandomFlip, layers.RandomRotation, layers.RandomZoom,
-                layers.RandomContrast]
     rng = np.random.default_rng(70)
     cases = [
         ("grayscale batch (8, 28, 28, 1) in [0, 1]",
@@ -598,19 +649,7 @@ def build_augmentation(fn):
     ]
     for case, images in cases:
         augment = ex.call(case)
-        ex.require(
-            case, isinstance(augment, keras.Sequential),
-            f"expected a keras.Sequential, received {describe(augment)}.",
-            "return keras.Sequential([keras.layers.RandomFlip(...), ...]).")
-        leaves = _leaf_layers(augment)
-        missing = [cls.__name__ for cls in required
-                   if not any(isinstance(layer, cls) for layer in leaves)]
-        ex.require(
-            case, not missing,
-            f"the pipeline has no {', '.join(missing)}; its layers are "
-            f"{[type(layer).__name__ for layer in leaves]}.",
-            "include keras.layers.RandomFlip, RandomRotation, RandomZoom and "
-            "RandomContrast.")
+        _check_augmentation_layers(ex, case, augment)
         try:
             still = augment(images, training=False)
             moved = augment(images, training=True)
@@ -632,7 +671,8 @@ def build_augmentation(fn):
         ex.require(
             case, bool(np.all(np.isfinite(moved))),
             "with training=True the batch holds NaN or infinite values.",
-            part="with training=True")
+            "fill the pixels that rotations and zooms invent with a number "
+            "(fill_mode=\"constant\" fills with fill_value=0.0).", part="with training=True")
         ex.require(
             case, not np.allclose(moved, images, atol=1e-3),
             "with training=True the images came out unchanged.",

@@ -76,6 +76,8 @@ def describe_argument(value):
             f", dtype {value.dtype}" if value.dtype != np.float64 else "")
     if _is_tensor(value) and np.ndim(value) > 0:
         return f"tensor of shape {tuple(value.shape)}"
+    if hasattr(value, "shape") and hasattr(value, "dtype"):  # a Keras tensor (no values yet)
+        return f"{type(value).__name__} of shape {tuple(value.shape)}"
     if isinstance(value, (int, float, np.number, bool, np.bool_, str, type(None))):
         return repr(value.item() if isinstance(value, np.generic) else value)
     return describe(value)

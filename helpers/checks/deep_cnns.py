@@ -20,11 +20,17 @@ Example:
 03.7 residual_block: all 4 cases passed
 """
 
-
 import numpy as np
 
-from helpers.checks import core
-from helpers.checks.core import CheckError, Exercise, NotAttemptedError, describe
+from helpers.checks.core import (Exercise, describe, import_keras, import_tensorflow, is_int,
+                                 random_values)
+from helpers.checks.keras_models import (activation_name, activation_of, bn_with_known_weights,
+                                         call_builder, chain, compare_with_known_weights,
+                                         concatenated_branches, conv_layers,
+                                         conv_with_known_weights, describe_convs, describe_layer,
+                                         is_nonlinear, layer_names, leaf_layers,
+                                         require_built_model, require_output_shape,
+                                         require_relu_after)
 
 __all__ = [
     "lenet5", "vgg_block", "vgg16_param_count", "nin_block", "inception_block",
@@ -34,185 +40,54 @@ __all__ = [
 
 # ---------------------------------------------------------------- helpers ---
 
-_tf = core.import_tensorflow
-_keras = core.import_keras
-
-
-def _is_int(value):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _leaf_layers(model):
-    """Every layer of a model, nested models opened up, input layers left out."""
-    keras = _keras()
-    leaves = []
-    for layer in getattr(model, "layers", []):
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
-        if hasattr(layer, "layers"):
-            leaves += _leaf_layers(layer)
-        else:
-            leaves.append(layer)
-    return leaves
-
-
-def _activation_name(layer):
-    activation = layer.get_config().get("activation")
-    return activation if isinstance(activation, str) else getattr(activation, "__name__", "")
-
-
-def _convs(leaves):
-    keras = _keras()
-    return [layer for layer in leaves if type(layer) is keras.layers.Conv2D]
-
-
-def _describe_convs(convs):
-    return ", ".join(f"{c.get_config()['kernel_size'][0]}x{c.get_config()['kernel_size'][1]} "
-                     f"{c.get_config()['filters']}" for c in convs) or "none"
-
-
-def _call_builder(ex, case, inputs, *args, error_hint=None):
-    """Calls a functional builder on a Keras input; returns keras.Model(inputs, output).
-
-    `error_hint` is added to the message when the student's function raises.
-    """
-    __tracebackhide__ = True
-    keras = _keras()
-    try:
-        out = ex.call(case, inputs, *args, copy_inputs=False)  # keep the tensor tied to its Input
-    except NotAttemptedError:
-        raise
-    except CheckError as error:
-        if error_hint is None:
-            raise
-        raise CheckError(f"{error}\nHint: {error_hint}") from None
-    if out is None:
-        ex.fail(case, "your function returned None.",
-                "end it with `return` and the output tensor of the block.")
-    if not isinstance(out, keras.KerasTensor):
-        ex.fail(case, f"expected a Keras tensor (the block's output), received "
-                      f"{describe(out)}.",
-                "apply layers to x, e.g. `y = keras.layers.Conv2D(...)(x)`, and return y; "
-                "do not return a layer or a model.")
-    try:
-        return keras.Model(inputs, out)
-    except Exception as error:  # the output does not come from the input
-        ex.fail(case, f"the output is not connected to the input x ({type(error).__name__}: "
-                      f"{error}).", "start every path of the block from the argument x.")
-
-
-def _rule_values(shape, salt):
-    """Fixed values that depend only on a weight's shape (and what it is)."""
-    seed = [int(s) for s in shape] + [salt]
-    return np.random.default_rng(seed).normal(size=shape)
-
-
-def _kernel(shape):
-    fan_in = int(np.prod(shape[:-1]))
-    return (_rule_values(shape, 1) * np.sqrt(2.0 / fan_in)).astype(np.float32)
-
-
-def _bn_params(channels):
-    rng = np.random.default_rng([channels, 2])
-    gamma = 1.0 + 0.2 * rng.normal(size=channels)
-    beta = 0.2 * rng.normal(size=channels)
-    mean = 0.2 * rng.normal(size=channels)
-    var = rng.uniform(0.5, 1.5, size=channels)
-    return [v.astype(np.float32) for v in (gamma, beta, mean, var)]
-
-
-def _set_known_weights(model):
-    """Gives every Conv2D a kernel by rule and zero bias, every BN its rule values."""
-    keras = _keras()
-    for layer in _leaf_layers(model):
-        if isinstance(layer, keras.layers.Conv2D):
-            layer.kernel.assign(_kernel(tuple(layer.kernel.shape)))
-            if layer.bias is not None:
-                layer.bias.assign(np.zeros(layer.bias.shape, np.float32))
-        elif isinstance(layer, keras.layers.BatchNormalization):
-            gamma, beta, mean, var = _bn_params(int(layer.moving_mean.shape[0]))
-            if layer.gamma is not None:
-                layer.gamma.assign(gamma)
-            if layer.beta is not None:
-                layer.beta.assign(beta)
-            layer.moving_mean.assign(mean)
-            layer.moving_variance.assign(var)
-
-
-def _conv(x, c_out, k, stride=1):
-    """Reference convolution ('same' padding) with the rule kernel for its shape."""
-    tf = _tf()
-    w = _kernel((k, k, int(x.shape[-1]), c_out))
-    return tf.nn.conv2d(x, w, strides=stride, padding="SAME")
-
-
-def _bn(x, eps=1e-3):
-    gamma, beta, mean, var = _bn_params(int(x.shape[-1]))
-    return (x - mean) / np.sqrt(var + eps) * gamma + beta
-
-
 def _relu(x):
-    return _tf().nn.relu(x)
+    return import_tensorflow().nn.relu(x)
 
 
 def _maxpool(x, size, stride, padding="VALID"):
-    return _tf().nn.max_pool2d(x, size, stride, padding)
+    return import_tensorflow().nn.max_pool2d(x, size, stride, padding)
 
 
 def _inputs(seed, shape):
-    return np.random.default_rng(seed).normal(size=(2, *shape)).astype(np.float32)
-
-
-def _check_shape(ex, case, model, expected, mistakes, hint):
-    """Compares the model's output shape (None, ...) with the expected one."""
-    __tracebackhide__ = True
-    received = tuple(model.output_shape)
-    expected = (None, *expected)
-    if received == expected:
-        return
-    for description, wrong in mistakes.items():
-        if received == (None, *wrong):
-            ex.fail(case, f"the output has shape {received}, expected {expected}: this "
-                          f"looks like a common mistake: {description}.", hint)
-    ex.fail(case, f"the output has shape {received}, expected {expected}.", hint)
-
-
-def _check_values(ex, case, model, x, expected, mistakes, hint):
-    """Runs the model (training=False) on x with known weights and compares."""
-    __tracebackhide__ = True
-    _set_known_weights(model)
-    received = np.asarray(model(x, training=False))
-    ex.compare(case, received, np.asarray(expected), kind="tensor", rtol=2e-3, atol=2e-4,
-               mistakes={k: np.asarray(v) for k, v in mistakes.items()}, hint=hint,
-               part="output with known weights")
+    """A batch of two inputs of `shape`, float32."""
+    return random_values(seed, (2, *shape)).astype(np.float32)
 
 
 # ------------------------------------------------------------------ lenet5 ---
 
-def _lenet_params(input_shape, num_classes, first_same=True, dense=(120, 84)):
+def _lenet_params(input_shape, num_classes, paddings=("same", "valid"), dense=(120, 84)):
+    """LeNet-5's parameter count, worked out from the layer formula."""
     h, w, c = input_shape
-    if first_same:
-        h1, w1 = h // 2, w // 2
-    else:
-        h1, w1 = (h - 4) // 2, (w - 4) // 2
-    h2, w2 = (h1 - 4) // 2, (w1 - 4) // 2
+    for padding in paddings:  # each 5x5 convolution, then a 2x2 pooling
+        if padding == "valid":
+            h, w = h - 4, w - 4
+        h, w = h // 2, w // 2
     count = 5 * 5 * c * 6 + 6 + 5 * 5 * 6 * 16 + 16
-    units = [h2 * w2 * 16, *dense, num_classes]
+    units = [h * w * 16, *dense, num_classes]
     for a, b in zip(units[:-1], units[1:]):
         count += a * b + b
     return count
 
 
+_LENET_ORDER = ["Conv2D", "AveragePooling2D", "Conv2D", "AveragePooling2D", "Flatten",
+                "Dense", "Dense", "Dense"]
+_LENET_LAYOUT = ("Conv2D(6, 5, padding=\"same\", activation=\"relu\") -> AveragePooling2D(2) "
+                 "-> Conv2D(16, 5, activation=\"relu\") -> AveragePooling2D(2) -> Flatten -> "
+                 "Dense(120, activation=\"relu\") -> Dense(84, activation=\"relu\") -> "
+                 "Dense(num_classes, activation=\"softmax\").")
+
+
 def lenet5(fn):
     """Checks `lenet5(input_shape, num_classes)`: LeNet-5's layers and parameter count.
 
-    Conv 6 5x5 'same' -> pool 2 -> conv 16 5x5 'valid' -> pool 2 -> flatten ->
-    dense 120 -> dense 84 -> dense num_classes softmax; the parameter count is
-    worked out from the formula for each input shape.
+    Conv 6 5x5 'same' -> average pool 2 -> conv 16 5x5 'valid' -> average pool 2
+    -> flatten -> dense 120 -> dense 84 -> dense num_classes softmax, in this
+    order, with a ReLU after every convolution and hidden Dense layer (its
+    `activation` argument or a ReLU layer; Dropout may sit anywhere); the
+    parameter count is worked out from the formula for each input shape.
     """
     __tracebackhide__ = True
-    keras = _keras()
-    layers = keras.layers
+    layers = import_keras().layers
     ex = Exercise("03.1", "lenet5", fn)
     cases = [
         ("Fashion-MNIST: (28, 28, 1) images, 10 classes", (28, 28, 1), 10),
@@ -220,21 +95,14 @@ def lenet5(fn):
     ]
     for case, input_shape, num_classes in cases:
         model = ex.call(case, input_shape, num_classes)
-        ex.require(case, isinstance(model, keras.Model),
-                   f"expected a Keras model, received {describe(model)}.",
-                   "build it with keras.Sequential([keras.Input(shape=input_shape), ...]).")
-        try:
-            total = int(model.count_params())
-        except ValueError as error:
-            ex.fail(case, f"the model is not built, so it has no weights yet ({error}).",
-                    "start the Sequential list with keras.Input(shape=input_shape).")
-        leaves = _leaf_layers(model)
-        names = [type(layer).__name__ for layer in leaves]
-        convs = _convs(leaves)
+        total = require_built_model(ex, case, model)
+        leaves = leaf_layers(model)
+        names = layer_names(leaves)
+        convs = conv_layers(leaves)
         shapes = [(c.get_config()["kernel_size"][0], c.get_config()["filters"]) for c in convs]
         ex.require(case, shapes == [(5, 6), (5, 16)],
                    f"expected two Conv2D layers, 6 filters of 5x5 then 16 filters of 5x5; "
-                   f"the model has {_describe_convs(convs)}.",
+                   f"the model has {describe_convs(convs)}.",
                    "LeNet-5 has exactly two convolution layers: Conv2D(6, 5) and "
                    "Conv2D(16, 5).")
         pools = [layer for layer in leaves
@@ -242,6 +110,11 @@ def lenet5(fn):
         ex.require(case, len(pools) == 2,
                    f"expected a 2x2 pooling layer after each convolution; the layers are "
                    f"{names}.", "add keras.layers.AveragePooling2D(2) after each Conv2D.")
+        pooling = [describe_layer(layer) for layer in pools]
+        ex.require(case, pooling == ["AveragePooling2D 2x2 stride 2"] * 2,
+                   f"the pooling layers are {', '.join(pooling)}; LeNet-5 pools with 2x2 "
+                   f"average pooling.", "use keras.layers.AveragePooling2D(2) (not MaxPooling2D) "
+                                "after each Conv2D.")
         dense = [layer.get_config()["units"] for layer in leaves
                  if isinstance(layer, layers.Dense)]
         ex.require(case, dense == [120, 84, num_classes],
@@ -249,25 +122,37 @@ def lenet5(fn):
                    f"has {dense}.", "LeNet-5's head is Dense(120) -> Dense(84) -> "
                                     "Dense(num_classes).")
         ex.require(case, tuple(model.output_shape) == (None, num_classes)
-                   and _activation_name(leaves[-1]) == "softmax",
+                   and activation_name(leaves[-1]) == "softmax",
                    f"the output has shape {tuple(model.output_shape)} with activation "
-                   f"{_activation_name(leaves[-1]) or 'none'}; expected class probabilities "
+                   f"{activation_name(leaves[-1]) or 'none'}; expected class probabilities "
                    f"of shape (None, {num_classes}).",
                    'end with keras.layers.Dense(num_classes, activation="softmax").')
-        hidden = [layer for layer in leaves if isinstance(layer, (layers.Conv2D, layers.Dense))]
-        ex.require(case, all(_activation_name(layer) not in ("linear", "", None)
-                             for layer in hidden[:-1])
-                   or any(isinstance(layer, (layers.ReLU, layers.Activation)) for layer in leaves),
+        ex.require(case, any(is_nonlinear(layer) for layer in leaves[:-1]),
                    "the convolutions and hidden Dense layers have no activation: without a "
                    "nonlinearity the network collapses to one linear map.",
-                   'give them activation="relu" (or "sigmoid", as in 1998).')
+                   'give them activation="relu".')
+        hidden = [layer for layer in leaves[:-1] if isinstance(layer, (layers.Conv2D,
+                                                                       layers.Dense))]
+        require_relu_after(ex, case, leaves, hidden,
+                           'this LeNet-5 uses ReLU: give every Conv2D and hidden Dense layer '
+                           'activation="relu".', through=(layers.Dropout,))
+        order = [type(layer).__name__ for layer in leaves
+                 if activation_of(layer) is None and not isinstance(layer, layers.Dropout)]
+        ex.require(case, order == _LENET_ORDER,
+                   f"the layers come in the order {' -> '.join(order)}; expected "
+                   f"{' -> '.join(_LENET_ORDER)}.",
+                   "each convolution is followed by its pooling: " + _LENET_LAYOUT)
         ex.compare(
             case, total, _lenet_params(input_shape, num_classes), kind="scalar",
             mistakes={
                 "the first convolution uses 'valid' padding: LeNet-5 was made for 32x32 "
                 "inputs; here the first Conv2D takes padding=\"same\" so that a 28x28 image "
                 "gives 5x5 maps before Flatten":
-                    _lenet_params(input_shape, num_classes, first_same=False),
+                    _lenet_params(input_shape, num_classes, paddings=("valid", "valid")),
+                "the second convolution uses 'same' padding: only the first Conv2D takes "
+                "padding=\"same\", the second keeps the default 'valid', so that a 28x28 "
+                "image gives 5x5 maps before Flatten":
+                    _lenet_params(input_shape, num_classes, paddings=("same", "same")),
             },
             hint="count (5*5*c_in + 1)*filters per Conv2D and (inputs + 1)*units per Dense; "
                  "the first Conv2D has padding=\"same\", the second 'valid', and each 2x2 "
@@ -277,18 +162,27 @@ def lenet5(fn):
 
 # --------------------------------------------------------------- vgg_block ---
 
-def _vgg_ref(x, num_convs, filters, pool_first=False, pool=True, relu=True):
+_VGG_LAYOUT = ("num_convs Conv2D(filters, 3, padding=\"same\", activation=\"relu\") layers, "
+               "then MaxPooling2D(2, strides=2).")
+
+
+def _vgg_ref(x, num_convs, filters, pool_first=False):
     y = _maxpool(x, 2, 2) if pool_first else x
     for _ in range(num_convs):
-        y = _conv(y, filters, 3)
-        y = _relu(y) if relu else y
-    return _maxpool(y, 2, 2) if pool and not pool_first else y
+        y = _relu(conv_with_known_weights(y, filters, 3))
+    return y if pool_first else _maxpool(y, 2, 2)
 
 
 def vgg_block(fn):
-    """Checks `vgg_block(x, num_convs, filters)` structurally and with known weights."""
+    """Checks `vgg_block(x, num_convs, filters)` structurally and with known weights.
+
+    Output shape (naming 'valid' padding and a missing pooling), num_convs
+    Conv2D 3x3 stride 1 with `filters` filters, a ReLU after each, one
+    MaxPooling2D 2x2 stride 2 'valid', the parameter count, and the values with
+    known weights (naming pooling before the convolutions).
+    """
     __tracebackhide__ = True
-    keras = _keras()
+    keras = import_keras()
     ex = Exercise("03.2", "vgg_block", fn)
     cases = [
         ("two convolutions of 8 filters on (8, 8, 3)", (8, 8, 3), 2, 8),
@@ -297,36 +191,43 @@ def vgg_block(fn):
          "last row and column)", (7, 7, 4), 3, 6),
     ]
     for number, (case, shape, num_convs, filters) in enumerate(cases):
-        model = _call_builder(ex, case, keras.Input(shape=shape), num_convs, filters)
+        model = call_builder(ex, case, keras.Input(shape=shape), num_convs, filters)
         h, w, _ = shape
-        _check_shape(
+        require_output_shape(
             ex, case, model, (h // 2, w // 2, filters),
             {"no pooling at the end: a VGG block ends with MaxPooling2D(2, strides=2), "
              "which halves height and width": (h, w, filters),
              "'valid' padding: the 3x3 convolutions use padding=\"same\" so that only "
              "the pooling changes the size": ((h - 2 * num_convs) // 2,
                                               (w - 2 * num_convs) // 2, filters)},
-            "num_convs Conv2D(filters, 3, padding=\"same\", activation=\"relu\") layers, "
-            "then MaxPooling2D(2, strides=2).")
-        convs = _convs(_leaf_layers(model))
+            _VGG_LAYOUT)
+        operations = chain(model.output, model.input)
+        convs = conv_layers(operations)
         ex.require(case, len(convs) == num_convs and all(
             c.get_config()["kernel_size"] == (3, 3) and c.get_config()["strides"] == (1, 1)
             and c.get_config()["filters"] == filters for c in convs),
             f"expected {num_convs} Conv2D layer(s) with {filters} filters of 3x3 and stride "
-            f"1; the block has {_describe_convs(convs)}.",
+            f"1; the block has {describe_convs(convs)}.",
             "use the arguments: a loop of num_convs Conv2D(filters, 3, padding=\"same\").")
+        require_relu_after(ex, case, operations, convs,
+                           'give every Conv2D activation="relu": ' + _VGG_LAYOUT)
+        pools = [describe_layer(op) for op in operations if "Pooling" in type(op).__name__]
+        ex.require(case, pools == ["MaxPooling2D 2x2 stride 2"],
+                   f"the block pools with {', '.join(pools) or 'nothing'}; a VGG block ends "
+                   f"with one 2x2 max pooling with stride 2 and 'valid' padding.",
+                   "end with keras.layers.MaxPooling2D(2, strides=2): max pooling, not "
+                   "average, and the default padding.")
         params = sum(9 * c_in * filters + filters
                      for c_in in [shape[-1]] + [filters] * (num_convs - 1))
         ex.compare(case, int(model.count_params()), params, kind="scalar",
                    part="parameter count",
-                   hint="each 3x3 convolution has (9 * c_in + 1) * filters parameters; "
-                        "pooling has none.")
+                   hint="each 3x3 convolution has (9 * c_in + 1) * filters parameters "
+                        "(keep the bias); pooling has none.")
         x = _inputs(10 + number, shape)
-        _check_values(
+        compare_with_known_weights(
             ex, case, model, x, _vgg_ref(x, num_convs, filters),
             {"pooled before the convolutions: the pooling comes last":
-                _vgg_ref(x, num_convs, filters, pool_first=True),
-             "no ReLU after the convolutions": _vgg_ref(x, num_convs, filters, relu=False)},
+                _vgg_ref(x, num_convs, filters, pool_first=True)},
             "each convolution is followed by a ReLU, and one 2x2 max pooling with stride "
             "2 ends the block.")
     ex.passed()
@@ -372,7 +273,7 @@ def vgg16_param_count(fn):
         hint="add (3*3*c_in + 1)*c_out for each of the 13 convolutions (blocks of 2, 2, 3, "
              "3, 3 with 64, 128, 256, 512, 512 filters, starting from 3 channels) and "
              "(inputs + 1)*units for Dense 4096, 4096 and 1000 after flattening 7x7x512.")
-    ex.require(case, _is_int(out),
+    ex.require(case, is_int(out),
                f"the value is right, but it is a {type(out).__name__}; a parameter count "
                "is a whole number.", "return an int (no / in the formula).")
     ex.passed()
@@ -380,17 +281,26 @@ def vgg16_param_count(fn):
 
 # --------------------------------------------------------------- nin_block ---
 
-def _nin_ref(x, filters, kernel, strides, last_relu=True):
-    y = _relu(_conv(x, filters, kernel, strides))
-    y = _relu(_conv(y, filters, 1))
-    y = _conv(y, filters, 1)
-    return _relu(y) if last_relu else y
+_NIN_LAYOUT = ("Conv2D(filters, kernel, strides=strides, padding=\"same\") then two "
+               "Conv2D(filters, 1), each with activation=\"relu\".")
+
+
+def _nin_ref(x, filters, kernel, strides):
+    y = _relu(conv_with_known_weights(x, filters, kernel, strides))
+    y = _relu(conv_with_known_weights(y, filters, 1))
+    return _relu(conv_with_known_weights(y, filters, 1))
 
 
 def nin_block(fn):
-    """Checks `nin_block(x, filters, kernel, strides)` structurally and with known weights."""
+    """Checks `nin_block(x, filters, kernel, strides)` structurally and with known weights.
+
+    Output shape (naming 'valid' padding and a stride ignored or on every
+    convolution), the three convolutions in order (kernel x kernel, 1x1, 1x1,
+    `filters` each), a ReLU after each, the parameter count, and the values with
+    known weights.
+    """
     __tracebackhide__ = True
-    keras = _keras()
+    keras = import_keras()
     ex = Exercise("03.4", "nin_block", fn)
     cases = [
         ("3x3 stride 1, 8 filters on (6, 6, 3)", (6, 6, 3), 8, 3, 1),
@@ -399,10 +309,10 @@ def nin_block(fn):
          (20, 20, 1), 6, 11, 4),
     ]
     for number, (case, shape, filters, kernel, strides) in enumerate(cases):
-        model = _call_builder(ex, case, keras.Input(shape=shape), filters, kernel, strides)
+        model = call_builder(ex, case, keras.Input(shape=shape), filters, kernel, strides)
         h, w, c = shape
         out_h, out_w = -(-h // strides), -(-w // strides)
-        _check_shape(
+        require_output_shape(
             ex, case, model, (out_h, out_w, filters),
             {"'valid' padding in the first convolution: this exercise uses "
              "padding=\"same\"": ((h - kernel) // strides + 1, (w - kernel) // strides + 1,
@@ -411,46 +321,93 @@ def nin_block(fn):
                  (h, w, filters),
              "the 1x1 convolutions strided too: only the first convolution has the stride":
                  (-(-out_h // strides ** 2), -(-out_w // strides ** 2), filters)},
-            "Conv2D(filters, kernel, strides=strides, padding=\"same\") then two "
-            "Conv2D(filters, 1), each with a ReLU.")
-        convs = _convs(_leaf_layers(model))
+            _NIN_LAYOUT)
+        operations = chain(model.output, model.input)
+        convs = conv_layers(operations)
         wanted = [(kernel, filters), (1, filters), (1, filters)]
         got = [(cv.get_config()["kernel_size"][0], cv.get_config()["filters"]) for cv in convs]
         ex.require(case, got == wanted,
-                   f"expected three Conv2D layers: {kernel}x{kernel} {filters}, 1x1 "
-                   f"{filters}, 1x1 {filters}; the block has {_describe_convs(convs)}.",
+                   f"expected three Conv2D layers in this order: {kernel}x{kernel} {filters}, "
+                   f"1x1 {filters}, 1x1 {filters}; the block has {describe_convs(convs)}.",
                    "a NiN block is one ordinary convolution followed by two 1x1 "
                    "convolutions with the same number of filters.")
+        require_relu_after(ex, case, operations, convs,
+                           "every one of the three convolutions is followed by a ReLU: "
+                           + _NIN_LAYOUT)
         params = kernel * kernel * c * filters + filters + 2 * (filters * filters + filters)
         ex.compare(case, int(model.count_params()), params, kind="scalar",
                    part="parameter count", hint="(k*k*c_in + 1)*filters for the first "
-                   "convolution, (filters + 1)*filters for each 1x1.")
+                   "convolution, (filters + 1)*filters for each 1x1 (keep the biases).")
         x = _inputs(20 + number, shape)
-        _check_values(
-            ex, case, model, x, _nin_ref(x, filters, kernel, strides),
-            {"no ReLU after the last 1x1 convolution": _nin_ref(x, filters, kernel, strides,
-                                                                last_relu=False)},
-            "every one of the three convolutions is followed by a ReLU.")
+        compare_with_known_weights(ex, case, model, x, _nin_ref(x, filters, kernel, strides),
+                                   {}, _NIN_LAYOUT)
     ex.passed()
 
 
 # --------------------------------------------------------- inception_block ---
 
-def _inception_ref(x, c1, c2, c3, c4, order=(0, 1, 2, 3), relu=True):
-    r = _relu if relu else (lambda t: t)
-    tf = _tf()
-    p1 = r(_conv(x, c1, 1))
-    p2 = r(_conv(r(_conv(x, c2[0], 1)), c2[1], 3))
-    p3 = r(_conv(r(_conv(x, c3[0], 1)), c3[1], 5))
-    p4 = r(_conv(_maxpool(x, 3, 1, "SAME"), c4, 1))
-    branches = [p1, p2, p3, p4]
-    return tf.concat([branches[i] for i in order], axis=-1)
+def _inception_ref(x, c1, c2, c3, c4):
+    tf = import_tensorflow()
+    p1 = _relu(conv_with_known_weights(x, c1, 1))
+    p2 = _relu(conv_with_known_weights(_relu(conv_with_known_weights(x, c2[0], 1)), c2[1], 3))
+    p3 = _relu(conv_with_known_weights(_relu(conv_with_known_weights(x, c3[0], 1)), c3[1], 5))
+    p4 = _relu(conv_with_known_weights(_maxpool(x, 3, 1, "SAME"), c4, 1))
+    return tf.concat([p1, p2, p3, p4], axis=-1)
+
+
+_INCEPTION_LAYOUT = ("branch 1: Conv2D(c1, 1); branch 2: Conv2D(c2[0], 1) then Conv2D(c2[1], "
+                     "3, padding=\"same\"); branch 3: Conv2D(c3[0], 1) then Conv2D(c3[1], 5, "
+                     "padding=\"same\"); branch 4: MaxPooling2D(3, strides=1, padding=\"same\") "
+                     "then Conv2D(c4, 1); every Conv2D with activation=\"relu\"; then "
+                     "keras.layers.Concatenate(axis=-1)([branch1, branch2, branch3, branch4]).")
+
+
+def _check_branches(ex, case, model, c1, c2, c3, c4):
+    """The four branches of 03.5, in order, each from the input, with a ReLU per Conv2D."""
+    __tracebackhide__ = True
+    branches = concatenated_branches(model)
+    if branches is None:
+        last = chain(model.output, model.input)[-1]
+        ex.fail(case, f"the block ends with {describe_layer(last)}, not with the "
+                      f"concatenation of the four branches.",
+                "put each ReLU inside its branch (activation=\"relu\" on every Conv2D) and "
+                "return the concatenation itself.")
+    wanted = [[f"Conv2D 1x1 {c1}"],
+              [f"Conv2D 1x1 {c2[0]}", f"Conv2D 3x3 {c2[1]} 'same'"],
+              [f"Conv2D 1x1 {c3[0]}", f"Conv2D 5x5 {c3[1]} 'same'"],
+              ["MaxPooling2D 3x3 stride 1 'same'", f"Conv2D 1x1 {c4}"]]
+    got = [[describe_layer(op) for op in branch if activation_of(op) is None]
+           for branch in branches]
+    if got != wanted and sorted(got) == sorted(wanted):
+        order = tuple(wanted.index(branch) + 1 for branch in got)
+        ex.fail(case, f"the branches are concatenated in the order {order}: join them as "
+                      f"[1x1, 3x3, 5x5, pooling], the order of c1, c2, c3, c4.",
+                _INCEPTION_LAYOUT)
+
+    def shown(part):  # [] (no such branch) or [layers], each a description
+        return " -> ".join(part[0]) or "x itself" if part else "nothing"
+
+    for number in range(1, max(len(got), len(wanted)) + 1):
+        branch, expected = got[number - 1:number], wanted[number - 1:number]
+        ex.require(case, branch == expected,
+                   f"branch {number} is {shown(branch)}; expected {shown(expected)}.",
+                   _INCEPTION_LAYOUT)
+    for branch in branches:
+        require_relu_after(ex, case, branch, conv_layers(branch),
+                           "every convolution has a ReLU: " + _INCEPTION_LAYOUT)
 
 
 def inception_block(fn):
-    """Checks `inception_block(x, c1, c2, c3, c4)`: four branches concatenated on channels."""
+    """Checks `inception_block(x, c1, c2, c3, c4)`: four branches concatenated on channels.
+
+    Output shape (naming the wrong concatenation axis and a pooling branch
+    without its 1x1 convolution), the six Conv2D layers, each branch's layers
+    in order (kernel sizes, filters, 'same' padding, a 3x3 max pooling with
+    stride 1) and the order of the branches, a ReLU after every convolution,
+    and the values with known weights.
+    """
     __tracebackhide__ = True
-    keras = _keras()
+    keras = import_keras()
     ex = Exercise("03.5", "inception_block", fn)
     cases = [
         ("every branch gives 4 channels, on (6, 6, 3)", (6, 6, 3), 4, (2, 4), (2, 4), 4),
@@ -458,10 +415,10 @@ def inception_block(fn):
         ("uneven branches on (8, 8, 4)", (8, 8, 4), 2, (4, 5), (2, 3), 1),
     ]
     for number, (case, shape, c1, c2, c3, c4) in enumerate(cases):
-        model = _call_builder(ex, case, keras.Input(shape=shape), c1, c2, c3, c4)
+        model = call_builder(ex, case, keras.Input(shape=shape), c1, c2, c3, c4)
         h, w, c = shape
         total = c1 + c2[1] + c3[1] + c4
-        _check_shape(
+        require_output_shape(
             ex, case, model, (h, w, total),
             {"branches concatenated on the height axis (axis=1): stack them on the "
              "channel axis, axis=-1": (4 * h, w, c1),
@@ -471,33 +428,24 @@ def inception_block(fn):
                  (h, w, c1 + c2[1] + c3[1] + c)},
             "each branch keeps height and width ('same' padding, pooling with strides=1) "
             "and the four are joined with keras.layers.Concatenate(axis=-1).")
-        convs = _convs(_leaf_layers(model))
+        convs = conv_layers(leaf_layers(model))
         wanted = sorted([(1, c1), (1, c2[0]), (3, c2[1]), (1, c3[0]), (5, c3[1]), (1, c4)])
         got = sorted((cv.get_config()["kernel_size"][0], cv.get_config()["filters"])
                      for cv in convs)
         ex.require(case, got == wanted,
                    f"expected six Conv2D layers (kernel, filters) {wanted}; the block has "
-                   f"{got}.", "branch 1: 1x1 c1; branch 2: 1x1 c2[0] then 3x3 c2[1]; "
-                              "branch 3: 1x1 c3[0] then 5x5 c3[1]; branch 4: 3x3 max pooling "
-                              "then 1x1 c4.")
+                   f"{got}.", _INCEPTION_LAYOUT)
+        _check_branches(ex, case, model, c1, c2, c3, c4)
         x = _inputs(30 + number, shape)
-        order_mistakes = {
-            f"the branches concatenated in the order {tuple(i + 1 for i in order)}: join "
-            f"them as [1x1, 3x3, 5x5, pooling]": _inception_ref(x, c1, c2, c3, c4, order)
-            for order in [(3, 2, 1, 0), (1, 2, 3, 0), (3, 0, 1, 2), (0, 2, 1, 3)]}
-        order_mistakes["no ReLU after the convolutions"] = _inception_ref(
-            x, c1, c2, c3, c4, relu=False)
-        _check_values(
-            ex, case, model, x, _inception_ref(x, c1, c2, c3, c4), order_mistakes,
-            "every convolution has a ReLU; the pooling branch is MaxPooling2D(3, strides=1, "
-            "padding=\"same\") then a 1x1 convolution.")
+        compare_with_known_weights(ex, case, model, x, _inception_ref(x, c1, c2, c3, c4), {},
+                                   _INCEPTION_LAYOUT)
     ex.passed()
 
 
 # ------------------------------------------------------ batch_norm_forward ---
 
 def _keras_bn(x, gamma, beta, mean, var, training, momentum, eps):
-    keras = _keras()
+    keras = import_keras()
     layer = keras.layers.BatchNormalization(momentum=momentum, epsilon=eps, dtype="float64")
     layer.build(x.shape)
     layer.set_weights([gamma, beta, mean, var])
@@ -603,8 +551,8 @@ def batch_norm_forward(fn):
 def _add_shortcut(x, y, out_channels, stride, variant):
     """relu(y + shortcut(x)), the shortcut projected when shapes differ; or a known mistake."""
     if stride != 1 or int(x.shape[-1]) != out_channels:
-        shortcut = _conv(x, out_channels, 1, stride)
-        shortcut = shortcut if variant == "no shortcut BN" else _bn(shortcut)
+        shortcut = conv_with_known_weights(x, out_channels, 1, stride)
+        shortcut = shortcut if variant == "no shortcut BN" else bn_with_known_weights(shortcut)
     else:
         shortcut = x
     if variant == "relu before add":
@@ -616,10 +564,17 @@ def _add_shortcut(x, y, out_channels, stride, variant):
     return _relu(y + shortcut)
 
 
+def _bn_relu(y, variant):
+    """BN then ReLU, as in the main path of a ResNet block; or ReLU then BN (a mistake)."""
+    if variant == "relu before BN":
+        return bn_with_known_weights(_relu(y))
+    return _relu(bn_with_known_weights(y))
+
+
 def _residual_ref(x, filters, stride, variant=None):
     stride_first = variant != "stride on the second"
-    y = _relu(_bn(_conv(x, filters, 3, stride if stride_first else 1)))
-    y = _bn(_conv(y, filters, 3, 1 if stride_first else stride))
+    y = _bn_relu(conv_with_known_weights(x, filters, 3, stride if stride_first else 1), variant)
+    y = bn_with_known_weights(conv_with_known_weights(y, filters, 3, 1 if stride_first else stride))
     return _add_shortcut(x, y, filters, stride, variant)
 
 
@@ -635,48 +590,72 @@ def _residual_mistakes(x, filters, stride, make):
         "followed by BN": make(x, filters, stride, "no shortcut BN"),
         "the stride is on the second convolution: the first 3x3 convolution takes the "
         "stride": make(x, filters, stride, "stride on the second"),
+        "ReLU before BN inside F: each convolution is followed by BN, then the ReLU":
+            make(x, filters, stride, "relu before BN"),
     }
 
 
-def _check_block(ex, case, fn_args, shape, out_shape, n_convs, n_bn, reference, mistakes,
-                 projection, hint, seed):
-    """The shared checks of a residual or bottleneck block built by the student."""
+def _check_block(ex, case, fn_args, shape, main, reference, mistakes, hint, seed):
+    """The shared checks of a residual or bottleneck block built by the student.
+
+    Args:
+        fn_args: `(filters, stride)`, the student's arguments after x.
+        shape: the input shape, without the batch axis.
+        main: `(kernel, filters)` of each Conv2D on the main path, in order; the
+            last one's filters are the output's channels.
+        reference, mistakes: functions of the input batch giving the expected
+            output and the known wrong outputs.
+        hint: the block's layout, for messages.
+        seed: for the input batch.
+    """
     __tracebackhide__ = True
-    keras = _keras()
-    model = _call_builder(
+    keras = import_keras()
+    (h, w, c), stride, out_channels = shape, fn_args[1], main[-1][1]
+    projection = stride != 1 or c != out_channels
+    same = "the 3x3 convolution takes padding=\"same\", so that only the stride changes " \
+           "height and width."
+    model = call_builder(
         ex, case, keras.Input(shape=shape), *fn_args,
         error_hint="a common mistake: the projection shortcut is missing. With a stride or a "
                    "change of channels x and F(x) have different shapes; the shortcut is "
-                   "then a 1x1 convolution with that stride, followed by BN."
-        if projection else None)
-    _check_shape(ex, case, model, out_shape, {}, hint)
-    leaves = _leaf_layers(model)
-    convs = _convs(leaves)
+                   "then a 1x1 convolution with that stride, followed by BN. Also, " + same
+        if projection else "x and F(x) must have the same shape to be added: " + same)
+    require_output_shape(ex, case, model, (-(-h // stride), -(-w // stride), out_channels),
+                         {}, hint)
+    leaves = leaf_layers(model)
+    convs = conv_layers(leaves)
     bns = [layer for layer in leaves if isinstance(layer, keras.layers.BatchNormalization)]
-    if len(convs) == n_convs + 1 and not projection:
-        ex.fail(case, f"the block has {len(convs)} Conv2D layers ({_describe_convs(convs)}); "
+    if len(convs) == len(main) + 1 and not projection:
+        ex.fail(case, f"the block has {len(convs)} Conv2D layers ({describe_convs(convs)}); "
                       f"here input and output have the same shape, so the shortcut is the "
                       f"identity and no 1x1 projection is needed.",
                 "use the projection only when stride != 1 or the number of channels "
                 "changes.")
-    wanted = n_convs + (1 if projection else 0)
-    ex.require(case, len(convs) == wanted,
-               f"expected {wanted} Conv2D layers, the block has {len(convs)} "
-               f"({_describe_convs(convs)}).", hint)
-    ex.require(case, len(bns) == n_bn + (1 if projection else 0),
-               f"expected a BatchNormalization after each of the {wanted} convolutions, the "
-               f"block has {len(bns)}.", "follow every Conv2D with "
+    wanted = main + ([(1, out_channels)] if projection else [])
+    ex.require(case, len(convs) == len(wanted),
+               f"expected {len(wanted)} Conv2D layers, the block has {len(convs)} "
+               f"({describe_convs(convs)}).", hint)
+    got = sorted((cv.get_config()["kernel_size"][0], cv.get_config()["filters"])
+                 for cv in convs)
+    ex.require(case, got == sorted(wanted),
+               f"expected Conv2D layers (kernel, filters) {sorted(wanted)}; the block has "
+               f"{got}.", hint)
+    ex.require(case, len(bns) == len(wanted),
+               f"expected a BatchNormalization after each of the {len(wanted)} convolutions, "
+               f"the block has {len(bns)}.", "follow every Conv2D with "
                "keras.layers.BatchNormalization().")
     x = _inputs(seed, shape)
-    _check_values(ex, case, model, x, reference(x), mistakes(x), hint)
+    compare_with_known_weights(ex, case, model, x, reference(x), mistakes(x), hint)
 
 
 def residual_block(fn):
     """Checks `residual_block(x, filters, stride)`: relu(F(x) + shortcut(x)).
 
-    Structure (number of Conv2D and BN layers, output shape) and values with
-    known weights against a reference built with `tf.nn`, for identity and
-    projection shortcuts.
+    Structure (output shape, the Conv2D layers' kernels and filters, one BN
+    per Conv2D) and values with known weights against a reference built with
+    `tf.nn` (naming the shortcut added after the ReLU, a missing ReLU or
+    shortcut or shortcut BN, the stride on the second convolution and ReLU
+    before BN), for identity and projection shortcuts.
     """
     __tracebackhide__ = True
     ex = Exercise("03.7", "residual_block", fn)
@@ -687,12 +666,10 @@ def residual_block(fn):
         ("projection for both: 16 filters, stride 2 on (7, 7, 8)", (7, 7, 8), 16, 2),
     ]
     for number, (case, shape, filters, stride) in enumerate(cases):
-        h, w, c = shape
         _check_block(
-            ex, case, (filters, stride), shape, (-(-h // stride), -(-w // stride), filters),
-            2, 2, lambda x, f=filters, s=stride: _residual_ref(x, f, s),
+            ex, case, (filters, stride), shape, [(3, filters), (3, filters)],
+            lambda x, f=filters, s=stride: _residual_ref(x, f, s),
             lambda x, f=filters, s=stride: _residual_mistakes(x, f, s, _residual_ref),
-            stride != 1 or c != filters,
             "main path: Conv2D(filters, 3, strides=stride, padding=\"same\") -> BN -> ReLU "
             "-> Conv2D(filters, 3, padding=\"same\") -> BN; shortcut: x, or Conv2D(filters, "
             "1, strides=stride) -> BN when the shape changes; then Add and ReLU.",
@@ -704,14 +681,18 @@ def residual_block(fn):
 
 def _bottleneck_ref(x, filters, stride, variant=None):
     first = stride if variant == "stride on the second" else 1  # stride on the first 1x1
-    y = _relu(_bn(_conv(x, filters, 1, first)))
-    y = _relu(_bn(_conv(y, filters, 3, 1 if first != 1 else stride)))
-    y = _bn(_conv(y, 4 * filters, 1))
+    y = _bn_relu(conv_with_known_weights(x, filters, 1, first), variant)
+    y = _bn_relu(conv_with_known_weights(y, filters, 3, 1 if first != 1 else stride), variant)
+    y = bn_with_known_weights(conv_with_known_weights(y, 4 * filters, 1))
     return _add_shortcut(x, y, 4 * filters, stride, variant)
 
 
 def bottleneck_block(fn):
-    """Checks `bottleneck_block(x, filters, stride)`: 1x1 -> 3x3 -> 1x1 (4 * filters)."""
+    """Checks `bottleneck_block(x, filters, stride)`: 1x1 -> 3x3 -> 1x1 (4 * filters).
+
+    The same checks as `residual_block`, with the stride on the 3x3 convolution
+    (naming it on the first 1x1, as in the 2015 paper).
+    """
     __tracebackhide__ = True
     ex = Exercise("03.8", "bottleneck_block", fn)
     cases = [
@@ -721,7 +702,6 @@ def bottleneck_block(fn):
         ("projection for stride 2: 4 filters (16 out) on (6, 6, 16)", (6, 6, 16), 4, 2),
     ]
     for number, (case, shape, filters, stride) in enumerate(cases):
-        h, w, c = shape
 
         def mistakes(x, f=filters, s=stride):
             found = _residual_mistakes(x, f, s, _bottleneck_ref)
@@ -735,10 +715,8 @@ def bottleneck_block(fn):
             return found
 
         _check_block(
-            ex, case, (filters, stride), shape,
-            (-(-h // stride), -(-w // stride), 4 * filters), 3, 3,
+            ex, case, (filters, stride), shape, [(1, filters), (3, filters), (1, 4 * filters)],
             lambda x, f=filters, s=stride: _bottleneck_ref(x, f, s), mistakes,
-            stride != 1 or c != 4 * filters,
             "main path: Conv2D(filters, 1) -> BN -> ReLU -> Conv2D(filters, 3, "
             "strides=stride, padding=\"same\") -> BN -> ReLU -> Conv2D(4 * filters, 1) -> BN; "
             "shortcut: x, or Conv2D(4 * filters, 1, strides=stride) -> BN when the shape "

@@ -391,6 +391,15 @@ _CLIP_HINT = (
 )
 
 
+def _cross_entropy_hint(name, case, formula):
+    """The hint of a cross-entropy case: argument order, the formula, and eps where it matters."""
+    hint = f"{_swap_hint(name)} {formula}"
+    if "exactly" in case:
+        hint += (" Clip with eps = 1e-7 exactly (Keras's epsilon): another eps gives "
+                 "another large value for a confident wrong prediction.")
+    return hint
+
+
 def binary_cross_entropy(fn):
     """Checks `binary_cross_entropy(y_true, y_pred)` against `keras.losses`."""
     __tracebackhide__ = True
@@ -420,12 +429,9 @@ def binary_cross_entropy(fn):
         if y_true.ndim == 2:
             mistakes["summed over the outputs of each example, then averaged over the "
                      "batch (Keras averages over both)"] = np.mean(np.sum(terms, axis=-1))
-        hint = _swap_hint("binary_cross_entropy") + (
-            " BCE = -mean(y_true * log(p) + (1 - y_true) * log(1 - p)) with p the clipped "
-            "predictions.")
-        if "exactly" in case:
-            hint += (" Clip with eps = 1e-7 exactly (Keras's epsilon): another eps gives "
-                     "another large value for a confident wrong prediction.")
+        hint = _cross_entropy_hint(
+            "binary_cross_entropy", case, "BCE = -mean(y_true * log(p) + (1 - y_true) * "
+            "log(1 - p)) with p the clipped predictions.")
         ex.compare(case, ex.call(case, y_true, y_pred), expected, kind="scalar",
                    mistakes=mistakes, hint=hint, nonfinite_hint=_CLIP_HINT)
     ex.passed()
@@ -457,12 +463,9 @@ def categorical_cross_entropy(fn):
             "arguments swapped: called as (y_pred, y_true)": np.mean(
                 -np.sum(y_pred * np.log(np.clip(y_true, EPS, 1 - EPS)), axis=-1)),
         }
-        hint = _swap_hint("categorical_cross_entropy") + (
-            " CCE = mean over the batch of -sum(y_true * log(p)) over the classes, with p "
-            "the clipped predictions.")
-        if "exactly" in case:
-            hint += (" Clip with eps = 1e-7 exactly (Keras's epsilon): another eps gives "
-                     "another large value for a confident wrong prediction.")
+        hint = _cross_entropy_hint(
+            "categorical_cross_entropy", case, "CCE = mean over the batch of -sum(y_true * "
+            "log(p)) over the classes, with p the clipped predictions.")
         ex.compare(case, ex.call(case, y_true, y_pred), expected, kind="scalar",
                    mistakes=mistakes, hint=hint, nonfinite_hint=_CLIP_HINT)
     ex.passed()

@@ -3,10 +3,13 @@
 Every check module that inspects a Keras model uses these, so that "a layer",
 "its activation" or "known weights" mean the same thing in every notebook:
 
-* `leaf_layers`, `activation_name`, `conv_layers`, `describe_convs`: what a
-  model is made of.
-* `require_built_model`, `require_output_shape`, `count_params_from_config`:
-  structural checks.
+* `leaf_layers`, `activation_name`, `is_nonlinear`, `conv_layers`, `describe_convs`,
+  `describe_layer`: what a model is made of.
+* `chain`, `concatenated_branches`, `activation_of`, `activation_after`: how its
+  operations follow each other, the activations (layers, `activation=` arguments
+  or `keras.ops` calls) included.
+* `require_built_model`, `require_output_shape`, `require_relu_after`,
+  `count_params_from_config`: structural checks.
 * `call_builder`: calls a functional builder `block(x, ...)` on a `keras.Input`
   and wraps its output in a `keras.Model`.
 * `known_kernel`, `known_bn_params`, `set_known_weights`, `conv_with_known_weights`,
@@ -19,8 +22,8 @@ Example:
 
 >>> ex = Exercise("03.2", "vgg_block", vgg_block)
 >>> model = call_builder(ex, "a case", keras.Input(shape=(8, 8, 3)), 2, 8)
->>> [type(layer).__name__ for layer in leaf_layers(model)]
-['Conv2D', 'Conv2D', 'MaxPooling2D']
+>>> [describe_layer(op) for op in chain(model.output, model.input)]
+["Conv2D 3x3 8 'same'", "Conv2D 3x3 8 'same'", 'MaxPooling2D 2x2 stride 2']
 """
 
 import numpy as np
@@ -51,18 +54,120 @@ def layer_names(layers):
 
 
 def activation_name(layer):
-    """The name of a layer's `activation` ("relu", "linear", ...), or "" if it has none."""
-    activation = layer.get_config().get("activation")
+    """The name of a layer's `activation` argument ("relu", "linear", ...), or "" if none.
+
+    Only the argument counts: a `keras.layers.ReLU` layer has no `activation`
+    argument, so this gives "" for it (see `activation_of` for such layers).
+    """
+    get_config = getattr(layer, "get_config", None)
+    activation = get_config().get("activation") if get_config else None
     return activation if isinstance(activation, str) else getattr(activation, "__name__", "")
+
+
+#: `keras.ops` (and `keras.activations`) calls that are activations, by class name.
+_ACTIVATION_OPS = {"relu": "relu", "relu6": "relu6", "sigmoid": "sigmoid", "tanh": "tanh",
+                   "softmax": "softmax", "elu": "elu", "selu": "selu", "gelu": "gelu",
+                   "silu": "silu", "leakyrelu": "leaky_relu", "softplus": "softplus",
+                   "hardsigmoid": "hard_sigmoid"}
+
+
+def activation_of(operation):
+    """The activation an operation is, if applying one is all it does; else None.
+
+    `keras.layers.ReLU()` and `keras.ops.relu` give "relu" (a ReLU layer with a
+    `max_value`, `negative_slope` or `threshold` gives "modified relu"),
+    `keras.layers.Activation("tanh")` gives "tanh", `LeakyReLU` "leaky_relu",
+    `ELU` "elu", `Softmax` "softmax". A Conv2D or Dense layer gives None, whatever
+    its `activation` argument (see `activation_name`).
+    """
+    layers = import_keras().layers
+    if isinstance(operation, layers.ReLU):
+        config = operation.get_config()
+        plain = not (config.get("max_value") or config.get("negative_slope")
+                     or config.get("threshold"))
+        return "relu" if plain else "modified relu"
+    if isinstance(operation, layers.Activation):
+        return activation_name(operation)
+    named = {layers.LeakyReLU: "leaky_relu", layers.ELU: "elu", layers.Softmax: "softmax"}
+    for layer_class, name in named.items():
+        if isinstance(operation, layer_class):
+            return name
+    if isinstance(operation, layers.Layer):
+        return None
+    return _ACTIVATION_OPS.get(type(operation).__name__.lower())
 
 
 def is_nonlinear(layer):
     """Tells whether a layer applies a nonlinearity (its activation, or a ReLU-like layer)."""
-    keras = import_keras()
-    if isinstance(layer, (keras.layers.ReLU, keras.layers.LeakyReLU, keras.layers.ELU,
-                          keras.layers.Softmax)):
-        return True
+    if activation_of(layer) is not None:
+        return activation_of(layer) != "linear"
     return activation_name(layer) not in ("linear", "")
+
+
+def activation_after(operations, index, through=()):
+    """The activation applied to the output of `operations[index]`, or "" if none.
+
+    That is the operation's own `activation` argument when it is not linear,
+    else the activation layer or `keras.ops` call that follows it in
+    `operations` (a chain in order, see `leaf_layers` and `chain`), looking
+    past operations of the `through` types (e.g. BatchNormalization, Dropout).
+
+    Example: for `[Conv2D(8, 3), BatchNormalization(), ReLU()]`,
+    `activation_after(ops, 0, through=(BatchNormalization,))` is "relu".
+    """
+    own = activation_name(operations[index])
+    if own not in ("linear", ""):
+        return own
+    for operation in operations[index + 1:]:
+        name = activation_of(operation)
+        if name is not None:
+            return "" if name == "linear" else name
+        if not isinstance(operation, through) or activation_name(operation) not in ("linear", ""):
+            return ""
+    return ""
+
+
+def chain(tensor, start):
+    """The operations that lead from the tensor `start` to `tensor`, in order.
+
+    Walks back from `tensor` through the first input of each operation (a
+    layer, or a `keras.ops` call such as `keras.ops.relu`) until it reaches
+    `start` or a model input. For a block without branches this is the whole
+    block, its activation layers and calls included.
+    """
+    operations = []
+    while tensor is not start:
+        operation, inputs = _producer(tensor)
+        if not inputs:
+            break
+        operations.append(operation)
+        tensor = inputs[0]
+    return operations[::-1]
+
+
+def concatenated_branches(model):
+    """The branches a block's output concatenates, each as its `chain` from the input.
+
+    A concatenation of concatenations counts as one: `concat([concat([a, b]), c])`
+    gives the branches of a, b and c. Returns None when the output does not come
+    from a concatenation (`keras.layers.Concatenate` or `keras.ops.concatenate`).
+    """
+    def branch_ends(tensor):
+        operation, inputs = _producer(tensor)
+        if type(operation).__name__ != "Concatenate":
+            return [tensor]
+        return [end for part in inputs for end in branch_ends(part)]
+
+    if type(_producer(model.output)[0]).__name__ != "Concatenate":
+        return None
+    return [chain(tensor, model.input) for tensor in branch_ends(model.output)]
+
+
+def _producer(tensor):
+    """The operation that made a Keras tensor, and that operation's input tensors."""
+    history = tensor._keras_history
+    node = history.operation._inbound_nodes[history.node_index]
+    return history.operation, list(node.input_tensors)
 
 
 def conv_layers(layers):
@@ -75,6 +180,33 @@ def describe_convs(convs):
     """Conv2D layers as "kernel filters" for messages, e.g. `"3x3 8, 1x1 16"`."""
     return ", ".join(f"{c.get_config()['kernel_size'][0]}x{c.get_config()['kernel_size'][1]} "
                      f"{c.get_config()['filters']}" for c in convs) or "none"
+
+
+def describe_layer(operation):
+    """A layer in a few words for messages, with what a check compares.
+
+    Conv2D: `"Conv2D 5x5 6 'same'"` (kernel, filters, the stride when not 1,
+    the padding unless the kernel is 1x1, where it changes nothing); pooling:
+    `"MaxPooling2D 2x2 stride 2"` (and `'same'` when so); Dense: `"Dense 120"`;
+    anything else: its class name.
+    """
+    layers = import_keras().layers
+    name = type(operation).__name__
+    config = operation.get_config() if isinstance(operation, layers.Layer) else {}
+    if isinstance(operation, layers.Conv2D):
+        (kh, kw), (sh, sw) = config["kernel_size"], config["strides"]
+        text = f"{name} {kh}x{kw} {config['filters']}"
+        if (sh, sw) != (1, 1):
+            text += f" stride {sh}" if sh == sw else f" strides {sh}x{sw}"
+        return text + (f" '{config['padding']}'" if (kh, kw) != (1, 1) else "")
+    if isinstance(operation, (layers.MaxPooling2D, layers.AveragePooling2D)):
+        (ph, pw), (sh, sw) = config["pool_size"], config["strides"]
+        stride = f"stride {sh}" if sh == sw else f"strides {sh}x{sw}"
+        padding = " 'same'" if config["padding"] == "same" else ""
+        return f"{name} {ph}x{pw} {stride}{padding}"
+    if isinstance(operation, layers.Dense):
+        return f"{name} {config['units']}"
+    return name
 
 
 def count_params_from_config(layer):
@@ -144,6 +276,31 @@ def require_output_shape(ex, case, model, expected, mistakes, hint):
     ex.fail(case, f"the output has shape {received}, expected {expected}.", hint)
 
 
+def require_relu_after(ex, case, operations, targets, hint, through=()):
+    """Fails unless a ReLU follows each of `targets` (some of `operations`, a chain).
+
+    The message names the first target without one, e.g. "the 2nd Conv2D
+    (3x3 8 'same') has no activation: no ReLU after it", and what follows it
+    instead. See `activation_after` for what counts, and `through`.
+    """
+    __tracebackhide__ = True
+    for number, target in enumerate(targets, 1):
+        index = next(i for i, operation in enumerate(operations) if operation is target)
+        found = activation_after(operations, index, through)
+        if found == "relu":
+            continue
+        kind, _, details = describe_layer(target).partition(" ")
+        which = f"the {_ordinal(number)} {kind} ({details})" if len(targets) > 1 else \
+            f"the {kind} ({details})"
+        problem = (f"{which} has no activation: no ReLU after it." if not found else
+                   f"{which} is followed by {found}, not by a ReLU.")
+        ex.fail(case, problem, hint)
+
+
+def _ordinal(number):
+    return {1: "1st", 2: "2nd", 3: "3rd"}.get(number, f"{number}th")
+
+
 def call_builder(ex, case, inputs, *args, error_hint=None):
     """Calls a functional builder on a Keras input; returns `keras.Model(inputs, output)`.
 
@@ -163,7 +320,9 @@ def call_builder(ex, case, inputs, *args, error_hint=None):
     except CheckError as error:
         if error_hint is None:
             raise
-        raise CheckError(f"{error}\nHint: {error_hint}") from None
+        message = str(error)
+        raise CheckError(message + ("\n" if "\nHint: " in message else "\nHint: ")
+                         + error_hint) from None
     if out is None:
         ex.fail(case, "your function returned None.",
                 "end it with `return` and the output tensor of the block.")
