@@ -2,7 +2,8 @@
 
 It runs each notebook in a fresh kernel with a student's environment (no
 TF_CPP_MIN_LOG_LEVEL) and the tests' hash seed. It refuses to store outputs that hold TensorFlow's C++
-log lines: a student would see them too.
+log lines (a student would see them too) or that come from a cell which ran longer
+than 10 s without live progress (`helpers.progress`).
 
 Usage:
     python scripts/benchmark.py                      both modes, every solution
@@ -14,8 +15,10 @@ changing a notebook and update the table.
 """
 
 import argparse
+import datetime
 import glob
 import os
+import re
 import sys
 import threading
 import time
@@ -46,6 +49,39 @@ def native_log_lines(nb):
             if output.output_type == "stream":
                 found += [(index, line) for line in output.text.splitlines()
                           if NATIVE_LOG_LINE.match(line)]
+    return found
+
+
+#: A cell that runs longer than this in full mode must show live progress.
+SILENT_LIMIT = 10.0
+EPOCH_LINE = re.compile(r"^(.*: )?epoch +\d+", re.MULTILINE)
+
+
+def cell_seconds(cell):
+    """How long a code cell ran, from the timings nbclient records, or None."""
+    timing = cell.get("metadata", {}).get("execution", {})
+    start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+    if not start or not end:
+        return None
+    parse = datetime.datetime.fromisoformat
+    return (parse(end.replace("Z", "+00:00")) - parse(start.replace("Z", "+00:00"))).total_seconds()
+
+
+def silent_long_cells(nb):
+    """Cells that ran longer than `SILENT_LIMIT` and report no epochs: `(index, seconds)`.
+
+    A cell that shows progress leaves epoch lines behind (`helpers.progress`, or a
+    loop that prints `epoch 3: ...`); a long cell without any was silent while it ran.
+    """
+    found = []
+    for index, cell in enumerate(nb.cells):
+        seconds = cell_seconds(cell) if cell.cell_type == "code" else None
+        if not seconds or seconds <= SILENT_LIMIT:
+            continue
+        shown = "".join(output.get("text", "") + output.get("data", {}).get("text/plain", "")
+                        for output in cell.outputs)
+        if not EPOCH_LINE.search(shown):
+            found.append((index, seconds))
     return found
 
 
@@ -99,7 +135,13 @@ def execute(path, mode, save=False, timeout=1800):
     if leaked and error is None:
         index, line = leaked[0]
         error = f"TensorFlow log lines in the outputs, first in cell {index}: {line[:100]}"
+    silent = silent_long_cells(nb)
+    if silent and error is None:
+        error = ", ".join(f"cell {index} ran {seconds:.0f} s" for index, seconds in silent) + \
+            " without live progress (pass callbacks=[progress.Progress()] to fit)"
     if save and error is None:
+        for cell in nb.cells:  # run timings change every run; they are not stored
+            cell.get("metadata", {}).pop("execution", None)
         nbformat.write(nb, path)
     return seconds, memory.peak / 2**20, error
 

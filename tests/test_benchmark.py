@@ -1,0 +1,41 @@
+"""Unit tests of scripts/benchmark.py: what it refuses to store."""
+
+import os
+import sys
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "scripts"))
+import benchmark  # noqa: E402
+
+
+def _cell(seconds, text):
+    cell = new_code_cell("model.fit(...)", outputs=[new_output("stream", name="stdout", text=text)])
+    cell.metadata["execution"] = {"iopub.execute_input": "2026-11-21T10:00:00.000000Z",
+                                  "shell.execute_reply": f"2026-11-21T10:00:{seconds:02d}.500000Z"}
+    return cell
+
+
+def test_long_cells_must_leave_epoch_lines():
+    nb = new_notebook(cells=[
+        _cell(3, "quick and quiet\n"),                                  # short: fine
+        _cell(40, "epoch 1/3: loss 0.5 (13 s)\nepoch 2/3: loss 0.4\n"),  # helpers.progress
+        _cell(30, "deep plain: epoch 1/10: loss 0.9\n"),                # with a label
+        _cell(20, "epoch  1: mean training loss 0.59\n"),               # a loop that prints
+        _cell(25, "test accuracy 0.91\n"),                              # silent for 25 s
+    ])
+    assert benchmark.cell_seconds(nb.cells[0]) == 3.5
+    assert [(index, round(seconds)) for index, seconds in benchmark.silent_long_cells(nb)] == \
+        [(4, 26)]
+    assert benchmark.cell_seconds(new_code_cell("x = 1")) is None
+
+
+def test_tensorflow_log_lines_are_found():
+    nb = new_notebook(cells=[new_code_cell("import helpers", outputs=[new_output(
+        "stream", name="stderr",
+        text="real warning\nI0000 00:00:1795294346.170951   10075 port.cc:153] oneDNN custom\n")])])
+    assert benchmark.native_log_lines(nb) == [
+        (0, "I0000 00:00:1795294346.170951   10075 port.cc:153] oneDNN custom")]
+    assert benchmark.native_log_lines(nbformat.v4.new_notebook()) == []
