@@ -54,7 +54,7 @@ def native_log_lines(nb):
 
 #: A cell that runs longer than this in full mode must show live progress.
 SILENT_LIMIT = 10.0
-EPOCH_LINE = re.compile(r"^(.*: )?epoch +\d+", re.MULTILINE)
+EPOCH_LINE = re.compile(r"(^|: )(epoch +\d+|\d+ epochs?:)", re.MULTILINE)
 
 
 def cell_seconds(cell):

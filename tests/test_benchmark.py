@@ -24,11 +24,12 @@ def test_long_cells_must_leave_epoch_lines():
         _cell(40, "epoch 1/3: loss 0.5 (13 s)\nepoch 2/3: loss 0.4\n"),  # helpers.progress
         _cell(30, "deep plain: epoch 1/10: loss 0.9\n"),                # with a label
         _cell(20, "epoch  1: mean training loss 0.59\n"),               # a loop that prints
+        _cell(15, "10 labels, frozen: 30 epochs: loss 0.04 (2 s)\n"),   # one line per fit
         _cell(25, "test accuracy 0.91\n"),                              # silent for 25 s
     ])
     assert benchmark.cell_seconds(nb.cells[0]) == 3.5
     assert [(index, round(seconds)) for index, seconds in benchmark.silent_long_cells(nb)] == \
-        [(4, 26)]
+        [(5, 26)]
     assert benchmark.cell_seconds(new_code_cell("x = 1")) is None
 
 
