@@ -5,9 +5,12 @@ notebook calls and read it. Importing `helpers` has no side effects: nothing is
 seeded, no TensorFlow is imported and no plot style is set until `setup()` runs.
 
 Modules:
-    helpers.data     data sets shipped in `data/` (with sha256 verification)
-                     and seeded generators.
+    helpers.data     data sets shipped in `data/` or inside installed packages
+                     (with sha256 verification) and seeded generators.
     helpers.plots    small plotting functions that return Figures.
+    helpers.progress live training progress for `model.fit` (a Keras callback).
+    helpers.notebook_format  the notebook format: solution markers, test lines,
+                     setup cells, success lines.
     helpers.checks   the exercise checks, one module per notebook.
     helpers.release  makes the student copies in `notebooks/` from `solutions/`.
     helpers.grade    grades a class's submissions of a notebook into a CSV

@@ -1,24 +1,33 @@
 """Data sets shipped with the workbook, verified by sha256.
 
-Every file lives in the workbook's `data/` folder and is listed in `FILES` with
-its sha256. A loader checks the hash the first time it reads a file in a Python
-session, so a corrupted or missing file fails with a message that names the file
-and the fix instead of a confusing error later on. `data/README.md` records the
-source and licence of each file.
+Every file the workbook reads is listed in `FILES` with its sha256. Most live in
+the workbook's `data/` folder; a name of the form `"package:path"` is a file
+shipped inside an installed package (e.g. `"statsmodels:datasets/co2/co2.csv"`),
+found without importing the package. A loader checks the hash the first time it
+reads a file in a Python session, so a corrupted or missing file (or a package
+version with different data) fails with a message that names the file and the
+fix instead of a confusing error later on. `data/README.md` records the source
+and licence of each file.
 
-The folder is found in this order: the `WORKBOOK_DATA` environment variable (the
-Colab setup cell sets it), then `data/` next to the `helpers` package (a clone of
-the workbook).
+The `data/` folder is found in this order: the `WORKBOOK_DATA` environment
+variable (the Colab setup cell sets it), then `data/` next to the `helpers`
+package (a clone of the workbook).
 
 Loaders:
-    load_fashion_mnist()   the real Fashion-MNIST (60,000 + 10,000 images, 28x28).
-    load_digits()          scikit-learn's 1,797 handwritten digits (8x8).
-    load_sample_image()    scikit-learn's two sample photographs.
+    load_fashion_mnist()        the real Fashion-MNIST (60,000 + 10,000 images, 28x28).
+    load_digits()               scikit-learn's 1,797 handwritten digits (8x8).
+    load_sample_image()         scikit-learn's two sample photographs.
+    load_co2()                  weekly Mauna Loa CO2, 1958-2001 (from statsmodels).
+    load_devils_dictionary()    Ambrose Bierce's The Devil's Dictionary, as text.
+    devils_dictionary_split()   its fixed training/validation split.
 """
 
 import gzip
 import hashlib
+import importlib.metadata
+import importlib.util
 import os
+import re
 
 import numpy as np
 
@@ -43,7 +52,14 @@ FILES = {
     ),
     "sklearn/china.jpg": "8378025ad2519d649d02e32bd98990db4ab572357d9f09841c2fbfbb4fefad29",
     "sklearn/flower.jpg": "a77f6ec41e353afdf8bdff2ea981b2955535d8d83294f8cfa49cf4e423dd5638",
+    "devil/devil.dict.dz": "995ca92760d677965cb2780e78b808e982f9d49e8c12d795c1854476bbf13819",
+    "statsmodels:datasets/co2/co2.csv": (
+        "16695fa2786e53414e5a6b54767a3fdf5de99cfbc68617f69d1362d92776a92f"
+    ),
 }
+
+#: Packages that ship registered files -> the version requirements.txt pins.
+PACKAGES = {"statsmodels": "0.14.6"}
 
 #: Fashion-MNIST class names, in label order (0-9).
 FASHION_MNIST_CLASSES = (
@@ -82,17 +98,56 @@ def data_dir():
     return os.path.join(os.path.dirname(package_dir), "data")
 
 
+def _package_dir(package):
+    """Returns the folder of an installed package without importing it, or None."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return next(iter(spec.submodule_search_locations))
+
+
+def _locate(name):
+    """Returns `(full path, what a hash mismatch means, the fix)` for a registered name."""
+    package, is_packaged, inner = name.partition(":")
+    if not is_packaged:
+        fix = (
+            "Restore it from the workbook's repository (`git checkout -- data/` in a "
+            "clone, or clone the workbook again); see data/README.md for where each "
+            "file comes from."
+        )
+        return os.path.join(data_dir(), name), "is corrupted", fix
+    pin = f"{package}=={PACKAGES[package]}"
+    folder = _package_dir(package)
+    if folder is None:
+        raise DataError(
+            f"Data file {name} is missing: the package {package} is not installed. "
+            f"Install the version the workbook pins: `pip install {pin}` "
+            "(Colab has it preinstalled)."
+        )
+    try:
+        installed = importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        installed = "unknown"
+    fix = (
+        f"The installed {package} is version {installed}; the workbook pins {pin} "
+        f"(requirements.txt): `pip install {pin}`."
+    )
+    return os.path.join(folder, *inner.split("/")), "differs from the workbook's", fix
+
+
 def path(name):
     """Returns the verified absolute path of one registered data file.
 
     Args:
-        name: a key of `FILES`, e.g. `"sklearn/china.jpg"`.
+        name: a key of `FILES`, e.g. `"sklearn/china.jpg"` (in `data/`) or
+            `"statsmodels:datasets/co2/co2.csv"` (inside an installed package).
 
     Returns:
         The absolute path. The file's sha256 has been checked (once per session).
 
     Raises:
-        DataError: the file is missing or its sha256 does not match.
+        DataError: the file (or the package that ships it) is missing, or its
+            sha256 does not match.
 
     Example:
 
@@ -102,17 +157,12 @@ def path(name):
     if name not in FILES:
         known = ", ".join(sorted(FILES))
         raise ValueError(f"Unknown data file {name!r}. Known files: {known}.")
-    full = os.path.join(data_dir(), name)
+    full, mismatch, fix = _locate(name)
     if full in _verified:
         return full
-    fix = (
-        "Restore it from the workbook's repository (`git checkout -- data/` in a "
-        "clone, or clone the workbook again); see data/README.md for where each "
-        "file comes from."
-    )
     if not os.path.isfile(full):
         hint = ""
-        if os.environ.get(DATA_ENV):
+        if os.environ.get(DATA_ENV) and ":" not in name:
             hint = f" {DATA_ENV} is set to {os.environ[DATA_ENV]!r}; is that the data folder?"
         raise DataError(f"Data file {name} is missing: expected it at {full}.{hint} {fix}")
     digest = hashlib.sha256()
@@ -121,7 +171,7 @@ def path(name):
             digest.update(block)
     if digest.hexdigest() != FILES[name]:
         raise DataError(
-            f"Data file {name} is corrupted: its sha256 is {digest.hexdigest()}, "
+            f"Data file {name} {mismatch}: its sha256 is {digest.hexdigest()}, "
             f"expected {FILES[name]} ({full}). {fix}"
         )
     _verified.add(full)
@@ -204,3 +254,115 @@ def load_sample_image(name):
 
     with Image.open(path(f"sklearn/{name}.jpg")) as image:
         return np.asarray(image.convert("RGB"), dtype=np.uint8)
+
+
+CO2 = "statsmodels:datasets/co2/co2.csv"
+DEVIL = "devil/devil.dict.dz"
+
+#: A Devil's Dictionary entry starts on a line after a blank line with its
+#: capitalised headword ("ZEUS, n."); lines inside an entry never do.
+_ENTRY_START = re.compile(r"\n\n(?=[A-Z])")
+
+
+def load_co2():
+    """Loads the weekly atmospheric CO2 at Mauna Loa, Hawaii, 1958-2001.
+
+    2,284 weekly averages (weeks ending on Saturdays, 1958-03-29 to 2001-12-29)
+    of the CO2 concentration in ppm, read from the copy that statsmodels ships
+    (`statsmodels.datasets.co2`; statsmodels is located but not imported). 59
+    weeks have no value in the source (no steady six-hour period was measured);
+    they are filled by linear interpolation in time between the nearest measured
+    weeks, and `missing` marks them. The first and last weeks are measured.
+
+    Source: Keeling, C.D. and T.P. Whorf (2004), "Atmospheric CO2 concentrations
+    derived from flask air samples at sites in the SIO network", Trends: A
+    Compendium of Data on Global Change, CDIAC, Oak Ridge National Laboratory
+    (Scripps Institution of Oceanography data). Licence: statsmodels' dataset
+    says "This is public domain."
+
+    Returns:
+        `(weeks, ppm, missing)`: `weeks` a datetime64[D] array of shape
+        `(2284,)`, `ppm` a float64 array of shape `(2284,)` with no NaN,
+        `missing` a bool array of shape `(2284,)`, True where `ppm` was
+        interpolated.
+
+    Raises:
+        DataError: statsmodels is not installed, or its co2.csv is not the one
+            the workbook was made with.
+
+    Example:
+
+    >>> weeks, ppm, missing = load_co2()
+    >>> str(weeks[0]), float(ppm[0]), int(missing.sum())
+    ('1958-03-29', 316.1, 59)
+    """
+    with open(path(CO2), encoding="ascii") as f:
+        rows = [line.strip().split(",") for line in f.read().splitlines()[1:]]
+    weeks = np.array([f"{d[:4]}-{d[4:6]}-{d[6:8]}" for d, _ in rows], dtype="datetime64[D]")
+    ppm = np.array([float(value) if value else np.nan for _, value in rows])
+    missing = np.isnan(ppm)
+    days = weeks.astype(np.int64)
+    ppm[missing] = np.interp(days[missing], days[~missing], ppm[~missing])
+    return weeks, ppm, missing
+
+
+def load_devils_dictionary():
+    """Loads The Devil's Dictionary by Ambrose Bierce (1911) as one string.
+
+    Bierce's text only: his preface, then the 999 entries from "ABASEMENT" to
+    "ZOOLOGY", as plain ASCII with the line breaks of the source. Each entry
+    starts with its capitalised headword and part of speech ("ZEUS, n.  The
+    chief of Grecian gods, ...") on a line after a blank line. What the dictd
+    packaging adds is dropped: the `00-database-*` header entries (dictfmt
+    version, URL, short name, the packager's note and the Internet Wiretap title
+    page before "PREFACE") and the alphabet line at the end. The text starts with
+    "PREFACE" and ends with the newline after the last entry: 382,679 characters.
+
+    Source: Debian's `dict-devil` package (public domain, copyright expired);
+    see data/README.md.
+
+    Returns:
+        A str of 382,679 characters.
+
+    Raises:
+        DataError: data/devil/devil.dict.dz is missing or damaged.
+
+    Example:
+
+    >>> text = load_devils_dictionary()
+    >>> len(text), text[:7]
+    (382679, 'PREFACE')
+    """
+    with gzip.open(path(DEVIL), "rb") as f:  # dictzip is gzip with an index
+        raw = f.read().decode("ascii")
+    start = raw.index("PREFACE\n")
+    end = raw.rindex("\n abcdefghijklmnopqrstuvwxyz\n")
+    return raw[start:end]
+
+
+def devils_dictionary_split():
+    """Splits The Devil's Dictionary into fixed training and validation text.
+
+    The validation text is the last ~10% of `load_devils_dictionary()`, cut at
+    the first entry that starts at or after 90% of the text. The training text
+    is the preface and the 926 entries "ABASEMENT" to "TARIFF" (344,793
+    characters, ending with the blank line after "TARIFF"); the validation text
+    is the 73 entries "TECHNICALITY" to "ZOOLOGY" (37,886 characters). The split
+    is the same on every call and every machine.
+
+    Returns:
+        `(train_text, validation_text)`: two str whose concatenation is
+        `load_devils_dictionary()`.
+
+    Raises:
+        DataError: data/devil/devil.dict.dz is missing or damaged.
+
+    Example:
+
+    >>> train_text, validation_text = devils_dictionary_split()
+    >>> len(train_text), len(validation_text), validation_text[:13]
+    (344793, 37886, 'TECHNICALITY,')
+    """
+    text = load_devils_dictionary()
+    cut = next(m.end() for m in _ENTRY_START.finditer(text) if m.end() >= 0.9 * len(text))
+    return text[:cut], text[cut:]
