@@ -274,3 +274,25 @@ def test_a_keras_tensor_argument_is_named_by_its_shape():
                                          r"filters=4$"):
         Exercise("99.6", "block", block).call("a", keras.Input(shape=(8, 8, 3)), 4,
                                               copy_inputs=False)
+
+
+def test_call_explained_adds_a_hint_only_for_errors_it_knows():
+    def broken(x):
+        raise ValueError("expected ndim=3, found ndim=2")
+
+    def explain(message):
+        return "use return_sequences=True" if "ndim=3" in message else None
+
+    with pytest.raises(CheckError, match=r"(?s)raised ValueError.*\nHint: .*\nuse "
+                                         r"return_sequences=True$"):
+        make(broken).call_explained("a", explain, np.ones(2))
+    with pytest.raises(CheckError) as info:
+        make(lambda x: x[10]).call_explained("a", explain, np.ones(2))
+    assert "return_sequences" not in str(info.value)
+    assert make().call_explained("a", explain, np.ones(2)).tolist() == [1.0, 1.0]
+
+    def stub(x):
+        raise NotImplementedError()
+
+    with pytest.raises(NotAttemptedError):
+        make(stub).call_explained("a", explain, 1)

@@ -11,6 +11,7 @@ Modules:
     helpers.checks.foundations      notebook 01.
     helpers.checks.cnn_pipeline     notebook 02.
     helpers.checks.deep_cnns        notebook 03.
+    helpers.checks.rnns             notebook 05.
 """
 
 from helpers.checks.core import CheckError, NotAttemptedError

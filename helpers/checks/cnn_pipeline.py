@@ -25,7 +25,8 @@ from helpers.checks.core import (Exercise, describe, import_keras, import_tensor
 from helpers.checks.keras_models import (activation_name, activation_of, conv_layers,
                                          count_params_from_config, describe_convs, describe_layer,
                                          is_nonlinear, layer_names, leaf_layers,
-                                         require_built_model, require_relu_after)
+                                         require_built_model, require_probabilities,
+                                         require_relu_after)
 
 __all__ = [
     "conv_output_size", "zero_pad", "conv2d_forward", "pool2d_forward",
@@ -538,12 +539,8 @@ def _check_cnn(ex, case, model, input_shape, num_classes):
         "create a new layer for each place in the model (no layer object used twice, none "
         "taken from another model).")
     batch = np.random.default_rng(60).uniform(size=(2, *input_shape)).astype(np.float32)
-    probs = np.asarray(model(batch, training=False))
-    ex.require(
-        case, probs.shape == (2, num_classes) and bool(np.all(np.isfinite(probs)))
-        and np.allclose(probs.sum(axis=-1), 1.0, atol=1e-4) and bool(np.all(probs >= 0)),
-        f"on a batch of 2 images the model returned {describe(probs)}, expected "
-        f"probabilities of shape (2, {num_classes}) that sum to 1 in each row.",
+    require_probabilities(
+        ex, case, model, batch, num_classes, "2 images",
         'end with keras.layers.Dense(num_classes, activation="softmax") (a softmax over '
         'the classes, the last axis).')
 

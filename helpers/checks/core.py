@@ -218,6 +218,37 @@ class Exercise:
             self._check_inputs_unchanged(case, originals, (passed_args, passed_kwargs))
         return result
 
+    def call_explained(self, case, explain, *args, copy_inputs=True, **kwargs):
+        """`call`, with one more hint when the student's function raises a known error.
+
+        For errors that a known mistake causes deep inside a library (e.g. Keras
+        refusing a layer's input shape), where the student's line alone does not
+        say what to change.
+
+        Args:
+            case: name of the case, shown in messages.
+            explain: a function of the failure message that returns the extra
+                hint for an error it recognises, or None to leave the message
+                as it is.
+            *args, copy_inputs, **kwargs: as for `call`.
+
+        Raises:
+            NotAttemptedError: the function raised NotImplementedError (unchanged).
+            CheckError: as for `call`, the extra hint added after the message's hint.
+        """
+        __tracebackhide__ = True
+        try:
+            return self.call(case, *args, copy_inputs=copy_inputs, **kwargs)
+        except NotAttemptedError:
+            raise
+        except CheckError as error:
+            message = str(error)
+            extra = explain(message)
+            if not extra:
+                raise
+            raise CheckError(message + ("\n" if "\nHint: " in message else "\nHint: ")
+                             + extra) from None
+
     def call_expecting_error(self, case, error_type, why, *args, hint=None, **kwargs):
         """Calls the student's function on a bad input that it must refuse.
 

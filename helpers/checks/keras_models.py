@@ -9,7 +9,8 @@ Every check module that inspects a Keras model uses these, so that "a layer",
   operations follow each other, the activations (layers, `activation=` arguments
   or `keras.ops` calls) included.
 * `require_built_model`, `require_output_shape`, `require_relu_after`,
-  `count_params_from_config`: structural checks.
+  `count_params_from_config`: structural checks; `require_probabilities`: a
+  classifier's output on a real batch.
 * `call_builder`: calls a functional builder `block(x, ...)` on a `keras.Input`
   and wraps its output in a `keras.Model`.
 * `known_kernel`, `known_bn_params`, `set_known_weights`, `conv_with_known_weights`,
@@ -28,8 +29,7 @@ Example:
 
 import numpy as np
 
-from helpers.checks.core import (CheckError, NotAttemptedError, describe, import_keras,
-                                 import_tensorflow)
+from helpers.checks.core import describe, import_keras, import_tensorflow
 
 # ------------------------------------------------------------- inspecting ---
 
@@ -252,6 +252,27 @@ def require_built_model(ex, case, model):
                 "start the Sequential list with keras.Input(shape=input_shape).")
 
 
+def require_probabilities(ex, case, model, batch, num_classes, what, hint):
+    """Runs `model` (training=False) on `batch`; fails unless each row is probabilities.
+
+    Args:
+        ex, case: the `Exercise` and the case name.
+        model: the built classifier.
+        batch: a NumPy batch of inputs.
+        num_classes: the number of classes, the width of each row.
+        what: the batch in words for the message, e.g. `"2 images"`.
+        hint: what to look at when the rows are not probabilities.
+    """
+    __tracebackhide__ = True
+    probs = np.asarray(model(batch, training=False))
+    ex.require(
+        case, probs.shape == (len(batch), num_classes) and bool(np.all(np.isfinite(probs)))
+        and np.allclose(probs.sum(axis=-1), 1.0, atol=1e-4) and bool(np.all(probs >= 0)),
+        f"on a batch of {what} the model returned {describe(probs)}, expected "
+        f"probabilities of shape ({len(batch)}, {num_classes}) that sum to 1 in each row.",
+        hint)
+
+
 def require_output_shape(ex, case, model, expected, mistakes, hint):
     """Compares a model's output shape `(None, *expected)`, naming known wrong shapes.
 
@@ -313,16 +334,8 @@ def call_builder(ex, case, inputs, *args, error_hint=None):
     """
     __tracebackhide__ = True
     keras = import_keras()
-    try:
-        out = ex.call(case, inputs, *args, copy_inputs=False)  # keep the tensor tied to its Input
-    except NotAttemptedError:
-        raise
-    except CheckError as error:
-        if error_hint is None:
-            raise
-        message = str(error)
-        raise CheckError(message + ("\n" if "\nHint: " in message else "\nHint: ")
-                         + error_hint) from None
+    out = ex.call_explained(case, lambda message: error_hint, inputs, *args,
+                            copy_inputs=False)  # keep the tensor tied to its Input
     if out is None:
         ex.fail(case, "your function returned None.",
                 "end it with `return` and the output tensor of the block.")

@@ -1,0 +1,803 @@
+"""Checks for notebook 05, recurrent networks: a simple RNN cell and its loop over
+time, LSTM and GRU cells in Keras's weight layout, windows of a time series,
+sampling with a temperature and a stacked bidirectional LSTM classifier.
+
+Each function takes the student's function, runs it on fixed cases and compares
+the results with an independent oracle: Keras's own `SimpleRNN`, `LSTM` and `GRU`
+layers given the same weights (in float64), `keras.utils.timeseries_dataset_from_array`,
+and for sampling the exact softmax probabilities, which thousands of draws must
+follow within a tolerance worked out from the binomial standard deviation. Known
+wrong answers (W and U swapped, the state not carried between steps, gates in
+another order, the GRU's other update convention, targets one step late, the
+temperature applied after the softmax, ...) are computed too, so that a message
+can name the mistake. The model builder is checked structurally with
+`helpers.checks.keras_models` and its parameter count worked out from the formula.
+
+Example:
+
+>>> from helpers.checks import rnns as check
+>>> check.lstm_cell_forward(lstm_cell_forward)
+05.3 lstm_cell_forward: all 4 cases passed
+"""
+
+import re
+
+import numpy as np
+
+from helpers.checks.core import Exercise, describe, import_keras, is_int, random_values
+from helpers.checks.keras_models import (activation_name, activation_of, layer_names,
+                                         leaf_layers, require_built_model, require_probabilities)
+
+__all__ = [
+    "rnn_cell_forward", "rnn_forward", "lstm_cell_forward", "gru_cell_forward",
+    "make_windows", "sample_with_temperature", "build_stacked_birnn",
+]
+
+
+# ---------------------------------------------------------------- helpers ---
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _keras_rnn(layer, weights, x, initial_state):
+    """Runs a Keras recurrent layer (float64) with `weights` on `x` from `initial_state`.
+
+    Returns the layer's outputs as NumPy arrays (a list when it returns states).
+    """
+    layer.build((None, None, x.shape[-1]))
+    layer.set_weights([np.asarray(w, np.float64) for w in weights])
+    out = layer(np.asarray(x, np.float64),
+                initial_state=[np.asarray(s, np.float64) for s in initial_state])
+    return [np.asarray(o) for o in out] if isinstance(out, (list, tuple)) else np.asarray(out)
+
+
+def _state(seed, shape):
+    """A hidden state as a layer would leave it: values in (-1, 1)."""
+    return np.tanh(random_values(seed, shape))
+
+
+def _simple_rnn_case(case, seed, batch, steps, n_in, units, dtype=np.float64):
+    """(case, x, h0, W, U, b) for 05.1 (steps=None: x is one step) and 05.2."""
+    x_shape = (batch, n_in) if steps is None else (batch, steps, n_in)
+    values = (random_values(seed, x_shape), _state(seed + 1, (batch, units)),
+              random_values(seed + 2, (n_in, units), 0.5),
+              random_values(seed + 3, (units, units), 0.5),
+              random_values(seed + 4, (units,), 0.3))
+    return (case, *(v.astype(dtype) for v in values))
+
+
+def _check_simple_rnn(ex, cases, mistakes, hint):
+    """05.1 and 05.2: every case against keras.layers.SimpleRNN with [W, U, b] from h.
+
+    A case's x is one step (batch, in) for 05.1, a sequence (batch, time, in) for
+    05.2 (where the layer returns every state); `mistakes(x, h, W, U, b)` gives
+    the known wrong answers, from float64 copies of the inputs.
+    """
+    __tracebackhide__ = True
+    keras = import_keras()
+    for case, x, h, W, U, b in cases:
+        out = ex.call(case, x, h, W, U, b)
+        sequence = x.ndim == 3
+        layer = keras.layers.SimpleRNN(W.shape[1], return_sequences=sequence, dtype="float64")
+        expected = _keras_rnn(layer, [W, U, b], x if sequence else x[:, None, :], [h])
+        rtol, atol = _tolerances(x.dtype)
+        ex.compare(case, out, expected, rtol=rtol, atol=atol, hint=hint,
+                   mistakes=mistakes(*(v.astype(np.float64) for v in (x, h, W, U, b))))
+
+
+def _tolerances(dtype):
+    """(rtol, atol) for results computed from inputs of `dtype`."""
+    return (1e-4, 1e-5) if dtype == np.float32 else (1e-5, 1e-6)
+
+
+def _gated_cases(seed, gates, cell_state=False, bias_rows=None):
+    """Cases of a gated cell in Keras's layout, the last one in float32.
+
+    Each is (case, x_t, h_prev, [c_prev,] kernel, recurrent_kernel, bias) with
+    `gates` blocks of `units` columns in the weights, c_prev for an LSTM
+    (`cell_state`) and a bias of shape (gates * units,), or (bias_rows, gates * units).
+    """
+    shapes = [("batch of 2, 3 inputs, 2 units", 2, 3, 2),
+              ("batch of 3, 2 inputs, 4 units", 3, 2, 4),
+              ("one example, 4 inputs, 3 units", 1, 4, 3),
+              ("float32: batch of 2, 3 inputs, 3 units", 2, 3, 3)]
+    cases = []
+    for number, (case, batch, n_in, units) in enumerate(shapes):
+        first = seed + 10 * number
+        width = gates * units
+        values = [random_values(first, (batch, n_in)), _state(first + 1, (batch, units))]
+        values += [random_values(first + 2, (batch, units))] if cell_state else []
+        values += [random_values(first + 3, (n_in, width), 0.5),
+                   random_values(first + 4, (units, width), 0.5),
+                   random_values(first + 5, (width,) if bias_rows is None else (bias_rows, width),
+                                 0.5)]
+        dtype = np.float32 if case.startswith("float32") else np.float64
+        cases.append((case, *(v.astype(dtype) for v in values)))
+    return cases
+
+
+def _require_pair(ex, case, out, names, hint):
+    """Fails unless `out` is a tuple or list of two values; returns them."""
+    __tracebackhide__ = True
+    ex.require(case, isinstance(out, (tuple, list)) and len(out) == 2,
+               f"expected a pair {names}, received {describe(out)}.", hint)
+    return out
+
+
+# ------------------------------------------------------- rnn_cell_forward ---
+
+def _rnn_step_mistakes(x, h, W, U, b):
+    """Known wrong answers of one simple RNN step."""
+    mistakes = {
+        "bias missing: b is added to every row before the tanh": np.tanh(x @ W + h @ U),
+        "sigmoid instead of tanh: a simple RNN squashes with tanh, into (-1, 1)":
+            _sigmoid(x @ W + h @ U + b),
+        "relu instead of tanh: a simple RNN squashes with tanh, into (-1, 1)":
+            np.maximum(x @ W + h @ U + b, 0.0),
+        "no activation: the sum must go through tanh": x @ W + h @ U + b,
+        "h_prev ignored: the new state depends on the previous one through U":
+            np.tanh(x @ W + b),
+        "the bias added after the tanh instead of inside it": np.tanh(x @ W + h @ U) + b,
+    }
+    if W.shape == U.shape:
+        mistakes["W and U swapped: W (in, units) multiplies the input x_t, U (units, units) "
+                 "the previous state h_prev"] = np.tanh(x @ U + h @ W + b)
+    return mistakes
+
+
+def rnn_cell_forward(fn):
+    """Checks `rnn_cell_forward(x_t, h_prev, W, U, b)`: one step of a simple RNN.
+
+    `x_t` is (batch, in), `h_prev` (batch, units), `W` (in, units), `U` (units,
+    units), `b` (units,); the result, (batch, units), must be
+    tanh(x_t W + h_prev U + b), compared with `keras.layers.SimpleRNN(units)`
+    given the weights [W, U, b] and run for one step from `initial_state=h_prev`.
+    Cases: square weights (in == units, where swapping W and U shows only in the
+    values), non-square ones, a batch of one and float32 inputs.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("05.1", "rnn_cell_forward", fn)
+    cases = [
+        _simple_rnn_case("square weights: batch of 2, 3 inputs, 3 units", 10, 2, None, 3, 3),
+        _simple_rnn_case("batch of 3, 4 inputs, 2 units", 20, 3, None, 4, 2),
+        _simple_rnn_case("one example, 5 inputs, 3 units", 30, 1, None, 5, 3),
+        _simple_rnn_case("float32: batch of 2, 2 inputs, 4 units", 40, 2, None, 2, 4,
+                         np.float32),
+    ]
+    _check_simple_rnn(
+        ex, cases, _rnn_step_mistakes,
+        "the new state is tanh(x_t W + h_prev U + b): x_t (batch, in) times W (in, units) "
+        "plus h_prev (batch, units) times U (units, units), plus b on every row; the result "
+        "is (batch, units).")
+    ex.passed()
+
+
+# ------------------------------------------------------------ rnn_forward ---
+
+def _rnn_loop(x, h0, W, U, b, carry=True):
+    """All the states of a simple RNN in NumPy (with carry=False, h0 at every step)."""
+    h, states = h0, []
+    for t in range(x.shape[1]):
+        h = np.tanh(x[:, t] @ W + (h if carry else h0) @ U + b)
+        states.append(h)
+    return np.stack(states, axis=1)
+
+
+def _rnn_forward_mistakes(x, h0, W, U, b):
+    """Known wrong answers of rnn_forward; those of another shape name themselves by it."""
+    right = _rnn_loop(x, h0, W, U, b)
+    batch, steps = x.shape[:2]
+    mistakes = {
+        "the state is not carried: each step must use the state of the step before, "
+        "h0 only at the first": _rnn_loop(x, h0, W, U, b, carry=False),
+        "only the last state returned: rnn_forward returns the state of every step, "
+        "shape (batch, time, units)": right[:, -1],
+        "states stacked along axis 0, giving (time, batch, units): stack them along "
+        "axis 1 (batch, time, units)": right.transpose(1, 0, 2),
+        "states shifted by one: h0 is the state before the first step, not one of the "
+        "outputs, and the last step's state is missing":
+            np.concatenate([h0[:, None], right[:, :-1]], axis=1),
+        "h0 included: the result holds the state after each of the time steps, not h0":
+            np.concatenate([h0[:, None], right], axis=1),
+        "the last step dropped: there is one state per time step": right[:, :-1],
+    }
+    if batch < steps:
+        mistakes["looped over the batch axis: x is (batch, time, in), so the steps run "
+                 "along axis 1 (x.shape[1] of them)"] = right[:, :batch]
+    if W.shape == U.shape:
+        mistakes["W and U swapped: W (in, units) multiplies the input, U (units, units) "
+                 "the previous state"] = _rnn_loop(x, h0, U, W, b)
+    return mistakes
+
+
+def rnn_forward(fn):
+    """Checks `rnn_forward(x, h0, W, U, b)`: a simple RNN over a whole sequence.
+
+    `x` is (batch, time, in) and `h0` (batch, units); the result is every hidden
+    state, (batch, time, units), where state t is tanh(x[:, t] W + h_{t-1} U + b)
+    with h_{-1} = h0 (h0 itself is not in the result). Compared with
+    `keras.layers.SimpleRNN(units, return_sequences=True)` given [W, U, b] and
+    `initial_state=h0`, on batches shorter and longer than the sequence, square
+    weights, a single step and float32 inputs.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("05.2", "rnn_forward", fn)
+    cases = [
+        _simple_rnn_case("batch of 2, 5 steps, 3 inputs, 4 units", 50, 2, 5, 3, 4),
+        _simple_rnn_case("square weights: batch of 3, 4 steps, 2 inputs, 2 units",
+                         60, 3, 4, 2, 2),
+        _simple_rnn_case("batch of 4, 2 steps (more examples than steps), 3 inputs, 2 units",
+                         70, 4, 2, 3, 2),
+        _simple_rnn_case("a single step: batch of 2, 1 step, 2 inputs, 3 units", 80, 2, 1, 2, 3),
+        _simple_rnn_case("float32: batch of 1, 6 steps, 2 inputs, 3 units", 90, 1, 6, 2, 3,
+                         np.float32),
+    ]
+    _check_simple_rnn(
+        ex, cases, _rnn_forward_mistakes,
+        "start from h = h0; at each step t (axis 1 of x) the new h is tanh(x[:, t] W + h U + b) "
+        "and is kept; the result stacks the kept states along axis 1: (batch, time, units).")
+    ex.passed()
+
+
+# ------------------------------------------------------ lstm_cell_forward ---
+
+def _lstm_step(x, h, c, kernel, recurrent_kernel, bias, order="ifco", squash_c=False,
+               squash_prev=False, h_tanh=True, forget_all=False):
+    """One LSTM step in NumPy with the gates read in `order`, and known mistakes."""
+    z = x @ kernel + h @ recurrent_kernel + bias
+    gates = dict(zip(order, np.split(z, 4, axis=-1)))
+    i, f, o = (_sigmoid(gates[name]) for name in "ifo")
+    g = np.tanh(gates["c"])
+    c = np.tanh(c) if squash_prev else c
+    c_new = f * (c + i * g) if forget_all else f * c + i * g
+    c_new = np.tanh(c_new) if squash_c else c_new
+    return o * (np.tanh(c_new) if h_tanh else c_new), c_new
+
+
+_LSTM_VARIANTS = {
+    "gates read in the order i, f, o, c: Keras's kernel holds them as i, f, c, o "
+    "(input, forget, candidate, output), each `units` columns wide": {"order": "ifoc"},
+    "input and forget gates swapped: Keras's kernel holds the gates as i, f, c, o, so "
+    "the first `units` columns are the input gate": {"order": "fico"},
+    "the cell state squashed with tanh: c = f * c_prev + i * g stays as it is; tanh is "
+    "applied only when computing h": {"squash_c": True},
+    "tanh applied to c_prev before the forget gate: c = f * c_prev + i * g takes the "
+    "previous cell state as it is": {"squash_prev": True},
+    "tanh missing in h: h = o * tanh(c), not o * c": {"h_tanh": False},
+    "forget gate applied to the candidate too: f multiplies c_prev only, c = f * c_prev "
+    "+ i * g": {"forget_all": True},
+}
+
+
+def lstm_cell_forward(fn):
+    """Checks `lstm_cell_forward(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias)`.
+
+    Keras's LSTM layout: `kernel` (in, 4u), `recurrent_kernel` (u, 4u), `bias`
+    (4u,), each holding the gates in the order i, f, c (the candidate), o, `u`
+    columns each. With z = x_t kernel + h_prev recurrent_kernel + bias: i, f, o =
+    sigmoid of their parts, g = tanh of the candidate's, c = f * c_prev + i * g,
+    h = o * tanh(c). The result is the pair (h, c), each (batch, u), compared with
+    `keras.layers.LSTM(u, return_state=True)` given the same weights and
+    `initial_state=[h_prev, c_prev]`: c first, then h.
+    """
+    __tracebackhide__ = True
+    keras = import_keras()
+    ex = Exercise("05.3", "lstm_cell_forward", fn)
+    cases = _gated_cases(100, gates=4, cell_state=True)
+    hint = ("z = x_t kernel + h_prev recurrent_kernel + bias, split into 4 blocks of u "
+            "columns in the order i, f, c, o; i, f, o go through sigmoid, the candidate "
+            "g through tanh; c = f * c_prev + i * g and h = o * tanh(c).")
+    for case, x, h, c, kernel, recurrent, bias in cases:
+        out = ex.call(case, x, h, c, kernel, recurrent, bias)
+        h_out, c_out = _require_pair(ex, case, out, "(h, c)",
+                                     "return both new states, h first: `return h, c`.")
+        layer = keras.layers.LSTM(h.shape[1], return_state=True, dtype="float64")
+        _, h_expected, c_expected = _keras_rnn(layer, [kernel, recurrent, bias],
+                                               x[:, None, :], [h, c])
+        inputs = [v.astype(np.float64) for v in (x, h, c, kernel, recurrent, bias)]
+        variants = {name: _lstm_step(*inputs, **switches)
+                    for name, switches in _LSTM_VARIANTS.items()}
+        rtol, atol = _tolerances(x.dtype)
+        ex.compare(
+            case, c_out, c_expected, rtol=rtol, atol=atol, hint=hint,
+            part="c (the second value)",
+            mistakes={"(c, h) returned instead of (h, c): h comes first, as in Keras's "
+                      "[output, h, c]": h_expected,
+                      **{name: wrong_c for name, (_, wrong_c) in variants.items()}})
+        ex.compare(
+            case, h_out, h_expected, rtol=rtol, atol=atol, hint=hint,
+            part="h (the first value)",
+            mistakes={name: wrong_h for name, (wrong_h, _) in variants.items()})
+    ex.passed()
+
+
+# ------------------------------------------------------- gru_cell_forward ---
+
+def _gru_step(x, h, kernel, recurrent_kernel, bias, order="zrh", z_keeps_old=True,
+              reset_after=True, input_bias=True, recurrent_bias=True, recurrent_bias_in_r=True):
+    """One GRU step (Keras, reset_after=True) in NumPy, with switches for known mistakes."""
+    x_part = x @ kernel + (bias[0] if input_bias else 0.0)
+    rec_bias = bias[1] if recurrent_bias else np.zeros_like(bias[1])
+    xs = dict(zip(order, np.split(x_part, 3, axis=-1)))
+    ks = dict(zip(order, np.split(recurrent_kernel, 3, axis=-1)))
+    bs = dict(zip(order, np.split(rec_bias, 3, axis=-1)))
+    z = _sigmoid(xs["z"] + h @ ks["z"] + bs["z"])
+    r = _sigmoid(xs["r"] + h @ ks["r"] + bs["r"])
+    if not reset_after:
+        candidate = np.tanh(xs["h"] + (r * h) @ ks["h"] + bs["h"])
+    elif recurrent_bias_in_r:
+        candidate = np.tanh(xs["h"] + r * (h @ ks["h"] + bs["h"]))
+    else:
+        candidate = np.tanh(xs["h"] + bs["h"] + r * (h @ ks["h"]))
+    return z * h + (1 - z) * candidate if z_keeps_old else (1 - z) * h + z * candidate
+
+
+_GRU_VARIANTS = {
+    "z and 1 - z swapped. Both conventions exist: some texts write h = (1 - z) * h_prev "
+    "+ z * h_tilde, and a GRU trained that way works as well. Keras's GRU, whose weights "
+    "these are, uses h = z * h_prev + (1 - z) * h_tilde (z keeps the old state), so "
+    "follow its convention here": {"z_keeps_old": False},
+    "reset gate applied before the matrix product: that is reset_after=False; Keras's "
+    "default (reset_after=True) multiplies r with (h_prev Uh + the recurrent bias), "
+    "after the product": {"reset_after": False},
+    "recurrent bias (bias[1]) ignored: bias has two rows, bias[0] added to x_t kernel, "
+    "bias[1] to h_prev recurrent_kernel": {"recurrent_bias": False},
+    "input bias (bias[0]) ignored: bias has two rows, bias[0] added to x_t kernel, "
+    "bias[1] to h_prev recurrent_kernel": {"input_bias": False},
+    "the candidate's recurrent bias added outside r (e.g. the two bias rows summed): "
+    "with reset_after=True, r multiplies (h_prev Uh + bias[1]'s candidate part)":
+        {"recurrent_bias_in_r": False},
+    "z and r gates swapped: Keras's kernels hold the gates in the order z (update), "
+    "r (reset), h (candidate)": {"order": "rzh"},
+}
+
+
+def gru_cell_forward(fn):
+    """Checks `gru_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias)`.
+
+    Keras's GRU with its default reset_after=True: `kernel` (in, 3u),
+    `recurrent_kernel` (u, 3u), `bias` (2, 3u) (row 0 added to the input part,
+    row 1 to the recurrent part), gates in the order z, r, h. With
+    xz, xr, xh = x_t kernel + bias[0] and hz, hr, hh = h_prev recurrent_kernel
+    + bias[1] (u columns each): z = sigmoid(xz + hz), r = sigmoid(xr + hr),
+    h_tilde = tanh(xh + r * hh), h = z * h_prev + (1 - z) * h_tilde (Keras's
+    convention: z keeps the old state). The result, (batch, u), is compared with
+    `keras.layers.GRU(u)` given the same weights and `initial_state=h_prev`.
+    """
+    __tracebackhide__ = True
+    keras = import_keras()
+    ex = Exercise("05.4", "gru_cell_forward", fn)
+    cases = _gated_cases(200, gates=3, bias_rows=2)
+    for case, x, h, kernel, recurrent, bias in cases:
+        out = ex.call(case, x, h, kernel, recurrent, bias)
+        expected = _keras_rnn(keras.layers.GRU(h.shape[1], dtype="float64"),
+                              [kernel, recurrent, bias], x[:, None, :], [h])
+        inputs = [v.astype(np.float64) for v in (x, h, kernel, recurrent, bias)]
+        rtol, atol = _tolerances(x.dtype)
+        ex.compare(
+            case, out, expected, rtol=rtol, atol=atol,
+            mistakes={name: _gru_step(*inputs, **switches)
+                      for name, switches in _GRU_VARIANTS.items()},
+            hint="split x_t kernel + bias[0] and h_prev recurrent_kernel + bias[1] into "
+                 "blocks of u columns in the order z, r, h; z and r are sigmoids of the "
+                 "sums of their blocks, h_tilde = tanh(x-block + r * h-block), and "
+                 "h = z * h_prev + (1 - z) * h_tilde.")
+    ex.passed()
+
+
+# ----------------------------------------------------------- make_windows ---
+
+def _keras_windows(series, lookback, horizon):
+    """(X, y) from keras.utils.timeseries_dataset_from_array, all windows in one batch."""
+    keras = import_keras()
+    dataset = keras.utils.timeseries_dataset_from_array(
+        series, series[lookback + horizon - 1:], sequence_length=lookback,
+        batch_size=len(series))
+    X, y = next(iter(dataset))
+    return np.asarray(X)[..., None], np.asarray(y)
+
+
+def _windows(series, lookback, count, starts_every=1, offset=None):
+    """`count` windows of `lookback` values, starting every `starts_every`, as (X, y).
+
+    y is the value `offset` after each window's start (None when it falls
+    outside the series); X has the trailing feature axis.
+    """
+    starts = np.arange(count) * starts_every
+    X = np.stack([series[s:s + lookback] for s in starts])[..., None]
+    if offset is None or starts[-1] + offset >= len(series):
+        return X, None
+    return X, series[starts + offset]
+
+
+def _window_mistakes(series, lookback, horizon):
+    """Known wrong (X, y) of make_windows, as two dicts of mistakes."""
+    n = len(series) - lookback - horizon + 1
+    right_X, right_y = _windows(series, lookback, n, offset=lookback + horizon - 1)
+    x_mistakes = {
+        "the trailing feature axis is missing: X is (N, lookback, 1), one feature per "
+        "time step": right_X[..., 0],
+        "X is (N, 1, lookback): the feature axis goes last": right_X.transpose(0, 2, 1),
+        "the last window dropped: there are T - lookback - horizon + 1 windows":
+            right_X[:-1],
+        "one window too many: there are T - lookback - horizon + 1 windows, the last one "
+        "ending horizon steps before the series does": _windows(series, lookback, n + 1)[0],
+        "horizon ignored in the number of windows: a window's target lies horizon steps "
+        "after it, so the last horizon - 1 windows have no target":
+            _windows(series, lookback, len(series) - lookback + 1)[0],
+    }
+    y_mistakes = {
+        "the target one step too late: y[i] = series[i + lookback + horizon - 1], the "
+        "value horizon steps after the window's last one": series[lookback + horizon:],
+        "the target is the last value of the window: it lies horizon steps after it":
+            series[lookback - 1:lookback - 1 + n],
+        "the last window dropped: there are T - lookback - horizon + 1 windows": right_y[:-1],
+        "y has a trailing axis: y is (N,), one number per window": right_y[:, None],
+    }
+    if horizon > 1:
+        y_mistakes["horizon ignored: the target is horizon steps after the window's last "
+                   "value, not the next value"] = series[lookback:lookback + n]
+        y_mistakes["horizon ignored: the target is horizon steps after the window's last "
+                   "value, not the next value (and there are T - lookback - horizon + 1 "
+                   "windows)"] = series[lookback:]
+    if n > 1:
+        X, y = _windows(series, lookback, -(-n // lookback), lookback, lookback + horizon - 1)
+        mistake = ("windows that skip: a window starts at every step (0, 1, 2, ...), so "
+                   "neighbouring windows overlap; they do not start every lookback steps")
+        x_mistakes[mistake] = X
+        y_mistakes[mistake] = y
+    return x_mistakes, {k: v for k, v in y_mistakes.items() if v is not None}
+
+
+def make_windows(fn):
+    """Checks `make_windows(series, lookback, horizon)`: supervised windows of a series.
+
+    For a 1-D float array `series` of length T the result is a pair (X, y) of
+    NumPy arrays with N = T - lookback - horizon + 1 windows: X (N, lookback, 1)
+    with X[i, :, 0] = series[i : i + lookback], and y (N,) with
+    y[i] = series[i + lookback + horizon - 1] (horizon = 1: the next value).
+    Compared with `keras.utils.timeseries_dataset_from_array`, y first, then X.
+    lookback < 1, horizon < 1 or a series shorter than lookback + horizon (not
+    even one window) must raise ValueError.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("05.5", "make_windows", fn)
+    cases = [
+        ("the series 0, 1, ..., 9, lookback 3, horizon 1", np.arange(10.0), 3, 1),
+        ("12 values, lookback 4, horizon 3", random_values(300, 12), 4, 3),
+        ("exactly one window: 5 values, lookback 3, horizon 2", random_values(301, 5), 3, 2),
+        ("float32: 8 values, lookback 1, horizon 2", random_values(302, 8).astype(np.float32),
+         1, 2),
+    ]
+    hint = ("there are N = T - lookback - horizon + 1 windows; window i holds "
+            "series[i : i + lookback] and its target is series[i + lookback + horizon - 1].")
+    for case, series, lookback, horizon in cases:
+        out = ex.call(case, series, lookback, horizon)
+        X, y = _require_pair(ex, case, out, "(X, y)", "return both arrays: `return X, y`.")
+        X_expected, y_expected = _keras_windows(series, lookback, horizon)
+        x_mistakes, y_mistakes = _window_mistakes(series, lookback, horizon)
+        ex.compare(case, y, y_expected, mistakes=y_mistakes, hint=hint, part="y")
+        ex.compare(case, X, X_expected, mistakes=x_mistakes, hint=hint, part="X",
+                   shape_hint="X is (N, lookback, 1): one window per row, a trailing axis "
+                              "of one feature.")
+    for case, args, why in [
+        ("lookback 0", (np.arange(10.0), 0, 1), "lookback = 0 gives empty windows"),
+        ("horizon 0", (np.arange(10.0), 3, 0),
+         "horizon = 0 would make the target the window's own last value"),
+        ("negative lookback", (np.arange(10.0), -2, 1), "lookback = -2 is not a length"),
+        ("series too short", (np.arange(4.0), 3, 2),
+         "4 values cannot hold a window of 3 and a target 2 steps after it (that needs "
+         "lookback + horizon = 5)"),
+    ]:
+        ex.call_expecting_error(
+            case, ValueError, why, *args,
+            hint="check lookback >= 1, horizon >= 1 and len(series) >= lookback + horizon "
+                 "first, and raise ValueError saying what was received.")
+    ex.passed()
+
+
+# ------------------------------------------------ sample_with_temperature ---
+
+#: Draws per case of 05.6: enough to tell the known mistakes apart at 5 sigma.
+DRAWS = 4000
+
+
+def _softmax(z):
+    z = np.asarray(z, np.float64)
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def _unnormalised_cdf(z):
+    """What sampling with exp(z) not divided by its sum gives: u ~ U[0, 1) in cumsum(exp(z)).
+
+    Mass above the total goes nowhere (an index past the end, reported as out of range).
+    """
+    with np.errstate(over="ignore"):  # exp(1000) is inf: a cumulative sum of at least 1
+        cdf = np.clip(np.cumsum(np.exp(z)), 0.0, 1.0)
+    return np.diff(cdf, prepend=0.0)
+
+
+def _sampling_mistakes(logits, temperature):
+    """Known wrong distributions of the draws, by description."""
+    vocab = len(logits)
+    scaled = np.asarray(logits, np.float64) / temperature
+    return {
+        "the temperature has no effect: dividing the probabilities by T and "
+        "renormalising gives softmax(logits) back. Divide the logits by T before the "
+        "softmax": _softmax(logits),
+        "the logits multiplied by the temperature instead of divided: a high "
+        "temperature must flatten the distribution": _softmax(logits * temperature),
+        "always the most likely index (argmax): that is greedy decoding, not sampling":
+            np.eye(vocab)[np.argmax(logits)],
+        "the probabilities are not normalised: exp(logits / T) must be divided by its sum "
+        "before drawing": _unnormalised_cdf(scaled),
+        "the probabilities are not normalised: exp(logits / T - max) must be divided by its "
+        "sum before drawing": _unnormalised_cdf(scaled - scaled.max()),
+        "every index equally likely: the logits were ignored": np.full(vocab, 1.0 / vocab),
+    }
+
+
+def _explain_sampling_error(message):
+    """The extra hint for NumPy's refusal of probabilities that hold NaN."""
+    if re.search(r"\bnan\b", message, re.IGNORECASE):
+        return ("NaN probabilities usually come from exp overflowing: with a small "
+                "temperature logits / T is large and exp of it overflows to inf (above "
+                "about 709); inf / inf is NaN. Subtract the largest value of logits / T "
+                "before exp: the softmax does not change.")
+    return None
+
+
+def _follows(counts, probs, sigmas=5.0):
+    """Tells whether draw counts agree with `probs`: within `sigmas` binomial SDs (+1.5)."""
+    n = counts.sum()
+    spread = sigmas * np.sqrt(n * probs * (1.0 - probs)) + 1.5
+    return bool(np.all(np.abs(counts - n * probs) <= spread))
+
+
+def _draw(ex, case, logits, temperature, rng, n):
+    """Calls the student's sampler `n` times with the same `rng`; returns the indices.
+
+    Fails on the first draw that is not an int in [0, vocab).
+    """
+    __tracebackhide__ = True
+    vocab = len(logits)
+    draws = []
+    for number in range(n):
+        # No copies: every draw must advance the same generator (the first call of each
+        # check, with copies, proved that the function leaves its inputs unchanged).
+        index = ex.call_explained(case, _explain_sampling_error, logits, temperature, rng,
+                                  copy_inputs=False)
+        if not is_int(index):
+            ex.fail(case, f"draw {number + 1} returned {describe(index)}, expected an int "
+                          f"index in [0, {vocab}).",
+                    "return one index as a Python or NumPy int, not an array, a float or a "
+                    "list (draw a single value, or convert with int(...)).")
+        if not 0 <= index < vocab:
+            ex.fail(case, f"draw {number + 1} returned {index}, outside [0, {vocab}) for "
+                          f"{vocab} logits.",
+                    "indices start at 0; an index past the end also comes from "
+                    "probabilities that do not sum to 1.")
+        draws.append(int(index))
+    return np.array(draws)
+
+
+def _check_distribution(ex, case, logits, temperature, seed):
+    """Draws DRAWS indices and compares their frequencies with softmax(logits / T)."""
+    __tracebackhide__ = True
+    probs = _softmax(np.asarray(logits, np.float64) / temperature)
+    draws = _draw(ex, case, logits, temperature, np.random.default_rng(seed), DRAWS)
+    counts = np.bincount(draws, minlength=len(logits)).astype(np.float64)
+    if _follows(counts, probs):
+        return
+    shown = (f"\n  expected probabilities: {np.array2string(probs, precision=3)}"
+             f"\n  frequencies in {DRAWS} draws: "
+             f"{np.array2string(counts / DRAWS, precision=3)}")
+    for description, wrong in _sampling_mistakes(logits, temperature).items():
+        if not np.allclose(wrong, probs, atol=0.02) and _follows(counts, wrong):
+            ex.fail(case, f"the draws match a common mistake: {description}.{shown}")
+    worst = int(np.argmax(np.abs(counts / DRAWS - probs)))
+    ex.fail(case, f"the draws do not follow softmax(logits / temperature): index {worst} "
+                  f"came {counts[worst] / DRAWS:.3f} of the time, expected "
+                  f"{probs[worst]:.3f}.{shown}",
+            "divide the logits by the temperature, turn them into probabilities with a "
+            "softmax (subtract the largest value first), then draw one index with those "
+            "probabilities using rng.")
+
+
+def _sampling_cases():
+    """(case, logits, temperature, seed) for the distribution cases of 05.6."""
+    return [
+        ("5 logits (some negative), temperature 1", np.array([-0.5, 0.3, -1.2, 0.9, 0.0]),
+         1.0, 20),
+        ("high temperature 2.5 flattens: 5 logits", np.array([3.0, 1.0, 0.0, -1.0, 2.0]),
+         2.5, 21),
+        ("low temperature 0.5 sharpens: 4 logits", np.array([1.0, 0.5, 0.8, -0.3]), 0.5, 22),
+        ("very low temperature 0.01, logits near 10 (almost always the argmax)",
+         np.array([9.0, 10.0, 9.7, 8.0]), 0.01, 23),
+        ("12 logits, temperature 0.8", random_values(24, 12, 1.5), 0.8, 24),
+    ]
+
+
+def sample_with_temperature(fn):
+    """Checks `sample_with_temperature(logits, temperature, rng)` statistically.
+
+    `logits` is a 1-D float array (vocab,), `temperature` > 0 and `rng` a
+    `np.random.Generator`; the result is one int index in [0, vocab) (a Python or
+    NumPy int, not an array or a float) drawn from softmax(logits / temperature),
+    using `rng` for all its randomness, without changing `logits`. How the index
+    is drawn is free, so the check draws 4000 indices per case (one seeded
+    generator per case) and requires every index's frequency to lie within 5
+    binomial standard deviations (+1.5 draws) of its probability; it recognises
+    the distributions of known mistakes. Temperatures from 0.01 (with logits near
+    10, where exp(logits / T) overflows unless the largest value is subtracted
+    first: almost always the argmax) to 2.5 are tried. Two generators made with
+    the same seed must give the same draws. A temperature <= 0 must raise
+    ValueError. A NumPy implementation takes well under a second.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("05.6", "sample_with_temperature", fn)
+    # One call with copied inputs: the type of the result, inputs left unchanged.
+    case = "one draw: 5 logits, temperature 1"
+    logits = np.array([-0.5, 0.3, -1.2, 0.9, 0.0])
+    index = ex.call(case, logits, 1.0, np.random.default_rng(0))
+    ex.require(case, is_int(index),
+               f"expected an int index, received {describe(index)}.",
+               "return one index as a Python or NumPy int, not an array, a float or a list "
+               "(draw a single value, or convert with int(...)).")
+    for case, case_logits, temperature, seed in _sampling_cases():
+        _check_distribution(ex, case, case_logits, temperature, seed)
+    # The randomness comes from rng, and only from it.
+    case = "the draws come from rng"
+    flat = np.array([0.2, 0.0, 0.1, -0.1, 0.05])
+    first, again = (_draw(ex, case, flat, 1.0, np.random.default_rng(11), 20).tolist()
+                    for _ in range(2))
+    ex.require(case, first == again,
+               f"two generators made with the same seed gave different draws:\n  "
+               f"{first}\n  {again}",
+               "draw with the rng argument (its methods, e.g. rng.random()), not with "
+               "np.random.* functions, the random module or a generator of your own: the "
+               "caller's generator decides the randomness, so that seeded runs repeat.")
+    for temperature in (0.0, -1.0):
+        ex.call_expecting_error(
+            f"temperature {temperature:g}", ValueError,
+            f"temperature = {temperature:g} is not > 0 (logits / T is undefined or flips "
+            f"the order)", logits, temperature, np.random.default_rng(0),
+            hint="check temperature > 0 first and raise ValueError saying what was received.")
+    ex.passed()
+
+
+# --------------------------------------------------- build_stacked_birnn ---
+
+_BIRNN_LAYOUT = ("keras.Input(shape=input_shape) -> Bidirectional(LSTM(units, "
+                 "return_sequences=True)) -> Bidirectional(LSTM(units)) -> "
+                 "Dense(num_classes, activation=\"softmax\").")
+
+
+def _birnn_params(features, num_classes, units):
+    """The classifier's parameter count from the formula: an LSTM on `n` inputs has
+    4 * (units * (n + units) + units), doubled by Bidirectional."""
+    def bi_lstm(n_in):
+        return 2 * 4 * (units * (n_in + units) + units)
+
+    return bi_lstm(features) + bi_lstm(2 * units) + (2 * units + 1) * num_classes
+
+
+def _explain_birnn_error(message):
+    """The extra hint for Keras's error when an LSTM gets vectors instead of sequences."""
+    if "expected ndim=3, found ndim=2" in message:
+        return ("a recurrent layer needs a sequence (batch, time, features); the first "
+                "Bidirectional LSTM passed on only its last output (batch, 2 * units). "
+                "Give the first LSTM return_sequences=True, so that it passes on every "
+                "step to the second.")
+    return None
+
+
+def _check_birnn_layers(ex, case, leaves, units):
+    """05.7: two Bidirectional(LSTM(units)) wrappers, the first returning sequences."""
+    __tracebackhide__ = True
+    layers = import_keras().layers
+    names = layer_names(leaves)
+    wrappers = [layer for layer in leaves if isinstance(layer, layers.Bidirectional)]
+    bare = [layer for layer in leaves if isinstance(layer, layers.RNN)]
+    ex.require(case, wrappers or not bare,
+               f"the recurrent layers are not bidirectional; the model's layers are {names}.",
+               "wrap each LSTM: keras.layers.Bidirectional(keras.layers.LSTM(units, ...)) "
+               "reads the sequence both ways. " + _BIRNN_LAYOUT)
+    ex.require(case, len(wrappers) == 2 and not bare,
+               f"expected two stacked Bidirectional LSTM layers, the model has "
+               f"{len(wrappers)} Bidirectional layer(s) and {len(bare)} other recurrent "
+               f"layer(s); its layers are {names}.", _BIRNN_LAYOUT)
+    for which, wrapper, sequences in (("the 1st Bidirectional", wrappers[0], True),
+                                      ("the 2nd Bidirectional", wrappers[1], False)):
+        inner = wrapper.forward_layer
+        ex.require(case, type(inner).__name__ == "LSTM",
+                   f"{which} wraps a {type(inner).__name__}; this model stacks LSTM layers.",
+                   "use keras.layers.LSTM inside each Bidirectional.")
+        ex.require(case, inner.units == units,
+                   f"{which} wraps an LSTM of {inner.units} units, expected units={units}.",
+                   "give both LSTMs the units argument.")
+        ex.require(case, inner.return_sequences == sequences,
+                   f"{which} has return_sequences={inner.return_sequences}; " + (
+                       "the first must pass on every step to the second (True)."
+                       if sequences else
+                       "the second must give one vector per sequence to the classifier "
+                       "(False, the default)."),
+                   _BIRNN_LAYOUT)
+        ex.require(case, wrapper.merge_mode == "concat",
+                   f"{which} merges the two directions with merge_mode="
+                   f"{wrapper.merge_mode!r}; expected 'concat' (the default), giving "
+                   f"2 * units features.", "leave merge_mode at its default.")
+    order = [type(layer).__name__ for layer in leaves
+             if activation_of(layer) is None and not isinstance(layer, layers.Dropout)]
+    expected = ["Bidirectional", "Bidirectional", "Dense"]
+    ex.require(case, order == expected,
+               f"the layers come in the order {' -> '.join(order)}; expected "
+               f"{' -> '.join(expected)} (Dropout may sit between them).", _BIRNN_LAYOUT)
+
+
+def _check_birnn(ex, case, model, input_shape, num_classes, units):
+    """The checks of 05.7 for one built model."""
+    __tracebackhide__ = True
+    layers = import_keras().layers
+    total = require_built_model(ex, case, model)
+    ex.require(
+        case, tuple(model.input_shape) == (None, *input_shape),
+        f"the model takes inputs of shape {tuple(model.input_shape)}, expected "
+        f"{(None, *input_shape)}.",
+        "use the input_shape argument: keras.Input(shape=input_shape) (time, features).")
+    leaves = leaf_layers(model)
+    _check_birnn_layers(ex, case, leaves, units)
+    last = leaves[-1]
+    ex.require(
+        case, tuple(model.output_shape) == (None, num_classes),
+        f"the model's output has shape {tuple(model.output_shape)}, expected "
+        f"{(None, num_classes)}.",
+        "the last layer is Dense(num_classes, activation=\"softmax\"): use the num_classes "
+        "argument.")
+    ex.require(
+        case, isinstance(last, layers.Dense) and activation_name(last) == "softmax",
+        f"the last layer is {type(last).__name__} with activation "
+        f"{activation_name(last) or 'none'}; the output must be class probabilities.",
+        'end with keras.layers.Dense(num_classes, activation="softmax").')
+    ex.compare(
+        case, total, _birnn_params(input_shape[-1], num_classes, units), kind="scalar",
+        part="parameter count",
+        hint="an LSTM on n inputs has 4 * (units * (n + units) + units) parameters, "
+             "Bidirectional doubles them, the second LSTM reads 2 * units features and the "
+             "Dense layer (2 * units + 1) * num_classes: look for use_bias=False or a layer "
+             "shared between places.")
+    steps = input_shape[0] or 7
+    batch = np.random.default_rng(40).normal(size=(2, steps, input_shape[-1])).astype(np.float32)
+    require_probabilities(ex, case, model, batch, num_classes, f"2 sequences of {steps} steps",
+                          'end with keras.layers.Dense(num_classes, activation="softmax").')
+
+
+def build_stacked_birnn(fn):
+    """Checks `build_stacked_birnn(input_shape, num_classes, units)` structurally.
+
+    The model must take inputs of shape `(None, *input_shape)` (input_shape is
+    (time, features); time may be None) and be, in this order,
+    Bidirectional(LSTM(units, return_sequences=True)) ->
+    Bidirectional(LSTM(units)) -> Dense(num_classes, activation="softmax")
+    (Dropout may sit between them): exactly two Bidirectional wrappers around
+    LSTM layers of `units` units, the first returning sequences and the second
+    not, both with merge_mode "concat" (2 * units features); output shape
+    `(None, num_classes)`; a parameter count equal to the formula (an LSTM on n
+    inputs has 4 * (units * (n + units) + units), doubled by Bidirectional, plus
+    (2 * units + 1) * num_classes for the Dense layer); and rows of
+    probabilities on a batch of 2 sequences. When Keras refuses to build the
+    model because the second LSTM receives vectors, the message says why.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("05.7", "build_stacked_birnn", fn)
+    cases = [
+        ("12 steps of 3 features, 4 classes, 8 units", (12, 3), 4, 8),
+        ("sequences of any length (None, 5), 2 classes, 4 units", (None, 5), 2, 4),
+        ("one feature per step: (20, 1), 3 classes, 2 units", (20, 1), 3, 2),
+    ]
+    for case, input_shape, num_classes, units in cases:
+        model = ex.call_explained(case, _explain_birnn_error, input_shape, num_classes, units)
+        _check_birnn(ex, case, model, input_shape, num_classes, units)
+    ex.passed()
