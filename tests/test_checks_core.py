@@ -296,3 +296,30 @@ def test_call_explained_adds_a_hint_only_for_errors_it_knows():
 
     with pytest.raises(NotAttemptedError):
         make(stub).call_explained("a", explain, 1)
+
+
+def test_require_pair_returns_the_two_values_or_says_what_came_back():
+    ex = make()
+    assert ex.require_pair("a", [np.ones(1), 2], "(x, y)", "return both") == (np.ones(1), 2)
+    assert ex.require_pair("a", (1, 2), "(x, y)", "return both") == (1, 2)
+    for result in (np.ones(2), (1, 2, 3), None):
+        with pytest.raises(CheckError, match=r"(?s)case 'b': expected a pair \(x, y\), "
+                                             r"received .*\nHint: return both$"):
+            ex.require_pair("b", result, "(x, y)", "return both")
+
+
+def test_arrays_whose_first_values_print_alike_are_shown_where_they_differ():
+    expected = np.zeros((3, 4))
+    received = expected.copy()
+    received[2, 1] = 0.5
+    with pytest.raises(CheckError) as info:
+        make().compare("late", received, expected)
+    message = str(info.value)
+    assert "expected: [..., 0., 0., 0.] (from index (2, 1), shape (3, 4), dtype float64)" \
+        in message
+    assert "received: [..., 0.5, 0. , 0. ] (from index (2, 1), shape (3, 4)" in message
+    assert describe(np.arange(4.0), start=2) == "[..., 2., 3.] (from index (2,), shape (4,), " \
+                                                "dtype float64)"
+    # Arrays that already print apart, or of other shapes, are shown from the start.
+    with pytest.raises(CheckError, match=r"received: \[1\., 0\., 0\., 0\.\] \(shape \(4,\)"):
+        make().compare("early", np.eye(4)[0], np.zeros(4))

@@ -1,7 +1,11 @@
-"""Unit tests of helpers.data: the registry, hash verification and the loaders."""
+"""Unit tests of helpers.data: the registry, hash verification, the loaders and the
+date generators."""
 
+import collections
+import datetime
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -231,3 +235,195 @@ def test_devils_dictionary_missing(copy_of_data):
     os.remove(copy_of_data / "devil" / "devil.dict.dz")
     with pytest.raises(data.DataError, match="devil/devil.dict.dz is missing.*git checkout"):
         data.devils_dictionary_split()
+
+
+
+# ------------------------------------------------------------------ dates ---
+
+def _read_date(text, locale_name, pattern):
+    """Reads a date written with a CLDR `pattern` back, with Babel's names for the locale.
+
+    Independent of helpers.data: it turns the pattern's fields into a regular
+    expression. Two-digit years are read in the window 1950-2049; a weekday, if
+    written, must be the date's.
+    """
+    from babel import Locale, dates
+
+    locale = Locale.parse(locale_name)
+    regex, fields = "", []
+    for kind, value in dates.tokenize_pattern(pattern):
+        if kind == "chars":
+            regex += re.escape(value)
+            continue
+        letter, count = value
+        names = None
+        if letter in "ML" and count >= 3:
+            names = dates.get_month_names("abbreviated" if count == 3 else "wide",
+                                          "format" if letter == "M" else "stand-alone", locale)
+        elif letter == "E":
+            names = dates.get_day_names("wide" if count == 4 else "abbreviated", "format", locale)
+        if names:
+            by_name = {name: number for number, name in names.items()}
+            regex += "(" + "|".join(map(re.escape, sorted(by_name, key=len, reverse=True))) + ")"
+        else:
+            regex += r"(\d{2})" if count == 2 else r"(\d+)"
+        fields.append((letter, count, by_name if names else None))
+    match = re.fullmatch(regex, text)
+    assert match, (text, locale_name, pattern)
+    parts = {}
+    for (letter, count, by_name), found in zip(fields, match.groups()):
+        number = by_name[found] if by_name else int(found)
+        if letter == "y" and count == 2:
+            number += 1900 if number >= 50 else 2000
+        parts["M" if letter == "L" else letter] = number
+    date = datetime.date(parts["y"], parts["M"], parts["d"])
+    assert parts.get("E", date.weekday()) == date.weekday(), (text, pattern)  # 0 = Monday
+    return date
+
+
+def _patterns(styles):
+    """Each style's (locale name, CLDR pattern), as the generator resolves it."""
+    resolved = data._resolve_date_styles(data._style_key(styles), data.DATE_YEARS)
+    return [(locale_name, pattern) for (locale_name, _), (_, pattern, _) in zip(styles, resolved)]
+
+
+def test_make_dates_is_seeded_and_writes_iso_dates_in_range():
+    human, iso = data.make_dates(500, seed=3)
+    assert (human, iso) == data.make_dates(500, seed=3)
+    assert data.make_dates(500, seed=4) != (human, iso)
+    assert len(human) == len(iso) == 500 and all(isinstance(h, str) for h in human)
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in iso)
+    assert "1950-01-01" <= min(iso) and max(iso) <= "2049-12-31"
+    assert len(set(human)) > 450 and len({d[:4] for d in iso}) > 90
+    assert data.make_dates(0) == ([], [])
+
+
+def test_make_dates_example_is_stable_with_the_pinned_babel():
+    """The docstring's example: a different Babel (CLDR) version would change it."""
+    assert list(zip(*data.make_dates(3, seed=0))) == [
+        ("Wednesday, 24 January 2035", "2035-01-24"), ("12.09.13", "2013-09-12"),
+        ("February 11, 2001", "2001-02-11")]
+
+
+def test_every_default_style_is_used_and_reads_back():
+    for style, (locale_name, pattern) in zip(data.DATE_STYLES, _patterns(data.DATE_STYLES)):
+        human, iso = data.make_dates(30, seed=1, styles=[style])
+        for text, date in zip(human, iso):
+            assert _read_date(text, locale_name, pattern).isoformat() == date, (style, text)
+    locales = {locale for locale, _ in data.DATE_STYLES}
+    formats = {fmt for _, fmt in data.DATE_STYLES}
+    assert locales == set(data.DATE_LOCALES) and formats == set(data.DATE_FORMATS)
+
+
+def test_dates_around_new_year_read_back_as_the_calendar_year():
+    """Dec 29-31 and Jan 1-3: where the ISO week's year (`Y`) differs from the year."""
+    days = [np.datetime64(f"{year}-{month_day}") for year in (1950, 1999, 2000, 2020, 2021,
+                                                                2024, 2025, 2049)
+            for month_day in ("01-01", "01-02", "01-03", "12-29", "12-30", "12-31")]
+    patterns = _patterns(data.DATE_STYLES)
+    resolved = data._resolve_date_styles(data._style_key(data.DATE_STYLES), data.DATE_YEARS)
+    for index, (locale_name, pattern) in enumerate(patterns):
+        human, iso = data._write_dates(days, [index] * len(days), resolved)
+        assert iso == [str(day) for day in days]
+        for text, date in zip(human, iso):
+            assert _read_date(text, locale_name, pattern).isoformat() == date, (pattern, text)
+
+
+def test_the_week_based_year_is_refused_and_would_misdate_new_year():
+    from babel import dates
+
+    # What `Y` does: 2024-12-30 is in ISO week 1 of 2025.
+    written = dates.format_date(datetime.date(2024, 12, 30), "d MMM YYYY", locale="en_US")
+    assert written == "30 Dec 2025"
+    assert _read_date(written, "en_US", "d MMM y") == datetime.date(2025, 12, 30)
+    with pytest.raises(ValueError, match="`Y`, the year of the ISO week.*Use `y`"):
+        data.make_dates(5, styles=[("en_US", "d MMM YYYY")])
+
+
+def test_default_styles_give_every_string_one_date():
+    """Over whole years, around both ends of the two-digit window: one string, one date."""
+    resolved = data._resolve_date_styles(data._style_key(data.DATE_STYLES), data.DATE_YEARS)
+    days = np.concatenate([data._calendar_days(1950, 1951), data._calendar_days(2000, 2001),
+                           data._calendar_days(2049, 2049)])
+    seen = {}
+    for index in range(len(resolved)):
+        human, iso = data._write_dates(days, [index] * len(days), resolved)
+        for text, date in zip(human, iso):
+            assert seen.setdefault(text, date) == date, (text, seen[text], date)
+
+
+def test_styles_that_write_two_dates_alike_are_refused():
+    with pytest.raises(ValueError, match=r"\('es_ES', 'short'\) and \('en_US', 'short'\) both "
+                                         r"write '2/1/50': the first for 1950-01-02, the second "
+                                         r"for 1950-02-01"):
+        data.make_dates(5, styles=[("en_US", "short"), ("es_ES", "short")])
+    with pytest.raises(ValueError, match="both write"):
+        data.make_dates(5, styles=[("de_DE", "yy.MM.dd"), ("de_DE", "dd.MM.yy")])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"n": -1}, "n must be an int >= 0, received -1"),
+    ({"n": 2.5}, "n must be an int >= 0"),
+    ({"years": (2049, 1950)}, r"years must be \(first, last\)"),
+    ({"years": (1950.0, 2049)}, r"years must be \(first, last\), two ints"),
+    ({"years": (1900, 2049)}, ("writes two-digit years, which stand for one year only within "
+                               "100 years; years 1900-2049 span 150")),
+    ({"styles": [("xx_YY", "long")]}, "Babel does not know the locale 'xx_YY'"),
+    ({"styles": [("en_US", "MMM y")]}, r"has no a day \(d\), so the date cannot be read back"),
+    ({"styles": []}, "styles is empty"),
+    ({"styles": ["long"]}, r"styles must be \(locale, format\) pairs"),
+])
+def test_bad_arguments_say_what_was_received(kwargs, message):
+    kwargs = {"n": 3, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        data.make_dates(**kwargs)
+
+
+def test_four_digit_years_may_span_more_than_a_century():
+    styles = [("en_GB", "long"), ("de_DE", "medium")]
+    _, iso = data.make_dates(200, seed=2, styles=styles, years=(1800, 2099))
+    assert min(iso) < "1850" and max(iso) > "2050"
+
+
+def test_dates_split_is_fixed_and_its_calendar_dates_never_overlap():
+    train, validation, test = data.dates_split()
+    assert [len(split[0]) for split in (train, validation, test)] == [20000, 2000, 2000]
+    assert data.dates_split() == (train, validation, test)
+    days = [set(split[1]) for split in (train, validation, test)]
+    assert not (days[0] & days[1] or days[0] & days[2] or days[1] & days[2])
+    # A split takes each day of its pool once before any again (29,220 / 3,652 / 3,653 days).
+    assert [len(d) for d in days] == [20000, 2000, 2000]
+    other = data.dates_split(seed=1)
+    assert other[2][1] != test[1]
+    # The docstring's example.
+    small = data.dates_split((1000, 100, 100))
+    assert (len(small[0][0]), small[1][0][0], small[1][1][0]) == (1000, "26 April 1971",
+                                                                  "1971-04-26")
+
+
+def test_dates_split_pools_cover_the_calendar():
+    """Splits as large as their pools hold exactly the 36,525 days of 1950-2049, each once."""
+    sizes = (29220, 3652, 3653)
+    splits = data.dates_split(sizes)
+    assert [len(set(split[1])) for split in splits] == list(sizes)
+    everything = set().union(*(split[1] for split in splits))
+    assert everything == {str(day) for day in data._calendar_days(1950, 2049)}
+    # Past its pool a split takes every day again, still only its own.
+    small = data.dates_split((10, 10, 2 * 3653 + 1))
+    counts = collections.Counter(small[2][1])
+    assert len(counts) == 3653 and set(counts.values()) <= {2, 3}
+    assert not set(counts) & set(splits[0][1])
+
+
+def test_dates_split_refuses_bad_sizes():
+    with pytest.raises(ValueError, match=r"sizes must be \(n_train, n_validation, n_test\)"):
+        data.dates_split((100, 10))
+    with pytest.raises(ValueError, match="n_validation must be an int >= 0, received -5"):
+        data.dates_split((100, -5, 10))
+
+
+def test_generated_data_is_documented():
+    with open(os.path.join(data.data_dir(), "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    generated = readme[readme.index("## Generated data"):]
+    assert "make_dates" in generated and "dates_split" in generated

@@ -12,6 +12,7 @@ Modules:
     helpers.checks.cnn_pipeline     notebook 02.
     helpers.checks.deep_cnns        notebook 03.
     helpers.checks.rnns             notebook 05.
+    helpers.checks.attention        notebook 06.
 """
 
 from helpers.checks.core import CheckError, NotAttemptedError

@@ -40,12 +40,13 @@ class NotAttemptedError(CheckError):
     """The exercise still holds its `raise NotImplementedError()` stub."""
 
 
-def describe(value, precision=4, limit=6):
+def describe(value, precision=4, limit=6, start=0):
     """Formats a value for a message in plain words: short, with its shape for arrays.
 
     A single number reads as "0.5 (a float)" or "3 (an int)", whether it is a
     Python number, a NumPy scalar or a 0-d array; an array shows its first
-    values, its shape and its dtype.
+    values (or, with `start`, the values from that flat position on, and where
+    that is), its shape and its dtype.
     """
     if isinstance(value, (bool, np.bool_)):
         return f"{bool(value)} (a bool)"
@@ -59,11 +60,16 @@ def describe(value, precision=4, limit=6):
     if isinstance(value, np.ndarray) or _is_tensor(value):
         array = np.asarray(value)
         flat = array.ravel()
+        start = start if 0 < start < flat.size else 0
         shown = np.array2string(
-            flat[:limit], precision=precision, separator=", ", suppress_small=True
+            flat[start:start + limit], precision=precision, separator=", ", suppress_small=True
         )
-        if flat.size > limit:
+        if flat.size > start + limit:
             shown = shown[:-1] + ", ...]"
+        if start:
+            where = tuple(int(i) for i in np.unravel_index(start, array.shape))
+            return f"[..., {shown[1:]} (from index {where}, shape {array.shape}, " \
+                   f"dtype {array.dtype})"
         return f"{shown} (shape {array.shape}, dtype {array.dtype})"
     text = repr(value)
     return text if len(text) < 120 else text[:117] + "..."
@@ -84,12 +90,32 @@ def describe_argument(value):
 
 
 def describe_pair(expected, received, precision=4):
-    """Describes expected and received values, with more digits if they would print alike."""
+    """Describes expected and received values, with more digits if they would print alike.
+
+    Two arrays of one shape whose first values print alike are shown from the
+    first position where they differ (beyond NumPy's default `isclose`), e.g.
+    `[..., 0.5, 0.25] (from index (1, 0), shape (2, 2), dtype float64)`.
+    """
+    start = 0
+    if describe(expected, precision) == describe(received, precision):
+        start = _first_difference(expected, received)
     for digits in (precision, 10, 16):
-        shown = describe(expected, digits), describe(received, digits)
+        shown = describe(expected, digits, start=start), describe(received, digits, start=start)
         if shown[0] != shown[1]:
             break
     return shown
+
+
+def _first_difference(expected, received):
+    """The first flat position where two numeric arrays of one shape differ, else 0."""
+    if not all(isinstance(a, np.ndarray) and a.ndim > 0 for a in (expected, received)) or \
+            expected.shape != received.shape or not (_is_numeric(expected) and
+                                                     _is_numeric(received)):
+        return 0
+    differ = ~np.isclose(expected, received, equal_nan=True)
+    if not differ.any():
+        differ = expected != received
+    return int(np.argmax(differ.ravel())) if differ.any() else 0
 
 
 def is_int(value):
@@ -464,6 +490,25 @@ class Exercise:
         self.cases.add(case)
         if not condition:
             self.fail(case, problem, hint, part)
+
+    def require_pair(self, case, result, names, hint):
+        """Fails `case` unless `result` is a tuple or list of two values; returns them.
+
+        For exercises that return two things, e.g. `return output, weights`.
+
+        Args:
+            case: name of the case, shown in messages.
+            result: what the student's function returned.
+            names: the pair in words, e.g. `"(output, weights)"`.
+            hint: what to return instead, shown on failure.
+
+        Returns:
+            The two values, as a tuple.
+        """
+        __tracebackhide__ = True
+        self.require(case, isinstance(result, (tuple, list)) and len(result) == 2,
+                     f"expected a pair {names}, received {describe(result)}.", hint)
+        return tuple(result)
 
     def passed(self):
         """Prints the stable success line, e.g. `01.3 relu: all 5 cases passed`."""

@@ -117,14 +117,6 @@ def _gated_cases(seed, gates, cell_state=False, bias_rows=None):
     return cases
 
 
-def _require_pair(ex, case, out, names, hint):
-    """Fails unless `out` is a tuple or list of two values; returns them."""
-    __tracebackhide__ = True
-    ex.require(case, isinstance(out, (tuple, list)) and len(out) == 2,
-               f"expected a pair {names}, received {describe(out)}.", hint)
-    return out
-
-
 # ------------------------------------------------------- rnn_cell_forward ---
 
 def _rnn_step_mistakes(x, h, W, U, b):
@@ -290,8 +282,8 @@ def lstm_cell_forward(fn):
             "g through tanh; c = f * c_prev + i * g and h = o * tanh(c).")
     for case, x, h, c, kernel, recurrent, bias in cases:
         out = ex.call(case, x, h, c, kernel, recurrent, bias)
-        h_out, c_out = _require_pair(ex, case, out, "(h, c)",
-                                     "return both new states, h first: `return h, c`.")
+        h_out, c_out = ex.require_pair(case, out, "(h, c)",
+                                       "return both new states, h first: `return h, c`.")
         layer = keras.layers.LSTM(h.shape[1], return_state=True, dtype="float64")
         _, h_expected, c_expected = _keras_rnn(layer, [kernel, recurrent, bias],
                                                x[:, None, :], [h, c])
@@ -474,7 +466,7 @@ def make_windows(fn):
             "series[i : i + lookback] and its target is series[i + lookback + horizon - 1].")
     for case, series, lookback, horizon in cases:
         out = ex.call(case, series, lookback, horizon)
-        X, y = _require_pair(ex, case, out, "(X, y)", "return both arrays: `return X, y`.")
+        X, y = ex.require_pair(case, out, "(X, y)", "return both arrays: `return X, y`.")
         X_expected, y_expected = _keras_windows(series, lookback, horizon)
         x_mistakes, y_mistakes = _window_mistakes(series, lookback, horizon)
         ex.compare(case, y, y_expected, mistakes=y_mistakes, hint=hint, part="y")

@@ -1,0 +1,1289 @@
+"""Checks for notebook 06, attention: Nadaraya-Watson kernel regression, a masked
+softmax, scaled dot-product and additive (Bahdanau) attention, splitting and merging
+heads, multi-head attention in Keras's weight layout, sinusoidal positional
+encodings, beam search with length normalisation and BLEU.
+
+Each function takes the student's function, runs it on fixed cases and compares
+the results with an independent oracle: `keras.ops.softmax` and
+`keras.ops.dot_product_attention`, `keras.layers.AdditiveAttention` and
+`keras.layers.MultiHeadAttention` given the same weights (in float64), and
+`nltk.translate.bleu_score.sentence_bleu`. Where no library does the job
+(Nadaraya-Watson, splitting heads, the positional encoding, beam search) the
+oracle is written out here in float64, in a form other than the one a student
+would write, and says so. Known wrong answers (no scaling, the mask applied after
+the softmax, heads interleaved, sin and cos swapped, no length normalisation, no
+clipping, ...) are computed too, so that a message can name the mistake.
+
+Example:
+
+>>> from helpers.checks import attention as check
+>>> check.masked_softmax(masked_softmax)
+06.2 masked_softmax: all 6 cases passed
+"""
+
+import collections
+import math
+import warnings
+
+import numpy as np
+
+from helpers.checks.core import Exercise, describe, import_keras, is_int, random_values
+
+__all__ = [
+    "nadaraya_watson", "masked_softmax", "scaled_dot_product_attention", "additive_attention",
+    "split_heads", "merge_heads", "multi_head_attention", "positional_encoding", "beam_search",
+    "bleu",
+]
+
+#: The score a masked position gets before the softmax (d2l's value).
+MASK_VALUE = -1e6
+
+
+# ---------------------------------------------------------------- helpers ---
+
+def _softmax(z, axis=-1):
+    """A float64 softmax along `axis`, the largest value subtracted first."""
+    z = np.asarray(z, np.float64)
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _keras_softmax(z):
+    """`keras.ops.softmax` over the last axis, in float64, as a NumPy array."""
+    keras = import_keras()
+    return np.asarray(keras.ops.softmax(np.asarray(z, np.float64), axis=-1))
+
+
+def _f64(*arrays):
+    return [np.asarray(a, np.float64) for a in arrays]
+
+
+def _tolerances(dtype):
+    """(rtol, atol) for results computed from inputs of `dtype`."""
+    return (1e-4, 1e-5) if dtype == np.float32 else (1e-5, 1e-6)
+
+
+def _padding_mask(tq, lengths):
+    """(batch, tq, tk) bool: query i may attend key j when j < lengths[b]; tk = max length."""
+    tk = max(lengths)
+    keep = np.arange(tk)[None, :] < np.asarray(lengths)[:, None]
+    return np.broadcast_to(keep[:, None, :], (len(lengths), tq, tk)).copy()
+
+
+def _causal_mask(batch, t):
+    """(batch, t, t) bool: position i may attend positions j <= i."""
+    return np.broadcast_to(np.tril(np.ones((t, t), bool)), (batch, t, t)).copy()
+
+
+def _masked_scores(scores, mask):
+    return scores if mask is None else np.where(mask, scores, MASK_VALUE)
+
+
+# -------------------------------------------------------- nadaraya_watson ---
+
+def _kernel_scores(queries, keys, bandwidth, square=True, denominator=None):
+    """-(q - k)^2 / (2 h^2) for every query (rows) and key (columns), in float64.
+
+    `square=False` leaves (q - k) unsquared; `denominator` replaces 2 h^2.
+    """
+    diff = np.subtract.outer(*_f64(queries, keys))
+    h = float(bandwidth)
+    return -(diff ** 2 if square else diff) / (2 * h * h if denominator is None else denominator)
+
+
+def _nadaraya_watson_mistakes(queries, keys, values, bandwidth):
+    """Known wrong answers of nadaraya_watson, from float64 inputs."""
+    values = np.asarray(values, np.float64)
+    h = float(bandwidth)
+    scores = _kernel_scores(queries, keys, h)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        unnormalised = np.exp(scores) @ values
+        shifted = np.exp(scores - scores.max(axis=1, keepdims=True)) @ values
+    return {
+        "(q - k) not squared: the Gaussian kernel uses the squared distance, "
+        "-(q - k)**2 / (2 * bandwidth**2)":
+            _softmax(_kernel_scores(queries, keys, h, square=False)) @ values,
+        "the bandwidth not squared: divide (q - k)**2 by 2 * bandwidth**2, not by "
+        "2 * bandwidth": _softmax(_kernel_scores(queries, keys, h, denominator=2 * h)) @ values,
+        "the 2 missing: divide (q - k)**2 by 2 * bandwidth**2, not by bandwidth**2":
+            _softmax(_kernel_scores(queries, keys, h, denominator=h * h)) @ values,
+        "the minus sign missing: nearer keys must get larger weights, so the score is "
+        "-(q - k)**2 / (2 * bandwidth**2)": _softmax(-scores) @ values,
+        "the weights are not normalised: divide each query's exp(scores) by its sum over "
+        "the keys (a softmax over the keys)": unnormalised,
+        "the weights are not normalised: after subtracting the largest score, divide "
+        "exp(scores) by its sum over the keys": shifted,
+        "the softmax taken over the queries (axis 0): each query's weights over the keys "
+        "must sum to 1, so normalise along the keys axis": _softmax(scores, axis=0) @ values,
+        "every query gives the mean of the values: the weights were ignored":
+            np.full(len(queries), values.mean()),
+    }
+
+
+def _nadaraya_watson_cases():
+    """(case, queries, keys, values, bandwidth) for 06.1."""
+    rng = np.random.default_rng(601)
+    keys = np.sort(rng.uniform(0.0, 5.0, 8))
+    values = np.sin(keys) + 0.1 * random_values(602, 8)
+    return [
+        ("5 queries, 8 keys, bandwidth 0.7", np.linspace(0.2, 4.8, 5), keys, values, 0.7),
+        ("queries equal to keys, bandwidth 1.5", keys[[1, 4, 6]], keys[:6], values[:6], 1.5),
+        ("a single key: every query gets its value", np.array([-1.0, 0.5, 3.0, 8.0]),
+         np.array([2.0]), np.array([0.7]), 0.7),
+        (("a query far from every key (exp of its scores underflows to 0 unless the largest "
+          "score is subtracted first), bandwidth 0.3"), np.array([1.0, 40.0]),
+         np.array([0.0, 1.2, 2.5, 3.0]), np.array([1.0, -2.0, 0.5, 4.0]), 0.3),
+        ("a single query, bandwidth 1.5", np.array([2.2]), keys, values, 1.5),
+        ("float32: 6 queries, 8 keys, bandwidth 0.7", np.linspace(0.0, 5.0, 6).astype(np.float32),
+         keys.astype(np.float32), values.astype(np.float32), 0.7),
+    ]
+
+
+def nadaraya_watson(fn):
+    """Checks `nadaraya_watson(queries, keys, values, bandwidth)`: Gaussian-kernel regression.
+
+    `queries` is a 1-D float array (m,), `keys` and `values` 1-D float arrays (n,),
+    `bandwidth` a float h > 0. The result, a NumPy float array (m,), is for each
+    query q the weighted mean sum_j w_j values[j] with weights w = softmax over the
+    keys of -(q - keys)**2 / (2 * h**2): nearer keys weigh more, the weights of one
+    query sum to 1. The softmax must subtract each query's largest score before exp,
+    so that a query far from every key still gets finite weights (all on its nearest
+    key). No library does Nadaraya-Watson regression, so the oracle is this formula
+    worked out here in float64; cases include a single key, a single query, queries
+    equal to keys and float32 inputs.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("06.1", "nadaraya_watson", fn)
+    for case, queries, keys, values, bandwidth in _nadaraya_watson_cases():
+        out = ex.call(case, queries, keys, values, bandwidth)
+        weights = _softmax(_kernel_scores(queries, keys, bandwidth), axis=1)
+        expected = weights @ np.asarray(values, np.float64)
+        rtol, atol = _tolerances(queries.dtype)
+        ex.compare(
+            case, out, expected, rtol=rtol, atol=atol,
+            mistakes=_nadaraya_watson_mistakes(queries, keys, values, bandwidth),
+            hint="scores[i, j] = -(queries[i] - keys[j])**2 / (2 * bandwidth**2) (an (m, n) "
+                 "array: np.subtract.outer or broadcasting); the weights are the softmax of "
+                 "each row (over the keys); the result is weights @ values, shape (m,).",
+            shape_hint="one prediction per query: the result is (m,), weights (m, n) @ "
+                       "values (n,).",
+            nonfinite_hint="exp of a very negative score underflows to 0, and 0 / 0 is NaN: "
+                           "subtract each row's largest score before exp (it does not change "
+                           "the softmax).")
+    ex.passed()
+
+
+# --------------------------------------------------------- masked_softmax ---
+
+def _key_mask(valid_lens, shape, offset=0):
+    """(batch, queries, keys) bool: key j is valid when j < valid_len + offset."""
+    lens = np.asarray(valid_lens)
+    lens = np.broadcast_to(lens[:, None] if lens.ndim == 1 else lens, shape[:2])
+    return np.arange(shape[2]) < lens[..., None] + offset
+
+
+def _query_axis_mask(valid_lens, shape):
+    """The mask of a comparison made along the queries axis, or None if it has no shape."""
+    lens = np.asarray(valid_lens)
+    if lens.ndim == 1:
+        return np.broadcast_to(np.arange(shape[1])[:, None] < lens[:, None, None], shape)
+    if shape[1] == shape[2]:  # lens[b, j] compared with the query index i
+        return np.arange(shape[1])[:, None] < lens[:, None, :]
+    return None
+
+
+def _masked_softmax_mistakes(scores, valid_lens):
+    """Known wrong answers of masked_softmax, from float64 scores."""
+    mask = _key_mask(valid_lens, scores.shape)
+    mistakes = {
+        "the mask applied after the softmax: masked weights set to 0 without "
+        "renormalising, so the rows no longer sum to 1. Replace the masked scores by -1e6, "
+        "then take the softmax": _softmax(scores) * mask,
+        "off by one: keys j <= valid_len kept. valid_len keys are valid, 0 .. valid_len - 1, "
+        "so key j is masked when j >= valid_len":
+            _softmax(np.where(_key_mask(valid_lens, scores.shape, 1), scores, MASK_VALUE)),
+        "off by one: key valid_len - 1 masked too. valid_len keys are valid, 0 .. valid_len "
+        "- 1": _softmax(np.where(_key_mask(valid_lens, scores.shape, -1), scores, MASK_VALUE)),
+        "valid_lens ignored: nothing was masked": _softmax(scores),
+        "-1e6 added to the masked scores instead of replacing them: a row with no valid key "
+        "then gives softmax(scores), not the uniform distribution":
+            _softmax(scores + MASK_VALUE * ~mask),
+        "masked scores set to 0 instead of -1e6: a score of 0 still gets weight":
+            _softmax(np.where(mask, scores, 0.0)),
+        "the softmax taken over the queries axis (axis 1): each query's weights over the "
+        "keys must sum to 1, so use the last axis": _softmax(np.where(mask, scores, MASK_VALUE),
+                                                             axis=1),
+    }
+    query_mask = _query_axis_mask(valid_lens, scores.shape)
+    if query_mask is not None:
+        mistakes["the mask laid along the queries axis: valid_lens counts keys, so the "
+                 "comparison j < valid_len runs along the last axis of scores"] = _softmax(
+            np.where(query_mask, scores, MASK_VALUE))
+    return mistakes
+
+
+def _masked_softmax_cases():
+    """(case, scores, valid_lens) for 06.2."""
+    return [
+        ("a length per example (batch,): [2, 3], 3 queries, 4 keys",
+         random_values(610, (2, 3, 4)), np.array([2, 3])),
+        ("a length per query (batch, queries): 3 queries, 5 keys",
+         random_values(611, (2, 3, 5)), np.array([[1, 2, 5], [3, 4, 2]])),
+        ("rows with no valid key (valid length 0) get the uniform distribution",
+         random_values(612, (2, 2, 4)), np.array([[0, 3], [2, 0]])),
+        ("an example with no valid key: lengths [0, 1]", random_values(613, (2, 3, 3)),
+         np.array([0, 1])),
+        ("valid length equal to the number of keys: nothing masked",
+         random_values(614, (1, 2, 3)), np.array([3])),
+        (("float32 scores up to 100 (exp overflows in float32 unless the largest score is "
+          "subtracted first)"), random_values(615, (2, 4, 4), 40.0).astype(np.float32),
+         np.array([[4, 1, 2, 3], [2, 2, 4, 1]])),
+    ]
+
+
+def masked_softmax(fn):
+    """Checks `masked_softmax(scores, valid_lens)`: a softmax over the keys that skips padding.
+
+    `scores` is a float array (batch, queries, keys); `valid_lens` an int array,
+    (batch,) (one length for all the queries of an example) or (batch, queries)
+    (one per query). Key j of a row is valid when j < valid_len; the other scores
+    are replaced by -1e6 (set to that value, not added to it) before a softmax over
+    the last axis, computed stably (the largest score subtracted before exp). The
+    result, a NumPy float array of the shape of `scores`, holds 0 (to within
+    exp(-1e6)) at masked keys and sums to 1 in every row. A row with valid length 0
+    has every score -1e6, so it gets the uniform distribution 1 / keys, as d2l's
+    `masked_softmax` does (with -inf it would be 0 / 0 = NaN). `scores` must not be
+    changed in place. The oracle is `keras.ops.softmax` (float64) of the scores with
+    masked positions replaced by -1e6.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("06.2", "masked_softmax", fn)
+    for case, scores, valid_lens in _masked_softmax_cases():
+        out = ex.call(case, scores, valid_lens)
+        scores64 = np.asarray(scores, np.float64)
+        expected = _keras_softmax(
+            np.where(_key_mask(valid_lens, scores.shape), scores64, MASK_VALUE))
+        rtol, atol = _tolerances(scores.dtype)
+        ex.compare(
+            case, out, expected, rtol=rtol, atol=atol,
+            mistakes=_masked_softmax_mistakes(scores64, valid_lens),
+            hint="build a bool mask of shape (batch, queries, keys) that is True where "
+                 "np.arange(keys) < valid_len (valid_lens[:, None, None] for (batch,), "
+                 "valid_lens[:, :, None] for (batch, queries)), replace the other scores by "
+                 "-1e6 with np.where, then take a softmax over the last axis.",
+            nonfinite_hint="a row with no valid key (valid length 0) or very large scores: "
+                           "use -1e6, not -inf (a row of -inf gives 0 / 0 = NaN), and "
+                           "subtract each row's largest score before exp.")
+    ex.passed()
+
+
+# ----------------------------------------------- scaled_dot_product_attention ---
+
+def _dot_attention(q, k, v, mask, scale="sqrt", mask_after=False, axis=-1, use_mask=True,
+                   invert=False):
+    """(output, weights) of dot-product attention in float64, with switches for mistakes."""
+    q, k, v = _f64(q, k, v)
+    d = q.shape[-1]
+    factor = {"sqrt": 1 / math.sqrt(d), "none": 1.0, "d": 1 / d}[scale]
+    scores = q @ k.swapaxes(-1, -2) * factor
+    if mask is not None and use_mask:
+        mask = ~mask if invert else mask
+        if mask_after:
+            weights = _softmax(scores, axis) * mask
+        else:
+            weights = _softmax(np.where(mask, scores, MASK_VALUE), axis)
+    else:
+        weights = _softmax(scores, axis)
+    return weights @ v, weights
+
+
+def _dot_attention_mistakes(q, k, v, mask):
+    """Known wrong (output, weights) of scaled_dot_product_attention, by description."""
+    mistakes = {
+        "no scaling: the scores are q k^T / sqrt(d), d the last axis of q and k":
+            _dot_attention(q, k, v, mask, scale="none"),
+        "scaled by d instead of sqrt(d): the scores are q k^T / sqrt(d)":
+            _dot_attention(q, k, v, mask, scale="d"),
+        "the softmax taken over the queries axis (axis 1): each query's weights over the "
+        "keys must sum to 1, so use the last axis": _dot_attention(q, k, v, mask, axis=1),
+    }
+    if mask is not None:
+        mistakes.update({
+            "the mask applied after the softmax: masked weights set to 0 without "
+            "renormalising, so the rows no longer sum to 1. Replace the masked scores by "
+            "-1e6 before the softmax": _dot_attention(q, k, v, mask, mask_after=True),
+            "the mask ignored": _dot_attention(q, k, v, mask, use_mask=False),
+            "the mask inverted: True means the query may attend that key":
+                _dot_attention(q, k, v, mask, invert=True),
+        })
+    return mistakes
+
+
+def _attention_cases(seed):
+    """(case, q, k, v, mask) for 06.3: unmasked, padding, causal, large d, float32."""
+    def drawn(number, batch, tq, tk, d, dv):
+        first = seed + 10 * number
+        return (random_values(first, (batch, tq, d)), random_values(first + 1, (batch, tk, d)),
+                random_values(first + 2, (batch, tk, dv)))
+
+    return [
+        ("no mask: batch 2, 3 queries, 4 keys, d 5, dv 2", *drawn(0, 2, 3, 4, 5, 2), None),
+        ("padding mask (key lengths 2 and 5): 3 queries, 5 keys, d 4, dv 3",
+         *drawn(1, 2, 3, 5, 4, 3), _padding_mask(3, [2, 5])),
+        ("causal mask: 4 positions, d 4, dv 4", *drawn(2, 2, 4, 4, 4, 4), _causal_mask(2, 4)),
+        ("d 64, where the scaling matters: 2 queries, 3 keys", *drawn(3, 1, 2, 3, 64, 2), None),
+        ("float32, one query, padding mask (key lengths 2 and 3)",
+         *(a.astype(np.float32) for a in drawn(4, 2, 1, 3, 6, 2)), _padding_mask(1, [2, 3])),
+    ]
+
+
+def _keras_dot_attention(q, k, v, mask):
+    """`keras.ops.dot_product_attention` in float64 on a heads axis of one, scale 1/sqrt(d)."""
+    keras = import_keras()
+    q, k, v = (a[:, :, None, :] for a in _f64(q, k, v))  # (batch, seq, heads=1, dim)
+    out = keras.ops.dot_product_attention(
+        q, k, v, mask=None if mask is None else mask[:, None], scale=1 / math.sqrt(q.shape[-1]))
+    return np.asarray(out)[:, :, 0, :]
+
+
+def _compare_attention(ex, case, out, expected, mistakes, dtype, hint):
+    """Compares (output, weights) with the expected pair: the weights first, then the output."""
+    __tracebackhide__ = True
+    output, weights = ex.require_pair(case, out, "(output, weights)",
+                                      "return both: `return output, weights`.")
+    (expected_output, expected_weights) = expected
+    rtol, atol = _tolerances(dtype)
+    ex.compare(
+        case, weights, expected_weights, rtol=rtol, atol=atol, hint=hint,
+        part="weights (the second value)",
+        mistakes={"(weights, output) returned instead of (output, weights)": expected_output,
+                  "the weights transposed: (batch, queries, keys), a row per query":
+                      expected_weights.swapaxes(1, 2),
+                  **{name: w for name, (_, w) in mistakes.items()}})
+    ex.compare(
+        case, output, expected_output, rtol=rtol, atol=atol, hint=hint,
+        part="output (the first value)",
+        mistakes={"the output transposed: it is (batch, queries, dv), weights @ v":
+                      expected_output.swapaxes(1, 2),
+                  **{name: o for name, (o, _) in mistakes.items() if o is not None}})
+
+
+def scaled_dot_product_attention(fn):
+    """Checks `scaled_dot_product_attention(q, k, v, mask=None)`.
+
+    `q` is a float array (batch, tq, d), `k` (batch, tk, d), `v` (batch, tk, dv);
+    `mask`, if given, a bool array (batch, tq, tk), True where query i may attend
+    key j (every row has at least one True). The scores are q k^T / sqrt(d),
+    (batch, tq, tk); masked scores are replaced by -1e6 before a softmax over the
+    keys (the last axis). The result is the pair (output, weights) of NumPy float
+    arrays: output = weights @ v, (batch, tq, dv), and the weights (batch, tq, tk).
+    The output is compared with `keras.ops.dot_product_attention` (float64, on a
+    heads axis of one, scale 1/sqrt(d)), the weights with the same formula worked
+    out in float64 (that op does not return them): the weights first. Cases: no
+    mask (the function called without one), a padding mask, a causal mask, d = 64
+    and float32 inputs.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("06.3", "scaled_dot_product_attention", fn)
+    hint = ("scores = q @ k.transpose(0, 2, 1) / sqrt(d), (batch, tq, tk); where the mask is "
+            "False put -1e6; weights = softmax over the last axis; output = weights @ v.")
+    for case, q, k, v, mask in _attention_cases(620):
+        out = ex.call(case, q, k, v) if mask is None else ex.call(case, q, k, v, mask)
+        _, weights = _dot_attention(q, k, v, mask)
+        expected = (_keras_dot_attention(q, k, v, mask), weights)
+        _compare_attention(ex, case, out, expected, _dot_attention_mistakes(q, k, v, mask),
+                           q.dtype, hint)
+    ex.passed()
+
+
+# ----------------------------------------------------- additive_attention ---
+
+def _additive(q, k, v, w_q, w_k, w_v, mask, tanh=True, swap=False, transposed=False,
+              use_w_v=True, use_mask=True, axis=-1):
+    """(output, weights) of additive attention in float64, with switches for mistakes."""
+    q, k, v, w_q, w_k, w_v = _f64(q, k, v, w_q, w_k, w_v)
+    if swap:
+        w_q, w_k = w_k, w_q
+    qp, kp = q @ w_q, k @ w_k
+    features = kp[:, :, None] + qp[:, None] if transposed else qp[:, :, None] + kp[:, None]
+    features = np.tanh(features) if tanh else features
+    scores = features @ w_v if use_w_v else features.sum(axis=-1)
+    if mask is not None and use_mask:
+        scores = np.where(mask.swapaxes(1, 2) if transposed else mask, scores, MASK_VALUE)
+    weights = _softmax(scores, axis)
+    return weights @ v if weights.shape[2] == v.shape[1] else None, weights
+
+
+def _additive_mistakes(q, k, v, w_q, w_k, w_v, mask):
+    """Known wrong (output, weights) of additive_attention, by description."""
+    args = (q, k, v, w_q, w_k, w_v, mask)
+    mistakes = {
+        "tanh missing: the scores are w_v . tanh(q W_q + k W_k); without tanh the query's "
+        "part is the same for every key and cancels in the softmax": _additive(*args, tanh=False),
+        "w_v ignored (the features summed over the hidden axis): the scores are "
+        "tanh(q W_q + k W_k) @ w_v": _additive(*args, use_w_v=False),
+        "the softmax taken over the queries axis (axis 1): each query's weights over the "
+        "keys must sum to 1, so use the last axis": _additive(*args, axis=1),
+    }
+    if w_q.shape == w_k.shape:
+        mistakes["w_q and w_k swapped: q (batch, tq, dq) is projected by w_q (dq, h), k by "
+                 "w_k"] = _additive(*args, swap=True)
+    if q.shape[1] == k.shape[1]:
+        mistakes["the queries and keys broadcast the other way round: the features are "
+                 "q W_q [:, :, None, :] + k W_k [:, None, :, :], (batch, tq, tk, h), so that "
+                 "the weights have a row per query"] = _additive(*args, transposed=True)
+        paired = np.tanh(q @ w_q + k @ w_k) @ w_v
+        mistakes["q and k added position by position: every query must meet every key, "
+                 "features (batch, tq, tk, h) from q W_q [:, :, None, :] + k W_k "
+                 "[:, None, :, :]"] = (None, _softmax(paired))
+    if mask is not None:
+        mistakes["the mask ignored"] = _additive(*args, use_mask=False)
+    return mistakes
+
+
+def _additive_cases(seed):
+    """(case, q, k, v, w_q, w_k, w_v, mask kind) for 06.4; the kind is None, a list of key
+    lengths (padding) or "causal"."""
+    def drawn(number, batch, tq, tk, dq, dk, h, dv, dtype=np.float64):
+        first = seed + 10 * number
+        values = (random_values(first, (batch, tq, dq)), random_values(first + 1, (batch, tk, dk)),
+                  random_values(first + 2, (batch, tk, dv)),
+                  random_values(first + 3, (dq, h), 0.7), random_values(first + 4, (dk, h), 0.7),
+                  random_values(first + 5, (h,), 1.5))
+        return tuple(a.astype(dtype) for a in values)
+
+    return [
+        ("no mask: 2 queries, 4 keys, dq 3, dk 5, hidden 4, dv 2",
+         *drawn(0, 2, 2, 4, 3, 5, 4, 2), None),
+        ("dq = dk, 3 queries and 3 keys, hidden 6, no mask", *drawn(1, 2, 3, 3, 4, 4, 6, 2), None),
+        ("padding mask (key lengths 2 and 4): 3 queries, dq 2, dk 3, hidden 5",
+         *drawn(2, 2, 3, 4, 2, 3, 5, 3), [2, 4]),
+        ("causal mask: 4 positions, dq = dk = 3, hidden 3", *drawn(3, 1, 4, 4, 3, 3, 3, 2),
+         "causal"),
+        ("float32, one query, padding mask (key lengths 3 and 1)",
+         *drawn(4, 2, 1, 3, 2, 4, 3, 2, np.float32), [3, 1]),
+    ]
+
+
+def _mask_of(kind, batch, tq):
+    if kind is None:
+        return None
+    return _causal_mask(batch, tq) if kind == "causal" else _padding_mask(tq, kind)
+
+
+def _keras_additive(q, k, v, w_q, w_k, w_v, kind):
+    """`keras.layers.AdditiveAttention` (float64) on the projected q W_q and k W_k, with its
+    scale set to w_v: that is tanh(q W_q + k W_k) @ w_v. Returns (output, weights)."""
+    keras = import_keras()
+    q, k, v, w_q, w_k, w_v = _f64(q, k, v, w_q, w_k, w_v)
+    layer = keras.layers.AdditiveAttention(use_scale=True, dtype="float64")
+    inputs = [q @ w_q, v, k @ w_k]
+    layer.build([a.shape for a in inputs])
+    layer.scale.assign(w_v)
+    value_mask = None if kind in (None, "causal") else _padding_mask(1, kind)[:, 0]
+    out, weights = layer(inputs, mask=[None, value_mask], use_causal_mask=kind == "causal",
+                         return_attention_scores=True)
+    return np.asarray(out), np.asarray(weights)
+
+
+def additive_attention(fn):
+    """Checks `additive_attention(q, k, v, w_q, w_k, w_v, mask=None)`: Bahdanau attention.
+
+    `q` is a float array (batch, tq, dq), `k` (batch, tk, dk), `v` (batch, tk, dv),
+    `w_q` (dq, h), `w_k` (dk, h), `w_v` (h,); `mask` as in
+    `scaled_dot_product_attention` ((batch, tq, tk) bool, True = may attend). Every
+    query meets every key: scores[b, i, j] = tanh(q[b, i] @ w_q + k[b, j] @ w_k) @ w_v,
+    (batch, tq, tk), built by broadcasting q W_q (batch, tq, 1, h) against k W_k
+    (batch, 1, tk, h). Masked scores are replaced by -1e6, then a softmax over the
+    keys gives the weights and output = weights @ v. The result is the pair
+    (output, weights), (batch, tq, dv) and (batch, tq, tk), compared weights first.
+    `keras.layers.AdditiveAttention` has no projections W_q and W_k of its own
+    (it adds q and k as they come), so the oracle projects q and k itself and gives
+    the layer's `scale` the vector w_v (float64); the layer then computes
+    tanh(q W_q + k W_k) @ w_v with its softmax and weighted sum. Cases: dq != dk,
+    dq = dk (where w_q and w_k could be swapped), a padding mask, a causal mask,
+    one query in float32.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("06.4", "additive_attention", fn)
+    hint = ("features = tanh((q @ w_q)[:, :, None, :] + (k @ w_k)[:, None, :, :]), (batch, tq, "
+            "tk, h); scores = features @ w_v; where the mask is False put -1e6; weights = "
+            "softmax over the last axis; output = weights @ v.")
+    for case, q, k, v, w_q, w_k, w_v, kind in _additive_cases(640):
+        mask = _mask_of(kind, q.shape[0], q.shape[1])
+        args = (q, k, v, w_q, w_k, w_v)
+        out = ex.call(case, *args) if mask is None else ex.call(case, *args, mask)
+        mistakes = _additive_mistakes(*args, mask)
+        _compare_attention(ex, case, out, _keras_additive(*args, kind), mistakes, q.dtype, hint)
+    ex.passed()
+
+
+# ---------------------------------------------------- split/merge heads ---
+
+def _split_reference(x, num_heads):
+    """Head h takes the h-th block of d_model // num_heads columns: stacked on axis 1."""
+    depth = x.shape[-1] // num_heads
+    return np.stack([x[..., h * depth:(h + 1) * depth] for h in range(num_heads)], axis=1)
+
+
+def _split_mistakes(x, num_heads):
+    batch, seq, d_model = x.shape
+    depth = d_model // num_heads
+    return {
+        "reshaped to (batch, heads, seq, depth) without a transpose: that cuts the flat "
+        "array, not the features. Reshape to (batch, seq, heads, depth), then transpose to "
+        "(batch, heads, seq, depth)": x.reshape(batch, num_heads, seq, depth),
+        "not transposed: (batch, seq, heads, depth) still has the heads on axis 2; "
+        "transpose to (batch, heads, seq, depth)": x.reshape(batch, seq, num_heads, depth),
+        "the heads interleaved: head h must take a block of depth neighbouring columns, "
+        "h * depth .. (h + 1) * depth - 1, not every heads-th column (reshape to (batch, seq, "
+        "heads, depth), not (batch, seq, depth, heads))":
+            x.reshape(batch, seq, depth, num_heads).transpose(0, 3, 1, 2),
+    }
+
+
+def _merge_mistakes(x):
+    batch, _, seq, _ = x.shape
+    return {
+        "reshaped to (batch, seq, heads * depth) without transposing first: move the heads "
+        "next to depth, (batch, seq, heads, depth), then reshape": x.reshape(batch, seq, -1),
+        "the heads interleaved: head h's block goes to columns h * depth .. (h + 1) * depth "
+        "- 1 (transpose to (batch, seq, heads, depth), not (batch, seq, depth, heads))":
+            x.transpose(0, 2, 3, 1).reshape(batch, seq, -1),
+        "not merged: (batch, seq, heads, depth) must become (batch, seq, heads * depth)":
+            x.transpose(0, 2, 1, 3),
+    }
+
+
+def _split_cases():
+    """(case, x, num_heads) for 06.5; the inputs of 06.6 are their split versions."""
+    return [
+        ("batch 2, 3 positions, d_model 8, 2 heads", random_values(660, (2, 3, 8)), 2),
+        ("batch 1, 4 positions, d_model 6, 3 heads", random_values(661, (1, 4, 6)), 3),
+        ("as many positions as heads: 2 positions, d_model 8, 2 heads",
+         random_values(662, (2, 2, 8)), 2),
+        ("depth 1: d_model 4, 4 heads", random_values(663, (2, 5, 4)), 4),
+        ("one head: (batch, 1, seq, d_model)", random_values(664, (3, 2, 6)), 1),
+        ("float32: batch 2, 3 positions, d_model 12, 4 heads",
+         random_values(665, (2, 3, 12)).astype(np.float32), 4),
+    ]
+
+
+def split_heads(fn):
+    """Checks `split_heads(x, num_heads)`: (batch, seq, d_model) -> (batch, heads, seq, depth).
+
+    `x` is a NumPy float array (batch, seq, d_model) and depth = d_model //
+    num_heads: head h gets the block of neighbouring features h * depth ..
+    (h + 1) * depth - 1 of every position, so result[:, h] = x[:, :, h * depth :
+    (h + 1) * depth] (reshape to (batch, seq, heads, depth), then transpose). The
+    oracle stacks exactly those slices. When d_model is not divisible by num_heads
+    the function must raise ValueError. Cases include one head, depth 1, as many
+    positions as heads and float32 inputs.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("06.5", "split_heads", fn)
+    hint = ("x.reshape(batch, seq, num_heads, depth) puts head h's block of depth columns "
+            "on axis 2; .transpose(0, 2, 1, 3) moves the heads to axis 1.")
+    for case, x, num_heads in _split_cases():
+        ex.compare(case, ex.call(case, x, num_heads), _split_reference(x, num_heads),
+                   mistakes=_split_mistakes(x, num_heads), hint=hint)
+    for d_model, num_heads in [(10, 4), (6, 4)]:
+        ex.call_expecting_error(
+            f"d_model {d_model}, {num_heads} heads", ValueError,
+            f"d_model = {d_model} is not divisible by num_heads = {num_heads}",
+            random_values(666, (2, 3, d_model)), num_heads,
+            hint="check d_model % num_heads == 0 first and raise ValueError saying what was "
+                 "received.")
+    ex.passed()
+
+
+def merge_heads(fn):
+    """Checks `merge_heads(x)`: (batch, heads, seq, depth) -> (batch, seq, heads * depth).
+
+    The inverse of `split_heads`: the heads' blocks side by side again, head h in
+    columns h * depth .. (h + 1) * depth - 1 (transpose to (batch, seq, heads, depth),
+    then reshape), so that merge_heads(split_heads(x, n)) gives x back. The inputs
+    are the cases of `split_heads`, split by stacking the slices x[:, :, h * depth :
+    (h + 1) * depth] on axis 1; the expected result is the x they came from.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("06.6", "merge_heads", fn)
+    hint = ("x.transpose(0, 2, 1, 3) gives (batch, seq, heads, depth); reshape it to "
+            "(batch, seq, heads * depth).")
+    for case, x, num_heads in _split_cases():
+        heads = _split_reference(x, num_heads)
+        ex.compare(case, ex.call(case, heads), x, mistakes=_merge_mistakes(heads), hint=hint)
+    ex.passed()
+
+
+# --------------------------------------------------- multi_head_attention ---
+
+#: The weights of multi_head_attention, in the order of `MultiHeadAttention.get_weights()`.
+_MHA_PARAMS = ("wq", "bq", "wk", "bk", "wv", "bv", "wo", "bo")
+
+
+def _arrange(y, layout):
+    """(batch, seq, heads, dim) as the heads' (batch, heads, seq, dim), as a layout does it."""
+    batch, seq, heads, dim = y.shape
+    flat = y.reshape(batch, seq, heads * dim)
+    if layout == "no_transpose":
+        return flat.reshape(batch, heads, seq, dim)
+    if layout == "interleaved":
+        return flat.reshape(batch, seq, dim, heads).transpose(0, 3, 1, 2)
+    return y.transpose(0, 2, 1, 3)
+
+
+def _unarrange(o, layout):
+    """The inverse of `_arrange`: (batch, heads, seq, dim) -> (batch, seq, heads * dim)."""
+    batch, heads, seq, dim = o.shape
+    if layout == "no_transpose":
+        return o.reshape(batch, seq, heads * dim)
+    if layout == "interleaved":
+        return o.transpose(0, 2, 3, 1).reshape(batch, seq, dim * heads)
+    return o.transpose(0, 2, 1, 3).reshape(batch, seq, heads * dim)
+
+
+def _mha(query, key, value, params, mask, layout="blocks", scale="key_dim", output=True,
+         biases=True, output_bias=True, swap_kv=False, use_mask=True):
+    """Multi-head attention in float64 with Keras's weights, with switches for mistakes."""
+    p = {name: np.asarray(params[name], np.float64) for name in _MHA_PARAMS}
+    query, key, value = _f64(query, key, value)
+    if swap_kv:
+        key, value = value, key
+
+    def project(x, w, b):
+        return _arrange(np.einsum("bsd,dhk->bshk", x, w) + (b if biases else 0.0), layout)
+
+    q, k, v = project(query, p["wq"], p["bq"]), project(key, p["wk"], p["bk"]), \
+        project(value, p["wv"], p["bv"])
+    factor = {"key_dim": q.shape[-1], "d_model": query.shape[-1], None: 1}[scale]
+    scores = q @ k.swapaxes(-1, -2) / math.sqrt(factor)
+    if mask is not None and use_mask:
+        scores = np.where(mask[:, None], scores, MASK_VALUE)
+    merged = _unarrange(_softmax(scores) @ v, layout)
+    if not output:
+        return merged
+    heads, value_dim, d_out = p["wo"].shape
+    return merged @ p["wo"].reshape(heads * value_dim, d_out) + (p["bo"] if output_bias else 0.0)
+
+
+def _mha_mistakes(query, key, value, params, mask):
+    args = (query, key, value, params, mask)
+    mistakes = {
+        "the heads split along the wrong axis: (batch, seq, heads * key_dim) reshaped to "
+        "(batch, heads, seq, key_dim) without a transpose. Reshape to (batch, seq, heads, "
+        "key_dim), then transpose": _mha(*args, layout="no_transpose"),
+        "the heads interleaved: head h uses the block h of the kernel, wq[:, h, :], i.e. "
+        "columns h * key_dim .. (h + 1) * key_dim - 1 of the flattened projection":
+            _mha(*args, layout="interleaved"),
+        "no output projection: the merged heads (batch, tq, heads * value_dim) go through "
+        "wo (reshaped to (heads * value_dim, d_model)) plus bo": _mha(*args, output=False),
+        "no scaling: the scores of each head are q k^T / sqrt(key_dim)": _mha(*args, scale=None),
+        "scaled by sqrt(d_model) instead of sqrt(key_dim), the width of each head's q and k":
+            _mha(*args, scale="d_model"),
+        "the biases bq, bk and bv missing: each projection is x @ w + b":
+            _mha(*args, biases=False),
+        "the output bias bo missing": _mha(*args, output_bias=False),
+        "the biases missing, bo too": _mha(*args, biases=False, output_bias=False),
+    }
+    if key is not value and key.shape == value.shape:
+        mistakes["key and value swapped: this function takes (query, key, value); Keras's "
+                 "layer is called as (query, value, key)"] = _mha(*args, swap_kv=True)
+    if mask is not None:
+        mistakes["the mask ignored"] = _mha(*args, use_mask=False)
+    return mistakes
+
+
+def _mha_params(seed, dq, dk, dv, heads, key_dim, value_dim, dtype=np.float64):
+    """Random weights in Keras's layout, scaled by 1/sqrt(fan-in), biases nonzero."""
+    shapes = {"wq": (dq, heads, key_dim), "bq": (heads, key_dim), "wk": (dk, heads, key_dim),
+              "bk": (heads, key_dim), "wv": (dv, heads, value_dim), "bv": (heads, value_dim),
+              "wo": (heads, value_dim, dq), "bo": (dq,)}
+    fan_in = {"wq": dq, "wk": dk, "wv": dv, "wo": heads * value_dim}
+    return {name: random_values(seed + number, shape,
+                                1 / math.sqrt(fan_in[name]) if name in fan_in else 0.3)
+            .astype(dtype) for number, (name, shape) in enumerate(shapes.items())}
+
+
+def _mha_cases():
+    """(case, query, key, value, params, mask) for 06.7."""
+    x = random_values(670, (2, 4, 8))
+    cross_q, cross_k, cross_v = (random_values(671, (2, 3, 6)), random_values(672, (2, 5, 4)),
+                                 random_values(673, (2, 5, 4)))
+    causal = random_values(674, (2, 4, 5))
+    wide_q, wide_k, wide_v = (random_values(675, (1, 2, 6)), random_values(676, (1, 3, 4)),
+                              random_values(677, (1, 3, 7)))
+    small = [a.astype(np.float32) for a in (random_values(678, (2, 3, 4)),
+                                             random_values(679, (2, 2, 4)))]
+    return [
+        ("self-attention: batch 2, 4 positions, d_model 8, 2 heads of key_dim 4",
+         x, x, x, _mha_params(680, 8, 8, 8, 2, 4, 4), None),
+        (("cross-attention, padding mask (key lengths 3 and 5): 3 queries of 6 features, 5 "
+          "keys and values of 4, 3 heads of key_dim 2"), cross_q, cross_k, cross_v,
+         _mha_params(690, 6, 4, 4, 3, 2, 2), _padding_mask(3, [3, 5])),
+        ("causal self-attention: 4 positions, d_model 5, 1 head of key_dim 3",
+         causal, causal, causal, _mha_params(700, 5, 5, 5, 1, 3, 3), _causal_mask(2, 4)),
+        ("key_dim 3, value_dim 5: 2 queries of 6, keys of 4 and values of 7 features, 2 heads",
+         wide_q, wide_k, wide_v, _mha_params(710, 6, 4, 7, 2, 3, 5), None),
+        ("float32: 3 queries, 2 keys (= values), d_model 4, 2 heads of key_dim 2",
+         small[0], small[1], small[1], _mha_params(720, 4, 4, 4, 2, 2, 2, np.float32), None),
+    ]
+
+
+def _keras_mha(query, key, value, params, mask):
+    """`keras.layers.MultiHeadAttention` (float64) given `params`; returns its output."""
+    keras = import_keras()
+    heads, key_dim = params["bq"].shape
+    layer = keras.layers.MultiHeadAttention(heads, key_dim, value_dim=params["bv"].shape[1],
+                                            dtype="float64")
+    query, key, value = _f64(query, key, value)
+    layer(query, value, key)  # builds the layer
+    layer.set_weights([np.asarray(params[name], np.float64) for name in _MHA_PARAMS])
+    return np.asarray(layer(query, value, key, attention_mask=mask))
+
+
+def multi_head_attention(fn):
+    """Checks `multi_head_attention(query, key, value, params, mask=None)`.
+
+    `query` is a float array (batch, tq, dq), `key` (batch, tk, dk), `value`
+    (batch, tk, dv); `mask` as in `scaled_dot_product_attention` ((batch, tq, tk)
+    bool, True = may attend, the same for every head). `params` is a dict of NumPy
+    arrays in the layouts of `keras.layers.MultiHeadAttention(num_heads, key_dim,
+    value_dim)`: "wq" (dq, heads, key_dim), "bq" (heads, key_dim), "wk" (dk, heads,
+    key_dim), "bk" (heads, key_dim), "wv" (dv, heads, value_dim), "bv" (heads,
+    value_dim), "wo" (heads, value_dim, dq), "bo" (dq,); the number of heads is
+    params["wq"].shape[1]. Head h projects with wq[:, h, :] + bq[h] (and likewise k
+    and v), i.e. the columns h * key_dim .. (h + 1) * key_dim - 1 of query @
+    wq.reshape(dq, -1) + bq.reshape(-1), as `split_heads` cuts them; each head
+    attends with scores q k^T / sqrt(key_dim) (masked scores replaced by -1e6,
+    softmax over the keys); the heads' outputs are merged as by `merge_heads`
+    into (batch, tq, heads * value_dim) and projected: @ wo.reshape(heads *
+    value_dim, dq) + bo. The result is the output, a NumPy float array (batch, tq,
+    dq), compared with the Keras layer given the same weights (float64), called as
+    layer(query, value, key, attention_mask=mask): note Keras's order, value
+    before key. `params` must not be changed. Cases: self-attention, cross-attention
+    with a padding mask, a causal mask with one head, key_dim != value_dim, float32.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("06.7", "multi_head_attention", fn)
+    hint = ("project: query @ wq.reshape(dq, -1) + bq.reshape(-1) (and k, v), split each into "
+            "heads (batch, heads, seq, dim); scores = q k^T / sqrt(key_dim), -1e6 where the "
+            "mask is False, softmax over the keys, @ v; merge the heads to (batch, tq, heads * "
+            "value_dim) and project with wo.reshape(-1, dq) + bo.")
+    for case, query, key, value, params, mask in _mha_cases():
+        args = (query, key, value, params)
+        out = ex.call(case, *args) if mask is None else ex.call(case, *args, mask)
+        rtol, atol = _tolerances(query.dtype)
+        ex.compare(case, out, _keras_mha(*args, mask), rtol=rtol, atol=atol, hint=hint,
+                   mistakes=_mha_mistakes(*args, mask))
+    ex.passed()
+
+
+# ---------------------------------------------------- positional_encoding ---
+
+def _positional_reference(max_len, d_model):
+    """PE worked out one entry at a time in float64: column j = 2i (sin) or 2i + 1 (cos)."""
+    pe = np.zeros((max_len, d_model))
+    for p in range(max_len):
+        for j in range(d_model):
+            angle = p / 10000 ** (2 * (j // 2) / d_model)
+            pe[p, j] = math.sin(angle) if j % 2 == 0 else math.cos(angle)
+    return pe
+
+
+def _positional(max_len, d_model, exponent=lambda j, d: 2 * (j // 2) / d, layout="interleaved",
+                first=0, columns=None):
+    """The encoding with switches for mistakes: the exponent of 10000 for column j, the
+    layout ("interleaved", "swapped" or "halves"), the first position, the width used."""
+    width = d_model if columns is None else columns
+    positions = np.arange(first, first + max_len, dtype=np.float64)[:, None]
+    j = np.arange(width)
+    angles = positions / 10000.0 ** exponent(j, width)
+    if layout == "halves":  # sin of the even columns' angles, then cos of the odd ones'
+        return np.concatenate([np.sin(angles[:, 0::2]), np.cos(angles[:, 1::2])], axis=1)
+    sin_columns = (j % 2 == 0) if layout == "interleaved" else (j % 2 == 1)
+    return np.where(sin_columns, np.sin(angles), np.cos(angles))
+
+
+def _positional_mistakes(max_len, d_model):
+    right = _positional(max_len, d_model)
+    mistakes = {
+        "sin and cos swapped: column 2i holds sin, column 2i + 1 cos":
+            _positional(max_len, d_model, layout="swapped"),
+        "sin block then cos block: all the sines first, then all the cosines. That is a "
+        "valid alternative layout (tensor2tensor and some tutorials use it, and a model "
+        "learns as well with it), but not this exercise's: here they are interleaved, "
+        "column 2i sin and column 2i + 1 cos of the same angle":
+            _positional(max_len, d_model, layout="halves"),
+        "exponent i / d_model instead of 2i / d_model: column pair i (columns 2i and 2i + 1) "
+        "divides the position by 10000**(2i / d_model)":
+            _positional(max_len, d_model, exponent=lambda j, d: (j // 2) / d),
+        "the column index j used for 2i: columns 2i and 2i + 1 share one frequency, "
+        "10000**(2i / d_model), so use 2 * (j // 2)":
+            _positional(max_len, d_model, exponent=lambda j, d: j / d),
+        "positions counted from 1: the first row is position 0 (sin 0 = 0, cos 0 = 1)":
+            _positional(max_len, d_model, first=1),
+        "transposed: the result is (max_len, d_model), a row per position": right.T,
+    }
+    if d_model % 2:
+        mistakes.update({
+            "odd d_model: one column too many; the last column is sin, and there are "
+            "d_model columns": _positional(max_len, d_model + 1),
+            "odd d_model: one column too few; the last column (an even index, d_model - 1) "
+            "holds sin": right[:, :-1],
+            "odd d_model: made for d_model + 1 columns and cut; the exponent uses d_model "
+            "itself, 2i / d_model": _positional(max_len, d_model, columns=d_model + 1)[:, :-1],
+        })
+    return mistakes
+
+
+def _explain_positional_error(message):
+    """The extra hint for NumPy's refusal to fit ceil(d/2) sines into floor(d/2) columns."""
+    if "broadcast" in message or "shape mismatch" in message:
+        return ("with an odd d_model there is one more sin column (even indices 0, 2, ..., "
+                "d_model - 1) than cos columns: pe[:, 1::2] takes only the first d_model // 2 "
+                "angles.")
+    return None
+
+
+def positional_encoding(fn):
+    """Checks `positional_encoding(max_len, d_model)`: sinusoidal position encodings.
+
+    The result is a NumPy float array (max_len, d_model) with PE[p, 2i] =
+    sin(p / 10000**(2i / d_model)) and PE[p, 2i + 1] = cos(p / 10000**(2i / d_model))
+    for positions p = 0 .. max_len - 1: sin and cos interleaved, each pair of columns
+    sharing one frequency. An odd d_model is supported: the last column, 2i =
+    d_model - 1, is a sin column without a cos partner, and the exponent uses
+    d_model itself. No library function gives this layout (Keras has none; the
+    "sin block then cos block" layout of some tutorials is another), so the oracle
+    fills the table one entry at a time in float64. float32 results pass (tolerance
+    2e-5). Cases: one position, d_model 1 and 2, odd d_model, 50 positions.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("06.8", "positional_encoding", fn)
+    hint = ("positions p = np.arange(max_len)[:, None] and column pairs i = np.arange(d_model) "
+            "// 2 give angles p / 10000**(2 * i / d_model); sin for the even columns, cos for "
+            "the odd ones.")
+    for case, max_len, d_model in [
+        ("10 positions, d_model 8", 10, 8),
+        ("50 positions, d_model 16", 50, 16),
+        ("one position: 1 x 4", 1, 4),
+        ("odd d_model: 7 positions, d_model 5", 7, 5),
+        ("odd d_model: 12 positions, d_model 7", 12, 7),
+        ("d_model 1: sin(p) only", 6, 1),
+        ("d_model 2: sin(p), cos(p)", 4, 2),
+    ]:
+        out = ex.call_explained(case, _explain_positional_error, max_len, d_model)
+        ex.compare(case, out, _positional_reference(max_len, d_model), rtol=1e-5, atol=2e-5,
+                   mistakes=_positional_mistakes(max_len, d_model), hint=hint,
+                   shape_hint="one row per position and one column per feature: "
+                              "(max_len, d_model), for odd d_model too.")
+    ex.passed()
+
+
+# ------------------------------------------------------------ beam_search ---
+
+class _StepTable:
+    """A hand-made language model for 06.9: step_fn(prefix) -> log-probabilities.
+
+    `rows` maps a tuple of generated tokens (the start token left out) to
+    probabilities over the vocabulary; other prefixes get `default`. Each call gets
+    a fresh array. The table also checks how it is called and raises ValueError,
+    with what is wrong, when a prefix does not start with the start token, extends
+    a finished hypothesis (one that ends with the end token or holds max_len
+    tokens), or when more than beam_width distinct prefixes of one length are
+    extended (the beam was not pruned).
+    """
+
+    def __init__(self, rows, default, start, end, beam_width, max_len):
+        self.log_probs = {prefix: np.log(np.asarray(p, np.float64) / np.sum(p))
+                          for prefix, p in rows.items()}
+        self.default = np.log(np.asarray(default, np.float64) / np.sum(default))
+        self.start, self.end = start, end
+        self.beam_width, self.max_len = beam_width, max_len
+        self.seen = collections.defaultdict(set)
+        self.checking = True
+
+    def __repr__(self):
+        return f"a step function over a vocabulary of {len(self.default)} tokens"
+
+    def __call__(self, prefix):
+        if not self.checking:
+            return self.lookup(tuple(prefix)[1:])
+        try:
+            tokens = tuple(int(t) for t in prefix)
+        except (TypeError, ValueError):
+            raise ValueError(f"step_fn was called with {describe(prefix)}; it takes a list "
+                             f"of ints, the start token {self.start} followed by the tokens "
+                             f"generated so far") from None
+        if not tokens or tokens[0] != self.start:
+            raise ValueError(f"step_fn was called with the prefix {list(tokens)}; a prefix "
+                             f"starts with the start token {self.start}, followed by the "
+                             f"tokens generated so far")
+        generated = tokens[1:]
+        if self.end in generated:
+            raise ValueError(f"step_fn was called with the prefix {list(tokens)}, which holds "
+                             f"the end token {self.end}: a hypothesis that ends with it is "
+                             f"finished and is never extended")
+        if len(generated) >= self.max_len:
+            raise ValueError(f"step_fn was called with the prefix {list(tokens)}, which "
+                             f"already holds max_len = {self.max_len} generated tokens: such "
+                             f"a hypothesis is finished and is never extended")
+        self.seen[len(generated)].add(generated)
+        if len(self.seen[len(generated)]) > self.beam_width:
+            raise ValueError(f"step_fn was called on {len(self.seen[len(generated)])} "
+                             f"different prefixes of {len(generated)} generated token(s), "
+                             f"more than beam_width = {self.beam_width}: of all the "
+                             f"candidates of a step only the beam_width best are kept")
+        return self.lookup(generated)
+
+    def lookup(self, generated):
+        return self.log_probs.get(generated, self.default).copy()
+
+
+def _beam_search(step_fn, start, end, beam_width, max_len, alpha, *,
+                 length=lambda tokens, alpha: len(tokens) ** alpha, refill=False,
+                 larger_wins=False):
+    """Beam search as 06.9 defines it, with switches for known mistakes.
+
+    `length(tokens, alpha)` divides the summed log-probability; `refill` keeps
+    going through the candidates until beam_width live ones are kept (finished
+    ones not counted); `larger_wins` breaks ties towards the larger token list.
+    Returns (tokens, score): the generated tokens of the best finished hypothesis
+    (start left out, end kept) and its score.
+    """
+    order = (lambda tokens: tuple(-t for t in tokens)) if larger_wins else tuple
+    live, finished = [((), 0.0)], []
+    for _ in range(max_len):
+        candidates = []
+        for tokens, logp in live:
+            log_probs = step_fn([start, *tokens])
+            candidates += [((*tokens, v), logp + float(log_probs[v]))
+                           for v in range(len(log_probs))]
+        candidates.sort(key=lambda c: (-c[1], order(c[0])))
+        live = []
+        for tokens, logp in candidates if refill else candidates[:beam_width]:
+            if tokens[-1] == end or len(tokens) == max_len:
+                finished.append((tokens, logp))
+            else:
+                live.append((tokens, logp))
+            if len(live) == beam_width:
+                break
+        if not live:
+            break
+    scored = [(logp / length(tokens, alpha), tokens) for tokens, logp in finished]
+    score, tokens = min(scored, key=lambda s: (-s[0], order(s[1])))
+    return list(tokens), score
+
+
+def _beam_variants(table, start, end, beam_width, max_len, alpha):
+    """Known wrong (tokens, score) of beam_search, by description, in the order tried."""
+    def run(width=beam_width, **switches):
+        return _beam_search(table, start, end, width, max_len, alpha, **switches)
+
+    right = run()
+    variants = {
+        "the returned score is the plain sum of log-probabilities: return the normalised "
+        "score sum log P / L**alpha that chose the winner": (
+            right[0], right[1] * len(right[0]) ** alpha),
+        "no length normalisation: the score is sum log P / L**alpha. The plain sum loses a "
+        "little with every token, so it favours short sequences": run(length=lambda tokens, a: 1),
+        "normalised by L instead of L**alpha": run(length=lambda tokens, a: len(tokens)),
+        "L counts the start token: L is the number of generated tokens, the end token "
+        "included, the start token not": run(length=lambda tokens, a: (len(tokens) + 1) ** a),
+        "L leaves out the end token: L is the number of generated tokens, the end token "
+        "included": run(length=lambda tokens, a: max(len(tokens) - (tokens[-1] == end), 1) ** a),
+        "the start token included in the returned tokens: return the generated tokens only, "
+        "which the score counts": ([start, *right[0]], right[1]),
+        "the beam refilled: here a kept candidate that ends takes one of the beam_width "
+        "places and the beam narrows as hypotheses finish. Refilling the beam with the next "
+        "live candidates is another valid variant, but not this exercise's": run(refill=True),
+        "ties broken towards the larger token list: among equal candidates (and equal "
+        "scores) the smaller token list in Python's list order wins": run(larger_wins=True),
+    }
+    if beam_width > 1:
+        variants["beam_width ignored: greedy search keeps one hypothesis"] = run(width=1)
+    return variants
+
+
+#: A table where the plain sum, sum / L**0.5 and sum / L pick three different winners.
+_LENGTHS = {(): [0.427, 0.56, 0.013], (1,): [0.657, 0.34, 0.003], (1, 1): [0.01, 0.98, 0.01],
+            (1, 1, 1): [0.98, 0.01, 0.01]}
+
+
+#: Greedy search takes 1 (0.5), then the end token 0 (0.4): 0.2 in all. A beam of 2 also
+#: keeps 2 (0.4), whose end token (0.9) gives 0.36.
+_GREEDY = {(): [0.1, 0.5, 0.4], (1,): [0.4, 0.3, 0.3], (2,): [0.9, 0.05, 0.05]}
+
+
+def _beam_cases():
+    """(case, rows, default, start, end, beam_width, max_len, alpha) for 06.9.
+
+    Tokens 0 .. V - 1; the rows are probabilities (normalised by the table).
+    """
+    return [
+        # Sums of log P: [END] -0.85, [1, END] -1.00, [1, 1, 1, END] -1.70. The plain sum
+        # picks [END], sum / L**0.5 picks [1, END], sum / L picks [1, 1, 1, END].
+        ("length normalisation changes the winner: beam_width 3, alpha 1", _LENGTHS,
+         [0.5, 0.25, 0.25], 3, 0, 3, 5, 1.0),
+        ("L**alpha, not L: beam_width 3, alpha 0.5", _LENGTHS, [0.5, 0.25, 0.25], 3, 0, 3, 5,
+         0.5),
+        ("greedy and beam search differ: beam_width 2, alpha 0.75", _GREEDY, [0.6, 0.2, 0.2],
+         3, 0, 2, 4, 0.75),
+        ("beam_width 1 is greedy search: alpha 0.75", _GREEDY, [0.6, 0.2, 0.2], 3, 0, 1, 4, 0.75),
+        ("no end token within max_len = 3: hypotheses stop at max_len, alpha 0.75",
+         {}, [0.02, 0.5, 0.3, 0.18], 4, 0, 2, 3, 0.75),
+        ("end token 3, start token 0, vocabulary of 4, beam_width 2, alpha 0.75",
+         {(): [0.05, 0.45, 0.35, 0.15], (1,): [0.1, 0.2, 0.2, 0.5], (2,): [0.1, 0.1, 0.1, 0.7]},
+         [0.1, 0.2, 0.1, 0.6], 0, 3, 2, 4, 0.75),
+        # Tokens 1 and 2 tie at every step: the smaller token list wins.
+        ("ties: equal probabilities, the smaller token list wins; beam_width 2, alpha 0.75",
+         {(): [0.2, 0.4, 0.4], (1,): [0.5, 0.25, 0.25], (2,): [0.5, 0.25, 0.25]},
+         [0.5, 0.25, 0.25], 3, 0, 2, 3, 0.75),
+        # The end token comes first at step 1: that hypothesis finishes and keeps its place.
+        ("a hypothesis ends at the first step: the beam narrows to 1, beam_width 2, alpha 0.75",
+         {(): [0.4, 0.35, 0.25], (1,): [0.2, 0.4, 0.4], (2,): [0.95, 0.03, 0.02]},
+         [0.3, 0.35, 0.35], 3, 0, 2, 4, 0.75),
+        ("beam_width larger than the vocabulary: 5 for 3 tokens, alpha 0.75",
+         {(): [0.2, 0.5, 0.3], (2,): [0.7, 0.2, 0.1]}, [0.3, 0.4, 0.3], 3, 0, 5, 3, 0.75),
+    ]
+
+
+def _tokens_of(ex, case, tokens):
+    """The student's tokens as a list of ints; fails on anything else."""
+    __tracebackhide__ = True
+    if isinstance(tokens, np.ndarray) and tokens.ndim == 1:
+        tokens = tokens.tolist()
+    ex.require(case, isinstance(tokens, (list, tuple)) and all(is_int(t) for t in tokens),
+               f"expected a list of ints, received {describe(tokens)}.",
+               "return the generated tokens as a list of ints, e.g. [2, 0].",
+               part="tokens (the first value)")
+    return [int(t) for t in tokens]
+
+
+def beam_search(fn):
+    """Checks `beam_search(step_fn, start_token, end_token, beam_width, max_len, alpha=0.75)`.
+
+    `step_fn(prefix)` takes a list of ints, the start token followed by the tokens
+    generated so far, and returns a 1-D NumPy array of log-probabilities of the next
+    token over the vocabulary (token ids 0 .. vocab - 1). A hypothesis is a list of
+    generated tokens (the start token left out) with the sum of their
+    log-probabilities. The search starts from one empty hypothesis; at each step
+    every live hypothesis is extended by every token, and of all these candidates
+    the beam_width with the highest sum are kept (ties: the smaller token list in
+    Python's list order). A kept candidate that ends with end_token, or holds
+    max_len tokens, is finished and never extended again (it keeps its place among
+    the beam_width kept: the beam narrows); the others are the live hypotheses of
+    the next step. When none is live, the search ends and returns the pair
+    (tokens, score) of the finished hypothesis with the highest score = sum of
+    log P / L**alpha, where L = len(tokens) counts the end token but not the start
+    token (ties: the smaller token list). `tokens` is a list of ints, `score` a
+    float. beam_width = 1 is greedy search. beam_width < 1 or max_len < 1 must
+    raise ValueError.
+
+    No library implements this rule exactly, so the oracle is written out here. The
+    step functions are small hand-made tables; they raise ValueError (with the
+    reason) when called on a finished hypothesis (one that holds the end token or
+    max_len tokens), on a prefix without the start token, or on more than
+    beam_width different prefixes of one length. Cases: greedy and beam search
+    differ, beam_width 1, length normalisation changes the winner (alpha 1, and
+    alpha 0.5 where L and L**alpha disagree), no end token within max_len, other
+    token ids, ties, a hypothesis that ends at the first step (the beam narrows)
+    and a beam wider than the vocabulary.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("06.9", "beam_search", fn)
+    hint = ("keep a list of (tokens, sum of log P); at each step extend every live hypothesis "
+            "by every token, sort all the candidates by sum (ties: smaller token list) and "
+            "keep beam_width of them; move the kept ones that end (end token or max_len "
+            "tokens) to the finished list; at the end return the finished hypothesis with "
+            "the highest sum / len(tokens)**alpha.")
+    for case, rows, default, start, end, beam_width, max_len, alpha in _beam_cases():
+        def table(rows=rows, default=default, start=start, end=end, width=beam_width,
+                  max_len=max_len):
+            return _StepTable(rows, default, start, end, width, max_len)
+
+        out = ex.call(case, table(), start, end, beam_width, max_len, alpha)
+        tokens, score = ex.require_pair(case, out, "(tokens, score)",
+                                        "return both: `return tokens, score`.")
+        tokens = _tokens_of(ex, case, tokens)
+        oracle = table()
+        oracle.checking = False
+        expected_tokens, expected_score = _beam_search(oracle, start, end, beam_width,
+                                                       max_len, alpha)
+        variants = _beam_variants(oracle, start, end, beam_width, max_len, alpha)
+        if tokens != expected_tokens:
+            same = [name for name, (wrong, _) in variants.items() if wrong == tokens]
+            named = next((name for name in same if np.isclose(variants[name][1], score)), None)
+            named = named or (same[0] if same else None)
+            problem = (f"expected the tokens {expected_tokens} (score {expected_score:.6g}), "
+                       f"received {tokens}.")
+            if named:
+                problem = f"your result matches a common mistake: {named}.\n  " + problem
+            ex.fail(case, problem, hint, part="tokens (the first value)")
+        ex.compare(case, score, expected_score, kind="scalar", hint=hint,
+                   part="score (the second value)",
+                   mistakes={name: s for name, (wrong, s) in variants.items()
+                             if wrong == tokens})
+    for case, width, length in [("beam_width 0", 0, 3), ("max_len 0", 2, 0)]:
+        ex.call_expecting_error(
+            case, ValueError, f"{case} leaves nothing to search",
+            _StepTable({}, [0.5, 0.5], 2, 0, max(width, 1), max(length, 1)), 2, 0, width,
+            length, 0.75,
+            hint="check beam_width >= 1 and max_len >= 1 first and raise ValueError saying "
+                 "what was received.")
+    ex.passed()
+
+
+# ------------------------------------------------------------------- bleu ---
+
+def _ngrams(tokens, n):
+    return collections.Counter(tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+
+
+def _bleu(candidate, references, max_n, clip="max", bp="closest", mean="geometric"):
+    """BLEU with switches for known mistakes: clip ("max", "sum" or None), bp ("closest",
+    "closest-longer", "first", "longest", "reversed", "flipped" or None),
+    mean ("geometric" or "arithmetic")."""
+    precisions = []
+    for n in range(1, max_n + 1):
+        counts = _ngrams(candidate, n)
+        if clip is None:
+            allowed = {g: (c if any(g in _ngrams(r, n) for r in references) else 0)
+                       for g, c in counts.items()}
+        else:
+            combine = max if clip == "max" else sum
+            allowed = {g: combine(_ngrams(r, n)[g] for r in references) for g in counts}
+        matched = sum(min(c, allowed[g]) for g, c in counts.items())
+        precisions.append(matched / sum(counts.values()) if counts else 0.0)
+    if min(precisions) == 0:
+        return 0.0
+    c = len(candidate)
+    lengths = [len(r) for r in references]
+    r = {"closest": min(lengths, key=lambda n: (abs(n - c), n)),
+         "closest-longer": min(lengths, key=lambda n: (abs(n - c), -n)),
+         "first": lengths[0], "longest": max(lengths)}.get(bp)
+    if bp is None:
+        penalty = 1.0
+    elif bp == "reversed":
+        r = min(lengths, key=lambda n: (abs(n - c), n))
+        penalty = math.exp(1 - c / r) if c > r else 1.0
+    elif bp == "flipped":
+        r = min(lengths, key=lambda n: (abs(n - c), n))
+        penalty = math.exp(1 - c / r) if c < r else 1.0
+    else:
+        penalty = math.exp(1 - r / c) if c < r else 1.0
+    if mean == "arithmetic":
+        return penalty * sum(precisions) / max_n
+    return penalty * math.exp(sum(math.log(p) for p in precisions) / max_n)
+
+
+_BLEU_MISTAKES = {
+    "no clipping: a candidate n-gram counts at most as many times as it occurs in one "
+    "reference (the most in any single reference)": {"clip": None},
+    "clipped by the counts of all the references added up: use the largest count in a "
+    "single reference": {"clip": "sum"},
+    "no brevity penalty: a candidate shorter than the closest reference length r is "
+    "multiplied by exp(1 - r / c)": {"bp": None},
+    "brevity penalty reversed: the penalty exp(1 - r / c) is for candidates shorter than "
+    "the closest reference (c < r); longer candidates get 1": {"bp": "reversed"},
+    "brevity penalty exp(1 - c / r): the ratio is r / c, and exp(1 - r / c) < 1 when c < r":
+        {"bp": "flipped"},
+    "a tie between two closest reference lengths broken towards the longer (or the "
+    "first): take the shorter": {"bp": "closest-longer"},
+    "brevity penalty with the first reference's length: use the reference length closest "
+    "to the candidate's (ties: the shorter)": {"bp": "first"},
+    "brevity penalty with the longest reference: use the reference length closest to the "
+    "candidate's (ties: the shorter)": {"bp": "longest"},
+    "arithmetic mean of the precisions: BLEU takes their geometric mean, "
+    "exp(sum of log p_n / max_n)": {"mean": "arithmetic"},
+}
+
+
+def _words(text):
+    return text.split()
+
+
+def _bleu_cases():
+    """(case, candidate, references, max_n) for 06.10."""
+    return [
+        ("nltk's example: 3 references, max_n 4",
+         _words("It is a guide to action which ensures that the military always obeys the "
+                "commands of the party"),
+         [_words("It is a guide to action that ensures that the military will forever heed "
+                 "Party commands"),
+          _words("It is the guiding principle which guarantees the military forces always "
+                 "being under the command of the Party"),
+          _words("It is the practical guide for the army always to heed the directions of "
+                 "the party")], 4),
+        ("clipping: 'the' 7 times, max_n 1", _words("the the the the the the the"),
+         [_words("the cat is on the mat"), _words("there is a cat on the mat")], 1),
+        ("a candidate longer than every reference: no brevity penalty, max_n 2",
+         _words("the quick brown fox jumps over the lazy dog again and again"),
+         [_words("the quick brown fox jumps over the dog"),
+          _words("a quick brown fox jumped over a lazy dog")], 2),
+        ("a short candidate: references of 9, 12, 7 and 4 tokens (the closest is 7), max_n 2",
+         _words("the cat sat on the mat"),
+         [_words("a cat was sitting on the mat by the door"),
+          _words("there was a cat and it sat on the mat in the sun"),
+          _words("the cat sat on a red mat"), _words("cat on mat")], 2),
+        (("closest reference lengths tie (4 and 6 for 5 tokens; another of 9): the shorter "
+          "counts, max_n 2"), _words("the dog ran home fast"),
+         [_words("a dog ran home"), _words("the dog ran home now too"),
+          _words("the big dog ran all the way home")], 2),
+        ("a tie whose shorter reference comes second: lengths 8 and 6 for 7 tokens, max_n 2",
+         _words("we will meet at the old station"),
+         [_words("we will meet at the old train station"), _words("we meet at the old station")],
+         2),
+        ("no 4-gram in common: BLEU is 0", _words("the cat the mat on sat"),
+         [_words("the cat sat on the mat")], 4),
+        ("a candidate of 3 tokens with max_n 4 has no 4-gram: BLEU is 0",
+         _words("the cat sat"), [_words("the cat sat on the mat")], 4),
+        ("the candidate equals a reference: 1", _words("a b c d e f"),
+         [_words("a b c d e f"), _words("a b d c e")], 4),
+        ("an empty candidate: 0", [], [_words("the cat sat on the mat")], 4),
+    ]
+
+
+def _nltk_bleu(candidate, references, max_n):
+    """`nltk.translate.bleu_score.sentence_bleu` without smoothing, uniform weights."""
+    from nltk.translate.bleu_score import sentence_bleu
+
+    with warnings.catch_warnings():  # nltk warns about n-gram orders without a match
+        warnings.simplefilter("ignore")
+        return float(sentence_bleu(references, candidate, weights=(1 / max_n,) * max_n))
+
+
+def bleu(fn):
+    """Checks `bleu(candidate, references, max_n=4)`: sentence BLEU without smoothing.
+
+    `candidate` is a list of tokens (str), `references` a list of such lists. For
+    n = 1 .. max_n the clipped precision p_n = sum over the candidate's distinct
+    n-grams g of min(count of g in the candidate, the largest count of g in any
+    one reference) / the number of n-grams in the candidate. BLEU = BP * exp(sum of
+    log p_n / max_n) (uniform weights: the geometric mean), where the brevity
+    penalty BP = 1 if c > r else exp(1 - r / c), c = len(candidate) and r the
+    reference length closest to c (ties: the shorter). The result is a float in
+    [0, 1] (0 and 1 may come back as ints); it is 0 when any p_n is 0, including
+    when the candidate has fewer than n tokens, and for an empty candidate. The
+    oracle is nltk's `sentence_bleu` without smoothing (which returns about 1e-78
+    rather than 0 when a precision is 0: within the tolerance). Cases: nltk's own
+    example, Papineni's clipping example, several references of different
+    lengths, ties of closest lengths, a long candidate, zero precisions, an exact
+    match and an empty candidate.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("06.10", "bleu", fn)
+    hint = ("for each n count the candidate's n-grams (collections.Counter of tuples), clip "
+            "each count by its largest count in one reference, divide the sum by the number "
+            "of candidate n-grams; BLEU = BP * exp(mean of log p_n) with BP = exp(1 - r / c) "
+            "when c <= r, r the closest reference length (ties: the shorter).")
+    for case, candidate, references, max_n in _bleu_cases():
+        out = ex.call(case, candidate, references, max_n)
+        out = float(out) if is_int(out) else out  # `return 0` is fine
+        mistakes = {name: _bleu(candidate, references, max_n, **switches)
+                    for name, switches in _BLEU_MISTAKES.items()}
+        ex.compare(case, out, _nltk_bleu(candidate, references, max_n), kind="scalar",
+                   mistakes=mistakes, hint=hint)
+    ex.passed()
+
