@@ -12,10 +12,10 @@ prints its own summary after training. With `per_epoch=False` a whole `fit` call
 leaves a single line (for cells that train many small models).
 
 Why not Keras's own progress bar (`verbose=1`)? In Jupyter it redraws itself by
-writing a new copy of the bar many times a second, and a notebook executed
-outside a browser stores every copy: minutes of training leave hundreds of
-kilobytes of text in the stored outputs. It also shows only the time left in the
-current epoch. `verbose=2` leaves one line per epoch but shows nothing while an
+writing a new copy of the bar (backspaces, then the bar), and a notebook executed
+outside a browser stores every copy: a 12-second, 3-epoch fit stored 9.5 kB of
+redraws, so minutes of training store hundreds of kilobytes. It also shows only the
+time left in the current epoch. `verbose=2` leaves one line per epoch but shows nothing while an
 epoch runs.
 """
 
