@@ -13,6 +13,7 @@ Modules:
     helpers.checks.deep_cnns        notebook 03.
     helpers.checks.rnns             notebook 05.
     helpers.checks.attention        notebook 06.
+    helpers.checks.optimisers       notebook 08.
 """
 
 from helpers.checks.core import CheckError, NotAttemptedError
