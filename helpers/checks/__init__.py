@@ -6,7 +6,8 @@ Use them from a notebook's test cell, e.g.:
     check.softmax(softmax)
 
 Modules:
-    helpers.checks.core             the shared machinery (`Exercise`, `CheckError`).
+    helpers.checks.core             the shared machinery (`Exercise`, `CheckError`, value helpers).
+    helpers.checks.keras_models     tools to inspect Keras models and give layers known weights.
     helpers.checks.getting_started  notebook 00.
     helpers.checks.foundations      notebook 01.
     helpers.checks.cnn_pipeline     notebook 02.
