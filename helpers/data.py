@@ -20,6 +20,8 @@ Loaders:
     load_co2()                  weekly Mauna Loa CO2, 1958-2001 (from statsmodels).
     load_devils_dictionary()    Ambrose Bierce's The Devil's Dictionary, as text.
     devils_dictionary_split()   its fixed training/validation split.
+    load_fortunes(language)     quotations and sayings from Debian's fortune files in
+                                English, German, Spanish, Italian or Russian.
 
 Generators (seeded, nothing stored):
     make_dates()                dates written as people write them, with their ISO form.
@@ -60,6 +62,13 @@ FILES = {
     "sklearn/china.jpg": "8378025ad2519d649d02e32bd98990db4ab572357d9f09841c2fbfbb4fefad29",
     "sklearn/flower.jpg": "a77f6ec41e353afdf8bdff2ea981b2955535d8d83294f8cfa49cf4e423dd5638",
     "devil/devil.dict.dz": "995ca92760d677965cb2780e78b808e982f9d49e8c12d795c1854476bbf13819",
+    "fortunes/en/wisdom": "9b0bd6b9331a68c9172219784a411c417c055ed69734edc7b4406795b87d4e94",
+    "fortunes/de/sprueche": "e56921e090c2eb023800cefd648204bced92eaa4ad6d5599cc88548f35e0cd29",
+    "fortunes/es/sabiduria.fortunes": (
+        "57c09f3d39b3aa2eb9ce5d5e5ce1380d720f4e6b38d3bb61cb9d956a43831d40"
+    ),
+    "fortunes/it/norm": "f50a97decd0f69f6b49bede9f4930fdda7df37d68b9a12c449c1477846d42366",
+    "fortunes/ru/citates": "6d0b596ee1df820d100b3ef789809a7fd86cedf3e471176b9dca03be56f379c1",
     "statsmodels:datasets/co2/co2.csv": (
         "16695fa2786e53414e5a6b54767a3fdf5de99cfbc68617f69d1362d92776a92f"
     ),
@@ -374,6 +383,78 @@ def devils_dictionary_split():
     cut = next(m.end() for m in _ENTRY_START.finditer(text) if m.end() >= 0.9 * len(text))
     return text[:cut], text[cut:]
 
+
+#: The languages of `load_fortunes`: code -> name.
+FORTUNE_LANGUAGES = {
+    "en": "English",
+    "de": "German",
+    "es": "Spanish",
+    "it": "Italian",
+    "ru": "Russian",
+}
+
+#: The fortune file of each language (a key of `FILES`), copied from Debian's packages.
+FORTUNE_FILES = {
+    "en": "fortunes/en/wisdom",
+    "de": "fortunes/de/sprueche",
+    "es": "fortunes/es/sabiduria.fortunes",
+    "it": "fortunes/it/norm",
+    "ru": "fortunes/ru/citates",
+}
+
+#: A fortune file separates its entries with a line that holds only "%".
+_FORTUNE_SEPARATOR = re.compile(r"^%$", re.MULTILINE)
+
+
+def load_fortunes(language):
+    """Loads the quotations and sayings of one language from Debian's fortune files.
+
+    One file of the `fortune` program per language, all of them short
+    quotations, sayings and aphorisms: English `wisdom` (425 fortunes), German
+    `sprueche` (265), Spanish `sabiduria.fortunes` (744), Italian `norm` (834)
+    and Russian `citates` (148). Most end with a line naming their author
+    ("\t\t-- Stanislaw Lem"); the German sayings, all but two, do not. The
+    text is the file's, as written: entries are only split at the "%" lines
+    and stripped of surrounding whitespace (the tabs of an attribution inside
+    an entry stay). Two quirks of the
+    sources are kept, not corrected: the Italian file is ASCII and writes
+    accented vowels as a vowel and an apostrophe ("e'" for "è", "perche'"),
+    as fortune-it does throughout; one English fortune underlines a word the
+    way old terminals did, with four backspaces ("____\b\b\b\bSOMEbody's").
+
+    Source: Debian's packages `fortunes`, `fortunes-de`, `fortunes-es`,
+    `fortunes-it` and `fortunes-ru`; see data/README.md for versions and
+    licences.
+
+    Args:
+        language: one of the codes of `FORTUNE_LANGUAGES`: "en", "de", "es",
+            "it" or "ru".
+
+    Returns:
+        A list of str, one per fortune, in the file's order, none empty.
+
+    Raises:
+        ValueError: `language` is not one of `FORTUNE_LANGUAGES`.
+        DataError: the language's file in data/fortunes/ is missing or damaged.
+
+    Example:
+
+    >>> fortunes = load_fortunes("de")
+    >>> len(fortunes)
+    265
+    >>> print(fortunes[0])
+    Toleranz heißt, die Fehler des anderen zu entschuldigen.
+    Takt, sie gar nicht erst zu bemerken.
+    >>> {language: len(load_fortunes(language)) for language in FORTUNE_LANGUAGES}
+    {'en': 425, 'de': 265, 'es': 744, 'it': 834, 'ru': 148}
+    """
+    if not isinstance(language, str) or language not in FORTUNE_FILES:
+        choices = ", ".join(f"{code!r} ({name})" for code, name in FORTUNE_LANGUAGES.items())
+        raise ValueError(f"Unknown language {language!r}. Choose one of {choices}.")
+    with open(path(FORTUNE_FILES[language]), "rb") as f:
+        text = f.read().decode("utf-8")
+    entries = (entry.strip() for entry in _FORTUNE_SEPARATOR.split(text))
+    return [entry for entry in entries if entry]
 
 # ------------------------------------------------------------------ dates ---
 

@@ -238,6 +238,111 @@ def test_devils_dictionary_missing(copy_of_data):
 
 
 
+# --------------------------------------------------------------- fortunes ---
+
+FORTUNE_DIGESTS = {
+    "fortunes/en/wisdom": "9b0bd6b9331a68c9172219784a411c417c055ed69734edc7b4406795b87d4e94",
+    "fortunes/de/sprueche": "e56921e090c2eb023800cefd648204bced92eaa4ad6d5599cc88548f35e0cd29",
+    "fortunes/es/sabiduria.fortunes": (
+        "57c09f3d39b3aa2eb9ce5d5e5ce1380d720f4e6b38d3bb61cb9d956a43831d40"),
+    "fortunes/it/norm": "f50a97decd0f69f6b49bede9f4930fdda7df37d68b9a12c449c1477846d42366",
+    "fortunes/ru/citates": "6d0b596ee1df820d100b3ef789809a7fd86cedf3e471176b9dca03be56f379c1",
+}
+
+
+def test_fortune_files_are_registered_with_their_hashes():
+    assert list(data.FORTUNE_LANGUAGES) == ["en", "de", "es", "it", "ru"]
+    assert set(data.FORTUNE_FILES) == set(data.FORTUNE_LANGUAGES)
+    assert sorted(data.FORTUNE_FILES.values()) == sorted(FORTUNE_DIGESTS)
+    for name, digest in FORTUNE_DIGESTS.items():
+        assert data.FILES[name] == digest
+        with open(data.path(name), "rb") as f:
+            assert hashlib.sha256(f.read()).hexdigest() == digest
+    # Every file in data/fortunes/ is registered.
+    folder = os.path.join(data.data_dir(), "fortunes")
+    on_disk = {f"fortunes/{language}/{name}" for language in os.listdir(folder)
+               for name in os.listdir(os.path.join(folder, language))}
+    assert on_disk == set(FORTUNE_DIGESTS)
+
+
+@pytest.mark.parametrize("language, count, characters", [
+    ("en", 425, 60332), ("de", 265, 19701), ("es", 744, 85717), ("it", 834, 113086),
+    ("ru", 148, 14727),
+])
+def test_fortune_counts_per_language(language, count, characters):
+    fortunes = data.load_fortunes(language)
+    assert (len(fortunes), sum(map(len, fortunes))) == (count, characters)
+    assert all(isinstance(fortune, str) and fortune for fortune in fortunes)
+    assert all(fortune == fortune.strip() for fortune in fortunes)
+    assert not any(line == "%" for fortune in fortunes for line in fortune.split("\n"))
+
+
+def test_fortunes_are_the_files_text_as_written():
+    german = data.load_fortunes("de")
+    assert german[0] == ("Toleranz heißt, die Fehler des anderen zu entschuldigen.\n"
+                         "Takt, sie gar nicht erst zu bemerken.")
+    assert data.load_fortunes("en")[3] == (
+        "A dream will always triumph over reality, once it is given the chance.\n"
+        "\t\t-- Stanislaw Lem")
+    # The quirks data/README.md documents are kept: four backspaces in one English
+    # fortune, none elsewhere; Italian written in ASCII (e' for è).
+    backspaces = {language: sum(f.count("\b") for f in data.load_fortunes(language))
+                  for language in data.FORTUNE_LANGUAGES}
+    assert backspaces == {"en": 4, "de": 0, "es": 0, "it": 0, "ru": 0}
+    italian = data.load_fortunes("it")
+    assert all(fortune.isascii() for fortune in italian)
+    assert sum(fortune.count(" e' ") for fortune in italian) == 315  # the word è
+    assert any("ß" in fortune for fortune in german)
+    assert any("ñ" in fortune for fortune in data.load_fortunes("es"))
+
+
+def test_russian_fortunes_are_cyrillic():
+    russian = data.load_fortunes("ru")
+    letters = [c for fortune in russian for c in fortune if c.isalpha()]
+    cyrillic = [c for c in letters if "\u0400" <= c <= "\u04ff"]
+    assert len(cyrillic) / len(letters) > 0.999
+    assert all(any("\u0400" <= c <= "\u04ff" for c in fortune) for fortune in russian)
+    assert russian[1] == "Музыка будет по-немецки, вы не поймете.\n\t\t-- Оскар Уайльд"
+
+
+def test_fortunes_split_only_at_lines_holding_only_a_percent_sign(tmp_path, monkeypatch):
+    sample = tmp_path / "sample"
+    sample.write_bytes(b"%\n  first,\n50% off\n%\n%\n\t\n%\n%%\n second \n%\n")
+    monkeypatch.setattr(data, "path", lambda name: str(sample))
+    assert data.load_fortunes("en") == ["first,\n50% off", "%%\n second"]
+
+
+@pytest.mark.parametrize("language", ["fr", "EN", "english", "", None, 1])
+def test_unknown_fortune_language_says_what_exists(language):
+    with pytest.raises(ValueError) as info:
+        data.load_fortunes(language)
+    message = str(info.value)
+    assert f"Unknown language {language!r}." in message
+    assert ("Choose one of 'en' (English), 'de' (German), 'es' (Spanish), 'it' (Italian), "
+            "'ru' (Russian).") in message
+
+
+def test_damaged_fortune_file_names_the_file_and_both_hashes(copy_of_data):
+    name = "fortunes/ru/citates"
+    target = copy_of_data / name
+    content = bytearray(target.read_bytes())
+    content[1000] ^= 0xFF
+    target.write_bytes(bytes(content))
+    assert data.load_fortunes("de")  # the other languages still load
+    with pytest.raises(data.DataError) as info:
+        data.load_fortunes("ru")
+    message = str(info.value)
+    assert f"{name} is corrupted" in message
+    assert data.FILES[name] in message
+    assert hashlib.sha256(bytes(content)).hexdigest() in message
+    assert "git checkout -- data/" in message
+
+
+def test_missing_fortune_file_names_the_file(copy_of_data):
+    os.remove(copy_of_data / "fortunes" / "it" / "norm")
+    with pytest.raises(data.DataError, match="fortunes/it/norm is missing.*git checkout"):
+        data.load_fortunes("it")
+
 # ------------------------------------------------------------------ dates ---
 
 def _read_date(text, locale_name, pattern):
