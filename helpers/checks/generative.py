@@ -1,0 +1,972 @@
+"""Checks for notebook 10, generative models: a dense autoencoder, the VAE's
+reparameterization, KL term and loss, the GAN's discriminator and generator losses,
+and DDPM's noise schedule, forward process and reverse sampling step.
+
+`build_autoencoder` is checked structurally (three built Keras models with the
+stated input and output shapes, the autoencoder's trainable weights exactly the
+encoder's and the decoder's, the parameter counts adding up) and numerically (the
+decoder's outputs stay in [0, 1] even for huge codes; the autoencoder gives
+decoder(encoder(x)) on random images). The losses are compared with
+`keras.losses.BinaryCrossentropy(from_logits=True)` and
+`keras.losses.binary_crossentropy` (in float64), the KL term with its closed form
+and with a Monte-Carlo estimate of E_q[log q(z) - log p(z)], the schedule with
+`np.linspace`. The reparameterization and the forward process are compared with
+their definitions and, over many draws, with the mean and variance they must have;
+the DDPM step with Ho et al. (2020), Algorithm 2, written out here. Known wrong
+answers (variance used as the standard deviation, KL with the wrong sign, the
+saturating generator loss, cumulative alphas where alphas belong, ...) are computed
+too, so that a message can name the mistake.
+
+The VAE and GAN functions (10.2 to 10.6) are called inside a Keras `train_step`,
+so each is also run on float32 tensors, eagerly and traced by `tf.function` (where
+NumPy functions fail); their results may be NumPy values or tensors.
+
+Example:
+
+>>> from helpers.checks import generative as check
+>>> check.kl_divergence(kl_divergence)
+10.3 kl_divergence: all 8 cases passed
+"""
+
+import functools
+
+import numpy as np
+
+from helpers.checks.core import (Exercise, describe, import_keras, import_tensorflow,
+                                 random_values)
+from helpers.checks.keras_models import (activation_name, activation_of, leaf_layers,
+                                         require_built_model, require_output_shape)
+
+__all__ = [
+    "build_autoencoder", "reparameterize", "kl_divergence", "vae_loss",
+    "discriminator_loss", "generator_loss", "linear_beta_schedule", "forward_diffusion",
+    "ddpm_sample_step",
+]
+
+#: Draws behind the statistical cases (sample means, variances, the Monte-Carlo KL).
+DRAWS = 20_000
+KL_DRAWS = 100_000
+
+_GRAPH_HINT = (
+    "the eager cases passed, so this is about graph mode: inside a Keras train_step, "
+    "which tf.function traces, the arguments are symbolic tensors, and NumPy functions "
+    "(np.exp, np.sum, np.log, ...) and .numpy() cannot take them. Use keras.ops "
+    "(keras.ops.exp, keras.ops.sum, keras.ops.mean, ...), which take NumPy arrays and "
+    "tensors alike.")
+
+
+# ---------------------------------------------------------------- helpers ---
+
+def _tolerances(dtype):
+    """(rtol, atol) for results computed from inputs of `dtype`."""
+    return (1e-4, 1e-5) if dtype == np.float32 else (1e-5, 1e-6)
+
+
+def _as_numpy(value):
+    """A tensor result as NumPy (results may be tensors); anything else unchanged."""
+    tf = import_tensorflow()
+    return value.numpy() if tf.is_tensor(value) and hasattr(value, "numpy") else value
+
+
+def _quiet(fn, *args):
+    """Computes a (possibly wrong, possibly NaN) variant without NumPy warnings."""
+    with np.errstate(all="ignore"):
+        return fn(*args)
+
+
+def _traced(fn):
+    """`fn` traced by `tf.function`, as a Keras train_step runs it (symbolic tensors inside)."""
+    tf = import_tensorflow()
+    traced = tf.function(fn, autograph=False)
+
+    @functools.wraps(fn)  # keeps the student's signature for the messages
+    def in_graph(*args, **kwargs):
+        logger = tf.get_logger()
+        level = logger.level
+        logger.setLevel("ERROR")  # a new tf.function per check run warns about retracing
+        try:
+            return traced(*args, **kwargs)
+        except NotImplementedError as error:
+            if not str(error):  # the stub itself
+                raise
+            # NumPy on a symbolic tensor raises NotImplementedError, which Exercise.call
+            # would take for the stub: report it as the error it is.
+            raise TypeError(str(error)).with_traceback(error.__traceback__) from None
+        finally:
+            logger.setLevel(level)
+
+    return in_graph
+
+
+def _call(ex, case, mode, *args, **kwargs):
+    """Calls the student's function on one case.
+
+    `mode` is "numpy" (the arrays as given), "tensor" (as float32 tensors) or "graph"
+    (as float32 tensors, the function traced by tf.function); keyword arguments are
+    passed as they are.
+    """
+    __tracebackhide__ = True
+    if mode == "numpy":
+        return ex.call(case, *args, **kwargs)
+    tf = import_tensorflow()
+    tensors = [tf.constant(a, tf.float32) for a in args]
+    if mode == "tensor":
+        return ex.call(case, *tensors, **kwargs)
+    traced = Exercise(ex.exercise_id, ex.name, _traced(ex.fn))
+    return traced.call_explained(case, lambda message: _GRAPH_HINT, *tensors, **kwargs)
+
+
+def _with_tensor_modes(cases):
+    """The NumPy cases, then the last one again on tensors: eagerly and in tf.function.
+
+    Each case is `(case, mode, *arrays)`; the repeated case's arrays become float32.
+    """
+    name, _, *arrays = cases[-1]
+    arrays = [a.astype(np.float32) if isinstance(a, np.ndarray) else a for a in arrays]
+    return cases + [
+        (f"float32 tensors ({name})", "tensor", *arrays),
+        (f"float32 tensors inside tf.function, as in train_step ({name})", "graph", *arrays),
+    ]
+
+
+def _dtype_of(*arrays):
+    return np.float32 if any(np.asarray(a).dtype == np.float32 for a in arrays) else np.float64
+
+
+def _compare_moments(ex, case, out, shape, mean, variance, hint):
+    """Compares the mean and variance of DRAWS draws with the expected ones.
+
+    `out` holds DRAWS draws of an array of `shape` stacked along axis 0 (shape
+    `(DRAWS * shape[0], *shape[1:])`); the tolerance is 5 standard errors.
+    """
+    __tracebackhide__ = True
+    received = np.asarray(_as_numpy(out), np.float64)
+    ex.require(case, received.shape == (DRAWS * shape[0], *shape[1:]),
+               f"for {DRAWS} draws stacked along the batch axis the result has shape "
+               f"{received.shape}, expected {(DRAWS * shape[0], *shape[1:])}.", hint)
+    draws = received.reshape(DRAWS, *shape)
+    ex.compare(case, draws.mean(axis=0), mean, rtol=0.0,
+               atol=5 * float(np.sqrt(np.max(variance) / DRAWS)),
+               part=f"the mean over {DRAWS} draws", hint=hint)
+    ex.compare(case, draws.var(axis=0), variance, rtol=5 * float(np.sqrt(2 / DRAWS)),
+               atol=1e-12, part=f"the variance over {DRAWS} draws", hint=hint)
+
+
+def _gaussian(seed, batch, latent, low=-2.0, high=1.5):
+    """(mu, log_var) of shape (batch, latent): mu ~ N(0, 1), log_var uniform in [low, high]."""
+    rng = np.random.default_rng(seed)
+    return rng.normal(0.0, 1.0, (batch, latent)), rng.uniform(low, high, (batch, latent))
+
+
+# ------------------------------------------------------- build_autoencoder ---
+
+#: Layers that only move values around: the decoder's last activation is before them.
+_SHAPE_ONLY = ("Reshape", "Flatten", "Permute", "Cropping2D", "Dropout")
+
+_AUTOENCODER_HINT = ("build the autoencoder from the two models: inputs = "
+                     "keras.Input(shape=(28, 28, 1)); autoencoder = keras.Model(inputs, "
+                     "decoder(encoder(inputs))).")
+
+
+def _io_shape(model, which):
+    """A model's `input_shape` or `output_shape` as a tuple, or None if it has none."""
+    try:
+        shape = getattr(model, which)
+    except (AttributeError, ValueError):
+        return None
+    return tuple(shape) if isinstance(shape, (tuple, list)) else shape
+
+
+def _last_activation(model):
+    """The activation of a model's last layer that has one ("linear" if none)."""
+    for layer in reversed(leaf_layers(model)):
+        if type(layer).__name__ in _SHAPE_ONLY:
+            continue
+        name = activation_of(layer)
+        return name if name is not None else (activation_name(layer) or "linear")
+    return "linear"
+
+
+def _require_shapes(ex, case, models, latent_dim):
+    """The input and output shapes of the encoder, the decoder and the autoencoder."""
+    __tracebackhide__ = True
+    encoder, decoder, autoencoder = models
+    image, code = (None, 28, 28, 1), (None, latent_dim)
+    image_input = "keras.Input(shape=(28, 28, 1))"
+
+    def require_input(name, model, expected, start):
+        received = _io_shape(model, "input_shape")
+        ex.require(case, received == expected,
+                   f"the {name} takes inputs of shape {received}, expected {expected}.",
+                   f"start the {name} with {start}.")
+
+    require_input("encoder", encoder, image, image_input)
+    received = _io_shape(encoder, "output_shape")
+    ex.require(case, received == code,
+               f"the encoder's output has shape {received}, expected {code}: the code must "
+               f"have latent_dim = {latent_dim} numbers per image, so the latent size is "
+               f"not latent_dim.",
+               "end the encoder with keras.layers.Dense(latent_dim), using the argument.")
+    require_input("decoder", decoder, code, "keras.Input(shape=(latent_dim,))")
+    hint = ("the decoder gives images like its inputs: end it with "
+            "keras.layers.Reshape((28, 28, 1)) (after a Dense(784, activation=\"sigmoid\") "
+            "or a convolution with 1 filter).")
+    require_output_shape(ex, case, decoder, image[1:], {
+        "the decoder's output is flat, 784 values per image: reshape it to (28, 28, 1)":
+            (784,),
+        "the decoder's output has no channel axis: reshape to (28, 28, 1), not (28, 28)":
+            (28, 28)}, hint)
+    require_input("autoencoder", autoencoder, image, image_input)
+    received = _io_shape(autoencoder, "output_shape")
+    ex.require(case, received == image,
+               f"the autoencoder's output has shape {received}, expected {image}.",
+               _AUTOENCODER_HINT)
+
+
+def _require_shared_weights(ex, case, models):
+    """The autoencoder's trainable weights are exactly the encoder's and the decoder's."""
+    __tracebackhide__ = True
+    enc, dec, auto = ({id(w) for w in m.trainable_weights} for m in models)
+    ex.require(case, auto & (enc | dec),
+               "the autoencoder shares no weights with the encoder and the decoder: it is a "
+               "separate copy, so training it would leave the encoder and the decoder "
+               "untrained.", _AUTOENCODER_HINT)
+    for name, own in (("encoder", enc), ("decoder", dec)):
+        ex.require(case, own <= auto,
+                   f"{len(own - auto)} of the {name}'s {len(own)} trainable weights are not "
+                   f"in the autoencoder: it uses a copy of the {name}, not the {name} itself.",
+                   _AUTOENCODER_HINT)
+    extra = auto - enc - dec
+    ex.require(case, not extra,
+               f"the autoencoder has {len(extra)} trainable weight(s) of its own besides the "
+               f"encoder's and the decoder's: it must be exactly decoder(encoder(x)).",
+               _AUTOENCODER_HINT)
+    counts = [int(m.count_params()) for m in models]
+    ex.require(case, counts[2] == counts[0] + counts[1],
+               f"the autoencoder has {counts[2]} parameters, the encoder and the decoder "
+               f"{counts[0]} + {counts[1]} = {counts[0] + counts[1]}.", _AUTOENCODER_HINT)
+
+
+def _require_sigmoid_output(ex, case, decoder, latent_dim, seed):
+    """The decoder's outputs stay in [0, 1], even for codes of size about 1000."""
+    __tracebackhide__ = True
+    last = _last_activation(decoder)
+    for scale, what in ((1.0, "codes drawn from N(0, 1)"), (1000.0, "codes of size about 1000")):
+        codes = random_values(seed, (4, latent_dim), scale=scale).astype(np.float32)
+        out = np.asarray(decoder(codes, training=False), np.float64)
+        inside = bool(np.all(np.isfinite(out))) and out.min() >= 0.0 and out.max() <= 1.0
+        named = f"its last activation is {last}, not a sigmoid" if last != "sigmoid" else \
+            "something after its sigmoid moves them"
+        ex.require(case, inside,
+                   f"the decoder's outputs are not pixel values in [0, 1]: on {what} they "
+                   f"range from {out.min():.4g} to {out.max():.4g} ({named}).",
+                   "end the decoder with a sigmoid, e.g. Dense(784, activation=\"sigmoid\") "
+                   "then Reshape((28, 28, 1)): each pixel is then in [0, 1], like the "
+                   "images, and the binary cross-entropy can compare them.")
+
+
+def build_autoencoder(fn):
+    """Checks `build_autoencoder(latent_dim)` structurally and on random inputs.
+
+    For latent_dim 2 and 16 it requires a tuple (encoder, decoder, autoencoder) of
+    three built Keras models: the encoder maps (None, 28, 28, 1) to
+    (None, latent_dim), the decoder (None, latent_dim) to (None, 28, 28, 1), the
+    autoencoder (None, 28, 28, 1) to (None, 28, 28, 1); the autoencoder's trainable
+    weights are exactly the encoder's and the decoder's (the same variables, not
+    copies) and its parameter count is their sum; the decoder's outputs lie in
+    [0, 1] on codes drawn from N(0, 1) and on codes of size about 1000 (a sigmoid
+    last); and autoencoder(x) equals decoder(encoder(x)) on random images. With the
+    weights shared and the outputs equal, the autoencoder's output depends on the
+    image only through the encoder's latent_dim numbers: the bottleneck is real.
+    """
+    __tracebackhide__ = True
+    keras = import_keras()
+    ex = Exercise("10.1", "build_autoencoder", fn)
+    for case, latent_dim, seed in (("latent_dim 2", 2, 100), ("latent_dim 16", 16, 101)):
+        out = ex.call(case, latent_dim)
+        ex.require(case, isinstance(out, (tuple, list)) and len(out) == 3,
+                   f"expected three models (encoder, decoder, autoencoder), received "
+                   f"{describe(out)}.", "return encoder, decoder, autoencoder")
+        for name, model in zip(("encoder", "decoder", "autoencoder"), out):
+            ex.require(case, isinstance(model, keras.Model),
+                       f"the {name} is {describe(model)}, expected a keras.Model.",
+                       "build each part as a keras.Sequential or a functional keras.Model "
+                       "and return the three models.")
+            require_built_model(ex, case, model)
+        _require_shapes(ex, case, out, latent_dim)
+        _require_shared_weights(ex, case, out)
+        encoder, decoder, autoencoder = out
+        _require_sigmoid_output(ex, case, decoder, latent_dim, seed)
+        images = np.random.default_rng(seed).uniform(size=(3, 28, 28, 1)).astype(np.float32)
+        composed = decoder(encoder(images, training=False), training=False)
+        ex.compare(case, autoencoder(images, training=False), np.asarray(composed),
+                   kind="tensor", rtol=1e-4, atol=1e-5,
+                   part="autoencoder(x) on 3 random images",
+                   hint="the autoencoder is decoder(encoder(x)) and nothing else: no path "
+                        "around the encoder's code, no extra layer. " + _AUTOENCODER_HINT)
+    ex.passed()
+
+
+# ---------------------------------------------------------- reparameterize ---
+
+def _reparameterize_mistakes(mu, log_var, eps):
+    mu, log_var, eps = (np.asarray(a, np.float64) for a in (mu, log_var, eps))
+    std = np.exp(0.5 * log_var)
+    return _quiet(lambda: {
+        "exp(log_var) used as the standard deviation: that is the variance; the standard "
+        "deviation is exp(0.5 * log_var)": mu + np.exp(log_var) * eps,
+        "log_var used as the standard deviation: it is the log of the variance, so the "
+        "standard deviation is exp(0.5 * log_var)": mu + log_var * eps,
+        "sqrt(log_var) used as the standard deviation: log_var can be negative; the "
+        "standard deviation is exp(0.5 * log_var)": mu + np.sqrt(log_var) * eps,
+        "exp(-0.5 * log_var) is 1 / sigma: the standard deviation is exp(0.5 * log_var)":
+            mu + np.exp(-0.5 * log_var) * eps,
+        "eps ignored: the noise scales the standard deviation, z = mu + sigma * eps":
+            mu + std,
+        "the noise term missing: z = mu + sigma * eps, not mu": mu,
+        "mu - sigma * eps: with the eps given, z = mu + sigma * eps": mu - std * eps,
+    })
+
+
+def reparameterize(fn):
+    """Checks `reparameterize(mu, log_var, eps)`: z = mu + exp(0.5 * log_var) * eps.
+
+    `mu`, `log_var` and `eps` are float arrays (or tensors) of shape (batch, latent);
+    the result, of that shape, is compared with the definition in float64 (a NumPy
+    array or a tensor), then, for 20,000 draws of eps, its mean and variance with mu
+    and exp(log_var). Cases: float64, float32, log_var from -6 to 3, and float32
+    tensors, eagerly and inside tf.function.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("10.2", "reparameterize", fn)
+    hint = ("z = mu + sigma * eps with sigma = exp(0.5 * log_var), the standard deviation "
+            "(log_var is the log of the variance sigma**2).")
+    cases = _with_tensor_modes([
+        ("batch 4, latent 2", "numpy", *_gaussian(200, 4, 2), random_values(201, (4, 2))),
+        ("batch of one, latent 8, log_var from -6 to 3", "numpy", *_gaussian(202, 1, 8, -6, 3),
+         random_values(203, (1, 8))),
+        ("float32, batch 3, latent 5", "numpy",
+         *(a.astype(np.float32) for a in (*_gaussian(204, 3, 5), random_values(205, (3, 5))))),
+        ("batch 3, latent 4", "numpy", *_gaussian(206, 3, 4), random_values(207, (3, 4))),
+    ])
+    for case, mode, mu, log_var, eps in cases:
+        out = _call(ex, case, mode, mu, log_var, eps)
+        m, lv, e = (np.asarray(a, np.float64) for a in (mu, log_var, eps))
+        rtol, atol = _tolerances(_dtype_of(mu, log_var, eps))
+        ex.compare(case, out, m + np.exp(0.5 * lv) * e, kind="tensor", rtol=rtol, atol=atol,
+                   mistakes=_reparameterize_mistakes(mu, log_var, eps), hint=hint,
+                   shape_hint="z has the shape of mu, (batch, latent): elementwise operations "
+                              "only, no sum or mean.")
+    mu, log_var = _gaussian(208, 2, 3)
+    case = f"{DRAWS} draws of eps: z has mean mu and variance exp(log_var)"
+    out = ex.call(case, np.tile(mu, (DRAWS, 1)), np.tile(log_var, (DRAWS, 1)),
+                  np.random.default_rng(209).standard_normal((DRAWS * 2, 3)))
+    _compare_moments(ex, case, out, mu.shape, mu, np.exp(log_var), hint)
+    ex.passed()
+
+
+# ----------------------------------------------------------- kl_divergence ---
+
+def _kl_terms(mu, log_var):
+    """1 + log_var - mu**2 - exp(log_var), the closed form's terms, in float64."""
+    mu, log_var = np.asarray(mu, np.float64), np.asarray(log_var, np.float64)
+    return 1 + log_var - mu ** 2 - np.exp(log_var)
+
+
+def _kl(mu, log_var):
+    """The closed form KL(N(mu, exp(log_var)) || N(0, I)) of each example, (batch,)."""
+    return -0.5 * np.sum(_kl_terms(mu, log_var), axis=-1)
+
+
+def _kl_mistakes(mu, log_var):
+    mu, log_var = np.asarray(mu, np.float64), np.asarray(log_var, np.float64)
+    terms = _kl_terms(mu, log_var)
+    return _quiet(lambda: {
+        "sign flipped: the KL divergence is -0.5 * sum(1 + log_var - mu**2 - "
+        "exp(log_var)), which is >= 0": np.mean(0.5 * np.sum(terms, axis=-1)),
+        "log_var treated as sigma (1 + log(sigma**2) - mu**2 - sigma**2 with sigma = "
+        "log_var): the argument is the log-variance, so use log_var and exp(log_var)":
+            np.mean(-0.5 * np.sum(1 + np.log(log_var ** 2) - mu ** 2 - log_var ** 2, -1)),
+        "log_var treated as the variance (1 + log(v) - mu**2 - v with v = log_var): the "
+        "argument is the log-variance":
+            np.mean(-0.5 * np.sum(1 + np.log(log_var) - mu ** 2 - log_var, -1)),
+        "exp(0.5 * log_var), the standard deviation, where exp(log_var), the variance, "
+        "belongs": np.mean(-0.5 * np.sum(1 + log_var - mu ** 2 - np.exp(0.5 * log_var), -1)),
+        "averaged over the latent dimensions: sum over them (the KL of independent "
+        "dimensions adds up), then average over the batch":
+            np.mean(-0.5 * np.mean(terms, axis=-1)),
+        "summed over the batch: average the examples' KL over the batch":
+            np.sum(-0.5 * np.sum(terms, axis=-1)),
+        "the 1 missing: -0.5 * sum(1 + log_var - mu**2 - exp(log_var))":
+            np.mean(-0.5 * np.sum(terms - 1, axis=-1)),
+        "the 0.5 missing: -0.5 * sum(1 + log_var - mu**2 - exp(log_var))":
+            np.mean(-np.sum(terms, axis=-1)),
+    })
+
+
+def _normal_log_density(z, mu, log_var):
+    return -0.5 * (np.log(2 * np.pi) + log_var + (z - mu) ** 2 / np.exp(log_var))
+
+
+@functools.cache
+def _kl_monte_carlo_case():
+    """(mu, log_var, estimate, standard error) of the batch-mean KL by Monte Carlo.
+
+    The estimate is the mean of log q(z) - log p(z) over KL_DRAWS draws z ~ q, with
+    q = N(mu, exp(log_var)) and p = N(0, I): the definition of the KL divergence.
+    Written out in NumPy because TensorFlow Probability, which has these
+    distributions, is not installed.
+    """
+    mu, log_var = _gaussian(310, 4, 3, -1.5, 1.0)
+    rng = np.random.default_rng(311)
+    z = mu + np.exp(0.5 * log_var) * rng.standard_normal((KL_DRAWS, *mu.shape))
+    log_ratio = np.sum(_normal_log_density(z, mu, log_var) - _normal_log_density(z, 0.0, 0.0),
+                       axis=-1)  # (KL_DRAWS, batch)
+    standard_error = np.sqrt(np.sum(log_ratio.var(axis=0)) / KL_DRAWS) / len(mu)
+    return mu, log_var, float(log_ratio.mean()), float(standard_error)
+
+
+def kl_divergence(fn):
+    """Checks `kl_divergence(mu, log_var)`: the VAE's KL term, as the batch mean.
+
+    KL(N(mu, diag(exp(log_var))) || N(0, I)) = -0.5 * sum(1 + log_var - mu**2 -
+    exp(log_var)) over the latent dimensions, averaged over the batch: one number
+    (a NumPy or Python number, or a 0-d tensor). Compared with that closed form in
+    float64, then with a Monte-Carlo estimate of E_q[log q(z) - log p(z)] from
+    100,000 draws (within 5 standard errors). Cases: float64, mu 0 and log_var 0
+    (KL 0), log_var from -8 to 4, float32, and float32 tensors, eagerly and inside
+    tf.function.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("10.3", "kl_divergence", fn)
+    hint = ("KL = -0.5 * sum(1 + log_var - mu**2 - exp(log_var)) over the latent "
+            "dimensions of each example, then the mean over the batch.")
+    shape_hint = ("return the mean over the batch, one number: sum over the latent axis "
+                  "(axis=-1), then take the mean.")
+    cases = _with_tensor_modes([
+        ("batch 4, latent 3", "numpy", *_gaussian(300, 4, 3)),
+        ("mu 0 and log_var 0: q is N(0, I), the KL is 0", "numpy", np.zeros((2, 4)),
+         np.zeros((2, 4))),
+        ("batch of one, latent 8, log_var from -8 to 4", "numpy", *_gaussian(301, 1, 8, -8, 4)),
+        ("float32, batch 5, latent 2", "numpy",
+         *(a.astype(np.float32) for a in _gaussian(302, 5, 2))),
+        ("batch 3, latent 4", "numpy", *_gaussian(303, 3, 4)),
+    ])
+    for case, mode, mu, log_var in cases:
+        out = _call(ex, case, mode, mu, log_var)
+        rtol, atol = _tolerances(_dtype_of(mu, log_var))
+        ex.compare(case, _as_numpy(out), np.mean(_kl(mu, log_var)), kind="scalar", rtol=rtol,
+                   atol=atol, mistakes=_kl_mistakes(mu, log_var), hint=hint,
+                   shape_hint=shape_hint)
+    mu, log_var, estimate, standard_error = _kl_monte_carlo_case()
+    case = (f"a Monte-Carlo estimate of E_q[log q(z) - log p(z)] from {KL_DRAWS} draws, "
+            f"batch 4, latent 3")
+    ex.compare(case, _as_numpy(ex.call(case, mu, log_var)), estimate, kind="scalar", rtol=0.0,
+               atol=5 * standard_error, mistakes=_kl_mistakes(mu, log_var), hint=hint,
+               shape_hint=shape_hint)
+    ex.passed()
+
+
+# ---------------------------------------------------------------- vae_loss ---
+
+def _bce_per_example(x, x_reconstructed):
+    """Binary cross-entropy summed over every pixel of each example, (batch,).
+
+    `keras.losses.binary_crossentropy` averages over the last axis, so it gets each
+    example flat and is multiplied back by the number of pixels.
+    """
+    keras = import_keras()
+    x, x_reconstructed = (np.asarray(a, np.float64).reshape(len(a), -1)
+                          for a in (x, x_reconstructed))
+    return np.asarray(keras.losses.binary_crossentropy(x, x_reconstructed)) * x.shape[1]
+
+
+def _vae_mistakes(x, x_reconstructed, mu, log_var, beta):
+    x, xr = (np.asarray(a, np.float64).reshape(len(a), -1) for a in (x, x_reconstructed))
+    reconstruction = _bce_per_example(x, xr)
+    kl = _kl(mu, log_var)
+    pixels = x.shape[1]
+    return _quiet(lambda: {
+        "the reconstruction averaged over the pixels (keras.losses.binary_crossentropy "
+        "averages over the last axis): sum it over every pixel of an example, or the KL "
+        "term outweighs it": np.mean(reconstruction / pixels + beta * kl),
+        "the KL term missing: the loss is reconstruction + beta * KL":
+            np.mean(reconstruction),
+        "beta ignored: the KL term is weighted by beta":
+            np.mean(reconstruction + kl),
+        "beta weights the reconstruction instead of the KL term":
+            np.mean(beta * reconstruction + kl),
+        "the KL term with the wrong sign: it is added, and it is >= 0":
+            np.mean(reconstruction - beta * kl),
+        "summed over the batch: the loss is the mean over the batch":
+            np.sum(reconstruction + beta * kl),
+        "squared error instead of binary cross-entropy for the reconstruction":
+            np.mean(np.sum((x - xr) ** 2, axis=1) + beta * kl),
+        "x and x_reconstructed swapped in the cross-entropy: the targets are the images "
+        "x": np.mean(_bce_per_example(xr, x) + beta * kl),
+    })
+
+
+def _images(seed, shape, dtype=np.float64):
+    """(x, x_reconstructed): images in [0, 1] with many exact 0s and some 1s, and
+    reconstructions in [0.02, 0.98] (away from Keras's clipping at 1e-7)."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(size=shape)
+    x[rng.uniform(size=shape) < 0.4] = 0.0
+    x[rng.uniform(size=shape) < 0.1] = 1.0
+    return x.astype(dtype), rng.uniform(0.02, 0.98, size=shape).astype(dtype)
+
+
+def vae_loss(fn):
+    """Checks `vae_loss(x, x_reconstructed, mu, log_var, beta=1.0)`.
+
+    The loss is the batch mean of reconstruction + beta * KL, where the
+    reconstruction is the binary cross-entropy of x (targets) and x_reconstructed
+    (probabilities in (0, 1)) summed over every pixel of an example, and the KL is
+    that of 10.3, summed over the latent dimensions. One number (a NumPy or Python
+    number, or a 0-d tensor), compared with `keras.losses.binary_crossentropy` (the
+    mean over the last axis, of each example flattened, times its number of pixels)
+    and the closed-form KL, in float64 (rtol 1e-4: Keras adds 1e-7 inside its logs).
+    Cases: (3, 28, 28, 1) images with the default beta, beta 4 on (4, 5, 7, 1), beta
+    0.25 on flat (2, 20) images, and float32 tensors with beta 2, eagerly and inside
+    tf.function.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("10.4", "vae_loss", fn)
+    hint = ("per example: the binary cross-entropy summed over all its pixels, plus beta "
+            "times its KL (summed over the latent dimensions); then the mean over the batch.")
+    cases = _with_tensor_modes([
+        ("(3, 28, 28, 1) images, latent 2, default beta", "numpy", *_images(400, (3, 28, 28, 1)),
+         *_gaussian(401, 3, 2), None),
+        ("(4, 5, 7, 1) images, latent 3, beta 4.0", "numpy", *_images(402, (4, 5, 7, 1)),
+         *_gaussian(403, 4, 3), 4.0),
+        ("flat (2, 20) images, latent 4, beta 0.25", "numpy", *_images(404, (2, 20)),
+         *_gaussian(405, 2, 4), 0.25),
+        ("(2, 6, 6, 1) images, latent 2, beta 2.0", "numpy", *_images(406, (2, 6, 6, 1)),
+         *_gaussian(407, 2, 2), 2.0),
+    ])
+    for case, mode, x, x_reconstructed, mu, log_var, beta in cases:
+        kwargs = {} if beta is None else {"beta": beta}
+        out = _call(ex, case, mode, x, x_reconstructed, mu, log_var, **kwargs)
+        beta = 1.0 if beta is None else beta
+        expected = np.mean(_bce_per_example(x, x_reconstructed) + beta * _kl(mu, log_var))
+        ex.compare(case, _as_numpy(out), expected, kind="scalar", rtol=1e-4, atol=1e-5,
+                   mistakes=_vae_mistakes(x, x_reconstructed, mu, log_var, beta), hint=hint,
+                   shape_hint="return the mean over the batch, one number.",
+                   nonfinite_hint="log(0) is -inf. The reconstructions here are in "
+                                  "(0, 1) but the images x hold exact 0s and 1s: take the "
+                                  "logs of x_reconstructed and 1 - x_reconstructed, not of x "
+                                  "(x and x_reconstructed swapped?).")
+    ex.passed()
+
+
+# ----------------------------------------------------------- the GAN losses ---
+
+def _bce_from_logits(labels, logits):
+    """`keras.losses.BinaryCrossentropy(from_logits=True)` in float64, as a float."""
+    keras = import_keras()
+    loss = keras.losses.BinaryCrossentropy(from_logits=True, dtype="float64")
+    return float(loss(np.asarray(labels, np.float64), np.asarray(logits, np.float64)))
+
+
+def _as_probabilities(*pairs):
+    """Known wrong losses: the sum of BCE(labels, logits) for each (labels, logits) pair,
+    with the logits taken for probabilities (from_logits=True missing).
+
+    Keras clips them to [1e-7, 1 - 1e-7] and adds 1e-7 inside its logs, which gives
+    other values in float32 (its default) than in float64: both are returned.
+    """
+    keras = import_keras()
+    found = {}
+    for dtype, where in (("float32", ""), ("float64", ", in float64")):
+        loss = keras.losses.BinaryCrossentropy(dtype=dtype)
+        found[f"logits treated as probabilities (from_logits=True missing){where}: the "
+              f"discriminator outputs logits, before any sigmoid"] = sum(
+            float(loss(np.asarray(labels, dtype), np.asarray(logits, dtype)))
+            for labels, logits in pairs)
+    return found
+
+
+def _sigmoid(x):
+    return np.exp(-np.logaddexp(0.0, -np.asarray(x, np.float64)))
+
+
+def _logits(seed, shape, scale=2.0, dtype=np.float64):
+    return random_values(seed, shape, scale=scale).astype(dtype)
+
+
+def _discriminator_mistakes(real, fake):
+    ones, zeros = np.ones_like(real), np.zeros_like(fake)
+    real_term, fake_term = _bce_from_logits(ones, real), _bce_from_logits(zeros, fake)
+    both = np.concatenate([np.ravel(real), np.ravel(fake)])
+    return _quiet(lambda: {
+        "labels swapped: real logits get label 1, fake logits label 0":
+            _bce_from_logits(0 * ones, real) + _bce_from_logits(1 + zeros, fake),
+        **_as_probabilities((ones, real), (zeros, fake)),
+        "log of the logits themselves: they are logits, so the loss needs log(sigmoid(x)) "
+        "(e.g. from_logits=True)": -np.mean(np.log(real)) - np.mean(np.log(1 - fake)),
+        "sigmoid applied twice: with from_logits=True the loss applies the sigmoid itself":
+            _bce_from_logits(ones, _sigmoid(real)) + _bce_from_logits(zeros, _sigmoid(fake)),
+        "only the real term: add the fake term, BCE of the fake logits against label 0":
+            real_term,
+        "only the fake term: add the real term, BCE of the real logits against label 1":
+            fake_term,
+        "averaged instead of summed: the loss is the real term plus the fake term":
+            0.5 * (real_term + fake_term),
+        "one mean over the real and fake logits together: average each term over its own "
+        "batch, then add them": _bce_from_logits(
+            np.concatenate([np.ones(np.size(real)), np.zeros(np.size(fake))]), both),
+        "sign flipped: a cross-entropy is >= 0": -(real_term + fake_term),
+    })
+
+
+_LOGITS_HINT = ("use keras.losses.BinaryCrossentropy(from_logits=True), or the stable form "
+                "softplus: BCE(1, x) = softplus(-x), BCE(0, x) = softplus(x).")
+_STABLE_HINT = ("log(sigmoid(x)) overflows or gives log(0) for large |x|: use "
+                "keras.losses.BinaryCrossentropy(from_logits=True) or softplus "
+                "(BCE(1, x) = softplus(-x)), which stay finite.")
+
+
+def discriminator_loss(fn):
+    """Checks `discriminator_loss(real_logits, fake_logits)` against Keras.
+
+    The loss is BCE(1, real_logits) + BCE(0, fake_logits), each the binary
+    cross-entropy from logits averaged over its own batch (the TensorFlow DCGAN
+    tutorial's form), compared with `keras.losses.BinaryCrossentropy(from_logits=True)`
+    in float64. Logits are (batch, 1) or (batch,); one number comes back (a NumPy or
+    Python number, or a 0-d tensor). Cases: batches of 3 real and 6 fake, (4, 1)
+    logits, (5,) float32 logits, logits from -120 to 60 in float32 (a naive
+    log(sigmoid) gives log(0)), and float32 tensors, eagerly and inside tf.function.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("10.5", "discriminator_loss", fn)
+    hint = ("BCE of the real logits against label 1 plus BCE of the fake logits against "
+            "label 0, each averaged over its batch. " + _LOGITS_HINT)
+    large = np.array([[-120.0], [-30.0], [5.0], [60.0]], np.float32)
+    cases = _with_tensor_modes([
+        ("3 real and 6 fake logits, (batch, 1)", "numpy", _logits(504, (3, 1)),
+         _logits(505, (6, 1))),
+        ("(4, 1) logits", "numpy", _logits(500, (4, 1)), _logits(501, (4, 1))),
+        ("(5,) float32 logits", "numpy", _logits(502, (5,), dtype=np.float32),
+         _logits(503, (5,), dtype=np.float32)),
+        ("float32 logits from -120 to 60", "numpy", large, large[::-1].copy()),
+        ("(4, 1) logits", "numpy", _logits(506, (4, 1)), _logits(507, (4, 1))),
+    ])
+    for case, mode, real, fake in cases:
+        out = _call(ex, case, mode, real, fake)
+        expected = _bce_from_logits(np.ones_like(real), real) + \
+            _bce_from_logits(np.zeros_like(fake), fake)
+        rtol, atol = _tolerances(_dtype_of(real, fake))
+        ex.compare(case, _as_numpy(out), expected, kind="scalar", rtol=rtol, atol=atol,
+                   mistakes=_discriminator_mistakes(real, fake), hint=hint,
+                   shape_hint="return one number: each term is a mean over its batch.",
+                   nonfinite_hint=_STABLE_HINT)
+    ex.passed()
+
+
+def _generator_mistakes(fake):
+    ones, zeros = np.ones_like(fake), np.zeros_like(fake)
+    return _quiet(lambda: {
+        "the saturating loss (minimising log(1 - D(G(z))), i.e. -BCE(0, logits)): its "
+        "gradient vanishes while the discriminator wins; the non-saturating loss is "
+        "BCE(1, logits)": -_bce_from_logits(zeros, fake),
+        "label 0: that is the discriminator's fake term; the generator wants its fakes "
+        "labelled real, 1": _bce_from_logits(zeros, fake),
+        "sign flipped: the loss is BCE(1, logits), >= 0": -_bce_from_logits(ones, fake),
+        **_as_probabilities((ones, fake)),
+        "log of the logits themselves: the loss is -log(sigmoid(x)), e.g. from_logits=True":
+            -np.mean(np.log(fake)),
+        "sigmoid applied twice: with from_logits=True the loss applies the sigmoid itself":
+            _bce_from_logits(ones, _sigmoid(fake)),
+        "summed over the batch: the loss is the mean over the batch":
+            _bce_from_logits(ones, fake) * np.size(fake),
+    })
+
+
+def generator_loss(fn):
+    """Checks `generator_loss(fake_logits)`: the non-saturating generator loss.
+
+    BCE(1, fake_logits) from logits, averaged over the batch (= the mean of
+    softplus(-fake_logits)), compared with
+    `keras.losses.BinaryCrossentropy(from_logits=True)` in float64. Logits are
+    (batch, 1) or (batch,); one number comes back (a NumPy or Python number, or a
+    0-d tensor). Cases: (4, 1), (5,) float32, a batch of one, logits from -120 to 60
+    in float32, and float32 tensors, eagerly and inside tf.function.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("10.6", "generator_loss", fn)
+    hint = ("the generator wants D to call its fakes real: BCE of the fake logits against "
+            "label 1, averaged over the batch. " + _LOGITS_HINT)
+    cases = _with_tensor_modes([
+        ("(4, 1) logits", "numpy", _logits(600, (4, 1))),
+        ("(5,) float32 logits", "numpy", _logits(601, (5,), dtype=np.float32)),
+        ("a batch of one, (1, 1)", "numpy", np.array([[-0.7]])),
+        ("float32 logits from -120 to 60", "numpy",
+         np.array([-120.0, -30.0, 5.0, 60.0], np.float32)),
+        ("(6, 1) logits", "numpy", _logits(602, (6, 1))),
+    ])
+    for case, mode, fake in cases:
+        out = _call(ex, case, mode, fake)
+        rtol, atol = _tolerances(_dtype_of(fake))
+        ex.compare(case, _as_numpy(out), _bce_from_logits(np.ones_like(fake), fake),
+                   kind="scalar", rtol=rtol, atol=atol, mistakes=_generator_mistakes(fake),
+                   hint=hint, shape_hint="return one number, the mean over the batch.",
+                   nonfinite_hint=_STABLE_HINT)
+    ex.passed()
+
+
+# ------------------------------------------------------ linear_beta_schedule ---
+
+def linear_beta_schedule(fn):
+    """Checks `linear_beta_schedule(num_steps, beta_start=1e-4, beta_end=0.02)`.
+
+    The result is a NumPy float64 array of num_steps values, evenly spaced from
+    beta_start to beta_end, both included (Ho et al. 2020), compared with
+    `np.linspace(beta_start, beta_end, num_steps)`; one step gives [beta_start].
+    Cases: 1000 steps with the defaults, 10 steps from 0.001 to 0.05, 2 steps and
+    1 step.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("10.7", "linear_beta_schedule", fn)
+    hint = ("num_steps values from beta_start to beta_end, both included, evenly spaced: "
+            "np.linspace(beta_start, beta_end, num_steps).")
+    cases = [("1000 steps, default betas (1e-4 to 0.02)", 1000, None),
+             ("10 steps from 0.001 to 0.05", 10, (0.001, 0.05)),
+             ("2 steps from 0.1 to 0.2: [beta_start, beta_end]", 2, (0.1, 0.2)),
+             ("1 step from 0.005 to 0.01: [beta_start]", 1, (0.005, 0.01))]
+    for case, steps, betas in cases:
+        out = ex.call(case, steps) if betas is None else ex.call(case, steps, *betas)
+        start, end = betas or (1e-4, 0.02)
+        expected = np.linspace(start, end, steps)
+        mistakes = {"one step gives [beta_start], the start of the schedule, not [beta_end]":
+                    np.array([end])} if steps == 1 else {}
+        mistakes.update({
+            "beta_end excluded (like np.arange or np.linspace(..., endpoint=False)): the "
+            "schedule runs from beta_start to beta_end, both included":
+                np.linspace(start, end, steps, endpoint=False),
+            "the schedule starts one step late: its first value is beta_start":
+                np.linspace(start, end, steps + 1)[1:],
+            "beta_start and beta_end swapped: the betas grow from beta_start to beta_end":
+                np.linspace(end, start, steps),
+            "the alphas (1 - beta) returned instead of the betas": 1 - expected,
+            "the cumulative alphas (the product of 1 - beta) returned instead of the betas":
+                np.cumprod(1 - expected),
+        })
+        ex.compare(case, out, expected, mistakes=mistakes, hint=hint,
+                   shape_hint="exactly num_steps values: np.linspace(beta_start, beta_end, "
+                              "num_steps) gives that many; np.arange with a float step "
+                              "can give one more or one fewer.")
+        ex.require(case, out.dtype == np.float64,
+                   f"the values are right, but the dtype is {out.dtype}, expected float64.",
+                   "the sampler multiplies 1 - beta over hundreds of steps; build the "
+                   "schedule in float64 (np.linspace's default).")
+    ex.passed()
+
+
+# ------------------------------------------------------- forward_diffusion ---
+
+def _alphas_bar(num_steps, beta_end=0.2):
+    return np.cumprod(1.0 - np.linspace(1e-4, beta_end, num_steps))
+
+
+def _diffused(x0, noise, signal, noise_weight):
+    """signal * x0 + noise_weight * noise, the weights (batch,) spread over each example."""
+    x0, noise = np.asarray(x0, np.float64), np.asarray(noise, np.float64)
+    shape = (len(x0),) + (1,) * (x0.ndim - 1)
+    return np.reshape(signal, shape) * x0 + np.reshape(noise_weight, shape) * noise
+
+
+def _diffusion_mistakes(x0, t, noise, alphas_bar):
+    ab = alphas_bar[t]
+    found = {
+        "no square roots: the weights are sqrt(alphas_bar[t]) and sqrt(1 - alphas_bar[t])":
+            _diffused(x0, noise, ab, 1 - ab),
+        "the signal and noise weights swapped: x0 gets sqrt(alphas_bar[t]), the noise "
+        "sqrt(1 - alphas_bar[t])": _diffused(x0, noise, np.sqrt(1 - ab), np.sqrt(ab)),
+        "1 - sqrt(alphas_bar[t]) as the noise weight: it is sqrt(1 - alphas_bar[t])":
+            _diffused(x0, noise, np.sqrt(ab), 1 - np.sqrt(ab)),
+        "t shifted by one (alphas_bar[t - 1]): t is a 0-based index, step t uses "
+        "alphas_bar[t]": _diffused(x0, noise, np.sqrt(alphas_bar[t - 1]),
+                                   np.sqrt(1 - alphas_bar[t - 1])),
+        "the noise weight without its square root": _diffused(x0, noise, np.sqrt(ab), 1 - ab),
+    }
+    if np.all(t + 1 < len(alphas_bar)):
+        later = alphas_bar[t + 1]
+        found["t shifted by one (alphas_bar[t + 1]): t is a 0-based index, step t uses "
+              "alphas_bar[t]"] = _diffused(x0, noise, np.sqrt(later), np.sqrt(1 - later))
+    if len(set(t.tolist())) > 1:
+        found["one t for the whole batch (t[0]): each example has its own step t[i]"] = \
+            _diffused(x0, noise, np.full(len(t), np.sqrt(ab[0])),
+                      np.full(len(t), np.sqrt(1 - ab[0])))
+    if x0.shape[-1] == len(t) and x0.ndim > 1:
+        found["the weights broadcast along the last axis, not per example: reshape "
+              "alphas_bar[t] to (batch, 1, ..., 1)"] = (
+            np.sqrt(ab) * np.asarray(x0, np.float64)
+            + np.sqrt(1 - ab) * np.asarray(noise, np.float64))
+    return found
+
+
+def _explain_diffusion_error(message):
+    """The hint for an error that a known forward_diffusion mistake raises, else None."""
+    if "broadcast" in message:
+        return ("alphas_bar[t] has shape (batch,): reshape it to (batch, 1, ..., 1), one "
+                "axis per axis of x0, so that each example's weight spreads over its own "
+                "values.")
+    if "out of bounds" in message or "IndexError" in message:
+        return ("t holds 0-based indices into alphas_bar: step t uses alphas_bar[t] "
+                "(t + 1 runs past the end at the last step).")
+    return None
+
+
+def forward_diffusion(fn):
+    """Checks `forward_diffusion(x0, t, noise, alphas_bar)`: a sample of q(x_t | x_0).
+
+    x_t = sqrt(alphas_bar[t]) * x0 + sqrt(1 - alphas_bar[t]) * noise, where `x0` and
+    `noise` are float arrays (batch, ...), `t` an int array (batch,) of 0-based steps
+    and `alphas_bar` the float64 cumulative products of 1 - beta; each example's two
+    weights spread over its other axes. The result (a NumPy array or a tensor of the
+    shape of x0) is compared with that definition in float64, then, for 20,000 noises
+    of two examples, its mean and variance with sqrt(alphas_bar[t]) * x0 and
+    1 - alphas_bar[t]. Cases: (4, 6, 6, 1) images with t 0 among the steps, (3, 5)
+    with the last step, (3, 4, 3) (the batch size equals the last axis, where
+    weights broadcast along it go unnoticed), float32 (2, 28, 28, 1), a batch of one.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("10.8", "forward_diffusion", fn)
+    hint = ("x_t = sqrt(alphas_bar[t]) * x0 + sqrt(1 - alphas_bar[t]) * noise, with "
+            "alphas_bar[t] of shape (batch,) reshaped to (batch, 1, ..., 1) so that each "
+            "example gets its own step.")
+    schedule = _alphas_bar(50)
+    cases = [
+        ("(4, 6, 6, 1) images, steps [0, 9, 30, 17] of 50", (4, 6, 6, 1), [0, 9, 30, 17], 800),
+        ("(3, 5) vectors, steps [49, 2, 25]: the last step", (3, 5), [49, 2, 25], 801),
+        ("(3, 4, 3): the batch size equals the last axis, steps [1, 20, 40]", (3, 4, 3),
+         [1, 20, 40], 802),
+        ("float32 (2, 28, 28, 1) images, steps [5, 44]", (2, 28, 28, 1), [5, 44], 803),
+        ("a batch of one, (1, 3, 3, 1), step [12]", (1, 3, 3, 1), [12], 804),
+    ]
+    for case, shape, steps, seed in cases:
+        dtype = np.float32 if "float32" in case else np.float64
+        x0 = random_values(seed, shape).astype(dtype)
+        noise = random_values(seed + 50, shape).astype(dtype)
+        t = np.array(steps)
+        out = ex.call_explained(case, _explain_diffusion_error, x0, t, noise, schedule)
+        ab = schedule[t]
+        rtol, atol = _tolerances(dtype)
+        ex.compare(case, out, _diffused(x0, noise, np.sqrt(ab), np.sqrt(1 - ab)), kind="tensor",
+                   rtol=rtol, atol=atol, mistakes=_diffusion_mistakes(x0, t, noise, schedule),
+                   hint=hint,
+                   shape_hint="x_t has the shape of x0. Multiplying x0 by an array of shape "
+                              "(batch,) broadcasts it along the last axis: reshape "
+                              "alphas_bar[t] to (batch, 1, ..., 1), one weight per example.")
+    base, steps = random_values(805, (2, 3)), np.array([4, 40])
+    case = (f"{DRAWS} noises of 2 examples: mean sqrt(alphas_bar[t]) * x0, variance "
+            f"1 - alphas_bar[t]")
+    out = ex.call(case, np.tile(base, (DRAWS, 1)), np.tile(steps, DRAWS),
+                  np.random.default_rng(806).standard_normal((DRAWS * 2, 3)), schedule)
+    ab = schedule[steps][:, None]
+    _compare_moments(ex, case, out, base.shape, np.sqrt(ab) * base,
+                     np.broadcast_to(1 - ab, base.shape), hint)
+    ex.passed()
+
+
+# -------------------------------------------------------- ddpm_sample_step ---
+
+def _ddpm_step(x_t, t, predicted_noise, betas, noise, *, factor="alpha", coefficient="bar",
+               variance="posterior", noise_at_0=False, std=True, sign=-1):
+    """One reverse step of DDPM in float64, with switches for the known mistakes.
+
+    Hand-written: no installed library has a DDPM sampler (diffusers is not
+    installed). From Ho et al. (2020), eq. 11 for the mean and Algorithm 2, with the
+    posterior variance beta_tilde_t = beta_t * (1 - alphas_bar[t-1]) / (1 - alphas_bar[t]).
+    """
+    x_t, eps, z = (np.asarray(a, np.float64) for a in (x_t, predicted_noise, noise))
+    alphas = 1.0 - betas
+    alphas_bar = np.cumprod(alphas)
+    under_root = alphas_bar[t] if coefficient == "bar" else alphas[t]
+    scale = alphas[t] if factor == "alpha" else alphas_bar[t]
+    mean = (x_t + sign * betas[t] / np.sqrt(1 - under_root) * eps) / np.sqrt(scale)
+    if t == 0 and not noise_at_0:
+        return mean
+    previous = alphas_bar[t - 1]  # at t = 0 only for a mistake: NumPy wraps round to the end
+    sigma2 = {"posterior": betas[t] * (1 - previous) / (1 - alphas_bar[t]),
+              "beta": betas[t],
+              "swapped": betas[t] * (1 - alphas_bar[t]) / (1 - previous),
+              "next": (betas[t + 1] * (1 - alphas_bar[t]) / (1 - alphas_bar[t + 1])
+                       if t + 1 < len(betas) else np.nan),
+              "none": 0.0}[variance]
+    return mean + (np.sqrt(sigma2) if std else sigma2) * z
+
+
+def _ddpm_mistakes(x_t, t, predicted_noise, betas, noise):
+    def step(**switches):
+        return _quiet(lambda: _ddpm_step(x_t, t, predicted_noise, betas, noise, **switches))
+
+    found = {
+        "alphas instead of cumulative alphas in the noise coefficient: it is "
+        "betas[t] / sqrt(1 - alphas_bar[t])": step(coefficient="alpha"),
+        "cumulative alphas in the 1 / sqrt(alpha_t) factor: the mean divides by "
+        "sqrt(alphas[t]) = sqrt(1 - betas[t])": step(factor="bar"),
+        "the predicted noise added instead of subtracted": step(sign=1),
+    }
+    if t == 0:
+        found["noise added at t = 0: the last step returns the mean (with sigma**2 = "
+              "beta_0)"] = step(noise_at_0=True, variance="beta")
+        found["noise added at t = 0: the last step returns the mean (alphas_bar[t - 1] "
+              "wrapped round to alphas_bar[-1])"] = step(noise_at_0=True)
+        return found
+    found.update({
+        "sigma**2 = beta_t, the other variance choice in Ho et al.: this exercise uses the "
+        "posterior variance beta_tilde_t = betas[t] * (1 - alphas_bar[t - 1]) / "
+        "(1 - alphas_bar[t])": step(variance="beta"),
+        "the posterior variance with alphas_bar[t] and alphas_bar[t - 1] swapped: it is "
+        "betas[t] * (1 - alphas_bar[t - 1]) / (1 - alphas_bar[t])": step(variance="swapped"),
+        "the posterior variance of step t + 1: use betas[t], alphas_bar[t] and "
+        "alphas_bar[t - 1]": step(variance="next"),
+        "the variance where the standard deviation belongs: the noise is scaled by "
+        "sqrt(beta_tilde_t)": step(std=False),
+        "no noise added: for t > 0, x_{t-1} = mean + sqrt(beta_tilde_t) * noise":
+            step(variance="none"),
+    })
+    return found
+
+
+def ddpm_sample_step(fn):
+    """Checks `ddpm_sample_step(x_t, t, predicted_noise, betas, noise)`: one reverse step.
+
+    With alphas = 1 - betas and alphas_bar their cumulative products, the mean is
+    (x_t - betas[t] / sqrt(1 - alphas_bar[t]) * predicted_noise) / sqrt(alphas[t]);
+    for t > 0 the result is mean + sqrt(beta_tilde_t) * noise with the posterior
+    variance beta_tilde_t = betas[t] * (1 - alphas_bar[t - 1]) / (1 - alphas_bar[t]),
+    and at t = 0 it is the mean, no noise. `t` is a Python int (one step for the
+    whole batch); `x_t`, `predicted_noise` and `noise` are float arrays (batch, ...);
+    `betas` a float64 array (num_steps,). The result (a NumPy array or a tensor of
+    the shape of x_t) is compared with Ho et al. (2020), Algorithm 2, written out in
+    float64. Cases: t 25, 1, 0 and 49 of 50, and float32 (2, 28, 28, 1) at t 10.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("10.9", "ddpm_sample_step", fn)
+    hint = ("alphas = 1 - betas, alphas_bar = np.cumprod(alphas); mean = (x_t - betas[t] / "
+            "sqrt(1 - alphas_bar[t]) * predicted_noise) / sqrt(alphas[t]); for t > 0 add "
+            "sqrt(betas[t] * (1 - alphas_bar[t - 1]) / (1 - alphas_bar[t])) * noise; at t = 0 "
+            "return the mean.")
+    betas = np.linspace(1e-4, 0.2, 50)
+    cases = [
+        ("t 25 of 50, (3, 4, 4, 1)", 25, (3, 4, 4, 1), 900),
+        ("t 1: beta_tilde_1 is much smaller than beta_1, (2, 6)", 1, (2, 6), 901),
+        ("t 0: the last step adds no noise, (2, 4, 4, 1)", 0, (2, 4, 4, 1), 902),
+        ("t 49, the first step of sampling, (2, 5)", 49, (2, 5), 903),
+        ("float32 (2, 28, 28, 1), t 10", 10, (2, 28, 28, 1), 904),
+    ]
+    for case, t, shape, seed in cases:
+        dtype = np.float32 if "float32" in case else np.float64
+        x_t, predicted, noise = (random_values(seed + 10 * i, shape).astype(dtype)
+                                 for i in range(3))
+        out = ex.call(case, x_t, t, predicted, betas, noise)
+        rtol, atol = _tolerances(dtype)
+        ex.compare(case, out, _ddpm_step(x_t, t, predicted, betas, noise), kind="tensor",
+                   rtol=rtol, atol=atol,
+                   mistakes=_ddpm_mistakes(x_t, t, predicted, betas, noise), hint=hint,
+                   shape_hint="x_{t-1} has the shape of x_t: t is one step for the whole "
+                              "batch, so betas[t] and alphas_bar[t] are single numbers.")
+    ex.passed()
