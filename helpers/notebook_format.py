@@ -7,8 +7,9 @@ A solution notebook (`solutions/NN_slug.ipynb`) is laid out like this:
   the next one (see `count_setup_cells`). The grader restores them all from the
   released notebook.
 * **Exercises**: a solution cell defines one graded function whose body lies
-  between `BEGIN_SOLUTION` and `END_SOLUTION`; the release step replaces it with
-  the `STUB` lines. The next code cell is the test cell; its first line is the
+  between `BEGIN_SOLUTION` and `END_SOLUTION`, or one graded class with such a
+  block in each method the student writes; the release step replaces every
+  block with the `STUB` lines. The next code cell is the test cell; its first line is the
   test line, e.g. `# TEST: 02.3 conv2d_forward [3 pts]`, and it calls the check
   of the same name. Grading reads the exercise id, name and points from that line.
 * A check that passes prints the success line, e.g.

@@ -7,9 +7,11 @@ For every `solutions/NN_slug.ipynb` it writes `notebooks/NN_slug.ipynb` where
   * a hidden comment in the first cell and the notebook metadata say the file is
     generated and must not be edited by hand.
 
-It also stamps two things into the solutions themselves from the one setting in
-pyproject.toml (`[tool.workbook] repository`): the Colab setup cell and the
-"Open in Colab" link.
+It also stamps two things into the solutions themselves from the settings in
+pyproject.toml (`[tool.workbook]`): the Colab setup cell and the "Open in Colab"
+link. The setup cell clones `repository`; a notebook named in
+`[tool.workbook.colab-packages]` gets, at the end of its setup cell, the pip install
+of the pinned packages it needs that Colab cannot import (see `colab_packages`).
 
 Usage:
     python -m helpers.release            write notebooks/ (and refresh the stamps)
@@ -52,16 +54,63 @@ if "google.colab" in sys.modules:
         importlib.invalidate_caches()
     os.environ["WORKBOOK_DATA"] = os.path.join(workbook_dir, "data")'''
 
+#: Added to the setup cell of a notebook with Colab packages, inside its Colab branch.
+PACKAGES_BLOCK = '''
+    # Packages this notebook needs beyond Colab's own: pip installs those it cannot import.
+    import importlib.util
+    packages = {{{packages}}}  # import name: pinned requirement
+    missing = [pin for name, pin in packages.items() if importlib.util.find_spec(name) is None]
+    if missing:
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *missing], check=True)
+        importlib.invalidate_caches()'''
+
+#: A pinned requirement, as requirements.txt writes it: `name==version`.
+PINNED = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)==([A-Za-z0-9.+!_-]+)")
+
 
 class ReleaseError(ValueError):
     """A solution notebook cannot be released as it is."""
 
 
 def settings(root=ROOT):
-    """Reads `[tool.workbook]` from pyproject.toml: repository URL and branch."""
+    """Reads `[tool.workbook]` from pyproject.toml.
+
+    Returns:
+        A dict: `repository` (URL) and `branch`, and `colab_packages`, which maps a
+        notebook's file name without `.ipynb` (e.g. `"11_reinforcement_learning"`) to
+        the pinned requirements its Colab setup cell installs when missing (e.g.
+        `["gymnasium==1.4.0"]`), from the table `[tool.workbook.colab-packages]`.
+
+    Raises:
+        ReleaseError: a Colab package is not pinned as `name==version`.
+    """
     with open(os.path.join(root, "pyproject.toml"), "rb") as f:
         config = tomllib.load(f)["tool"]["workbook"]
-    return {"repository": config["repository"].rstrip("/"), "branch": config["branch"]}
+    packages = config.get("colab-packages", {})
+    for notebook, pins in packages.items():
+        bad = [pin for pin in pins if not isinstance(pin, str) or not PINNED.fullmatch(pin)] \
+            if isinstance(pins, list) else [pins]
+        if bad:
+            raise ReleaseError(
+                f"pyproject.toml [tool.workbook.colab-packages] {notebook}: expected a list "
+                f"of pinned requirements as in requirements.txt, e.g. [\"gymnasium==1.4.0\"]; "
+                f"{bad[0]!r} is not one."
+            )
+    return {"repository": config["repository"].rstrip("/"), "branch": config["branch"],
+            "colab_packages": {notebook: list(pins) for notebook, pins in packages.items()}}
+
+
+def colab_packages(filename, config):
+    """The pinned requirements a notebook's Colab setup cell installs when missing.
+
+    Args:
+        filename: the notebook's file name, e.g. `"11_reinforcement_learning.ipynb"`.
+        config: from `settings`.
+
+    Returns:
+        A list such as `["gymnasium==1.4.0"]`, empty for most notebooks.
+    """
+    return config.get("colab_packages", {}).get(os.path.splitext(filename)[0], [])
 
 
 def colab_url(filename, config):
@@ -78,9 +127,23 @@ def colab_url(filename, config):
     )
 
 
-def setup_cell_source(config):
-    """The exact source of every notebook's first code cell."""
-    return SETUP_CELL.format(repository=config["repository"])
+def setup_cell_source(config, packages=()):
+    """The exact source of a notebook's first code cell.
+
+    Args:
+        config: from `settings`.
+        packages: the notebook's Colab packages (`colab_packages`). Each is installed
+            in Colab when its import name (the requirement's name, lower case, with
+            `-` and `.` as `_`) cannot be found; a notebook without any gets the
+            setup cell every notebook shares.
+    """
+    source = SETUP_CELL.format(repository=config["repository"])
+    if packages:
+        names = [PINNED.fullmatch(pin).group(1).lower().replace("-", "_").replace(".", "_")
+                 for pin in packages]
+        table = ", ".join(f'"{name}": "{pin}"' for name, pin in zip(names, packages))
+        source += PACKAGES_BLOCK.format(packages=table)
+    return source
 
 
 def strip_solution(source, where="cell"):
@@ -134,7 +197,7 @@ def stamp_solution(nb, filename, config):
             f"solutions/{filename}: expected exactly one setup cell starting with "
             f"{fmt.COLAB_SETUP_MARKER!r}, found {len(setup_cells)}."
         )
-    wanted = setup_cell_source(config)
+    wanted = setup_cell_source(config, colab_packages(filename, config))
     if setup_cells[0].source != wanted:
         setup_cells[0].source = wanted
         changes.append("setup cell")
@@ -183,6 +246,14 @@ def release(root=ROOT, check=False):
     """
     config = settings(root)
     solutions = sorted(glob.glob(os.path.join(root, "solutions", "*.ipynb")))
+    stems = {os.path.splitext(os.path.basename(path))[0] for path in solutions}
+    unknown = sorted(set(config["colab_packages"]) - stems)
+    if unknown:
+        raise ReleaseError(
+            f"pyproject.toml [tool.workbook.colab-packages] names {', '.join(unknown)}, "
+            f"which is not a notebook in solutions/: use a notebook's file name without "
+            f".ipynb, e.g. {min(stems, default='11_reinforcement_learning')!r}."
+        )
     report = []
     expected_names = set()
     for path in solutions:

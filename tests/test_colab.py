@@ -3,14 +3,18 @@
 A fake `google.colab` module makes the cell believe it runs in Colab; the
 repository URL points at a local clone of this workbook (its committed HEAD);
 pip installs helpers into a throw-away virtualenv with no index, so nothing
-touches the network or the test environment.
+touches the network or the test environment. A notebook's Colab packages come
+from a wheel made here, found through PIP_FIND_LINKS.
 """
 
+import base64
+import hashlib
 import os
 import site
 import subprocess
 import sys
 import sysconfig
+import zipfile
 
 import pytest
 
@@ -90,3 +94,44 @@ def test_setup_cell_outside_colab_prints_and_does_nothing(sandbox, tmp_path):
                             capture_output=True, text=True, check=True)
     assert result.stdout == "" and result.stderr == ""
     assert list(sandbox["content"].iterdir()) == []
+
+
+def _digest(text):
+    """A file's hash as a wheel's RECORD writes it: urlsafe base64 of sha256, unpadded."""
+    return base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+
+
+def _wheel(folder, name, version):
+    """Writes a wheel of one module, `name`, that says its version; returns the folder."""
+    files = {f"{name}/__init__.py": f"VERSION = {version!r}\n",
+             f"{name}-{version}.dist-info/METADATA":
+                 f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+             f"{name}-{version}.dist-info/WHEEL":
+                 "Wheel-Version: 1.0\nGenerator: test_colab\nRoot-Is-Purelib: true\n"
+                 "Tag: py3-none-any\n"}
+    record = [f"{path},sha256={_digest(text)},{len(text.encode())}" for path, text in files.items()]
+    files[f"{name}-{version}.dist-info/RECORD"] = "\n".join(
+        record + [f"{name}-{version}.dist-info/RECORD,,"]) + "\n"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / f"{name}-{version}-py3-none-any.whl", "w") as wheel:
+        for path, text in files.items():
+            wheel.writestr(path, text)
+    return folder
+
+
+def test_setup_cell_installs_the_notebook_s_missing_colab_packages_only(sandbox, tmp_path):
+    """numpy (importable, though not at the pinned version) is left alone; the missing
+    package is installed, once: the second run finds it without pip."""
+    setup = tmp_path / "setup_with_packages.py"
+    setup.write_text(release.setup_cell_source(release.settings(),
+                                               ["numpy==0.0.1", "wb-probe==0.1"]))
+    (sandbox["content"] / "dl-workbook").mkdir()  # the workbook itself is there already
+    probe = f"import google.colab\nexec(open({str(setup)!r}).read())\n" \
+            f"import wb_probe\nprint(wb_probe.__file__, wb_probe.VERSION)"
+    sandbox["env"]["PIP_FIND_LINKS"] = str(_wheel(tmp_path / "wheels", "wb_probe", "0.1"))
+    first = run(sandbox, probe)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert first.stdout == f"{sandbox['purelib']}/wb_probe/__init__.py 0.1\n"
+    del sandbox["env"]["PIP_FIND_LINKS"]  # pip would fail now: no index, no wheels
+    second = run(sandbox, probe)
+    assert second.returncode == 0 and second.stdout == first.stdout, second.stderr

@@ -46,6 +46,18 @@ def test_prepare_restores_setup_and_puts_a_deleted_test_after_its_function(relea
         assert cells[at - 1].source.startswith(f"def {ex.name}(")
 
 
+def test_prepare_puts_a_deleted_test_after_its_class(released):
+    def edit(cells):
+        at = synthetic.index_of(cells, "def square(")
+        cells[at].source = "class square:\n    def __init__(self, x):\n        self.x = x * x"
+        synthetic.delete_tests(cells)
+
+    cells, restored = prepare(code_sources(synthetic.student(edit=edit)), released)
+    at = next(i for i, c in enumerate(cells) if c.exercise == "99.2")
+    assert cells[at - 1].source.startswith("class square:")
+    assert restored == {"99.1", "99.2"}
+
+
 def test_prepare_knows_a_loosely_edited_test_cell_and_only_its_last_copy_counts(released):
     def edit(cells):
         at = synthetic.index_of(cells, "# TEST: 99.1")

@@ -3,6 +3,7 @@
 import glob
 import importlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -97,6 +98,56 @@ def test_stamps_follow_the_one_repository_setting():
     assert release.stamp_solution(nb, "99_demo.ipynb", config) == []
 
 
+def test_a_notebook_s_colab_packages_are_stamped_into_its_setup_cell_only():
+    config = {**release.settings(), "colab_packages": {"99_demo": ["gymnasium==1.4.0",
+                                                                   "Some-Package.x==2.0"]}}
+    nb, other = _solution(config), _solution(config)
+    assert release.stamp_solution(nb, "99_demo.ipynb", config) == ["setup cell", "Colab link"]
+    assert release.stamp_solution(other, "98_other.ipynb", config) == ["Colab link"]
+    plain, cell = other.cells[1].source, nb.cells[1].source
+    assert plain == release.setup_cell_source(config)
+    assert cell.startswith(plain + "\n")
+    assert '    packages = {"gymnasium": "gymnasium==1.4.0", "some_package_x": ' \
+           '"Some-Package.x==2.0"}' in cell
+    assert "importlib.util.find_spec(name) is None" in cell and '"install", "--quiet"' in cell
+    compile(cell, "setup cell", "exec")
+    student = release.student_copy(nb, "99_demo.ipynb")
+    assert student.cells[1].source == cell
+
+
+def _pyproject(tmp_path, table):
+    with open(os.path.join(ROOT, "pyproject.toml"), encoding="utf-8") as f:
+        text = f.read()
+    text = text.replace("[tool.workbook.colab-packages]", "[tool.workbook.colab-packages]\n"
+                        + table, 1)
+    (tmp_path / "pyproject.toml").write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize("table", ['99_demo = ["gymnasium>=1.0"]', '99_demo = ["gymnasium"]',
+                                   '99_demo = "gymnasium==1.4.0"'])
+def test_colab_packages_must_be_pinned_lists(tmp_path, table):
+    _pyproject(tmp_path, table)
+    with pytest.raises(release.ReleaseError, match="99_demo: expected a list of pinned "
+                                                   "requirements as in requirements.txt"):
+        release.settings(tmp_path)
+
+
+def test_colab_packages_must_name_a_notebook(tmp_path):
+    _pyproject(tmp_path, '99_dmeo = ["gymnasium==1.4.0"]')
+    (tmp_path / "solutions").mkdir()
+    nbformat.write(_solution(release.settings()), tmp_path / "solutions" / "99_demo.ipynb")
+    with pytest.raises(release.ReleaseError, match="names 99_dmeo, which is not a notebook "
+                                                   "in solutions/.*e.g. '99_demo'"):
+        release.release(tmp_path, check=True)
+
+
+def test_colab_package_pins_are_those_of_requirements_txt():
+    with open(os.path.join(ROOT, "requirements.txt"), encoding="utf-8") as f:
+        pins = {line.strip() for line in f}
+    for notebook, packages in release.settings()["colab_packages"].items():
+        assert set(packages) <= pins, (notebook, sorted(set(packages) - pins))
+
+
 def test_the_kernelspec_is_the_one_jupyterlab_writes():
     nb = _solution(release.settings())
     nb.metadata["kernelspec"]["display_name"] = "Python 3"
@@ -151,7 +202,9 @@ def test_solution_structure(path):
     nb = nbformat.read(path, as_version=4)
     number = os.path.basename(path)[:2]
     code = fmt.code_sources(nb)
-    assert code[0] == release.setup_cell_source(release.settings())
+    config = release.settings()
+    assert code[0] == release.setup_cell_source(
+        config, release.colab_packages(os.path.basename(path), config))
     setup = fmt.count_setup_cells(code)
     assert code[setup - 1].startswith(fmt.IGNORE_OUTPUT)
     exercises = fmt.exercises(code)
@@ -161,7 +214,8 @@ def test_solution_structure(path):
     cells = [c for c in nb.cells if c.cell_type == "code"]
     for ex in exercises:
         assert ex.id.startswith(number + "."), ex
-        assert f"def {ex.name}(" in ex.anchor, f"{ex.id}: solution cell does not define {ex.name}"
+        assert re.search(rf"^(def {ex.name}\(|class {ex.name}\b)", ex.anchor, re.MULTILINE), \
+            f"{ex.id}: solution cell does not define {ex.name} (a function or a class)"
         text = "".join(o.get("text", "") for o in cells[ex.test_index].outputs
                        if o.output_type == "stream")
         assert fmt.parse_success_line(text)[:2] == (ex.id, ex.name), text

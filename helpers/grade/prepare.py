@@ -81,9 +81,9 @@ def prepare(sources, released):
     whose first line names its id becomes the test cell, with the released
     source; other cells naming it stop counting (their first line gets a
     `# not graded:` prefix). A missing test cell is put back after the last
-    cell that defines the graded function (`def name(`), else after the
-    released cell that preceded it, else after the previous exercise's test
-    cell.
+    cell that defines the graded function or class (`def name(`, `class name`),
+    else after the released cell that preceded it, else after the previous
+    exercise's test cell.
 
     Args:
         sources: the sources of the submission's code cells.
@@ -123,7 +123,8 @@ def prepare(sources, released):
         if placed:
             previous = placed[0]
             continue
-        defines = re.compile(rf"^def {re.escape(ex.name)}\s*\(", re.MULTILINE)
+        defines = re.compile(rf"^(def {re.escape(ex.name)}\s*\(|class {re.escape(ex.name)}\b)",
+                             re.MULTILINE)
         after = [i for i, c in enumerate(body) if c.exercise is None and defines.search(c.source)]
         after = after or [i for i, c in enumerate(body) if c.source == ex.anchor]
         position = after[-1] + 1 if after else previous + 1
