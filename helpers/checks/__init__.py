@@ -8,13 +8,17 @@ Use them from a notebook's test cell, e.g.:
 Modules:
     helpers.checks.core             the shared machinery (`Exercise`, `CheckError`, value helpers).
     helpers.checks.keras_models     tools to inspect Keras models and give layers known weights.
+    helpers.checks.references       formulas more than one check needs (multi-head attention, ...).
     helpers.checks.getting_started  notebook 00.
     helpers.checks.foundations      notebook 01.
     helpers.checks.cnn_pipeline     notebook 02.
     helpers.checks.deep_cnns        notebook 03.
     helpers.checks.rnns             notebook 05.
     helpers.checks.attention        notebook 06.
+    helpers.checks.transformers     notebook 07.
     helpers.checks.optimisers       notebook 08.
+    helpers.checks.generative       notebook 10.
+    helpers.checks.reinforcement    notebook 11.
 """
 
 from helpers.checks.core import CheckError, NotAttemptedError

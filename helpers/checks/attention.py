@@ -28,6 +28,13 @@ import warnings
 import numpy as np
 
 from helpers.checks.core import Exercise, describe, import_keras, is_int, random_values
+from helpers.checks.references import MASK_VALUE
+from helpers.checks.references import MHA_PARAMS as _MHA_PARAMS
+from helpers.checks.references import as_float64 as _f64
+from helpers.checks.references import causal_mask as _causal_mask
+from helpers.checks.references import mha_params as _mha_params
+from helpers.checks.references import multi_head_attention as _mha
+from helpers.checks.references import softmax as _softmax
 
 __all__ = [
     "nadaraya_watson", "masked_softmax", "scaled_dot_product_attention", "additive_attention",
@@ -35,27 +42,12 @@ __all__ = [
     "bleu",
 ]
 
-#: The score a masked position gets before the softmax (d2l's value).
-MASK_VALUE = -1e6
-
-
 # ---------------------------------------------------------------- helpers ---
-
-def _softmax(z, axis=-1):
-    """A float64 softmax along `axis`, the largest value subtracted first."""
-    z = np.asarray(z, np.float64)
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
 
 def _keras_softmax(z):
     """`keras.ops.softmax` over the last axis, in float64, as a NumPy array."""
     keras = import_keras()
     return np.asarray(keras.ops.softmax(np.asarray(z, np.float64), axis=-1))
-
-
-def _f64(*arrays):
-    return [np.asarray(a, np.float64) for a in arrays]
 
 
 def _tolerances(dtype):
@@ -68,11 +60,6 @@ def _padding_mask(tq, lengths):
     tk = max(lengths)
     keep = np.arange(tk)[None, :] < np.asarray(lengths)[:, None]
     return np.broadcast_to(keep[:, None, :], (len(lengths), tq, tk)).copy()
-
-
-def _causal_mask(batch, t):
-    """(batch, t, t) bool: position i may attend positions j <= i."""
-    return np.broadcast_to(np.tril(np.ones((t, t), bool)), (batch, t, t)).copy()
 
 
 def _masked_scores(scores, mask):
@@ -618,55 +605,6 @@ def merge_heads(fn):
 
 # --------------------------------------------------- multi_head_attention ---
 
-#: The weights of multi_head_attention, in the order of `MultiHeadAttention.get_weights()`.
-_MHA_PARAMS = ("wq", "bq", "wk", "bk", "wv", "bv", "wo", "bo")
-
-
-def _arrange(y, layout):
-    """(batch, seq, heads, dim) as the heads' (batch, heads, seq, dim), as a layout does it."""
-    batch, seq, heads, dim = y.shape
-    flat = y.reshape(batch, seq, heads * dim)
-    if layout == "no_transpose":
-        return flat.reshape(batch, heads, seq, dim)
-    if layout == "interleaved":
-        return flat.reshape(batch, seq, dim, heads).transpose(0, 3, 1, 2)
-    return y.transpose(0, 2, 1, 3)
-
-
-def _unarrange(o, layout):
-    """The inverse of `_arrange`: (batch, heads, seq, dim) -> (batch, seq, heads * dim)."""
-    batch, heads, seq, dim = o.shape
-    if layout == "no_transpose":
-        return o.reshape(batch, seq, heads * dim)
-    if layout == "interleaved":
-        return o.transpose(0, 2, 3, 1).reshape(batch, seq, dim * heads)
-    return o.transpose(0, 2, 1, 3).reshape(batch, seq, heads * dim)
-
-
-def _mha(query, key, value, params, mask, layout="blocks", scale="key_dim", output=True,
-         biases=True, output_bias=True, swap_kv=False, use_mask=True):
-    """Multi-head attention in float64 with Keras's weights, with switches for mistakes."""
-    p = {name: np.asarray(params[name], np.float64) for name in _MHA_PARAMS}
-    query, key, value = _f64(query, key, value)
-    if swap_kv:
-        key, value = value, key
-
-    def project(x, w, b):
-        return _arrange(np.einsum("bsd,dhk->bshk", x, w) + (b if biases else 0.0), layout)
-
-    q, k, v = project(query, p["wq"], p["bq"]), project(key, p["wk"], p["bk"]), \
-        project(value, p["wv"], p["bv"])
-    factor = {"key_dim": q.shape[-1], "d_model": query.shape[-1], None: 1}[scale]
-    scores = q @ k.swapaxes(-1, -2) / math.sqrt(factor)
-    if mask is not None and use_mask:
-        scores = np.where(mask[:, None], scores, MASK_VALUE)
-    merged = _unarrange(_softmax(scores) @ v, layout)
-    if not output:
-        return merged
-    heads, value_dim, d_out = p["wo"].shape
-    return merged @ p["wo"].reshape(heads * value_dim, d_out) + (p["bo"] if output_bias else 0.0)
-
-
 def _mha_mistakes(query, key, value, params, mask):
     args = (query, key, value, params, mask)
     mistakes = {
@@ -692,17 +630,6 @@ def _mha_mistakes(query, key, value, params, mask):
     if mask is not None:
         mistakes["the mask ignored"] = _mha(*args, use_mask=False)
     return mistakes
-
-
-def _mha_params(seed, dq, dk, dv, heads, key_dim, value_dim, dtype=np.float64):
-    """Random weights in Keras's layout, scaled by 1/sqrt(fan-in), biases nonzero."""
-    shapes = {"wq": (dq, heads, key_dim), "bq": (heads, key_dim), "wk": (dk, heads, key_dim),
-              "bk": (heads, key_dim), "wv": (dv, heads, value_dim), "bv": (heads, value_dim),
-              "wo": (heads, value_dim, dq), "bo": (dq,)}
-    fan_in = {"wq": dq, "wk": dk, "wv": dv, "wo": heads * value_dim}
-    return {name: random_values(seed + number, shape,
-                                1 / math.sqrt(fan_in[name]) if name in fan_in else 0.3)
-            .astype(dtype) for number, (name, shape) in enumerate(shapes.items())}
 
 
 def _mha_cases():

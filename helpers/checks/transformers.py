@@ -1,0 +1,1374 @@
+"""Checks for notebook 07, transformers: byte-pair encoding (training and encoding), a
+causal mask, token and position embeddings, a pre-norm transformer block, BERT's
+masking rule and ViT's patches.
+
+Each function takes the student's function (or, for 07.4, class), runs it on fixed
+cases and compares the results with an independent oracle: the `tokenizers`
+library's BPE trainer and BPE model, the attention weights of
+`keras.layers.MultiHeadAttention(use_causal_mask=True)`, NumPy lookups in the
+embedding tables the check gives the layer, a float64 NumPy transformer block
+computed from the weights the check gives the student's layers (the attention from
+`helpers.checks.references`), binomial bounds for the random masking, and
+`keras.ops.image.extract_patches`. BPE's tie rule is not the library's (it breaks
+ties by token id), so ties are checked on corpora worked by hand and the library
+only on corpora that the check proves tie-free. Known wrong answers (merges counted
+across words, word frequencies ignored, no end-of-word suffix, the future visible,
+positions missing, post-norm, the 10% left out of `selected`, strips instead of
+square patches, ...) are computed too, so that a message can name the mistake.
+
+Example:
+
+>>> from helpers.checks import transformers as check
+>>> check.causal_mask(causal_mask)
+07.3 causal_mask: all 5 cases passed
+"""
+
+import collections
+import copy
+import functools
+import itertools
+import json
+import math
+import re
+import warnings
+
+import numpy as np
+
+from helpers.checks import references
+from helpers.checks.core import Exercise, describe, import_keras, random_values
+from helpers.checks.keras_models import (
+    activation_name,
+    call_builder,
+    chain,
+    layer_names,
+    leaf_layers,
+)
+
+__all__ = [
+    "TokenAndPositionEmbedding", "bpe_encode", "causal_mask", "mask_tokens", "patchify",
+    "token_and_position_embedding", "train_bpe", "transformer_block",
+]
+
+#: The end-of-word suffix of 07.1 and 07.2, attached to the last character of a word.
+SUFFIX = "</w>"
+
+
+# ---------------------------------------------------------------- helpers ---
+
+def _first_difference(expected, received):
+    """The first index where two sequences differ (the shorter length if one is a prefix)."""
+    return next((i for i, (a, b) in enumerate(zip(expected, received)) if a != b),
+                min(len(expected), len(received)))
+
+
+def _compare_sequence(ex, case, received, expected, mistakes, hint, items):
+    """Fails unless two lists are equal; names a known mistake whose list is the received one.
+
+    Args:
+        ex, case: the `Exercise` and the case name.
+        received, expected: lists (of merges or tokens).
+        mistakes: dict mapping a mistake's description to the list it gives.
+        hint: what to look at.
+        items: what the list holds, in words, e.g. "merge" (for "merge 3").
+    """
+    __tracebackhide__ = True
+    if received == expected:
+        return
+    i = _first_difference(expected, received)
+    where = (f"{items} {i + 1} differs: expected {expected[i]!r}, received {received[i]!r}"
+             if i < min(len(expected), len(received)) else
+             f"expected {len(expected)} {items}s, received {len(received)}")
+    problem = (f"{where}.\n  expected: {describe(expected)}\n  received: {describe(received)}")
+    named = next((name for name, wrong in mistakes.items()
+                  if wrong != expected and wrong == received), None)
+    if named:
+        problem = f"your result matches a common mistake: {named}.\n  " + problem
+    ex.fail(case, problem, hint)
+
+
+def _symbols(word, suffix="attached"):
+    """A word as its first symbols: its characters, the suffix attached to the last
+    ("attached", 07.1's rule), as a symbol of its own ("separate") or left out (None)."""
+    if suffix == "attached":
+        return [*word[:-1], word[-1] + SUFFIX]
+    return [*word, SUFFIX] if suffix == "separate" else list(word)
+
+
+def _merge(symbols, pair, direction="left", limit=None):
+    """`symbols` with every occurrence of `pair` merged (at most `limit`), scanning from
+    the left (a run "a a a" gives "aa a") or, for a known mistake, from the right."""
+    if direction == "right":
+        flipped = _merge([s[::-1] for s in symbols[::-1]], (pair[1][::-1], pair[0][::-1]),
+                         limit=limit)
+        return [s[::-1] for s in flipped[::-1]]
+    out, i, done = [], 0, 0
+    while i < len(symbols):
+        if (limit is None or done < limit) and tuple(symbols[i:i + 2]) == pair:
+            out.append(symbols[i] + symbols[i + 1])
+            i, done = i + 2, done + 1
+        else:
+            out.append(symbols[i])
+            i += 1
+    return out
+
+
+# -------------------------------------------------------------- train_bpe ---
+
+def _pair_counts(table, overlap=True):
+    """{pair: count} over a table of [symbols, frequency], in the order pairs are found.
+
+    Every adjacent pair counts, those of a run of one symbol too ("a a a" has the pair
+    (a, a) twice), as in the `tokenizers` trainer; `overlap=False` counts a run's pairs
+    without overlap (a known mistake).
+    """
+    counts = {}
+    for symbols, frequency in table:
+        i = 0
+        while i < len(symbols) - 1:
+            pair = (symbols[i], symbols[i + 1])
+            counts[pair] = counts.get(pair, 0) + frequency
+            i += 2 if not overlap and pair[0] == pair[1] else 1
+    return counts
+
+
+def _pick(counts, ties):
+    """The pair to merge: the most frequent; ties "smallest" (07.1's rule), "largest" or
+    "first" (the first found, as `max(counts, key=counts.get)` gives)."""
+    if ties == "largest":
+        return max(counts, key=lambda pair: (counts[pair], pair))
+    if ties == "first":
+        return max(counts, key=counts.get)
+    return min(counts, key=lambda pair: (-counts[pair], pair))
+
+
+def _bpe(corpus, num_merges, *, frequencies=True, boundaries=True, suffix="attached",
+         ties="smallest", overlap=True, direction="left", scope="everywhere", on_step=None):
+    """BPE training as 07.1 defines it, with switches for known mistakes.
+
+    `frequencies=False` counts each distinct word once; `boundaries=False` counts
+    the whole text as one sequence; `suffix` as in `_symbols`; `ties` as in
+    `_pick`; `overlap` as in `_pair_counts`; `direction` as in `_merge`; `scope`
+    "first in word" merges only a pair's first occurrence in each word, "first word"
+    only the first word that has it. `on_step(counts, pair)` is called at each step.
+    """
+    words = corpus.split()
+    if boundaries:
+        table = [[_symbols(word, suffix), count if frequencies else 1]
+                 for word, count in collections.Counter(words).items()]
+    else:
+        table = [[[s for word in words for s in _symbols(word, suffix)], 1]]
+    merges = []
+    for _ in range(num_merges):
+        counts = _pair_counts(table, overlap)
+        if not counts:
+            break
+        pair = _pick(counts, ties)
+        if on_step:
+            on_step(counts, pair)
+        merges.append(pair)
+        found = False
+        for entry in table:
+            if scope == "first word" and found:
+                break
+            merged = _merge(entry[0], pair, direction, 1 if scope == "first in word" else None)
+            found = found or len(merged) < len(entry[0])
+            entry[0] = merged
+    return merges
+
+
+_BPE_MISTAKES = {
+    "pairs counted across word boundaries (the text as one sequence): count pairs inside "
+    "each word only, the last symbol of a word and the first of the next are no pair":
+        {"boundaries": False},
+    "word frequencies ignored: each distinct word counted once. A word that occurs 5 times "
+    "adds 5 to the count of each of its pairs": {"frequencies": False},
+    f"no end-of-word suffix: the last character of each word carries {SUFFIX!r} "
+    f"(\"low\" -> ('l', 'o', 'w{SUFFIX}'))": {"suffix": None},
+    f"the end-of-word suffix as a symbol of its own: it is attached to the last character, "
+    f"('l', 'o', 'w{SUFFIX}'), not ('l', 'o', 'w', '{SUFFIX}')": {"suffix": "separate"},
+    "ties broken towards the first pair found: among equally frequent pairs take the "
+    "smallest (left, right) in string order": {"ties": "first"},
+    "ties broken towards the largest pair: among equally frequent pairs take the smallest "
+    "(left, right) in string order": {"ties": "largest"},
+    "the merge applied only at its first occurrence in each word: merge every occurrence, "
+    "left to right": {"scope": "first in word"},
+    "the merge applied only in the first word that has the pair: merge it in every word":
+        {"scope": "first word"},
+    "a run of one symbol counted without overlap: \"a a a\" holds the pair (a, a) twice, as "
+    "in the tokenizers library": {"overlap": False},
+    "a run of one symbol merged from the right: \"a a a\" becomes \"aa a\" (left to right), "
+    "not \"a aa\"": {"direction": "right"},
+}
+
+
+class _Corpus(str):
+    """A corpus (a str) whose repr is short, so that a message quoting it stays readable."""
+
+    def __repr__(self):
+        return f"<a corpus of {len(self.split())} words>"
+
+
+def _tie_free(corpus, num_merges):
+    """Tells whether every step of 07.1 on `corpus` has a single most frequent pair."""
+    ties = []
+    _bpe(corpus, num_merges, on_step=lambda counts, pair: ties.append(
+        sum(count == counts[pair] for count in counts.values()) > 1))
+    return not any(ties)
+
+
+@functools.cache
+def _random_corpus(seed, letters, words, top, num_merges):
+    """A corpus of `words` distinct random words over `letters` (1 to 7 characters) with
+    frequencies from 1 to `top`, shuffled, separated by spaces, tabs and newlines.
+
+    Tries the seeds `seed`, `seed` + 1, ... and keeps the first corpus whose
+    `num_merges` steps are tie-free, where the `tokenizers` trainer (which breaks ties
+    by token id) and 07.1's rule must agree.
+    """
+    for attempt in itertools.count(seed):
+        rng = np.random.default_rng(attempt)
+        vocabulary = sorted({"".join(rng.choice(list(letters), size=rng.integers(1, 8)))
+                             for _ in range(words)})
+        tokens = [w for w, n in zip(vocabulary, rng.integers(1, top + 1, len(vocabulary)))
+                  for _ in range(n)]
+        rng.shuffle(tokens)
+        gaps = rng.choice([" ", " ", " ", " ", "\n", "\t", "  "], size=len(tokens))
+        corpus = _Corpus("".join(t + g for t, g in zip(tokens, gaps)))
+        if _tie_free(corpus, num_merges):
+            return corpus
+
+
+def _tokenizers_merges(corpus, num_merges):
+    """The first `num_merges` merges of the `tokenizers` BPE trainer on `corpus`.
+
+    models.BPE with end_of_word_suffix "</w>", whitespace split, a vocabulary of the
+    initial alphabet (every character, and every last character with the suffix)
+    plus num_merges, min_frequency 0; the merges are read from the trained
+    tokenizer's JSON.
+    """
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    words = corpus.split()
+    alphabet = {c for word in words for c in word} | {word[-1] + SUFFIX for word in words}
+    tokenizer = Tokenizer(models.BPE(end_of_word_suffix=SUFFIX))
+    tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    trainer = trainers.BpeTrainer(vocab_size=len(alphabet) + num_merges, min_frequency=0,
+                                  show_progress=False, end_of_word_suffix=SUFFIX)
+    tokenizer.train_from_iterator([str(corpus)], trainer=trainer)
+    merges = json.loads(tokenizer.to_str())["model"]["merges"]
+    return [tuple(m.split(" ") if isinstance(m, str) else m) for m in merges][:num_merges]
+
+
+#: Sennrich et al.'s example: 5 low, 2 lower, 6 newest, 3 widest. The counts, step by step
+#: (ties go to the smallest pair in string order):
+#:  1. (e, s) 9 = 6 newest + 3 widest, tied with (s, t</w>) 9: "e" < "s" wins.
+#:  2. (es, t</w>) 9.
+#:  3. (l, o) 7 = 5 low + 2 lower (now (w, e) counts 2: newest has "w es").
+#:  4. (e, w) 6, tied with (n, e) 6 and (w, est</w>) 6, all from newest: "e" < "n" < "w".
+#:  5. (ew, est</w>) 6, tied with (n, ew) 6: "ew" < "n".
+#:  6. (n, ewest</w>) 6.    7. (lo, w</w>) 5.
+#:  8. (d, est</w>) 3, tied with (i, d) 3 and (w, i) 3, all from widest.
+#:  9. (i, dest</w>) 3, tied with (w, i) 3.    10. (w, idest</w>) 3 (then (e, r</w>) 2 ...).
+_WORKED_CORPUS = "low low low low low lower lower newest newest newest newest newest " \
+                 "newest widest widest widest"
+_WORKED_MERGES = [("e", "s"), ("es", "t</w>"), ("l", "o"), ("e", "w"), ("ew", "est</w>"),
+                  ("n", "ewest</w>"), ("lo", "w</w>"), ("d", "est</w>"), ("i", "dest</w>"),
+                  ("w", "idest</w>")]
+
+
+def _train_bpe_cases():
+    """(case, corpus, num_merges, expected merges or None for the tokenizers trainer)."""
+    return [
+        ("the worked example (Sennrich et al.): 5 low, 2 lower, 6 newest, 3 widest; 10 merges",
+         _WORKED_CORPUS, 10, _WORKED_MERGES),
+        # Three pairs of count 1: the smallest first, whatever the order in the corpus.
+        ("a three-way tie: 'xb xa xc', 3 merges", "xb xa xc", 3,
+         [("x", "a</w>"), ("x", "b</w>"), ("x", "c</w>")]),
+        # (b, a) 3 from "bab" and "ba": "b" + "a" is found before (a, b) but (a, b) is
+        # smaller; its count 3 comes from "ab" twice and "bab" once.
+        ("a tie decided by string order, not by the order pairs are found: 'bab ba ba ab ab'",
+         "bab ba ba ab ab", 2, [("a", "b</w>"), ("b", "a</w>")]),
+        # (a, a) 2 x 3 + 3 x 2 = 12: a run of 4 holds 3 pairs, a run of 3 holds 2 (without
+        # overlap 7), more than (c, d</w>) 10. Left to right: "aa aa b</w>", "aa a b</w>".
+        # Then (c, d</w>) 10; then (a, b</w>) 3 tied with (aa, a) 3: "a" < "aa"; then
+        # (aa, ab</w>) 3 beats (aa, aa) 2 and (aa, b</w>) 2.
+        ("repeated symbols: 2 aaaab, 3 aaab, 10 cd; 4 merges",
+         "aaaab aaaab aaab aaab aaab cd cd cd cd cd cd cd cd cd cd", 4,
+         [("a", "a"), ("c", "d</w>"), ("a", "b</w>"), ("aa", "ab</w>")]),
+        # (a, n) 2 x 3 + 2 x 2 = 10 (twice in each word): "b an an a</w>", "b an d an a</w>".
+        # Then (an, a</w>) 5 tied with (b, an) 5: "an" < "b"; then (b, an) 5; then
+        # (ban, ana</w>) 3.
+        ("a pair twice in a word: 3 banana, 2 bandana; 4 merges",
+         "banana banana banana bandana bandana", 4,
+         [("a", "n"), ("an", "a</w>"), ("b", "an"), ("ban", "ana</w>")]),
+        ("stops early: only one merge is possible in 'a bb a', 5 asked", "a bb a", 5,
+         [("b", "b</w>")]),
+        ("no merge at all: every word is one character, 3 asked", "a b c a", 3, []),
+        ("num_merges 0", "low lower", 0, []),
+        ("random corpus 1: 25 words over 'abcde' (frequencies 1-150), 12 merges, tie-free",
+         _random_corpus(7004, "abcde", 25, 150, 12), 12, None),
+        ("random corpus 2: 12 words over 'aab' (runs of one letter), 8 merges, tie-free",
+         _random_corpus(7010, "aab", 12, 200, 8), 8, None),
+        ("random corpus 3: 40 words over 'lowernstid', 15 merges, tie-free",
+         _random_corpus(7065, "lowernstid", 40, 100, 15), 15, None),
+    ]
+
+
+def _merges_of(ex, case, merges):
+    """The student's merges as a list; fails unless it is a list of (left, right) tuples."""
+    __tracebackhide__ = True
+    hint = ("append the pair that was merged, e.g. ('e', 's'), as a tuple of two strings; "
+            "the merged token 'es' is left + right.")
+    ex.require(case, isinstance(merges, list),
+               f"expected a list of (left, right) tuples, received {describe(merges)}.", hint)
+    for number, item in enumerate(merges, 1):
+        if isinstance(item, str):
+            ex.fail(case, f"merge {number} is the string {item!r}: expected the pair (left, "
+                          f"right) of symbols that were merged, a tuple of two strings, not "
+                          f"the merged token.", hint)
+        if isinstance(item, list) and len(item) == 2:
+            ex.fail(case, f"merge {number} is the list {item!r}: expected a tuple "
+                          f"{tuple(item)!r}.", hint)
+        ex.require(case, isinstance(item, tuple) and len(item) == 2 and
+                   all(isinstance(s, str) for s in item),
+                   f"merge {number} is {describe(item)}: expected a (left, right) tuple of two "
+                   f"strings.", hint)
+    return merges
+
+
+def _explain_bpe_error(message):
+    """The extra hint for an empty max() or most_common() when no pair is left."""
+    if "empty" in message or "index out of range" in message:
+        return ("when every word is a single symbol there is no pair left to count: stop "
+                "there, even if fewer than num_merges merges were made.")
+    return None
+
+
+def train_bpe(fn):
+    """Checks `train_bpe(corpus, num_merges)`: byte-pair encoding merges learned from a text.
+
+    `corpus` is a str; its words are `corpus.split()`. Each word starts as the tuple
+    of its characters with the end-of-word suffix "</w>" attached to the last one
+    ("low" -> ("l", "o", "w</w>")), the convention of Sennrich et al. (2016) and of
+    the `tokenizers` trainer's `end_of_word_suffix`. At each step the pairs of
+    neighbouring symbols are counted inside the words (never across two words), each
+    weighted by its word's frequency; every adjacent pair counts, so a run "a a a"
+    holds the pair (a, a) twice, as the tokenizers trainer counts it. The most
+    frequent pair is merged everywhere it occurs, left to right within a word ("a a
+    a" -> "aa a"); ties go to the pair that is smallest in (left, right) string
+    order. Training stops after num_merges merges, or earlier when no word has two
+    symbols left. The result is the list of merges, (left, right) tuples of str, in
+    the order they were learned.
+
+    Oracles: a corpus worked by hand (Sennrich's example, ties included), tie cases,
+    repeated symbols and early stops written out in the check, and the `tokenizers`
+    BpeTrainer (models.BPE(end_of_word_suffix="</w>"), WhitespaceSplit, vocab_size =
+    initial alphabet + num_merges, min_frequency 0) on seeded random corpora that the
+    check proves tie-free at every step (the library breaks ties by token id, not by
+    string order). Known mistakes (pairs across words, frequencies ignored, no
+    suffix, other tie rules, a merge not applied everywhere, ...) are named.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("07.1", "train_bpe", fn)
+    hint = ("count the pairs of neighbouring symbols inside each word, weighted by the word's "
+            "frequency; merge the most frequent pair (ties: the smallest (left, right)) "
+            "everywhere, left to right, in every word; repeat num_merges times or until no "
+            "pair is left.")
+    for case, corpus, num_merges, expected in _train_bpe_cases():
+        merges = _merges_of(ex, case, ex.call_explained(case, _explain_bpe_error, corpus,
+                                                        num_merges))
+        if expected is None:
+            expected = _tokenizers_merges(corpus, num_merges)
+        mistakes = {name: _bpe(corpus, num_merges, **switches)
+                    for name, switches in _BPE_MISTAKES.items()}
+        _compare_sequence(ex, case, merges, expected, mistakes, hint, "merge")
+    ex.passed()
+
+
+# -------------------------------------------------------------- bpe_encode ---
+
+def _encode(word, merges, *, order="learned", suffix="attached", scope="everywhere"):
+    """07.2's encoding with switches for known mistakes.
+
+    `order`: "learned" (the merges in their order), "reversed", "frequent" (the pair
+    most frequent in the word first, ties by rank), "one pass" (one left-to-right scan
+    merging any pair that is a merge, never again) or "longest" (greedy longest match
+    against the vocabulary of symbols and merged tokens); `suffix` as in `_symbols`;
+    `scope` "first in word" merges each pair at its first occurrence only.
+    """
+    symbols = _symbols(word, suffix)
+    if order == "longest":
+        vocabulary = set(symbols) | {left + right for left, right in merges}
+        tokens, i = [], 0
+        while i < len(symbols):
+            j = next(j for j in range(len(symbols), i, -1)
+                     if j == i + 1 or "".join(symbols[i:j]) in vocabulary)
+            tokens.append("".join(symbols[i:j]))
+            i = j
+        return tokens
+    if order == "one pass":
+        pairs = set(merges)
+        return _merge_any(symbols, pairs)
+    if order == "frequent":
+        rank = {pair: r for r, pair in enumerate(merges)}
+        while True:
+            found = collections.Counter(p for p in itertools.pairwise(symbols) if p in rank)
+            if not found:
+                return symbols
+            symbols = _merge(symbols, min(found, key=lambda p: (-found[p], rank[p])))
+    for pair in (merges[::-1] if order == "reversed" else merges):
+        symbols = _merge(symbols, pair, limit=1 if scope == "first in word" else None)
+    return symbols
+
+
+def _merge_any(symbols, pairs):
+    """One left-to-right scan that merges every adjacent pair found in `pairs`."""
+    out, i = [], 0
+    while i < len(symbols):
+        if tuple(symbols[i:i + 2]) in pairs:
+            out.append(symbols[i] + symbols[i + 1])
+            i += 2
+        else:
+            out.append(symbols[i])
+            i += 1
+    return out
+
+
+_ENCODE_MISTAKES = {
+    "the pair most frequent in this word merged first: apply the merges in the order they "
+    "were learned, however often a pair occurs in the word": {"order": "frequent"},
+    "the merges applied in reverse order: apply them in the order they were learned "
+    "(first learned, first applied)": {"order": "reversed"},
+    "one pass over the word, merging each pair that is a merge: go through the merges in "
+    "order and apply each one everywhere, so that merged symbols merge again":
+        {"order": "one pass"},
+    "greedy longest match against the vocabulary: BPE applies the merges in their learned "
+    "order, which can split a word differently from the longest known prefix":
+        {"order": "longest"},
+    f"no end-of-word suffix: the last character carries {SUFFIX!r}, as in training":
+        {"suffix": None},
+    "the end-of-word suffix as a symbol of its own: it is attached to the last character":
+        {"suffix": "separate"},
+    "each merge applied only at its first occurrence in the word: merge every occurrence, "
+    "left to right": {"scope": "first in word"},
+}
+
+
+def _tokenizers_encode(word, merges):
+    """The tokens of `word` from `tokenizers.models.BPE(vocab, merges, end_of_word_suffix)`,
+    with a vocabulary that holds every symbol (characters, suffixed last character, the
+    merges' symbols and their results)."""
+    from tokenizers import models
+
+    symbols = set(word) | {word[-1] + SUFFIX}
+    for left, right in merges:
+        symbols |= {left, right, left + right}
+    vocab = {symbol: i for i, symbol in enumerate(sorted(symbols))}
+    model = models.BPE(vocab, [tuple(m) for m in merges], end_of_word_suffix=SUFFIX)
+    return [token.value for token in model.tokenize(word)]
+
+
+#: A small English text for 07.2: the tokenizers trainer learns 30 merges from it.
+_ENGLISH = ("the lower the slower the newer the wider the lowest the slowest the newest the "
+            "widest a new show a slow show a low window a wide window the shows the windows "
+            ) * 3 + "the other side of the river where the wind blows over the willows"
+
+
+def _bpe_encode_cases():
+    """(case, word, merges) for 07.2. The first three tell the wrong orders apart."""
+    learned = _tokenizers_merges(_ENGLISH, 30)
+    return [
+        # In order: a a a</w> -> aa a</w> -> (no a a</w> left) -> aaa</w>. One pass over the
+        # word gives aa a</w>; the reverse order a aa</w>.
+        ("merged symbols merge again: 'aaa', merges (a, a), (a, a</w>), (aa, a</w>)", "aaa",
+         [("a", "a"), ("a", "a</w>"), ("aa", "a</w>")]),
+        # (a, b) comes first, though (b, c) occurs twice: a b c b c b c</w> -> ab c b c b
+        # c</w> -> ab c bc b c</w>.
+        ("the learned order, not the most frequent pair: 'abcbcbc', merges (a, b), (b, c)",
+         "abcbcbc", [("a", "b"), ("b", "c")]),
+        # b a a b b</w> -> b a ab b</w> -> b a abb</w>; (a, ab) finds no ab left. The longest
+        # known prefix after b would be "aab".
+        (("the learned order, not the longest match: 'baabb', merges (a, b), (ab, b</w>), "
+          "(a, ab)"), "baabb", [("a", "b"), ("ab", "b</w>"), ("a", "ab")]),
+        ("'lowest' with the worked example's 10 merges", "lowest", _WORKED_MERGES),
+        ("'newest' with the worked example's merges: one token", "newest", _WORKED_MERGES),
+        ("'lower' with the worked example's merges", "lower", _WORKED_MERGES),
+        ("'xyz': characters no merge touches stay single tokens", "xyz", _WORKED_MERGES),
+        ("a one-character word 'a'", "a", _WORKED_MERGES),
+        ("no merges at all: 'low'", "low", []),
+        ("a pair that occurs twice: 'aaaab', merges (a, a), (aa, b</w>)", "aaaab",
+         [("a", "a"), ("aa", "b</w>")]),
+        ("30 merges the tokenizers trainer learned from an English text: 'showers'",
+         "showers", learned),
+        ("the same 30 merges: 'lowered'", "lowered", learned),
+        ("the same 30 merges: 'whether'", "whether", learned),
+    ]
+
+
+def bpe_encode(fn):
+    """Checks `bpe_encode(word, merges)`: one word split into BPE tokens.
+
+    `word` is a str without whitespace; `merges` a list of (left, right) tuples in
+    the order they were learned, as `train_bpe` returns them. The word starts as
+    its characters with "</w>" attached to the last one; each merge, in the learned
+    order, is applied everywhere it occurs (left to right), so that merged symbols
+    can merge again with later merges. Characters no merge touches stay single
+    tokens. The result is the list of tokens (str); the last one ends with "</w>".
+    The oracle is `tokenizers.models.BPE(vocab, merges, end_of_word_suffix="</w>")`
+    with a vocabulary that holds every symbol (it applies the merges by rank, which
+    gives the same tokens for learned merges). Cases: the worked example's merges,
+    untouched characters, a one-character word, no merges, cases where the learned
+    order differs from the most frequent pair and from the longest match, a pair that
+    occurs twice, and merges learned by the tokenizers trainer.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("07.2", "bpe_encode", fn)
+    hint = (f"start from the characters with {SUFFIX!r} attached to the last one; for each "
+            f"(left, right) in merges, in order, replace every left, right neighbour pair by "
+            f"left + right (left to right), then go on with the next merge.")
+    for case, word, merges in _bpe_encode_cases():
+        tokens = ex.call(case, word, merges)
+        ex.require(case, isinstance(tokens, list) and all(isinstance(t, str) for t in tokens),
+                   f"expected a list of tokens (str), received {describe(tokens)}.",
+                   f"return the list of tokens, e.g. ['lo', 'w{SUFFIX}'].")
+        mistakes = {name: _encode(word, merges, **switches)
+                    for name, switches in _ENCODE_MISTAKES.items()}
+        _compare_sequence(ex, case, tokens, _tokenizers_encode(word, merges), mistakes, hint,
+                          "token")
+    ex.passed()
+
+
+# ------------------------------------------------------------- causal_mask ---
+
+def _keras_causal_mask(length):
+    """Where `MultiHeadAttention(use_causal_mask=True)` lets query i attend key j.
+
+    The attention weights of a one-head layer on zeros (all scores equal): positive
+    where a position may attend, exactly 0 where the layer masks it.
+    """
+    keras = import_keras()
+    layer = keras.layers.MultiHeadAttention(num_heads=1, key_dim=2)
+    x = np.zeros((1, length, 2), np.float32)
+    with warnings.catch_warnings():  # Keras warns of a softmax over one key (length 1)
+        warnings.simplefilter("ignore", UserWarning)
+        _, weights = layer(x, x, use_causal_mask=True, return_attention_scores=True)
+    return np.asarray(weights)[0, 0] > 0
+
+
+def _causal_mask_mistakes(expected):
+    return {
+        "the future visible: True above the diagonal (the transpose). Row i is the query "
+        "position, column j the key: True where j <= i": expected.T,
+        "True marks the positions that are masked (as in PyTorch's bool masks); in Keras's "
+        "attention_mask True means the query may attend that key": ~expected,
+        "the diagonal excluded: a position may attend to itself (j <= i)":
+            np.tril(expected, k=-1),
+        "every position visible: nothing masked": np.ones_like(expected),
+    }
+
+
+def _require_bool_mask(ex, case, mask, expected):
+    """Fails unless `mask` is a bool NumPy array, naming an int, float or additive mask."""
+    __tracebackhide__ = True
+    if not isinstance(mask, np.ndarray) or mask.dtype == bool:
+        return
+    hint = "compare the positions (j <= i gives bools), or make the array with dtype=bool."
+    if mask.shape == expected.shape:
+        if np.array_equal(mask, expected):
+            ex.fail(case, f"the values are right but the dtype is {mask.dtype}: expected a "
+                          f"bool array (True where position i may attend position j), not "
+                          f"0/1 {'integers' if mask.dtype.kind in 'iu' else 'numbers'}.", hint)
+        if mask.dtype.kind == "f" and np.all(mask[expected] == 0) and \
+                np.all(mask[~expected] < -1e3):
+            ex.fail(case, "your result matches a common mistake: an additive mask (0 where "
+                          "allowed, -inf or a large negative number where not). Keras's "
+                          "attention_mask is a bool array, True where position i may attend "
+                          "position j.", hint)
+    ex.fail(case, f"expected a bool array, received dtype {mask.dtype}: {describe(mask)}.", hint)
+
+
+def causal_mask(fn):
+    """Checks `causal_mask(length)`: the mask of causal (decoder) self-attention.
+
+    The result is a NumPy bool array (length, length), True where position i (row,
+    the query) may attend position j (column, the key), i.e. where j <= i: the
+    layout of the `attention_mask` of `keras.layers.MultiHeadAttention`. The oracle
+    is Keras itself: where the attention weights of a
+    `MultiHeadAttention(use_causal_mask=True)` are not 0. Ints or floats 0/1, an
+    additive 0/-inf mask, the transpose, an inverted mask and a mask without its
+    diagonal are named. Lengths 1 to 8.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("07.3", "causal_mask", fn)
+    hint = ("True where the key position j is not after the query position i (j <= i): "
+            "row i holds i + 1 Trues, then Falses.")
+    for length in (4, 1, 2, 5, 8):
+        case = f"length {length}"
+        mask = ex.call(case, length)
+        expected = _keras_causal_mask(length)
+        _require_bool_mask(ex, case, mask, expected)
+        ex.compare(case, mask, expected, mistakes=_causal_mask_mistakes(expected), hint=hint,
+                   shape_hint="one row per query position and one column per key position: "
+                              "(length, length), for length 1 too.")
+    ex.passed()
+
+
+# ------------------------------------------------ TokenAndPositionEmbedding ---
+
+def _caused_by_not_implemented(error):
+    """Tells whether `error`, or an exception it was raised from, is a NotImplementedError."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, NotImplementedError):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _layer_caller(ex, layer):
+    """An `Exercise` (same id, name and cases as `ex`) whose function calls the layer.
+
+    Its `call` reports like the exercise's own: a NotImplementedError from the
+    stub's `call` (which Keras re-raises with its own message, or could wrap in
+    another error) is "not attempted yet", another error is quoted with the
+    student's line.
+    """
+    @functools.wraps(layer.call)
+    def call(*args, **kwargs):
+        try:
+            return layer(*args, **kwargs)
+        except Exception as error:
+            if _caused_by_not_implemented(error):
+                raise NotImplementedError() from None
+            raise
+
+    caller = Exercise(ex.exercise_id, ex.name, call)
+    caller.cases = ex.cases
+    return caller
+
+
+def _explain_embedding_error(message):
+    """The extra hint for positions of the wrong length or out of the tables' range."""
+    if re.search(r"[Ii]ncompatible shapes|broadcast|cannot be broadcast", message):
+        return ("an input of T tokens needs the positions 0 .. T - 1 (T from "
+                "keras.ops.shape(token_ids)[-1]), not 0 .. max_length - 1.")
+    if re.search(r"indices|out of (range|bounds)|not in \[", message):
+        return ("an index is outside an embedding table: the position table takes the "
+                "positions 0 .. T - 1, the token table the token ids.")
+    return None
+
+
+def _embedding_tables(seed, vocab_size, max_length, dim):
+    """Known, distinct float32 tables: tokens (vocab_size, dim), positions (max_length, dim)."""
+    return (random_values(seed, (vocab_size, dim)).astype(np.float32),
+            (3.0 + random_values(seed + 1, (max_length, dim))).astype(np.float32))
+
+
+def _embedding_mistakes(token_ids, tokens, positions):
+    t, dim = token_ids.shape[1], tokens.shape[1]
+    looked_up = tokens[token_ids]
+    mistakes = {
+        "positions missing: only the token embeddings. Add position_embedding(positions "
+        "0 .. T - 1)": looked_up,
+        "only the position embeddings: add token_embedding(token_ids)":
+            np.broadcast_to(positions[:t], looked_up.shape),
+        "the position table looked up with the token ids: position_embedding takes the "
+        "positions 0 .. T - 1": looked_up + positions[np.minimum(token_ids, len(positions) - 1)],
+        "positions reversed: the first token is at position 0": looked_up + positions[:t][::-1],
+        "the token embeddings scaled by sqrt(dim) (as in Vaswani et al.): this layer adds "
+        "them unscaled": looked_up * math.sqrt(dim) + positions[:t],
+        "concatenated instead of added: the result is (batch, T, dim), token embedding + "
+        "position embedding": np.concatenate(
+            [looked_up, np.broadcast_to(positions[:t], looked_up.shape)], axis=-1),
+    }
+    if t < len(positions):
+        mistakes["positions counted from 1: the first token is at position 0"] = \
+            looked_up + positions[1:t + 1]
+    return mistakes
+
+
+def _embedding_layer(ex, case, vocab_size, max_length, dim, seed):
+    """The student's layer built with known tables; returns (layer, caller, tables)."""
+    __tracebackhide__ = True
+    keras = import_keras()
+    layer = ex.call(case, vocab_size, max_length, dim)
+    ex.require(case, isinstance(layer, keras.layers.Layer),
+               f"TokenAndPositionEmbedding({vocab_size}, {max_length}, {dim}) made "
+               f"{describe(layer)}, expected a keras.layers.Layer.",
+               "keep the class line `class TokenAndPositionEmbedding(keras.layers.Layer):`.")
+    for name, rows in (("token_embedding", vocab_size), ("position_embedding", max_length)):
+        table = getattr(layer, name, None)
+        ex.require(case, isinstance(table, keras.layers.Embedding) and
+                   (table.input_dim, table.output_dim) == (rows, dim),
+                   f"self.{name} is {describe(table)}, expected keras.layers.Embedding({rows}, "
+                   f"{dim}).", "keep the __init__ given in the notebook; write only call().")
+    tables = _embedding_tables(seed, vocab_size, max_length, dim)
+    for name, table in zip(("token_embedding", "position_embedding"), tables):
+        embedding = getattr(layer, name)
+        embedding.build()
+        embedding.embeddings.assign(table)
+    return layer, _layer_caller(ex, layer), tables
+
+
+def _embedding_cases():
+    """(case, vocab_size, max_length, dim, T, batch, in a model, seed) for 07.4."""
+    return [
+        ("eager: T 4 < max_length 6, token ids < 6, vocab 13, dim 4", 13, 6, 4, 4, 2, False, 740),
+        ("eager: T = max_length = 6, token ids up to 12", 13, 6, 4, 6, 2, False, 740),
+        ("eager: a single token, T 1", 13, 6, 4, 1, 3, False, 740),
+        (("in a functional keras.Model: keras.Input(shape=(5,), dtype='int32'), max_length 9, "
+          "vocab 30, dim 8"), 30, 9, 8, 5, 3, True, 750),
+        ("in a functional keras.Model: T = max_length = 9", 30, 9, 8, 9, 2, True, 750),
+    ]
+
+
+def TokenAndPositionEmbedding(cls):  # named like the exercise: the student's class
+    """Checks the layer `TokenAndPositionEmbedding(vocab_size, max_length, dim)`.
+
+    The check receives the class. Its `__init__(self, vocab_size, max_length, dim,
+    **kwargs)` is given in the notebook (it stores the three ints and makes
+    `self.token_embedding = keras.layers.Embedding(vocab_size, dim)` and
+    `self.position_embedding = keras.layers.Embedding(max_length, dim)`); the student
+    writes `call(self, token_ids)`: `token_ids` is an int tensor (batch, T) with
+    T <= max_length, the result (batch, T, dim) = token_embedding(token_ids) +
+    position_embedding(positions 0 .. T - 1), the positions broadcast over the batch,
+    no scaling. The check makes the layer, gives both tables known distinct values and
+    compares with NumPy lookups in those tables, eagerly and inside a functional
+    `keras.Model` (`keras.Input(shape=(T,), dtype="int32")`, where the batch size is
+    unknown), for T < max_length, T = max_length and T = 1. Known mistakes
+    (positions missing, the position table looked up with the token ids, positions
+    from 1 or reversed, scaled by sqrt(dim), concatenated) are named.
+    """
+    __tracebackhide__ = True
+    keras = import_keras()
+    ex = Exercise("07.4", "TokenAndPositionEmbedding", cls)
+    hint = ("add the token embeddings of token_ids and the position embeddings of the "
+            "positions 0 .. T - 1 (keras.ops.arange, T from the input's shape); the (T, dim) "
+            "position embeddings broadcast over the batch.")
+    layers = {}
+    for case, vocab_size, max_length, dim, t, batch, in_model, seed in _embedding_cases():
+        key = (vocab_size, max_length, dim)
+        if key not in layers:
+            layers[key] = _embedding_layer(ex, case, vocab_size, max_length, dim, seed)
+        _, caller, (tokens, positions) = layers[key]
+        rng = np.random.default_rng(seed + t)
+        token_ids = rng.integers(0, vocab_size if t == max_length else max_length,
+                                 size=(batch, t)).astype(np.int32)
+        if in_model:
+            inputs = keras.Input(shape=(t,), dtype="int32")
+            outputs = caller.call_explained(case, _explain_embedding_error, inputs,
+                                            copy_inputs=False)
+            ex.require(case, isinstance(outputs, keras.KerasTensor),
+                       f"call() returned {describe(outputs)} on a keras.Input, expected the "
+                       f"output tensor.", "end call() with `return` and the sum.")
+            received = keras.Model(inputs, outputs)(token_ids, training=False)
+        else:
+            received = caller.call_explained(case, _explain_embedding_error, token_ids)
+        expected = tokens[token_ids].astype(np.float64) + positions[:t]
+        ex.compare(case, received, expected, kind="tensor", hint=hint,
+                   mistakes=_embedding_mistakes(token_ids, tokens, positions),
+                   shape_hint="the result is (batch, T, dim): the token embeddings plus the "
+                              "position embeddings (added, not concatenated).")
+    ex.passed()
+
+
+#: The same check, under the name of the exercise's brief. The test cell calls
+#: `check.TokenAndPositionEmbedding(TokenAndPositionEmbedding)`: a test line's name is
+#: the check's name (tests/test_release.py).
+token_and_position_embedding = TokenAndPositionEmbedding
+
+
+# ------------------------------------------------------- transformer_block ---
+
+def _layer_norm(x, gamma, beta, epsilon):
+    mean = x.mean(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(x.var(axis=-1, keepdims=True) + epsilon) * gamma + beta
+
+
+def _gelu(x):
+    """The exact GELU, x * Phi(x), as `keras.activations.gelu` (approximate=False)."""
+    from scipy.special import erf
+
+    return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
+
+
+_ACTIVATIONS = {"gelu": _gelu, "relu": lambda x: np.maximum(x, 0.0), None: lambda x: x}
+
+
+def _block(x, w, causal, *, norm="pre", attention_residual=True, ffn_residual=True,
+           masked=None, activation="gelu", attend="normed", ffn_input="h"):
+    """The pre-norm block of 07.5 in float64 from the weights `w`, with switches for mistakes.
+
+    `w` holds "ln1" and "ln2" (gamma, beta, epsilon), "mha" (a dict as in
+    `references.MHA_PARAMS`), "dense1" and "dense2" (kernel, bias). Switches:
+    `norm` "post" (LN(x + sublayer(x))); no residual around the attention or the
+    FFN; `masked` (None: causal) forces the mask on or off; `activation` of the FFN;
+    `attend` "x" attends on x instead of LN1(x); `ffn_input` "x" normalises x, not h,
+    for the FFN.
+    """
+    x = np.asarray(x, np.float64)
+    mask = references.causal_mask(len(x), x.shape[1]) if (
+        causal if masked is None else masked) else None
+
+    def ln(name, value):
+        return _layer_norm(value, *w[name])
+
+    def attention(value):
+        return references.multi_head_attention(value, value, value, w["mha"], mask)
+
+    def ffn(value):
+        kernel1, bias1 = w["dense1"]
+        kernel2, bias2 = w["dense2"]
+        return _ACTIVATIONS[activation](value @ kernel1 + bias1) @ kernel2 + bias2
+
+    if norm == "post":
+        h = ln("ln1", x + attention(x))
+        return ln("ln2", h + ffn(h))
+    a = attention(x if attend == "x" else ln("ln1", x))
+    h = x + a if attention_residual else a
+    f = ffn(ln("ln2", x if ffn_input == "x" else h))
+    return h + f if ffn_residual else f
+
+
+def _block_mistakes(x, w, causal):
+    mistakes = {
+        "post-norm (\"Add & Norm\" after each sublayer, LN(x + sublayer(x))): this block is "
+        "pre-norm, as in GPT-2 and ViT: x + sublayer(LN(x))": _block(x, w, causal, norm="post"),
+        "no residual connection around the attention: h = x + attention(LN1(x))":
+            _block(x, w, causal, attention_residual=False),
+        "no residual connection around the FFN: the output is h + FFN(LN2(h))":
+            _block(x, w, causal, ffn_residual=False),
+        "the attention applied to x instead of LN1(x): pre-norm normalises the sublayer's "
+        "input": _block(x, w, causal, attend="x"),
+        "the FFN applied to LN2(x) instead of LN2(h): the FFN works on the output of the "
+        "attention sublayer": _block(x, w, causal, ffn_input="x"),
+        "ReLU in the FFN: the block uses GELU, as GPT-2 and ViT do":
+            _block(x, w, causal, activation="relu"),
+        "no activation in the FFN: Dense(ff_dim, activation=\"gelu\")":
+            _block(x, w, causal, activation=None),
+    }
+    if causal:
+        mistakes["no causal mask although causal=True: pass use_causal_mask=causal to the "
+                 "attention"] = _block(x, w, causal, masked=False)
+    else:
+        mistakes["a causal mask although causal=False: use_causal_mask=causal"] = \
+            _block(x, w, causal, masked=True)
+    return mistakes
+
+
+def _block_cases():
+    """(case, T, d, num_heads, ff_dim, extra arguments (causal, dropout), seed) for 07.5."""
+    return [
+        ("not causal (the defaults): T 5, d 8, 2 heads, ff_dim 16", 5, 8, 2, 16, (), 760),
+        ("causal, dropout 0.1: T 6, d 12, 3 heads, ff_dim 20", 6, 12, 3, 20, (True, 0.1), 770),
+        ("causal: T 4, d 8, 4 heads of key_dim 2, ff_dim 6 (narrower than d)", 4, 8, 4, 6,
+         (True, 0.0), 780),
+    ]
+
+
+def _applications(model, layer):
+    """How many times `layer` is applied in `model`, from the model's config (else 1)."""
+    try:
+        entries = model.get_config()["layers"]
+    except (NotImplementedError, TypeError, ValueError, KeyError):  # no config: count once
+        return 1
+    return next((len(entry.get("inbound_nodes", [])) or 1 for entry in entries
+                 if entry.get("name") == layer.name), 1)
+
+
+def _require_block_layers(ex, case, model, d, num_heads, ff_dim, dropout):
+    """Fails unless the block has the layers 07.5 names; returns (mha, norms, dense1, dense2)."""
+    __tracebackhide__ = True
+    layers = import_keras().layers
+    leaves = leaf_layers(model)
+    found = f"the block's layers: {layer_names(leaves)}"
+    attentions = [layer for layer in leaves if isinstance(layer, layers.MultiHeadAttention)]
+    ex.require(case, len(attentions) == 1,
+               f"expected one keras.layers.MultiHeadAttention; {found}.",
+               "one MultiHeadAttention(num_heads, key_dim=d // num_heads), called on LN1(x).")
+    config = attentions[0].get_config()
+    ex.require(case, config["num_heads"] == num_heads,
+               f"the MultiHeadAttention has num_heads = {config['num_heads']}, expected "
+               f"{num_heads}.", "pass num_heads to MultiHeadAttention.")
+    if config["key_dim"] == d and num_heads > 1:
+        ex.fail(case, f"your result matches a common mistake: key_dim = d ({d}) instead of "
+                      f"d // num_heads ({d // num_heads}). Each head works on d // num_heads "
+                      f"features, so that the heads together have d.",
+                "MultiHeadAttention(num_heads, key_dim=d // num_heads), d = x.shape[-1].")
+    value_dim = config.get("value_dim") or config["key_dim"]
+    ex.require(case, (config["key_dim"], value_dim) == (d // num_heads, d // num_heads),
+               f"the MultiHeadAttention has key_dim {config['key_dim']} and value_dim "
+               f"{value_dim}, expected d // num_heads = {d // num_heads} for both.",
+               "MultiHeadAttention(num_heads, key_dim=d // num_heads), d = x.shape[-1].")
+    norms = [layer for layer in leaves if isinstance(layer, layers.LayerNormalization)]
+    if len(norms) == 1 and _applications(model, norms[0]) > 1:
+        ex.fail(case, f"your result matches a common mistake: one LayerNormalization layer "
+                      f"used for both sublayers. Each sublayer has its own LayerNorm, with "
+                      f"its own gamma and beta; {found}.",
+                "make two layers: ln1 = keras.layers.LayerNormalization() before the "
+                "attention, ln2 = keras.layers.LayerNormalization() before the FFN.")
+    if len(norms) == 1 and chain(attentions[0].output, model.input) == attentions[:1]:
+        ex.fail(case, f"your result matches a common mistake: the attention applied to x "
+                      f"instead of LN1(x). Pre-norm normalises each sublayer's input, and "
+                      f"the block has one LayerNormalization; {found}.",
+                "a = LN1(x); h = x + Dropout(MultiHeadAttention(...)(a, a, ...)).")
+    ex.require(case, len(norms) == 2,
+               f"expected two LayerNormalization layers (before the attention and before the "
+               f"FFN); {found}.",
+               "pre-norm: x + attention(LN1(x)), then h + FFN(LN2(h)); no LayerNorm after "
+               "the additions.")
+    for norm in norms:
+        axis = norm.get_config()["axis"]
+        ex.require(case, list(np.ravel(axis)) in ([-1], [2]),
+                   f"a LayerNormalization normalises axis {axis}, expected the last axis "
+                   f"(the features).", "keep the default axis=-1.")
+    denses = [layer for layer in leaves if isinstance(layer, layers.Dense)]
+    units = sorted(layer.get_config()["units"] for layer in denses)
+    ex.require(case, units == sorted([ff_dim, d]),
+               f"expected two Dense layers, ff_dim = {ff_dim} units then d = {d} units; the "
+               f"block has Dense layers of {units} units; {found}.",
+               "the FFN is Dense(ff_dim, activation=\"gelu\") then Dense(d).")
+    dense1 = next(layer for layer in denses if layer.get_config()["units"] == ff_dim)
+    dense2 = next(layer for layer in denses if layer is not dense1)
+    first = activation_name(dense1)
+    if first not in ("gelu", "linear", ""):  # a linear Dense may be followed by a gelu
+        named = {"relu": "ReLU in the FFN: the block uses GELU, as GPT-2 and ViT do"}.get(
+            first, f"{first} in the FFN")
+        ex.fail(case, f"your result matches a common mistake: {named}. The first Dense "
+                      f"(ff_dim units) has activation {first!r}, expected \"gelu\".",
+                "Dense(ff_dim, activation=\"gelu\") (Keras's exact GELU) then Dense(d).")
+    ex.require(case, activation_name(dense2) in ("linear", ""),
+               f"the second Dense (d units) has activation {activation_name(dense2)!r}: it is "
+               f"linear.", "Dense(d) without an activation; the residual adds its output.")
+    dropouts = [layer for layer in leaves if isinstance(layer, layers.Dropout)]
+    for layer in dropouts:
+        ex.require(case, math.isclose(layer.rate, dropout),
+                   f"a Dropout layer has rate {layer.rate}, expected dropout = {dropout}.",
+                   "Dropout(dropout) after the attention and after the FFN.")
+    if dropout > 0:
+        applied = sum(_applications(model, layer) for layer in dropouts)
+        ex.require(case, applied == 2,
+                   f"expected Dropout({dropout}) twice, on the attention's output and on the "
+                   f"FFN's output, before each residual addition; the block applies Dropout "
+                   f"{applied} time(s).",
+                   "h = x + Dropout(dropout)(attention); out = h + Dropout(dropout)(ffn).")
+    return attentions[0], norms, dense1, dense2
+
+
+def _known_block_weights(mha, norms, dense1, dense2, d, num_heads, seed):
+    """Gives every weight of the block known values; returns them for `_block`."""
+    key_dim = d // num_heads
+    params = references.mha_params(seed, d, d, d, num_heads, key_dim, key_dim, np.float32)
+    mha.set_weights([params[name] for name in references.MHA_PARAMS])
+    weights = {"mha": params}
+    for number, (name, layer) in enumerate(zip(("ln1", "ln2"), norms)):
+        rng = np.random.default_rng([seed, 1, number])
+        gamma = (1.0 + 0.3 * rng.normal(size=d)).astype(np.float32)
+        beta = (0.3 * rng.normal(size=d)).astype(np.float32)
+        if layer.gamma is not None:
+            layer.gamma.assign(gamma)
+        if layer.beta is not None:
+            layer.beta.assign(beta)
+        weights[name] = (np.asarray(layer.gamma if layer.gamma is not None else np.ones(d)),
+                         np.asarray(layer.beta if layer.beta is not None else np.zeros(d)),
+                         layer.epsilon)
+    for number, (name, layer) in enumerate(zip(("dense1", "dense2"), (dense1, dense2))):
+        fan_in = layer.kernel.shape[0]
+        layer.kernel.assign(random_values([seed, 2, number], layer.kernel.shape,
+                                          1 / math.sqrt(fan_in)).astype(np.float32))
+        bias = np.zeros(layer.kernel.shape[1], np.float32)
+        if layer.bias is not None:
+            bias = random_values([seed, 3, number], layer.bias.shape, 0.3).astype(np.float32)
+            layer.bias.assign(bias)
+        weights[name] = (np.asarray(layer.kernel, np.float64), bias.astype(np.float64))
+    return weights
+
+
+def transformer_block(fn):
+    """Checks `transformer_block(x, num_heads, ff_dim, causal=False, dropout=0.0)`.
+
+    `x` is a Keras tensor (batch, T, d); the function builds a pre-norm block (as
+    GPT-2 and ViT) from Keras layers and returns its output tensor (batch, T, d):
+    h = x + Dropout(MultiHeadAttention(num_heads, key_dim=d // num_heads)(LN1(x),
+    LN1(x), use_causal_mask=causal)); out = h + Dropout(Dense(d)(Dense(ff_dim,
+    activation="gelu")(LN2(h)))). The layers: one keras.layers.MultiHeadAttention, two
+    separate keras.layers.LayerNormalization (default axis; their epsilon is read
+    from the layers), two Dense (the first with the exact GELU: activation="gelu",
+    or a gelu applied to its linear output), and Dropout(dropout) applied twice, to
+    each sublayer's output, when dropout > 0 (any Dropout has rate dropout). The
+    check wraps the output in a `keras.Model`, requires those layers
+    (heads, key_dim, ff_dim, gelu, two LayerNorms, the dropout rate), gives every
+    weight (LayerNorm gamma and beta included) known random values and compares the
+    model's output (training=False) with a float64 NumPy block computed from the same
+    weights: LayerNorm with the layer's epsilon, Keras's exact GELU (erf), and the
+    attention of `references.multi_head_attention`. Cases: not causal (the defaults),
+    causal with dropout 0.1, and 4 heads with ff_dim < d. Known mistakes (post-norm,
+    a missing residual, the mask missing or not wanted, ReLU or no activation,
+    key_dim = d, one shared LayerNorm, attention on x instead of LN1(x)) are named.
+    """
+    __tracebackhide__ = True
+    keras = import_keras()
+    ex = Exercise("07.5", "transformer_block", fn)
+    hint = ("pre-norm: a = LN1(x); h = x + Dropout(MultiHeadAttention(...)(a, a, "
+            "use_causal_mask=causal)); out = h + Dropout(Dense(d)(Dense(ff_dim, "
+            "activation=\"gelu\")(LN2(h)))).")
+    for case, t, d, num_heads, ff_dim, extra, seed in _block_cases():
+        model = call_builder(ex, case, keras.Input(shape=(t, d)), num_heads, ff_dim, *extra,
+                             error_hint="apply keras.layers to the Keras tensor x; each "
+                                        "residual adds two tensors of shape (batch, T, d).")
+        causal, dropout = (tuple(extra) + (False, 0.0)[len(extra):])
+        expected_shape = (None, t, d)
+        ex.require(case, tuple(model.output_shape) == expected_shape,
+                   f"the block's output has shape {tuple(model.output_shape)}, expected "
+                   f"{expected_shape}: the shape of x.",
+                   "the FFN's last Dense has d units, so that h + FFN(LN2(h)) is (batch, T, d).")
+        layers = _require_block_layers(ex, case, model, d, num_heads, ff_dim, dropout)
+        weights = _known_block_weights(*layers, d, num_heads, seed)
+        x = random_values(seed + 5, (2, t, d)).astype(np.float32)
+        received = model(x, training=False)
+        ex.compare(case, received, _block(x, weights, causal), kind="tensor", rtol=2e-4,
+                   atol=2e-4, mistakes=_block_mistakes(x, weights, causal), hint=hint,
+                   part="output with known weights")
+    ex.passed()
+
+
+# -------------------------------------------------------------- mask_tokens ---
+
+def _within(count, n, p, sigmas=5.0):
+    """Tells whether `count` successes in `n` trials agree with probability `p` (5 sigma)."""
+    return abs(count - n * p) <= sigmas * math.sqrt(n * p * (1.0 - p)) + 1.5
+
+
+def _expected(n, p, sigmas=5.0):
+    """The expectation of a count and its 5-sigma range, in words, for messages."""
+    spread = sigmas * math.sqrt(n * p * (1.0 - p)) + 1.5
+    return f"about {n * p:.0f}, between {max(n * p - spread, 0):.0f} and {n * p + spread:.0f}"
+
+
+def _masking_cases():
+    """(case, tokens, mask_id, vocab_size, rate, seed) for the statistical cases of 07.6.
+
+    No token equals mask_id. The first case's 12 token values are skewed (Zipf) and
+    each occurs at least 1,000 times, so that a selection that depends on the token
+    shows; the last case (rate 1, 60,000 draws) gives each random token about 200
+    draws, so that a token never drawn shows.
+    """
+    rng = np.random.default_rng(790)
+    zipf = 1.0 / np.arange(1, 13)
+    common = np.delete(np.arange(13), 4)  # 12 token values in [0, 13) without mask_id 4
+    skewed = rng.choice(common, size=(200, 256), p=zipf / zipf.sum()).astype(np.int64)
+    flat = rng.integers(5, 40, size=40_000).astype(np.int32)
+    cube = rng.choice(common, size=(30, 40, 50)).astype(np.int64)
+    return [
+        (("BERT's rate 0.15: tokens (200, 256) of 12 values (some frequent), vocab_size 30, "
+          "mask_id 4"), skewed, 4, 30, 0.15, 791),
+        ("rate 0.3: int32 tokens (40000,) in [5, 40), vocab_size 50, mask_id 0", flat, 0, 50,
+         0.3, 792),
+        (("rate 1: every position selected, tokens (30, 40, 50) of 12 values, vocab_size 30, "
+          "mask_id 4"), cube, 4, 30, 1.0, 793),
+    ]
+
+
+def _masking_result(ex, case, result, tokens):
+    """Fails unless the result is (inputs, selected) of the right types; returns them."""
+    __tracebackhide__ = True
+    pair_hint = "return both: `return inputs, selected`."
+    inputs, selected = ex.require_pair(case, result, "(inputs, selected)", pair_hint)
+    if isinstance(inputs, np.ndarray) and inputs.dtype == bool and \
+            isinstance(selected, np.ndarray) and selected.dtype != bool:
+        ex.fail(case, "your result matches a common mistake: (selected, inputs) returned "
+                      "instead of (inputs, selected).", pair_hint)
+    for name, value, dtype in (("inputs (the first value)", inputs, tokens.dtype),
+                               ("selected (the second value)", selected, np.dtype(bool))):
+        ex.require(case, isinstance(value, np.ndarray) and value.shape == tokens.shape,
+                   f"expected an array of shape {tokens.shape}, received {describe(value)}.",
+                   "both results have the shape of tokens.", part=name)
+        ex.require(case, value.dtype == dtype,
+                   f"expected dtype {dtype}, received {value.dtype}.",
+                   "inputs is a copy of tokens (tokens.copy() keeps the dtype) with some "
+                   "positions replaced; selected is a bool array.", part=name)
+    return inputs, selected
+
+
+_MASKING_HINT = ("select each position with probability rate (rng.random(tokens.shape) < rate); "
+                 "of the selected, 80% become mask_id, 10% a token from rng.integers(0, "
+                 "vocab_size), 10% stay as they are; only selected positions change.")
+
+
+def _check_unselected(ex, case, inputs, selected, tokens, mask_id):
+    """Positions outside `selected` must keep their token."""
+    __tracebackhide__ = True
+    outside_in, outside_tokens = inputs[~selected], tokens[~selected]
+    changed = int(np.sum(outside_in != outside_tokens))
+    if not changed:
+        return
+    problem = f"{changed} position(s) outside `selected` changed: only selected positions change."
+    if _within(int(np.sum(outside_in == mask_id)), outside_in.size, 0.8):
+        problem = ("your result matches a common mistake: the 80/10/10 rule applied to every "
+                   "position instead of only the selected ones. " + problem)
+    ex.fail(case, problem, _MASKING_HINT, part="inputs (the first value)")
+
+
+def _check_selection(ex, case, inputs, selected, tokens, rate):
+    """The number of selected positions, and for each frequent token value, agree with rate."""
+    __tracebackhide__ = True
+    n, k = tokens.size, int(selected.sum())
+    part = "selected (the second value)"
+    values = [v for v in np.unique(tokens) if np.sum(tokens == v) >= 1000]
+    for value in values:  # one rate for all tokens (the pooled one, whatever it is)
+        where = tokens == value
+        count = int(selected[where].sum())
+        if not _within(count, int(where.sum()), k / n):
+            problem = (f"{count} of the {int(where.sum())} positions holding token {int(value)} "
+                       f"were selected, expected {_expected(int(where.sum()), k / n)} (the "
+                       f"fraction selected overall, {k / n:.3f}): whether a position is "
+                       f"selected must not depend on its token.")
+            if all(selected[tokens == v].all() or not selected[tokens == v].any()
+                   for v in values):
+                problem = ("your result matches a common mistake: one draw per token value, "
+                           "so that all the positions of a token are selected or none. "
+                           + problem)
+            ex.fail(case, problem, "draw one random number per position, "
+                                   "rng.random(tokens.shape) < rate.", part=part)
+    if _within(k, n, rate):
+        return
+    problem = f"{k} of {n} positions selected, expected rate x {n}: {_expected(n, rate)}."
+    kept = int(np.sum(inputs[selected] == tokens[selected]))
+    if rate != 0.15 and _within(k, n, 0.15):
+        problem = ("your result matches a common mistake: the rate ignored (0.15 used "
+                   "whatever rate is). " + problem)
+    elif _within(k, n, 0.9 * rate) and kept < 0.02 * max(k, 1):
+        problem = ("your result matches a common mistake: `selected` leaves out the positions "
+                   "kept unchanged. They are selected too: the loss is computed on every "
+                   "selected position, the unchanged 10% included. " + problem)
+    ex.fail(case, problem, _MASKING_HINT, part=part)
+
+
+def _check_replacements(ex, case, inputs, selected, tokens, mask_id, vocab_size):
+    """Of the selected positions, 80% mask_id, 10% unchanged, the rest uniform tokens."""
+    __tracebackhide__ = True
+    part = "inputs (the first value)"
+    rows, originals = inputs[selected], tokens[selected]
+    k = rows.size
+    masked = int(np.sum(rows == mask_id))
+    p_masked = 0.8 + 0.1 / vocab_size
+    if not _within(masked, k, p_masked):
+        problem = (f"{masked} of the {k} selected positions became mask_id {mask_id}, "
+                   f"expected 80% (+ random tokens that are mask_id): {_expected(k, p_masked)}.")
+        if masked == k:
+            problem = ("your result matches a common mistake: every selected position "
+                       "replaced by mask_id. 10% get a random token and 10% stay unchanged. "
+                       + problem)
+        ex.fail(case, problem, _MASKING_HINT, part=part)
+    kept = int(np.sum(rows == originals))
+    p_kept = 0.1 + 0.1 / vocab_size
+    ex.require(case, _within(kept, k, p_kept),
+               f"{kept} of the {k} selected positions kept their token, expected 10% (+ random "
+               f"tokens equal to the original): {_expected(k, p_kept)}.", _MASKING_HINT, part)
+    hint = ("draw each random token uniformly from the whole vocabulary: rng.integers(0, "
+            "vocab_size), whose high end is excluded.")
+    replaced = rows[(rows != mask_id) & (rows != originals)]
+    outside = replaced[(replaced < 0) | (replaced >= vocab_size)]
+    ex.require(case, outside.size == 0,
+               f"a selected position became {int(outside[0]) if outside.size else 0}, outside "
+               f"the vocabulary [0, {vocab_size}).", hint, part)
+    p = 0.1 / vocab_size  # each token other than mask_id and the original
+    counts = {v: (int(np.sum(replaced == v)), int(np.sum(originals != v)))
+              for v in range(vocab_size) if v != mask_id}
+    wrong = [(v, count, trials) for v, (count, trials) in counts.items()
+             if not _within(count, trials, p)]
+    if not wrong:
+        return
+    value, count, trials = wrong[0]
+    problem = (f"{count} selected positions became the random token {value}, expected 10% / "
+               f"{vocab_size} of the {trials} selected positions holding another token: "
+               f"{_expected(trials, p)}.")
+    absent = [v for v in counts if not np.any(tokens == v)]
+    absent_trials = sum(counts[v][1] for v in absent)
+    if absent and sum(counts[v][0] for v in absent) == 0 and not _within(0, absent_trials, p):
+        problem = ("your result matches a common mistake: random tokens drawn from the tokens "
+                   "themselves, not uniformly from the vocabulary [0, vocab_size). " + problem)
+    elif counts.get(vocab_size - 1, (1, 0))[0] == 0 and \
+            not _within(0, counts[vocab_size - 1][1], p):
+        problem = (f"your result matches a common mistake: random tokens from [0, vocab_size - "
+                   f"1): the last id {vocab_size - 1} is never drawn. " + problem)
+    ex.fail(case, problem, hint, part)
+
+
+def _check_masking(ex, case, tokens, mask_id, vocab_size, rate, seed):
+    """Runs mask_tokens once with a seeded generator and tests the result's statistics."""
+    __tracebackhide__ = True
+    result = ex.call(case, tokens, mask_id, vocab_size, rate, np.random.default_rng(seed))
+    inputs, selected = _masking_result(ex, case, result, tokens)
+    _check_unselected(ex, case, inputs, selected, tokens, mask_id)
+    _check_selection(ex, case, inputs, selected, tokens, rate)
+    _check_replacements(ex, case, inputs, selected, tokens, mask_id, vocab_size)
+
+
+def mask_tokens(fn):
+    """Checks `mask_tokens(tokens, mask_id, vocab_size, rate, rng)`: BERT's masking rule.
+
+    `tokens` is an int NumPy array of any shape, `rng` a `numpy.random.Generator`
+    (all the randomness comes from it). Each position is selected independently with
+    probability `rate` (BERT: 0.15); each selected position independently becomes
+    `mask_id` with probability 0.8, a token drawn uniformly from [0, vocab_size) with
+    probability 0.1 (it may equal the original), and stays unchanged with probability
+    0.1. The result is the pair (inputs, selected): a new int array of the shape and
+    dtype of `tokens` (which is not changed) and a bool array of that shape marking
+    the selected positions, the unchanged ones included (the loss is computed on
+    them). How the random numbers are drawn is free, so the check is statistical: on
+    arrays of 40,000 to 60,000 tokens with fixed seeds, every count (selected
+    positions, overall and per frequent token value; mask_id; unchanged; each random
+    token value) must lie within 5 binomial standard deviations (+1.5) of its
+    expectation. Also: unselected positions unchanged, the same seed gives the same
+    result and two seeds different ones, rate 0 selects nothing, rate 1 everything.
+    Known mistakes are named.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("07.6", "mask_tokens", fn)
+    cases = _masking_cases()
+    for case, tokens, mask_id, vocab_size, rate, seed in cases:
+        _check_masking(ex, case, tokens, mask_id, vocab_size, rate, seed)
+    case = "rate 0: nothing selected, tokens (7, 9)"
+    tokens = np.arange(63, dtype=np.int64).reshape(7, 9) % 20
+    inputs, selected = _masking_result(
+        ex, case, ex.call(case, tokens, 3, 20, 0.0, np.random.default_rng(795)), tokens)
+    ex.require(case, not selected.any() and np.array_equal(inputs, tokens),
+               f"with rate 0 no position is selected and inputs equals tokens; "
+               f"{int(selected.sum())} position(s) were selected and "
+               f"{int(np.sum(inputs != tokens))} changed.",
+               "select where rng.random(tokens.shape) < rate: never true when rate is 0.")
+    case = "the randomness comes from rng: tokens (50, 60), rate 0.15"
+    tokens = cases[0][1][:50, :60]
+    runs = [_masking_result(
+        ex, case, ex.call(case, tokens, 4, 30, 0.15, np.random.default_rng(seed)), tokens)
+        for seed in (796, 796, 797)]
+    ex.require(case, all(np.array_equal(a, b) for a, b in zip(runs[0], runs[1])),
+               "two generators made with the same seed gave different results.",
+               "draw with the rng argument (rng.random, rng.integers), not with np.random.* "
+               "functions or a generator of your own.")
+    ex.require(case, not np.array_equal(runs[0][1], runs[2][1]),
+               "two generators made with different seeds selected the same positions.",
+               "draw with the rng argument, not with a generator of your own made from a "
+               "fixed seed.")
+    ex.passed()
+
+
+# ----------------------------------------------------------------- patchify ---
+
+def _patches(images, p, *, grid="rows", pixels="rows", channels="last"):
+    """The patches of 07.7 with switches for known mistakes: the grid in "columns" order,
+    each patch's pixels column by column, the channels flattened first."""
+    b, height, width, c = images.shape
+    x = images.reshape(b, height // p, p, width // p, p, c)  # (b, gh, ph, gw, pw, c)
+    grid_axes = (1, 3) if grid == "rows" else (3, 1)
+    pixel_axes = (2, 4) if pixels == "rows" else (4, 2)
+    order = (0, *grid_axes, *pixel_axes, 5) if channels == "last" else \
+        (0, *grid_axes, 5, *pixel_axes)
+    return x.transpose(order).reshape(b, -1, p * p * c)
+
+
+def _patchify_mistakes(images, p):
+    b, c = images.shape[0], images.shape[-1]
+    mistakes = {
+        "the patches in column order: the grid is read row by row, left to right, then top "
+        "to bottom": _patches(images, p, grid="columns"),
+        "reshaped without a transpose: that cuts horizontal strips, not p x p squares. "
+        "Reshape to (batch, H // p, p, W // p, p, C), then bring the two grid axes "
+        "together": images.reshape(b, -1, p * p * c),
+        "each patch flattened column by column: flatten it row by row, (row, column, "
+        "channel)": _patches(images, p, pixels="columns"),
+        "each patch flattened channels first: the order is (row, column, channel), the "
+        "channels of one pixel side by side": _patches(images, p, channels="first"),
+    }
+    if c > 1:
+        mistakes["only the first channel kept: each patch holds p * p * C values"] = \
+            _patches(images[..., :1], p)
+    return mistakes
+
+
+def _keras_patches(images, p):
+    """`keras.ops.image.extract_patches` (float64, stride p, 'valid') as (batch, N, p*p*C)."""
+    keras = import_keras()
+    patches = np.asarray(keras.ops.image.extract_patches(
+        np.asarray(images, np.float64), size=p, strides=p, padding="valid"))
+    return patches.reshape(len(images), -1, patches.shape[-1]).astype(images.dtype)
+
+
+def _explain_patchify_error(message):
+    if "cannot reshape" in message:
+        return ("each patch holds patch_size * patch_size * C values: keep the channel axis, "
+                "reshape to (batch, H // p, p, W // p, p, C).")
+    return None
+
+
+def _patchify_cases():
+    """(case, images, patch_size) for 07.7."""
+    rng = np.random.default_rng(7700)
+    return [
+        ("2 RGB images 4 x 6 (H != W), patch 2", random_values(7701, (2, 4, 6, 3)), 2),
+        ("one 6 x 6 image, 3 channels, patch 3", random_values(7702, (1, 6, 6, 3)), 3),
+        ("grayscale (C = 1): 2 images 8 x 4, patch 4", random_values(7703, (2, 8, 4, 1)), 4),
+        ("patch 1: every pixel a patch, 2 images 3 x 5 x 2", random_values(7704, (2, 3, 5, 2)),
+         1),
+        ("one patch: patch 4 = H = W, 2 images x 3 channels", random_values(7705, (2, 4, 4, 3)),
+         4),
+        ("uint8 Fashion-MNIST-sized: 3 images 28 x 28 x 1, patch 7",
+         rng.integers(0, 256, size=(3, 28, 28, 1)).astype(np.uint8), 7),
+        ("float32: 2 images 8 x 12 x 2, patch 4",
+         random_values(7706, (2, 8, 12, 2)).astype(np.float32), 4),
+    ]
+
+
+def patchify(fn):
+    """Checks `patchify(images, patch_size)`: images cut into flattened square patches (ViT).
+
+    `images` is a NumPy array (batch, H, W, C), `patch_size` an int p. The result is
+    a NumPy array (batch, (H // p) * (W // p), p * p * C) of the dtype of `images`:
+    the p x p patches read row by row (left to right, then top to bottom), each
+    flattened in (row, column, channel) order, the layout of
+    `tf.image.extract_patches` and `keras.ops.image.extract_patches`, the oracle here
+    (in float64). When H or W is not a multiple of p the function raises ValueError
+    with a message that names the size and p. Cases: H != W, C = 1, 2 and 3, p = 1,
+    a single patch, uint8 and float32 images. Known mistakes (column order, strips
+    from a reshape without transpose, pixels column by column, channels first, the
+    channels dropped) are named.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("07.7", "patchify", fn)
+    hint = ("split H into (H // p, p) and W into (W // p, p) with one reshape that keeps C, "
+            "move the two patch-grid axes in front of the two axes within a patch, then "
+            "flatten each patch.")
+    for case, images, p in _patchify_cases():
+        out = ex.call_explained(case, _explain_patchify_error, images, p)
+        ex.compare(case, out, _keras_patches(images, p), mistakes=_patchify_mistakes(images, p),
+                   hint=hint, shape_hint="one row per patch: (batch, (H // p) * (W // p), "
+                                         "p * p * C).")
+        ex.require(case, out.dtype == images.dtype,
+                   f"the patches have dtype {out.dtype}, the images {images.dtype}: patchify "
+                   f"only moves values, so the dtype stays.",
+                   "reshape and transpose keep the dtype; leave out np.zeros or astype.")
+    for case, shape, p in [("H 5 is not a multiple of patch_size 2", (1, 5, 6, 3), 2),
+                           ("W 7 is not a multiple of patch_size 3", (2, 6, 7, 1), 3)]:
+        images = random_values(7707, shape)
+        size = shape[1] if shape[1] % p else shape[2]
+        raise_hint = ("check H % patch_size and W % patch_size first and raise ValueError "
+                      "naming the size and the patch size, e.g. f\"H = {H} is not a multiple "
+                      "of patch_size = {patch_size}\".")
+        ex.call_expecting_error(case, ValueError, f"{case.split(' is')[0]} cannot be cut into "
+                                                  f"patches of {p}", images, p, hint=raise_hint)
+        message = _error_message(fn, images, p)
+        ex.require(case, re.search(rf"\b{size}\b", message) and re.search(rf"\b{p}\b", message),
+                   f"the ValueError says {message!r}: name the size ({size}) and the patch "
+                   f"size ({p}), so that the caller sees what to change.", raise_hint)
+    ex.passed()
+
+
+def _error_message(fn, *args):
+    """The message of the ValueError `fn(*args)` raises (the caller knows that it does)."""
+    try:
+        fn(*copy.deepcopy(args))
+    except ValueError as error:
+        return str(error)
+    return ""
