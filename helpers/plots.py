@@ -34,6 +34,17 @@ def _whole_number_ticks(ax, x):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
+def _finish(fig, ax, xlabel, ylabel, title):
+    """Labels one plot's axes, adds its legend and returns the tidied Figure."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
 def use_style():
     """Sets the workbook's plot defaults (called by `helpers.setup()`)."""
     plt = _pyplot()
@@ -188,13 +199,7 @@ def plot_lines(x, series, *, xlabel="", ylabel="", title=None, logy=False):
     if logy:
         ax.set_yscale("log")
     _whole_number_ticks(ax, x)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
-    ax.legend()
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, xlabel, ylabel, title)
 
 
 def heatmap(matrix, *, xlabels=None, ylabels=None, xlabel="", ylabel="", title=None,
@@ -247,5 +252,260 @@ def heatmap(matrix, *, xlabels=None, ylabels=None, xlabel="", ylabel="", title=N
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def image_rows(images, *, ncols, row_labels=None, title=None, size=0.7):
+    """Shows many small images as one tiled picture, one label per row.
+
+    Much faster than `image_grid` for large grids (one picture instead of one
+    panel per image), so it suits generated samples: a row per class, a row per
+    training epoch, a walk through a latent space.
+
+    Args:
+        images: array of shape `(n, height, width)` or `(n, height, width, 1)`
+            with values in [0, 1]; `n` must be a multiple of `ncols`.
+        ncols: number of images per row.
+        row_labels: optional sequence of `n // ncols` strings written left of
+            the rows.
+        title: optional title.
+        size: width and height of one image, in inches.
+
+    Returns:
+        The matplotlib Figure.
+
+    Example:
+
+    >>> fig = image_rows(samples, ncols=10, row_labels=FASHION_MNIST_CLASSES)
+    """
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim != 3 or len(images) == 0:
+        raise ValueError(
+            f"image_rows() needs grayscale images of shape (n, h, w) or (n, h, w, 1), "
+            f"received shape {images.shape}."
+        )
+    if not isinstance(ncols, int) or ncols < 1 or len(images) % ncols:
+        raise ValueError(
+            f"image_rows() needs ncols, a positive integer that divides the number of "
+            f"images ({len(images)}), received ncols={ncols!r}."
+        )
+    n, height, width = images.shape
+    nrows = n // ncols
+    if row_labels is not None and len(row_labels) != nrows:
+        raise ValueError(
+            f"image_rows() received {nrows} rows but {len(row_labels)} row_labels."
+        )
+    gap = 1  # a thin dark line between images
+    tiled = np.full((nrows * (height + gap) - gap, ncols * (width + gap) - gap), 0.5)
+    for i, image in enumerate(images):
+        r, c = divmod(i, ncols)
+        tiled[r * (height + gap):r * (height + gap) + height,
+              c * (width + gap):c * (width + gap) + width] = image
+    plt = _pyplot()
+    left = 1.4 if row_labels is not None else 0.1
+    fig = plt.figure(figsize=(size * ncols + left, size * nrows + (0.4 if title else 0.1)))
+    ax = fig.add_axes([left / fig.get_figwidth(), 0.02, 1 - left / fig.get_figwidth() - 0.01,
+                       0.96 - (0.35 / fig.get_figheight() if title else 0)])
+    ax.imshow(tiled, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    ax.grid(False)
+    ax.set_xticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if row_labels is not None:
+        ax.set_yticks([r * (height + gap) + height / 2 for r in range(nrows)],
+                      [str(label) for label in row_labels], fontsize=TITLE_SIZE)
+        ax.tick_params(axis="y", length=0)
+    else:
+        ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=TITLE_SIZE + 1)
+    return fig
+
+
+def moving_average(values, window):
+    """The trailing mean of the last `window` values at every position.
+
+    The first `window - 1` positions average what there is so far, so the result
+    has the length of `values` and starts at `values[0]`.
+
+    Args:
+        values: 1-D sequence of numbers (e.g. the return of every episode).
+        window: a positive integer.
+
+    Returns:
+        A float array of the length of `values`.
+
+    Example:
+
+    >>> moving_average([1, 2, 3, 4], 2)
+    array([1. , 1.5, 2.5, 3.5])
+    """
+    if not isinstance(window, (int, np.integer)) or isinstance(window, bool) or window < 1:
+        raise ValueError(f"moving_average() needs a positive integer window, received {window!r}.")
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1:
+        raise ValueError(f"moving_average() needs a 1-D sequence, received shape {values.shape}.")
+    sums = np.cumsum(np.concatenate([[0.0], values]))
+    ends = np.arange(1, len(values) + 1)
+    starts = np.maximum(ends - window, 0)
+    return (sums[ends] - sums[starts]) / (ends - starts)
+
+
+def plot_returns(returns, *, window=20, xlabel="episode", ylabel="return", title=None,
+                 threshold=None, threshold_label=None, every_episode=True):
+    """Plots learning curves of reinforcement learning: every episode and a moving average.
+
+    Each run's per-episode values are drawn thin and faint, their trailing moving
+    average (`moving_average`) thick in the same colour. The axes are `fig.axes[0]`,
+    for anything a notebook wants to add.
+
+    Args:
+        returns: dict mapping a run's name to its per-episode values (returns,
+            successes, ...), or one sequence for a single unnamed run.
+        window: episodes in the moving average.
+        xlabel: label of the x axis.
+        ylabel: label of the y axis.
+        title: optional title.
+        threshold: optional number drawn as a dotted horizontal line (e.g. 475,
+            CartPole-v1's threshold of solving).
+        threshold_label: the legend of that line; `"threshold <number>"` by default.
+        every_episode: draw every episode's value too (turn off for values that are
+            only 0 or 1, such as successes, where only the average is readable).
+
+    Returns:
+        The matplotlib Figure.
+
+    Example:
+
+    >>> fig = plot_returns({"DQN": episode_returns}, window=20, threshold=475)
+    """
+    if not isinstance(returns, dict):
+        returns = {"": returns}
+    if not returns:
+        raise ValueError("plot_returns() received no runs; pass a dict of name -> returns.")
+    curves = {}
+    for name, values in returns.items():
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim != 1 or values.size == 0:
+            raise ValueError(
+                f"plot_returns(): run {name!r} needs a non-empty 1-D sequence of per-episode "
+                f"values, received shape {values.shape}."
+            )
+        curves[name] = values
+    smooth = {name: moving_average(values, window) for name, values in curves.items()}
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    for name, values in curves.items():
+        episodes = np.arange(1, len(values) + 1)
+        colour = None
+        if every_episode:
+            (line,) = ax.plot(episodes, values, linewidth=0.6, alpha=0.35)
+            colour = line.get_color()
+        label = f"{name}, mean of {window}" if name else f"mean of {window} episodes"
+        ax.plot(episodes, smooth[name], color=colour, linewidth=2, label=label)
+    if threshold is not None:
+        ax.axhline(threshold, color="grey", linestyle=":",
+                   label=threshold_label or f"threshold {threshold}")
+    _whole_number_ticks(ax, np.arange(1, 2))
+    return _finish(fig, ax, xlabel, ylabel, title)
+
+
+#: The moves of gymnasium's grid worlds FrozenLake: action 0 left, 1 down, 2 right, 3 up.
+FROZEN_LAKE_ACTIONS = "LDRU"
+_MOVES = {"L": (-1, 0), "D": (0, 1), "R": (1, 0), "U": (0, -1)}
+_TILE_COLOURS = {"S": "#d8ecf7", "F": "#d8ecf7", "H": "#24466b", "G": "#f2c94c"}
+
+
+def policy_arrows(desc, policies, *, values=None, actions=FROZEN_LAKE_ACTIONS, title=None,
+                  size=2.8):
+    """Draws policies of a grid world as arrows on its map, one panel per policy.
+
+    Tiles are coloured by kind: start `S` and frozen `F` pale, holes `H` dark, the
+    goal `G` gold. Holes and the goal end the episode, so they get no arrow.
+
+    Args:
+        desc: the map as rows of tile letters, e.g. `["SFFF", "FHFH", "FFFH", "HFFG"]`,
+            or gymnasium's `env.unwrapped.desc` (a 2-D array of bytes).
+        policies: dict mapping a panel title to the actions: ints, one per state in
+            row-major order (`rows * cols` of them) or an array of shape `(rows, cols)`.
+        values: optional dict with some of the same titles, mapping to one number
+            per state (e.g. the state values), written small in each tile.
+        actions: the direction of each action number, letters from `L`, `D`, `R`,
+            `U`; the default is FrozenLake's order (0 left, 1 down, 2 right, 3 up).
+        title: optional title above the panels.
+        size: width and height of one panel, in inches.
+
+    Returns:
+        The matplotlib Figure.
+
+    Example:
+
+    >>> fig = policy_arrows(env.unwrapped.desc, {"value iteration": q.argmax(axis=1)})
+    """
+    rows_text = ["".join(c.decode() if isinstance(c, bytes) else str(c) for c in row)
+                 for row in desc]
+    if not rows_text or len({len(row) for row in rows_text}) != 1 or \
+            set("".join(rows_text)) - set(_TILE_COLOURS):
+        raise ValueError(
+            f"policy_arrows() needs a rectangular map of the letters S, F, H, G, "
+            f"received {rows_text!r}."
+        )
+    if set(actions) - set(_MOVES):
+        raise ValueError(f"policy_arrows(): actions are letters from 'LDRU', received {actions!r}.")
+    if not isinstance(policies, dict) or not policies:
+        raise TypeError("policy_arrows() needs policies as a non-empty dict of title -> actions.")
+    values = values or {}
+    nrows, ncols = len(rows_text), len(rows_text[0])
+    grids = {}
+    for name, policy in list(policies.items()) + list(values.items()):
+        array = np.asarray(policy)
+        if array.size != nrows * ncols:
+            raise ValueError(
+                f"policy_arrows(): {name!r} has {array.size} entries, expected one per "
+                f"tile ({nrows} x {ncols} = {nrows * ncols})."
+            )
+    for name, policy in policies.items():
+        grid = np.asarray(policy).reshape(nrows, ncols)
+        if not np.issubdtype(grid.dtype, np.integer) or grid.min() < 0 or grid.max() >= len(actions):
+            raise ValueError(
+                f"policy_arrows(): the actions of {name!r} must be ints in [0, {len(actions)}), "
+                f"received {np.unique(grid)[:8]}."
+            )
+        grids[name] = grid
+    from matplotlib.colors import to_rgb
+
+    tiles = np.array([[to_rgb(_TILE_COLOURS[c]) for c in row] for row in rows_text])
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(grids), figsize=(size * len(grids), size + 0.4 + 0.3 * bool(title)))
+    for ax, (name, grid) in zip(np.atleast_1d(axes), grids.items()):
+        ax.imshow(tiles, interpolation="nearest")
+        ax.grid(False)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for edge in np.arange(0.5, max(nrows, ncols) - 1):  # white lines between the tiles
+            ax.axhline(edge, color="white", linewidth=1.5)
+            ax.axvline(edge, color="white", linewidth=1.5)
+        for r in range(nrows):
+            for c in range(ncols):
+                kind = rows_text[r][c]
+                if kind == "S":
+                    ax.text(c + 0.45, r + 0.45, "start", ha="right", va="bottom", fontsize=6.5,
+                            color="#555555")
+                if kind in "HG":
+                    ax.text(c, r, "hole" if kind == "H" else "goal", ha="center", va="center",
+                            fontsize=8, color="white" if kind == "H" else "black")
+                    continue
+                dx, dy = _MOVES[actions[grid[r, c]]]
+                ax.annotate("", xy=(c + 0.3 * dx, r + 0.3 * dy), xytext=(c - 0.3 * dx, r - 0.3 * dy),
+                            arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5})
+                if name in values:
+                    ax.text(c - 0.45, r - 0.45, f"{np.asarray(values[name]).ravel()[r * ncols + c]:.2f}",
+                            ha="left", va="top", fontsize=6.5, color="#555555")
+        ax.set_title(str(name), fontsize=TITLE_SIZE)
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig

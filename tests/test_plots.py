@@ -106,3 +106,90 @@ def test_epoch_axes_have_whole_number_ticks():
 def test_image_grid_titles_are_readable():
     fig = plots.image_grid(np.zeros((2, 4, 4)), [0, 1], ["a", "b"])
     assert all(ax.title.get_fontsize() >= 10 for ax in fig.axes)
+
+
+def test_image_rows_tiles_images_into_one_picture():
+    images = np.random.default_rng(0).random((6, 8, 8, 1))
+    fig = plots.image_rows(images, ncols=3, row_labels=["first", "second"], title="samples")
+    assert isinstance(fig, Figure) and len(fig.axes) == 1
+    ax = fig.axes[0]
+    assert ax.get_images()[0].get_array().shape == (2 * 8 + 1, 3 * 8 + 2)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["first", "second"]
+    assert ax.get_title() == "samples"
+    assert len(plots.image_rows(images[..., 0], ncols=6).axes) == 1
+
+
+@pytest.mark.parametrize("images, kwargs, message", [
+    (np.zeros((4, 8, 8, 3)), {"ncols": 2}, r"grayscale images of shape"),
+    (np.zeros((0, 8, 8)), {"ncols": 1}, r"grayscale images of shape"),
+    (np.zeros((5, 8, 8)), {"ncols": 2}, "divides the number of images"),
+    (np.zeros((4, 8, 8)), {"ncols": 2, "row_labels": ["a"]}, "2 rows but 1 row_labels"),
+])
+def test_image_rows_rejects_bad_input(images, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plots.image_rows(images, **kwargs)
+
+
+def test_moving_average_is_trailing_and_keeps_the_length():
+    np.testing.assert_allclose(plots.moving_average([1, 2, 3, 4], 2), [1, 1.5, 2.5, 3.5])
+    np.testing.assert_allclose(plots.moving_average([4.0, 0.0], 10), [4, 2])
+    assert plots.moving_average([], 3).shape == (0,)
+    for window in (0, 1.5, True):
+        with pytest.raises(ValueError, match="positive integer window"):
+            plots.moving_average([1, 2], window)
+    with pytest.raises(ValueError, match=r"1-D sequence, received shape \(2, 2\)"):
+        plots.moving_average(np.zeros((2, 2)), 2)
+
+
+def test_plot_returns_draws_every_episode_and_the_average():
+    fig = plots.plot_returns({"DQN": [10, 20, 30, 500], "random": [20, 22, 21, 19]}, window=2,
+                             threshold=475, title="CartPole")
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert len(ax.lines) == 5  # two runs, each raw and averaged, and the threshold
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), [10, 15, 25, 265])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "DQN, mean of 2", "random, mean of 2", "threshold 475"]
+    assert len(plots.plot_returns([1.0, 0.0, 1.0]).axes[0].lines) == 2
+    fig = plots.plot_returns({"a": [1.0, 0.0]}, window=2, every_episode=False, threshold=0.74,
+                             threshold_label="optimum")
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), [1, 0.5])  # the average only
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["a, mean of 2",
+                                                                          "optimum"]
+    with pytest.raises(ValueError, match="run 'a' needs a non-empty 1-D sequence"):
+        plots.plot_returns({"a": []})
+    with pytest.raises(ValueError, match="no runs"):
+        plots.plot_returns({})
+
+
+def test_policy_arrows_one_panel_per_policy_and_no_arrow_on_terminal_tiles():
+    desc = np.array([list(b"SFFF"), list(b"FHFH"), list(b"FFFH"), list(b"HFFG")], dtype="u1")
+    desc = desc.view("S1")  # bytes, as gymnasium's env.unwrapped.desc
+    policy = np.arange(16) % 4
+    fig = plots.policy_arrows(desc, {"mine": policy, "grid": policy.reshape(4, 4)},
+                              values={"mine": np.linspace(0, 1, 16)}, title="FrozenLake")
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    first, second = fig.axes
+    assert first.get_title() == "mine" and second.get_title() == "grid"
+    arrows = [t for t in second.texts if getattr(t, "arrow_patch", None)]
+    assert len(arrows) == 11  # 16 tiles, 4 holes and the goal have none
+    start = arrows[0]  # state 0 takes action 0: left, so the arrow points to smaller x
+    assert start.xy[0] < start.xyann[0] and start.xy[1] == start.xyann[1]
+    labels = [t.get_text() for t in first.texts if not getattr(t, "arrow_patch", None)]
+    assert labels.count("hole") == 4 and "goal" in labels and "0.00" in labels
+    assert len(plots.policy_arrows(["SF", "HG"], {"p": [2, 1, 0, 0]}).axes) == 1
+
+
+@pytest.mark.parametrize("desc, policies, kwargs, error, message", [
+    (["SFX"], {"p": [0, 0, 0]}, {}, ValueError, "letters S, F, H, G"),
+    (["SF", "F"], {"p": [0, 0, 0]}, {}, ValueError, "rectangular map"),
+    (["SF", "HG"], {"p": [0, 0, 0]}, {}, ValueError, "'p' has 3 entries, expected one per tile"),
+    (["SF", "HG"], {"p": [0, 4, 0, 0]}, {}, ValueError, r"ints in \[0, 4\)"),
+    (["SF", "HG"], {"p": [0.5, 1, 0, 0]}, {}, ValueError, r"ints in \[0, 4\)"),
+    (["SF", "HG"], {}, {}, TypeError, "non-empty dict"),
+    (["SF", "HG"], {"p": [0, 1, 0, 0]}, {"actions": "LDRX"}, ValueError, "letters from 'LDRU'"),
+    (["SF", "HG"], {"p": [0, 1, 0, 0]}, {"values": {"p": [1, 2]}}, ValueError, "2 entries"),
+])
+def test_policy_arrows_rejects_bad_input(desc, policies, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        plots.policy_arrows(desc, policies, **kwargs)
