@@ -9,6 +9,8 @@ Modules:
                      (with sha256 verification) and seeded generators.
     helpers.plots    small plotting functions that return Figures.
     helpers.progress live training progress for `model.fit` (a Keras callback).
+    helpers.text     character ids, n-gram baselines and scores in nats per
+                     character, shared by the language-model notebooks.
     helpers.notebook_format  the notebook format: solution markers, test lines,
                      setup cells, success lines.
     helpers.checks   the exercise checks, one module per notebook.

@@ -4,7 +4,6 @@ import glob
 import importlib
 import os
 import re
-import shutil
 import subprocess
 import sys
 
@@ -115,11 +114,15 @@ def test_a_notebook_s_colab_packages_are_stamped_into_its_setup_cell_only():
     assert student.cells[1].source == cell
 
 
-def _pyproject(tmp_path, table):
+def _pyproject(tmp_path, table=""):
+    """The project's pyproject.toml with `table` as its only colab-packages entries."""
     with open(os.path.join(ROOT, "pyproject.toml"), encoding="utf-8") as f:
         text = f.read()
-    text = text.replace("[tool.workbook.colab-packages]", "[tool.workbook.colab-packages]\n"
-                        + table, 1)
+    head, rest = text.split("[tool.workbook.colab-packages]\n", 1)
+    section, tail = rest.split("\n[", 1)
+    comments = [line for line in section.splitlines() if line.startswith("#")]
+    section = "\n".join(comments + ([table] if table else []))
+    text = f"{head}[tool.workbook.colab-packages]\n{section}\n\n[{tail}"
     (tmp_path / "pyproject.toml").write_text(text, encoding="utf-8")
 
 
@@ -165,7 +168,7 @@ def test_a_notebook_without_its_setup_cell_is_refused():
 
 
 def test_release_writes_then_check_passes_then_detects_edits(tmp_path):
-    shutil.copy(os.path.join(ROOT, "pyproject.toml"), tmp_path)
+    _pyproject(tmp_path)
     (tmp_path / "solutions").mkdir()
     nbformat.write(_solution(release.settings()), tmp_path / "solutions" / "99_demo.ipynb")
     assert release.release(tmp_path, check=True) == [
