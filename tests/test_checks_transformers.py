@@ -640,10 +640,6 @@ def test_a_class_whose_call_is_a_stub_is_not_attempted():
         check.TokenAndPositionEmbedding(make_embedding("stub"))
 
 
-def test_the_check_of_07_4_has_the_brief_name_too():
-    assert check.token_and_position_embedding is check.TokenAndPositionEmbedding
-
-
 # ---------------------------------------------------------- messages in full ---
 
 def test_messages_name_the_exercise_the_case_and_the_mistake():

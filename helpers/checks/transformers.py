@@ -46,7 +46,7 @@ from helpers.checks.keras_models import (
 
 __all__ = [
     "TokenAndPositionEmbedding", "bpe_encode", "causal_mask", "mask_tokens", "patchify",
-    "token_and_position_embedding", "train_bpe", "transformer_block",
+    "train_bpe", "transformer_block",
 ]
 
 #: The end-of-word suffix of 07.1 and 07.2, attached to the last character of a word.
@@ -771,12 +771,6 @@ def TokenAndPositionEmbedding(cls):  # named like the exercise: the student's cl
                    shape_hint="the result is (batch, T, dim): the token embeddings plus the "
                               "position embeddings (added, not concatenated).")
     ex.passed()
-
-
-#: The same check, under the name of the exercise's brief. The test cell calls
-#: `check.TokenAndPositionEmbedding(TokenAndPositionEmbedding)`: a test line's name is
-#: the check's name (tests/test_release.py).
-token_and_position_embedding = TokenAndPositionEmbedding
 
 
 # ------------------------------------------------------- transformer_block ---
