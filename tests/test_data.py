@@ -51,15 +51,36 @@ def test_digits_match_scikit_learn():
     np.testing.assert_array_equal(labels, reference.target)
 
 
-@pytest.mark.parametrize("name", data.SAMPLE_IMAGES)
-def test_sample_images(name):
+@pytest.mark.parametrize("name, shape", [
+    ("china", (427, 640, 3)),
+    ("flower", (427, 640, 3)),
+    ("chelsea", (300, 451, 3)),
+    ("brick", (512, 512, 3)),
+    ("coffee", (400, 600, 3)),
+])
+def test_sample_images(name, shape):
     image = data.load_sample_image(name)
-    assert image.shape == (427, 640, 3) and image.dtype == np.uint8
+    assert image.shape == shape and image.dtype == np.uint8
+    assert 0 < image.mean() < 255
+
+
+def test_every_sample_image_is_tested():
+    assert data.SAMPLE_IMAGES == ("china", "flower", "chelsea", "brick", "coffee")
+
+
+def test_grayscale_sample_image_has_its_gray_in_every_channel():
+    brick = data.load_sample_image("brick")
+    assert (brick[..., 0] == brick[..., 1]).all() and (brick[..., 0] == brick[..., 2]).all()
+    assert brick.std() > 10  # a texture, not a flat gray
+    cat = data.load_sample_image("chelsea")
+    assert not (cat[..., 0] == cat[..., 2]).all()  # a colour photograph stays in colour
 
 
 def test_unknown_names_say_what_exists():
-    with pytest.raises(ValueError, match="Choose one of china, flower"):
+    with pytest.raises(ValueError, match="Choose one of china, flower, chelsea, brick, coffee"):
         data.load_sample_image("cat")
+    with pytest.raises(ValueError, match="Unknown sample image 3"):
+        data.load_sample_image(3)
     with pytest.raises(ValueError, match="Known files:.*sklearn/china.jpg"):
         data.path("sklearn/cat.jpg")
 
@@ -88,6 +109,8 @@ def test_missing_file_names_the_file_and_the_fix(copy_of_data):
     "name, load",
     [
         ("sklearn/china.jpg", lambda: data.load_sample_image("china")),
+        ("skimage/chelsea.png", lambda: data.load_sample_image("chelsea")),
+        ("skimage/brick.png", lambda: data.load_sample_image("brick")),
         (data.DEVIL, data.devils_dictionary_split),
     ],
 )
@@ -532,3 +555,144 @@ def test_generated_data_is_documented():
         readme = f.read()
     generated = readme[readme.index("## Generated data"):]
     assert "make_dates" in generated and "dates_split" in generated
+    assert "make_shapes" in generated
+
+
+# ----------------------------------------------------------------- shapes ---
+
+
+def _drawn_pixels(image, box):
+    """Rows and columns inside `box` (pixels) whose colour differs from the background."""
+    x1, y1, x2, y2 = box
+    patch = image[y1:y2, x1:x2]
+    background = np.median(image.reshape(-1, 3), axis=0)
+    rows, cols = np.nonzero(np.abs(patch - background).max(axis=-1) > 0.3)
+    return rows + y1, cols + x1
+
+
+def test_make_shapes_shapes_dtypes_and_ranges():
+    images, boxes, labels = data.make_shapes(200, seed=1)
+    assert images.shape == (200, 64, 64, 3) and images.dtype == np.float32
+    assert images.min() >= 0 and images.max() <= 1
+    assert len(boxes) == len(labels) == 200
+    counts = [len(b) for b in boxes]
+    assert set(counts) == {1, 2, 3}
+    for b, lab in zip(boxes, labels):
+        assert b.dtype == np.float32 and b.shape == (len(lab), 4)
+        assert lab.dtype == np.int64 and set(lab.tolist()) <= {0, 1, 2}
+        assert (b >= 0).all() and (b <= 1).all()
+        assert (b[:, 2] > b[:, 0]).all() and (b[:, 3] > b[:, 1]).all()
+        sides = (b[:, 2:] - b[:, :2]) * 64
+        assert (sides >= 12).all() and (sides <= 28).all()
+        np.testing.assert_array_equal(sides[:, 0], sides[:, 1])  # each shape fills a square
+    assert set(np.concatenate(labels).tolist()) == {0, 1, 2}
+    assert data.SHAPE_CLASSES == ("circle", "square", "triangle")
+
+
+def test_make_shapes_is_seeded_and_image_i_does_not_depend_on_n():
+    images, boxes, labels = data.make_shapes(20, seed=3)
+    again = data.make_shapes(20, seed=3)
+    np.testing.assert_array_equal(images, again[0])
+    for b, lab, b2, lab2 in zip(boxes, labels, again[1], again[2]):
+        np.testing.assert_array_equal(b, b2)
+        np.testing.assert_array_equal(lab, lab2)
+    first = data.make_shapes(5, seed=3)
+    np.testing.assert_array_equal(images[:5], first[0])
+    other = data.make_shapes(20, seed=4)
+    assert not np.array_equal(images, other[0])
+    assert data.make_shapes(0)[0].shape == (0, 64, 64, 3)
+
+
+def test_make_shapes_example_is_stable():
+    """The docstring's example."""
+    _, boxes, labels = data.make_shapes(100, seed=0)
+    assert [data.SHAPE_CLASSES[label] for label in labels[0]] == ["square", "triangle",
+                                                                  "square"]
+    np.testing.assert_array_equal(boxes[0][0] * 64, [21, 11, 43, 33])
+
+
+def test_make_shapes_objects_never_overlap_nor_share_a_grid_cell():
+    _, boxes, _ = data.make_shapes(500, seed=2, max_objects=4)
+    for b in boxes:
+        pixels = np.round(b * 64).astype(int)
+        for i in range(len(b)):
+            for j in range(i + 1, len(b)):
+                a, c = pixels[i], pixels[j]
+                assert a[2] < c[0] or c[2] < a[0] or a[3] < c[1] or c[3] < a[1], (a, c)
+        # A 6x6 grid has cells of 64 / 6 < 12 = min_size pixels: one centre per cell.
+        centres = (b[:, :2] + b[:, 2:]) / 2
+        cells = {tuple(cell) for cell in np.floor(centres * 6).astype(int).tolist()}
+        assert len(cells) == len(b)
+
+
+def test_make_shapes_boxes_tightly_enclose_the_drawn_pixels():
+    images, boxes, labels = data.make_shapes(100, seed=5)
+    for image, b, lab in zip(images, boxes, labels):
+        for box, label in zip(np.round(b * 64).astype(int), lab):
+            x1, y1, x2, y2 = box
+            rows, cols = _drawn_pixels(image, box)
+            assert (rows.min(), rows.max() + 1, cols.min(), cols.max() + 1) == (y1, y2, x1, x2)
+            filled = len(rows) / ((x2 - x1) * (y2 - y1))
+            low, high = {0: (0.7, 0.85), 1: (1.0, 1.0), 2: (0.45, 0.65)}[int(label)]
+            assert low <= filled <= high, (data.SHAPE_CLASSES[label], filled)
+        # Nothing is drawn outside the boxes: all else is background and its noise.
+        outside = np.ones((64, 64), dtype=bool)
+        for x1, y1, x2, y2 in np.round(b * 64).astype(int):
+            outside[y1:y2, x1:x2] = False
+        background = np.median(image.reshape(-1, 3), axis=0)
+        assert np.abs(image[outside] - background).max() < 0.2
+
+
+def test_make_shapes_triangle_points_up_and_circle_is_round():
+    images, boxes, labels = data.make_shapes(60, seed=6)
+    seen = set()
+    for image, b, lab in zip(images, boxes, labels):
+        for box, label in zip(np.round(b * 64).astype(int), lab):
+            x1, y1, x2, y2 = box
+            rows, cols = _drawn_pixels(image, box)
+            widths = np.bincount(rows - y1, minlength=y2 - y1)
+            if label == 2:  # narrow at the top, the full side at the bottom
+                assert widths[0] <= 2 and widths[-1] == x2 - x1
+                assert (np.diff(widths) >= 0).all()
+            if label == 0:  # narrow at top and bottom, the full side in the middle
+                assert widths[0] < x2 - x1 and widths[-1] < x2 - x1
+                assert widths.max() == x2 - x1
+            seen.add(int(label))
+    assert seen == {0, 1, 2}
+
+
+def test_make_shapes_other_sizes():
+    images, boxes, _ = data.make_shapes(30, seed=0, image_size=32, max_objects=1, min_size=8,
+                                        max_size=8)
+    assert images.shape == (30, 32, 32, 3)
+    assert all(len(b) == 1 for b in boxes)
+    np.testing.assert_allclose(np.concatenate(boxes)[:, 2:] - np.concatenate(boxes)[:, :2],
+                               8 / 32)
+
+
+def test_make_shapes_is_fast():
+    import time
+
+    start = time.perf_counter()
+    data.make_shapes(4000)
+    assert time.perf_counter() - start < 15  # about 1 s alone; the machine may be shared
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"n": -1}, "n must be an int >= 0, received -1"),
+    ({"n": 2.0}, "n must be an int >= 0, received 2.0"),
+    ({"seed": -1}, "seed must be an int >= 0, received -1"),
+    ({"image_size": 4}, "image_size must be an int >= 8, received 4"),
+    ({"max_objects": 0}, "max_objects must be an int >= 1, received 0"),
+    ({"min_size": 2}, "min_size must be an int >= 4, received 2"),
+    ({"max_size": 12.5}, "max_size must be an int >= 4, received 12.5"),
+    ({"min_size": 20, "max_size": 16}, r"min_size \(20\) must be <= max_size \(16\)"),
+    ({"max_size": 70}, r"max_size \(70\) must be <= image_size \(64\)"),
+    ({"max_objects": 30}, "max_objects=30 objects of at least min_size=12 pixels cannot fit"),
+    ({"max_objects": 9, "min_size": 20, "max_size": 20},
+     r"could not place \d objects of 20-20 pixels"),
+])
+def test_make_shapes_bad_arguments_say_what_was_received(kwargs, message):
+    kwargs = {"n": 5, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        data.make_shapes(**kwargs)
