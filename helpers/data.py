@@ -858,7 +858,7 @@ def _apart(a, b):
     return a[2] < b[0] or b[2] < a[0] or a[3] < b[1] or b[3] < a[1]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _shape_mask(label, size):
     """The pixels of one shape in a `size` x `size` square, a bool array."""
     rows, cols = np.mgrid[0:size, 0:size]

@@ -60,6 +60,23 @@ def use_style():
     )
 
 
+def _image_batch(images, ncols, caller):
+    """Checks a batch of images and a column count for a grid; 1 channel becomes none."""
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[-1] != 3):
+        raise ValueError(
+            f"{caller}() needs images of shape (n, h, w) or (n, h, w, 1 or 3), "
+            f"received shape {images.shape}."
+        )
+    if len(images) == 0:
+        raise ValueError(f"{caller}() received no images.")
+    if not isinstance(ncols, int) or ncols < 1:
+        raise ValueError(f"ncols must be a positive integer, received {ncols!r}.")
+    return images
+
+
 def image_grid(images, labels=None, class_names=None, *, predictions=None, ncols=8, size=1.5):
     """Shows images in a grid, each with its label (and prediction) as title.
 
@@ -80,22 +97,11 @@ def image_grid(images, labels=None, class_names=None, *, predictions=None, ncols
 
     >>> fig = image_grid(x_train[:16], y_train[:16], FASHION_MNIST_CLASSES)
     """
-    images = np.asarray(images)
-    if images.ndim == 4 and images.shape[-1] == 1:
-        images = images[..., 0]
-    if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[-1] != 3):
-        raise ValueError(
-            f"image_grid() needs images of shape (n, h, w) or (n, h, w, 1 or 3), "
-            f"received shape {images.shape}."
-        )
+    images = _image_batch(images, ncols, "image_grid")
     n = len(images)
     for label, values in (("labels", labels), ("predictions", predictions)):
         if values is not None and len(values) != n:
             raise ValueError(f"image_grid() received {n} images but {len(values)} {label}.")
-    if n == 0:
-        raise ValueError("image_grid() received no images.")
-    if not isinstance(ncols, int) or ncols < 1:
-        raise ValueError(f"ncols must be a positive integer, received {ncols!r}.")
 
     def name(index):
         index = int(index)
@@ -507,5 +513,184 @@ def policy_arrows(desc, policies, *, values=None, actions=FROZEN_LAKE_ACTIONS, t
         ax.set_title(str(name), fontsize=TITLE_SIZE)
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def _per_image(name, values, n, columns=None):
+    """`values` as a list of `n` arrays, one per image, each checked; None stays None."""
+    if values is None:
+        return None
+    if len(values) != n:
+        raise ValueError(f"draw_boxes() received {n} images but {len(values)} {name}: give "
+                         "one entry per image (a list of arrays, or an array of that length).")
+    arrays = []
+    for i, value in enumerate(values):
+        array = np.asarray(value, dtype=np.float64)
+        if columns is not None and array.size == 0:
+            array = array.reshape(0, columns)
+        expected = (-1, columns) if columns is not None else (-1,)
+        if array.ndim != len(expected) or (columns is not None and array.shape[1] != columns):
+            shape = "(k, 4)" if columns else "(k,)"
+            raise ValueError(f"draw_boxes(): {name}[{i}] must have shape {shape}, received "
+                             f"shape {array.shape}.")
+        arrays.append(array)
+    return arrays
+
+
+def _class_indices(labels, class_names, caller):
+    """Checks that `labels` are whole numbers that index `class_names`; returns them as ints."""
+    labels = np.asarray(labels)
+    numeric = np.issubdtype(labels.dtype, np.integer) or np.issubdtype(labels.dtype, np.floating)
+    if labels.size and (not numeric or labels.min() < 0 or (labels != np.round(labels)).any()
+                        or (class_names is not None and labels.max() >= len(class_names))):
+        known = f" 0-{len(class_names) - 1}" if class_names is not None else " >= 0"
+        raise ValueError(f"{caller}(): labels must be ints{known} (indices into class_names), "
+                         f"received {np.unique(labels)[:8]}.")
+    return labels.astype(np.int64)
+
+
+def draw_boxes(images, boxes, *, labels=None, scores=None, class_names=None, true_boxes=None,
+               ncols=4, size=2.0, title=None):
+    """Shows images in a grid with boxes drawn on them: predicted solid, true dashed.
+
+    Each predicted box is outlined in its class's colour and captioned with the
+    class name and the score ("circle 0.93"). True boxes, when given, are
+    dashed white lines, so a good prediction sits on its dashed box.
+
+    Args:
+        images: array of shape `(n, height, width)` or `(n, height, width,
+            channels)` with 1 or 3 channels, floats in [0, 1] or uint8.
+        boxes: `n` arrays (a list, or an array of shape `(n, k, 4)`), image
+            `i`'s of shape `(k_i, 4)`: one row `(x1, y1, x2, y2)` per box,
+            corners divided by the image's width and height (in [0, 1]).
+        labels: optional `n` integer arrays of shape `(k_i,)`, each box's class.
+        scores: optional `n` float arrays of shape `(k_i,)`, each box's score.
+        class_names: optional sequence that maps a label to its name.
+        true_boxes: optional `n` arrays of shape `(m_i, 4)`, the true boxes of
+            each image, in the same format as `boxes`.
+        ncols: number of columns.
+        size: width and height of one image, in inches.
+        title: optional title of the whole figure.
+
+    Returns:
+        The matplotlib Figure.
+
+    Example:
+
+    >>> images, boxes, labels = data.make_shapes(8)
+    >>> fig = draw_boxes(images, boxes, labels=labels, class_names=data.SHAPE_CLASSES)
+    """
+    images = _image_batch(images, ncols, "draw_boxes")
+    n = len(images)
+    boxes = _per_image("boxes", boxes, n, columns=4)
+    true_boxes = _per_image("true_boxes", true_boxes, n, columns=4)
+    labels = _per_image("labels", labels, n)
+    scores = _per_image("scores", scores, n)
+    for name, values in (("labels", labels), ("scores", scores)):
+        for i, (value, box) in enumerate(zip(values or [], boxes)):
+            if len(value) != len(box):
+                raise ValueError(f"draw_boxes(): image {i} has {len(box)} boxes but "
+                                 f"{len(value)} {name}.")
+    if labels is not None:
+        _class_indices(np.concatenate(labels), class_names, "draw_boxes")
+
+    plt = _pyplot()
+    colours = plt.get_cmap("tab10").colors
+    height, width = images.shape[1:3]
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.4 * bool(title)
+                                                    + 0.3 * (true_boxes is not None)))
+    axes = np.atleast_1d(axes).ravel()
+
+    def outline(ax, box, colour, style):
+        x1, y1, x2, y2 = box * [width, height, width, height] - [0.5, 0.5, 0.5, 0.5]
+        ax.add_patch(plt.Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor=colour,
+                                   linewidth=1.5, linestyle=style))
+        return x1, y1, x2
+
+    def caption(ax, text, colour, x1, y1, x2):
+        """Above the box's top edge, or just inside it at the image's top; from the
+        box's left edge, or back from its right edge in the image's right half."""
+        right = x1 > width / 2
+        inside = y1 < height / 8
+        x = min(x2, width - 1.5) if right else max(x1, 0.5)  # keep the pad in the image
+        ax.text(x, max(y1, 0.5), text, fontsize=8, color="white",
+                ha="right" if right else "left", va="top" if inside else "bottom",
+                clip_on=True, bbox={"facecolor": colour, "edgecolor": "none", "pad": 1,
+                                    "alpha": 0.85})
+
+    for i, ax in enumerate(axes):
+        ax.axis("off")
+        if i >= n:
+            continue
+        ax.imshow(images[i], cmap="gray" if images.ndim == 3 else None,
+                  vmin=0, vmax=255 if images.dtype == np.uint8 else 1)
+        for box in true_boxes[i] if true_boxes is not None else []:
+            outline(ax, box, "white", (0, (3, 2)))
+        for j, box in enumerate(boxes[i]):
+            label = int(labels[i][j]) if labels is not None else None
+            colour = colours[label % len(colours)] if label is not None else colours[0]
+            corners = outline(ax, box, colour, "-")
+            words = []
+            if label is not None:
+                words.append(str(class_names[label]) if class_names is not None else str(label))
+            if scores is not None:
+                words.append(f"{scores[i][j]:.2f}")
+            if words:
+                caption(ax, " ".join(words), colour, *corners)
+    if true_boxes is not None:
+        from matplotlib.lines import Line2D
+
+        fig.legend(handles=[Line2D([], [], color="black", linewidth=1.5, label="predicted"),
+                            Line2D([], [], color="gray", linewidth=1.5, linestyle=(0, (3, 2)),
+                                   label="true (white, dashed)")],
+                   loc="lower center", ncol=2, frameon=False, fontsize=TITLE_SIZE - 1)
+    if title:
+        fig.suptitle(title, fontsize=TITLE_SIZE + 1)
+    fig.tight_layout(rect=(0, 0.3 / fig.get_figheight() if true_boxes is not None else 0, 1, 1))
+    return fig
+
+
+def scatter_classes(points, labels, *, class_names=None, title=None):
+    """Plots 2-D points coloured by class, with a legend (e.g. an embedding map).
+
+    Args:
+        points: array of shape `(n, 2)`.
+        labels: integer labels of shape `(n,)`.
+        class_names: optional sequence that maps a label to its name.
+        title: optional title.
+
+    Returns:
+        The matplotlib Figure.
+
+    Example:
+
+    >>> fig = scatter_classes(embeddings_2d, y_test, class_names=FASHION_MNIST_CLASSES)
+    """
+    points = np.asarray(points)
+    labels = np.asarray(labels)
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise ValueError(f"scatter_classes() needs points of shape (n, 2), received shape "
+                         f"{points.shape}; project higher-dimensional points to 2-D first.")
+    if labels.shape != (len(points),):
+        raise ValueError(f"scatter_classes() received {len(points)} points but labels of "
+                         f"shape {labels.shape}; give one label per point.")
+    labels = _class_indices(labels, class_names, "scatter_classes")
+    plt = _pyplot()
+    colours = plt.get_cmap("tab10").colors
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    for label in np.unique(labels):
+        chosen = labels == label
+        name = str(class_names[label]) if class_names is not None else str(label)
+        ax.scatter(points[chosen, 0], points[chosen, 1], s=10, alpha=0.7,
+                   color=colours[label % len(colours)], label=name)
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_xlabel("dimension 1")
+    ax.set_ylabel("dimension 2")
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False, markerscale=1.5)
     fig.tight_layout()
     return fig

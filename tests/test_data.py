@@ -649,7 +649,7 @@ def test_make_shapes_triangle_points_up_and_circle_is_round():
     for image, b, lab in zip(images, boxes, labels):
         for box, label in zip(np.round(b * 64).astype(int), lab):
             x1, y1, x2, y2 = box
-            rows, cols = _drawn_pixels(image, box)
+            rows, _ = _drawn_pixels(image, box)
             widths = np.bincount(rows - y1, minlength=y2 - y1)
             if label == 2:  # narrow at the top, the full side at the bottom
                 assert widths[0] <= 2 and widths[-1] == x2 - x1

@@ -193,3 +193,94 @@ def test_policy_arrows_one_panel_per_policy_and_no_arrow_on_terminal_tiles():
 def test_policy_arrows_rejects_bad_input(desc, policies, kwargs, error, message):
     with pytest.raises(error, match=message):
         plots.policy_arrows(desc, policies, **kwargs)
+
+
+def _rectangles(ax):
+    from matplotlib.patches import Rectangle
+
+    return [p for p in ax.patches if isinstance(p, Rectangle)]
+
+
+def test_draw_boxes_outlines_predictions_and_dashes_true_boxes():
+    images = np.zeros((3, 64, 64, 3), dtype=np.float32)
+    boxes = [np.array([[0.25, 0.5, 0.5, 0.75]]), np.zeros((0, 4)),
+             np.array([[0.0, 0.0, 0.25, 0.25], [0.5, 0.5, 1.0, 1.0]])]
+    labels = [np.array([2]), np.array([], dtype=int), np.array([0, 1])]
+    scores = [np.array([0.9]), np.array([]), np.array([0.5, 0.25])]
+    truth = [np.array([[0.25, 0.5, 0.5, 0.75]]), np.array([[0.1, 0.1, 0.2, 0.2]]),
+             np.zeros((0, 4))]
+    fig = plots.draw_boxes(images, boxes, labels=labels, scores=scores,
+                           class_names=("circle", "square", "triangle"), true_boxes=truth,
+                           ncols=2, title="detections")
+    assert isinstance(fig, Figure)
+    axes = [ax for ax in fig.axes if ax.get_images()]
+    assert len(axes) == 3
+    first = _rectangles(axes[0])
+    assert len(first) == 2 and first[0].get_linestyle() != "-"  # true box first, dashed
+    predicted = first[1]
+    # Normalised corners become pixel edges: column 16 starts at x = 15.5.
+    assert predicted.get_xy() == (15.5, 31.5)
+    assert predicted.get_width() == 16 and predicted.get_height() == 16
+    assert [t.get_text() for t in axes[0].texts] == ["triangle 0.90"]
+    assert [t.get_text() for t in axes[2].texts] == ["circle 0.50", "square 0.25"]
+    assert len(_rectangles(axes[1])) == 1 and not axes[1].texts
+    assert fig._suptitle.get_text() == "detections"
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["predicted",
+                                                                 "true (white, dashed)"]
+
+
+def test_draw_boxes_accepts_arrays_grayscale_and_no_labels():
+    images = np.zeros((2, 16, 16, 1), dtype=np.uint8)
+    fig = plots.draw_boxes(images, np.full((2, 1, 4), 0.5) + [[[-0.25, -0.25, 0, 0]]])
+    axes = [ax for ax in fig.axes if ax.get_images()]
+    assert len(axes) == 2 and all(len(_rectangles(ax)) == 1 for ax in axes)
+    assert not axes[0].texts and not fig.legends
+    fig = plots.draw_boxes(images[:1], [[[0.1, 0.1, 0.3, 0.3]]], scores=[[0.123]])
+    assert [t.get_text() for t in fig.axes[0].texts] == ["0.12"]
+    fig = plots.draw_boxes(images[:1], [[[0.1, 0.1, 0.3, 0.3]]], labels=[[4]])
+    assert [t.get_text() for t in fig.axes[0].texts] == ["4"]
+
+
+@pytest.mark.parametrize("images, boxes, kwargs, message", [
+    (np.zeros((2, 8)), [[], []], {}, r"shape \(n, h, w\)"),
+    (np.zeros((0, 8, 8)), [], {}, "no images"),
+    (np.zeros((2, 8, 8)), [[]], {}, "2 images but 1 boxes"),
+    (np.zeros((1, 8, 8)), [[[0, 0, 1]]], {}, r"boxes\[0\] must have shape \(k, 4\)"),
+    (np.zeros((1, 8, 8)), [[[0, 0, 1, 1]]], {"labels": [[0, 1]]}, "1 boxes but 2 labels"),
+    (np.zeros((1, 8, 8)), [[[0, 0, 1, 1]]], {"scores": []}, "1 images but 0 scores"),
+    (np.zeros((1, 8, 8)), [[[0, 0, 1, 1]]], {"labels": [[3]], "class_names": "ab"},
+     "labels must be ints 0-1"),
+    (np.zeros((1, 8, 8)), [[[0, 0, 1, 1]]], {"labels": [[0.5]]}, "labels must be ints"),
+    (np.zeros((1, 8, 8)), [[[0, 0, 1, 1]]], {"true_boxes": [[[0, 0]]]},
+     r"true_boxes\[0\] must have shape \(k, 4\)"),
+    (np.zeros((1, 8, 8)), [[[0, 0, 1, 1]]], {"ncols": 0}, "positive integer"),
+])
+def test_draw_boxes_rejects_bad_input(images, boxes, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plots.draw_boxes(images, boxes, **kwargs)
+
+
+def test_scatter_classes_one_colour_and_legend_entry_per_class():
+    points = np.random.default_rng(0).normal(size=(30, 2))
+    labels = np.repeat([2, 0, 1], 10)
+    fig = plots.scatter_classes(points, labels, class_names=["a", "b", "c"], title="map")
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b", "c"]
+    assert [len(c.get_offsets()) for c in ax.collections] == [10, 10, 10]
+    np.testing.assert_array_equal(ax.collections[0].get_offsets(), points[10:20])
+    assert ax.get_title() == "map"
+    fig = plots.scatter_classes(points, labels)
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["0", "1", "2"]
+
+
+@pytest.mark.parametrize("points, labels, kwargs, message", [
+    (np.zeros((4, 3)), np.zeros(4, dtype=int), {}, r"points of shape \(n, 2\), received shape"),
+    (np.zeros(4), np.zeros(4, dtype=int), {}, r"points of shape \(n, 2\)"),
+    (np.zeros((4, 2)), np.zeros(3, dtype=int), {}, "4 points but labels of shape"),
+    (np.zeros((2, 2)), np.array([0.5, 1.0]), {}, "labels must be ints"),
+    (np.zeros((2, 2)), np.array([0, 2]), {"class_names": "ab"}, "labels must be ints 0-1"),
+])
+def test_scatter_classes_rejects_bad_input(points, labels, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plots.scatter_classes(points, labels, **kwargs)
