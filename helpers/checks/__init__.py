@@ -13,10 +13,12 @@ Modules:
     helpers.checks.foundations      notebook 01.
     helpers.checks.cnn_pipeline     notebook 02.
     helpers.checks.deep_cnns        notebook 03.
+    helpers.checks.vision           notebook 04.
     helpers.checks.rnns             notebook 05.
     helpers.checks.attention        notebook 06.
     helpers.checks.transformers     notebook 07.
     helpers.checks.optimisers       notebook 08.
+    helpers.checks.regularisation   notebook 09.
     helpers.checks.generative       notebook 10.
     helpers.checks.reinforcement    notebook 11.
 """

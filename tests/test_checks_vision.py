@@ -1,0 +1,532 @@
+"""Mutation tests of helpers.checks.vision (notebook 04): the tests of every exercise
+(tests/mutants.py) on the references and wrong versions below, then other correct
+answers that must pass, the oracles against independent derivations, the cases'
+own promises (IoUs away from the threshold, hinges active for some rows only) and
+messages read in full.
+"""
+
+import functools
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from helpers.checks import vision as check
+from helpers.checks.core import CheckError
+
+from mutants import CheckTests
+
+ops = keras.ops
+
+
+# ------------------------------------------------------------ references ---
+# The notebook's solutions (/tmp/nb04 solution cells), with keyword-only switches
+# whose defaults give the solution and whose other values give a known wrong version.
+
+def iou(boxes_a, boxes_b, *, clamp="sides", centres=False, guard=True, transpose=False):
+    a = np.asarray(boxes_a, dtype=np.float64)[:, None, :]  # (N, 1, 4)
+    b = np.asarray(boxes_b, dtype=np.float64)[None, :, :]  # (1, M, 4)
+    if centres:
+        a = np.concatenate([a[..., :2] - a[..., 2:] / 2, a[..., :2] + a[..., 2:] / 2], -1)
+        b = np.concatenate([b[..., :2] - b[..., 2:] / 2, b[..., :2] + b[..., 2:] / 2], -1)
+    width = np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0])
+    height = np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1])
+    if clamp == "sides":
+        width, height = np.maximum(width, 0.0), np.maximum(height, 0.0)
+    intersection = width * height if clamp != "area" else np.maximum(width * height, 0.0)
+    area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
+    area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
+    union = area_a + area_b - intersection
+    if guard:
+        result = np.divide(intersection, union, out=np.zeros_like(intersection),
+                           where=union > 0)
+    else:
+        with np.errstate(all="ignore"):
+            result = intersection / union
+    return result.T if transpose else result
+
+
+def non_max_suppression(boxes, scores, iou_threshold, max_out, *, rule=np.less_equal,
+                        order=None, limit=True, dtype=np.int64):
+    order = np.argsort(-np.asarray(scores), kind="stable") if order is None else order(scores)
+    keep = []
+    for i in order:
+        if len(keep) == max_out and limit:
+            break
+        if not keep or rule(iou(boxes[[i]], boxes[keep]).max(), iou_threshold):
+            keep.append(i)
+    return np.array(keep, dtype=dtype)
+
+
+def make_anchors(feature_size, scales, ratios, *, swap=False, root=np.sqrt, offset=0.5,
+                 scale_fastest=False, xy=True):
+    height, width = feature_size
+    pairs = [(s, r) for r in ratios for s in scales] if scale_fastest else \
+        [(s, r) for s in scales for r in ratios]
+    sizes = np.array([(s * root(r), s / root(r)) for s, r in pairs])
+    if swap:
+        sizes = sizes[:, ::-1]
+    rows, cols = np.meshgrid(np.arange(height), np.arange(width), indexing="ij")
+    centres = np.stack([(cols + offset) / width, (rows + offset) / height], axis=-1)
+    if not xy:
+        centres = np.stack([(rows + offset) / height, (cols + offset) / width], axis=-1)
+    centres = centres.reshape(-1, 1, 2)                   # (H * W, 1, 2), row by row
+    half = sizes[None, :, :] / 2                          # (1, k, 2)
+    return np.concatenate([centres - half, centres + half], axis=-1).reshape(-1, 4)
+
+
+def encode_grid_targets(boxes, labels, grid, num_classes, *, by="centre", offsets="cell",
+                        swap=False, clamp=True, replace=True, dtype=np.float32):
+    target = np.zeros((grid, grid, 5 + num_classes), dtype=dtype)
+    for (x1, y1, x2, y2), label in zip(boxes, labels):
+        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+        px, py = (cx, cy) if by == "centre" else (x1, y1)
+        col, row = int(np.floor(px * grid)), int(np.floor(py * grid))
+        if clamp:
+            col, row = min(col, grid - 1), min(row, grid - 1)
+        cell = np.zeros(5 + num_classes, dtype=np.float32)
+        ox, oy = (cx * grid - col, cy * grid - row) if offsets == "cell" else (cx, cy)
+        cell[:5] = [1.0, ox, oy, x2 - x1, y2 - y1]
+        cell[5 + label] = 1.0
+        if swap:
+            row, col = col, row
+        if replace:
+            target[row, col] = cell  # the whole vector: a later box replaces an earlier one
+        else:  # the numbers and the new class written, the old class left
+            target[row, col, :5] = cell[:5]
+            target[row, col, 5 + label] = 1.0
+    return target
+
+
+def decode_grid_predictions(predictions, threshold, *, objectness_only=False, keep=np.greater,
+                            offsets="cell", corners=True, label_dtype=None, by_column=False):
+    predictions = np.asarray(predictions, dtype=np.float64)
+    grid = predictions.shape[0]
+    rows, cols = np.meshgrid(np.arange(grid), np.arange(grid), indexing="ij")
+    class_probs = predictions[..., 5:]
+    scores = predictions[..., 0] * (1.0 if objectness_only else class_probs.max(axis=-1))
+    labels = class_probs.argmax(axis=-1)
+    if offsets == "cell":
+        cx, cy = (cols + predictions[..., 1]) / grid, (rows + predictions[..., 2]) / grid
+    elif offsets == "swapped":
+        cx, cy = (rows + predictions[..., 1]) / grid, (cols + predictions[..., 2]) / grid
+    else:
+        cx, cy = predictions[..., 1], predictions[..., 2]
+    w, h = predictions[..., 3], predictions[..., 4]
+    boxes = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2] if corners else
+                     [cx, cy, w, h], axis=-1)
+    mask = keep(scores, threshold)  # a boolean mask picks cells in row-major order
+    if by_column:
+        boxes, scores, labels, mask = (np.swapaxes(x, 0, 1) for x in (boxes, scores, labels, mask))
+    labels = labels[mask] if label_dtype is None else labels[mask].astype(label_dtype)
+    return boxes[mask], scores[mask], labels
+
+
+def triplet_loss(anchor, positive, negative, margin=0.2, *, squared=True, hinge=True,
+                 batch=ops.mean):
+    positive_distance = ops.sum(ops.square(anchor - positive), axis=-1)
+    negative_distance = ops.sum(ops.square(anchor - negative), axis=-1)
+    if not squared:
+        positive_distance, negative_distance = ops.sqrt(positive_distance), \
+            ops.sqrt(negative_distance)
+    rows = positive_distance - negative_distance + margin
+    return batch(ops.maximum(rows, 0.0) if hinge else rows)
+
+
+def gram_matrix(features, *, spec="bhwc,bhwd->bcd", divide=True):
+    height, width = features.shape[1], features.shape[2]
+    gram = ops.einsum(spec, features, features)
+    return gram / (height * width) if divide else gram
+
+
+def content_cost(a_c, a_g, *, scale=4, batch=ops.mean):
+    height, width, channels = a_c.shape[1], a_c.shape[2], a_c.shape[3]
+    per_example = ops.sum(ops.square(a_c - a_g), axis=(1, 2, 3))
+    return batch(per_example) / (scale * height * width * channels)
+
+
+def style_cost(grams_s, grams_g, weights, *, weighted=True, four=4, power=2, batch=ops.mean):
+    total = 0.0
+    for gram_s, gram_g, weight in zip(grams_s, grams_g, weights):
+        channels = gram_s.shape[-1]
+        per_example = ops.sum(ops.square(gram_s - gram_g), axis=(1, 2))
+        total = total + (weight if weighted else 1.0) * batch(per_example) / (
+            four * channels ** power)
+    return total
+
+
+REFERENCES = {
+    "iou": iou,
+    "non_max_suppression": non_max_suppression,
+    "make_anchors": make_anchors,
+    "encode_grid_targets": encode_grid_targets,
+    "decode_grid_predictions": decode_grid_predictions,
+    "triplet_loss": triplet_loss,
+    "gram_matrix": gram_matrix,
+    "content_cost": content_cost,
+    "style_cost": style_cost,
+}
+
+
+# ---------------------------------------------------------------- mutants ---
+
+def _numpy_triplet(anchor, positive, negative, margin=0.2):
+    d = np.sum((anchor - positive) ** 2, -1) - np.sum((anchor - negative) ** 2, -1)
+    return np.mean(np.maximum(d + margin, 0.0))
+
+
+def _numpy_gram(features):
+    features = np.asarray(features)
+    b, h, w, c = features.shape
+    flat = features.reshape(b, h * w, c)
+    return np.einsum("bpc,bpd->bcd", flat, flat) / (h * w)
+
+
+def _reshaped_gram(features):
+    b, h, w, c = features.shape
+    wrong = ops.reshape(features, (b, c, h * w))
+    return ops.matmul(wrong, ops.transpose(wrong, (0, 2, 1))) / (h * w)
+
+
+def _last_layer_style(grams_s, grams_g, weights):
+    for gram_s, gram_g, weight in zip(grams_s, grams_g, weights):
+        total = weight * ops.mean(ops.sum(ops.square(gram_s - gram_g), axis=(1, 2))) / (
+            4 * gram_s.shape[-1] ** 2)
+    return total
+
+
+def _stop_gradient(fn):
+    @functools.wraps(fn)  # the reference's argument names, for the message
+    def stopped(*args, **kwargs):
+        return ops.stop_gradient(fn(*args, **kwargs))
+
+    return stopped
+
+
+MUTANTS = [
+    # iou
+    ("iou", lambda a, b: iou(a, b, clamp=None), "not clamped at 0"),
+    ("iou", lambda a, b: iou(a, b, centres=True), r"read as centres and sizes \(cx, cy, w, h\)"),
+    ("iou", lambda a, b: iou(a, b, guard=False),
+     r"(?s)case 'degenerate boxes.*0 / 0 = NaN .*degenerate boxes"),
+    ("iou", lambda a, b: iou(a, b, transpose=True), "the table transposed"),
+    ("iou", lambda a, b: iou(a, b, clamp="area"),
+     "the overlap's area clamped at 0 instead of its width and height"),
+    ("iou", lambda a, b: iou(a, b).astype(np.float32).tolist(), "expected a NumPy array"),
+    ("iou", lambda a, b: (iou(a, b) > 0.5).astype(np.int64),
+     "expected floating-point values"),
+    # non_max_suppression
+    ("non_max_suppression", lambda *a: non_max_suppression(*a, rule=np.greater),
+     "the test inverted: boxes that overlap a kept box by MORE"),
+    ("non_max_suppression",
+     lambda *a: non_max_suppression(*a, order=lambda s: np.arange(len(s))),
+     "boxes visited in index order"),
+    ("non_max_suppression", lambda *a: non_max_suppression(*a, rule=np.less),
+     r"case 'an IoU of exactly 0.5.*\(>=\)"),
+    ("non_max_suppression",
+     lambda *a: non_max_suppression(*a, order=lambda s: np.argsort(s, kind="stable")[::-1]),
+     r"case 'equal scores.*the lower index goes first"),
+    ("non_max_suppression", lambda *a: np.sort(non_max_suppression(*a)),
+     "the kept indices sorted"),
+    ("non_max_suppression", lambda *a: non_max_suppression(*a, limit=False),
+     r"more than max_out = 2"),
+    ("non_max_suppression", lambda *a: non_max_suppression(*a, dtype=np.float64),
+     "the index array has dtype float64, expected an integer dtype"),
+    ("non_max_suppression", lambda b, *a: b[non_max_suppression(b, *a)],
+     "not the boxes themselves"),
+    # make_anchors
+    ("make_anchors", lambda *a: make_anchors(*a, swap=True), r"w = s / sqrt\(r\)"),
+    ("make_anchors", lambda *a: make_anchors(*a, root=lambda r: r),
+     "r used without its square root"),
+    ("make_anchors", lambda *a: make_anchors(*a, offset=0.0), "at the cell's corner"),
+    ("make_anchors", lambda *a: make_anchors(*a, scale_fastest=True), "the scale changes fastest"),
+    ("make_anchors", lambda *a: make_anchors(*a, xy=False), "the centre's x and y swapped"),
+    ("make_anchors", lambda size, s, r: make_anchors(size, s, r).reshape(
+        size[0], size[1], -1, 4).transpose(1, 0, 2, 3).reshape(-1, 4),
+     "cells in column-major order"),
+    ("make_anchors", lambda size, s, r: make_anchors(size, s[:1], r) if len(r) > 1 else
+     make_anchors(size, s, r), r"(?s)case '1 x 1 map, scales 0.2 and 0.4.*(d2l|H \* W cells)"),
+    # encode_grid_targets
+    ("encode_grid_targets", lambda *a: encode_grid_targets(*a, by="corner"),
+     r"the cell chosen by the box's corner"),
+    ("encode_grid_targets", lambda *a: encode_grid_targets(*a, offsets="image"),
+     "offsets relative to the image"),
+    ("encode_grid_targets", lambda *a: encode_grid_targets(*a, swap=True),
+     "row and column swapped"),
+    ("encode_grid_targets", lambda *a: encode_grid_targets(*a, clamp=False),
+     r"(?s)case 'centres at exactly 1.0.*IndexError.*min\(floor\(c \* grid\), grid - 1\)"),
+    ("encode_grid_targets", lambda *a: encode_grid_targets(*a, replace=False),
+     r"case 'two centres in one cell.*(earlier box's class left|earlier box kept)"),
+    ("encode_grid_targets", lambda b, l, *a: encode_grid_targets(b[::-1], l[::-1], *a),
+     "the earlier box kept when two centres share a cell"),
+    ("encode_grid_targets", lambda *a: encode_grid_targets(*a, dtype=np.float64),
+     "the dtype is float64, expected float32"),
+    # decode_grid_predictions
+    ("decode_grid_predictions", lambda *a: decode_grid_predictions(*a, objectness_only=True),
+     "the score is the objectness alone"),
+    ("decode_grid_predictions", lambda *a: decode_grid_predictions(*a, keep=np.greater_equal),
+     r"a score equal to the threshold kept \(>=\)"),
+    ("decode_grid_predictions", lambda *a: decode_grid_predictions(*a, offsets="image"),
+     "relative to the image"),
+    ("decode_grid_predictions", lambda *a: decode_grid_predictions(*a, offsets="swapped"),
+     "row and column swapped"),
+    ("decode_grid_predictions", lambda *a: decode_grid_predictions(*a, corners=False),
+     r"centre format \(cx, cy, w, h\) returned"),
+    ("decode_grid_predictions", lambda *a: decode_grid_predictions(*a, by_column=True),
+     "cells in column-major order"),
+    ("decode_grid_predictions", lambda *a: decode_grid_predictions(*a, label_dtype=np.float64),
+     "labels has dtype float64, expected an integer dtype"),
+    ("decode_grid_predictions", lambda *a: decode_grid_predictions(*a)[:2],
+     r"expected a tuple \(boxes, scores, labels\)"),
+    # triplet_loss
+    ("triplet_loss", lambda a, p, n, margin=0.2: triplet_loss(a, p, n, 0.0), "no margin"),
+    ("triplet_loss", lambda *a: triplet_loss(*a, hinge=False), "no hinge"),
+    ("triplet_loss", lambda *a: triplet_loss(*a, squared=False), "distances not squared"),
+    ("triplet_loss", lambda *a: triplet_loss(*a, batch=ops.sum), "summed over the batch"),
+    ("triplet_loss", lambda a, p, n, margin=0.2: triplet_loss(a, n, p, margin),
+     "positive and negative swapped"),
+    ("triplet_loss", lambda a, p, n, margin=0.5: triplet_loss(a, p, n, margin),
+     r"case 'the default margin, 0.2'.*values differ"),
+    ("triplet_loss", _numpy_triplet,
+     r"(?s)case 'float32 tensors inside tf.function.*Use keras.ops"),
+    ("triplet_loss", _stop_gradient(triplet_loss), "no gradient flows from your result back "
+                                                   "to `anchor`"),
+    # gram_matrix
+    ("gram_matrix", lambda f: gram_matrix(f, divide=False), "not normalised"),
+    ("gram_matrix", lambda f: gram_matrix(f, spec="bhwc,bhwd->cd"), "summed over the batch"),
+    ("gram_matrix", lambda f: ops.einsum("bpc,bqc->bpq", *(ops.reshape(
+        f, (f.shape[0], -1, f.shape[3])),) * 2) / (f.shape[1] * f.shape[2]),
+     r"positions x positions"),
+    ("gram_matrix", _reshaped_gram, "without moving the channel axis first"),
+    ("gram_matrix", lambda f: gram_matrix(f) / f.shape[3], r"divided by H \* W \* C"),
+    ("gram_matrix", _numpy_gram, "symbolic tf.Tensor"),
+    ("gram_matrix", _stop_gradient(gram_matrix), "no gradient flows"),
+    # content_cost
+    ("content_cost", lambda a, g: content_cost(a, g, scale=1), "the 4 missing"),
+    ("content_cost", lambda a, g: content_cost(a, g, batch=ops.sum), "summed over the batch"),
+    ("content_cost", lambda a, g: ops.mean(ops.sum(ops.square(a - g), axis=(1, 2, 3))),
+     "not normalised"),
+    ("content_cost", lambda a, g: ops.sum(ops.square(a - g)),
+     "summed over the batch and not normalised"),
+    ("content_cost", lambda a, g: ops.mean(ops.abs(a - g)) / 4, r"case 'hand-worked.*values "
+                                                               r"differ"),
+    ("content_cost", lambda a, g: np.mean(np.sum((np.asarray(a) - np.asarray(g)) ** 2,
+                                                 axis=(1, 2, 3))) / (4 * np.prod(a.shape[1:])),
+     r"(?s)case 'float32 tensors inside tf.function.*Use keras.ops"),
+    # style_cost
+    ("style_cost", lambda *a: style_cost(*a, weighted=False), "the weights ignored"),
+    ("style_cost", lambda *a: style_cost(*a, four=1, power=0), r"without 1 / \(4 C\*\*2\)"),
+    ("style_cost", lambda *a: style_cost(*a, power=0), "divided by 4 only"),
+    ("style_cost", lambda *a: style_cost(*a, power=1), r"divided by 4 \* C instead"),
+    ("style_cost", lambda *a: style_cost(*a, batch=ops.sum), "summed over the batch"),
+    ("style_cost", _last_layer_style, "only the last layer counted"),
+    ("style_cost", lambda s, g, w: style_cost(s, g, w) / len(w),
+     "the weighted costs averaged over the layers"),
+    ("style_cost", _stop_gradient(style_cost), r"no gradient flows .* `grams_g\[0\]`"),
+]
+
+
+class TestChecks(CheckTests):
+    """The tests of every exercise (tests/mutants.py) on these references and mutants."""
+
+    check_module, references, mutants = check, REFERENCES, MUTANTS
+
+
+# ------------------------------------------------------- other right answers ---
+
+def _iou_with_loops(boxes_a, boxes_b):
+    out = np.zeros((len(boxes_a), len(boxes_b)))
+    for i, (ax1, ay1, ax2, ay2) in enumerate(boxes_a):
+        for j, (bx1, by1, bx2, by2) in enumerate(boxes_b):
+            overlap = max(0.0, min(ax2, bx2) - max(ax1, bx1)) * \
+                max(0.0, min(ay2, by2) - max(ay1, by1))
+            union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - overlap
+            out[i, j] = overlap / union if union > 0 else 0.0
+    return out
+
+
+def _tf_nms_answer(boxes, scores, iou_threshold, max_out):
+    return tf.image.non_max_suppression(boxes.astype(np.float32), scores.astype(np.float32),
+                                        max_out, iou_threshold).numpy()
+
+
+def _anchors_with_loops(feature_size, scales, ratios):
+    height, width = feature_size
+    boxes = []
+    for i in range(height):
+        for j in range(width):
+            for s in scales:
+                for r in ratios:
+                    w, h = s * r ** 0.5, s / r ** 0.5
+                    cx, cy = (j + 0.5) / width, (i + 0.5) / height
+                    boxes.append([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2])
+    return np.array(boxes)
+
+
+def _decode_with_loops(predictions, threshold):
+    grid = predictions.shape[0]
+    boxes, scores, labels = [], [], []
+    for row in range(grid):
+        for col in range(grid):
+            cell = predictions[row, col]
+            score = cell[0] * cell[5:].max()
+            if score > threshold:
+                cx, cy = (col + cell[1]) / grid, (row + cell[2]) / grid
+                boxes.append([cx - cell[3] / 2, cy - cell[4] / 2, cx + cell[3] / 2,
+                              cy + cell[4] / 2])
+                scores.append(score)
+                labels.append(int(cell[5:].argmax()))
+    return np.reshape(boxes, (-1, 4)), np.array(scores), np.array(labels, dtype=int)
+
+
+def test_other_correct_answers_pass(capsys):
+    check.iou(_iou_with_loops)
+    check.iou(lambda a, b: check._keras_iou(a, b))  # float64 from Keras's float32 table
+    check.non_max_suppression(_tf_nms_answer)
+    check.make_anchors(_anchors_with_loops)
+    check.encode_grid_targets(lambda *a: check._grid_targets(*a))
+    check.decode_grid_predictions(_decode_with_loops)
+    check.triplet_loss(lambda a, p, n, margin=0.2: ops.mean(ops.relu(
+        ops.sum((a - p) ** 2, axis=1) - ops.sum((a - n) ** 2, axis=1) + margin)))
+    check.gram_matrix(lambda f: ops.matmul(ops.transpose(ops.reshape(
+        f, (f.shape[0], -1, f.shape[3])), (0, 2, 1)), ops.reshape(
+        f, (f.shape[0], -1, f.shape[3]))) / (f.shape[1] * f.shape[2]))
+    check.content_cost(lambda a, g: ops.sum(ops.square(a - g)) / (
+        4 * a.shape[1] * a.shape[2] * a.shape[3] * a.shape[0]))
+    check.style_cost(lambda s, g, w: sum(
+        wl * ops.mean(ops.sum((gs - gg) ** 2, axis=(1, 2))) / (4 * gs.shape[-1] ** 2)
+        for gs, gg, wl in zip(s, g, w)))
+    assert capsys.readouterr().out.count("passed") == 10
+
+
+# ------------------------------------------------------------------ oracles ---
+
+def test_the_hand_worked_ious_are_keras_s():
+    for case, a, b, hand in check._iou_cases():
+        if hand is not None:
+            assert np.allclose(check._keras_iou(a, b), hand, atol=1e-6), case
+        assert np.allclose(check._box_iou(a, b), check._keras_iou(a, b), atol=1e-6), case
+
+
+def test_the_nms_written_out_is_tensorflow_s_and_ious_stay_off_the_threshold():
+    for case, boxes, scores, threshold, max_out in check._nms_cases():
+        assert np.array_equal(check._greedy_nms(boxes, scores, threshold, max_out),
+                              check._tf_nms(boxes, scores, threshold, max_out)), case
+        overlaps = check._box_iou(boxes, boxes)[np.triu_indices(len(boxes), 1)]
+        if not overlaps.size:  # a single box
+            continue
+        gap = np.abs(overlaps - threshold)
+        if "exactly" in case:
+            assert np.isclose(gap.min(), 0.0), case
+        else:
+            assert gap.min() > 0.02, (case, gap.min())
+
+
+def test_every_nms_case_tells_its_mistakes_apart_from_the_answer():
+    """Each named NMS mistake differs from the answer in at least one case."""
+    names = set()
+    for case, boxes, scores, threshold, max_out in check._nms_cases():
+        right = check._tf_nms(boxes, scores, threshold, max_out)
+        for name, wrong in check._nms_mistakes(boxes, scores, threshold, max_out).items():
+            if wrong.shape != right.shape or not np.array_equal(wrong, right):
+                names.update(name.split("; or "))  # merged where two give one answer
+    assert len(names) == 7, names
+
+
+def test_the_equal_scores_case_has_ties_that_matter():
+    case, boxes, scores, threshold, max_out = check._nms_cases()[3]
+    assert "equal scores" in case and np.sum(scores == 0.8) >= 4
+    reversed_ties = check._greedy_nms(boxes, scores, threshold, max_out, order="reversed ties")
+    assert not np.array_equal(reversed_ties, check._tf_nms(boxes, scores, threshold, max_out))
+
+
+def test_the_anchor_loops_agree_with_the_hand_worked_anchors():
+    for case, size, scales, ratios, hand in check._anchor_cases():
+        if hand is not None:
+            assert np.allclose(check._anchors(size, scales, ratios), hand), case
+
+
+def test_anchors_keep_the_area_and_the_ratio():
+    boxes = check._anchors((2, 3), [0.3, 0.6], [0.5, 1.0, 2.0]).reshape(6, 6, 4)
+    w, h = boxes[..., 2] - boxes[..., 0], boxes[..., 3] - boxes[..., 1]
+    assert np.allclose(w * h, np.repeat([0.09, 0.36], 3)[None, :])
+    assert np.allclose(w / h, np.tile([0.5, 1.0, 2.0], 2)[None, :])
+
+
+def test_random_box_centres_keep_off_the_cell_edges():
+    for case, boxes, labels, grid, _, hand in check._encode_cases():
+        if hand is None:
+            centres = (boxes[:, :2] + boxes[:, 2:]) / 2 * grid
+            assert np.min(np.abs(centres - np.round(centres))) > 0.01, case
+            assert boxes.min() >= 0 and boxes.max() <= 1, case
+
+
+def test_the_grid_oracles_agree_with_the_hand_worked_cells():
+    for case, boxes, labels, grid, classes, hand in check._encode_cases():
+        if hand is not None:
+            assert np.allclose(check._grid_targets(boxes, labels, grid, classes), hand), case
+    for case, predictions, threshold, hand in check._decode_cases():
+        if hand is not None:
+            for got, want in zip(check._decode(predictions, threshold), hand):
+                assert got.shape == want.shape and np.allclose(got, want), case
+
+
+def test_random_grid_scores_keep_off_the_threshold():
+    for case, predictions, threshold, hand in check._decode_cases():
+        if hand is None:
+            scores = predictions[..., 0] * predictions[..., 5:].max(axis=-1)
+            assert np.min(np.abs(scores - threshold)) >= 0.03, case
+            assert 2 <= np.sum(scores > threshold) < scores.size - 2, case
+
+
+def test_the_triplet_cases_have_hinges_active_for_some_rows_only():
+    for seed, batch, dim, margin in ((601, 6, 3, 1.0), (603, 5, 4, 0.2)):
+        rows = check._triplet_rows(*check._triplets(seed, batch, dim), margin)[0]
+        assert 0 < np.sum(rows > 0) < batch, (seed, rows)
+        assert np.min(np.abs(rows)) > 1e-3
+
+
+def test_the_closed_form_gradients_match_finite_differences():
+    rng = np.random.default_rng(0)
+    a, p, n = check._triplets(601, 6, 3)
+    grads = check._triplet_gradients(a, p, n, 1.0)
+    step = 1e-6
+    for index, x in enumerate((a, p, n)):
+        i, j = rng.integers(0, 6), rng.integers(0, 3)
+        moved = [y.copy() for y in (a, p, n)]
+        moved[index][i, j] += step
+        numeric = (check._triplet(*moved, 1.0) - check._triplet(a, p, n, 1.0)) / step
+        assert np.isclose(numeric, grads[index][i, j], atol=1e-4)
+
+
+def test_the_gram_and_costs_match_loops():
+    features = check.random_values(5, (2, 2, 3, 4))
+    loops = np.zeros((2, 4, 4))
+    for b in range(2):
+        for h in range(2):
+            for w in range(3):
+                loops[b] += np.outer(features[b, h, w], features[b, h, w])
+    assert np.allclose(check._gram(features), loops / 6)
+    a_c, a_g = features, features[::-1]
+    assert np.isclose(check._content(a_c, a_g),
+                      np.sum((a_c - a_g) ** 2) / (2 * 4 * 2 * 3 * 4))
+
+
+# ---------------------------------------------------------- messages in full ---
+
+def test_messages_name_the_exercise_the_case_and_the_mistake():
+    with pytest.raises(CheckError) as info:
+        check.iou(lambda a, b: iou(a, b, clamp=None))
+    message = str(info.value)
+    assert message.startswith("04.1 iou, case 'hand-worked: overlapping, touching")
+    assert "common mistake: the overlap's width and height not clamped at 0" in message
+    assert "expected:" in message and "received:" in message
+
+
+def test_numpy_on_tensors_is_reported_in_graph_mode():
+    def numpy_inside(a, p, n, margin=0.2):
+        return _numpy_triplet(np.asarray(a), np.asarray(p), np.asarray(n), margin)
+
+    with pytest.raises(CheckError, match=r"(?s)graph mode.*keras.ops"):
+        check.triplet_loss(numpy_inside)
