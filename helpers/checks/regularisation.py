@@ -1,0 +1,1057 @@
+"""Checks for notebook 09, regularisation and practice: the L1 and L2 penalties,
+inverted dropout, early stopping's decision, k-fold splits, random search, bagging,
+the bias/variance diagnosis and the F1 score.
+
+The oracles are the libraries that do the job: `keras.regularizers.L1` and `L2`
+for the penalties; `keras.layers.Dropout` for dropout's scale and its inference
+behaviour; the real `keras.callbacks.EarlyStopping`, driven epoch by epoch over
+fixed loss histories, for `should_stop`; `sklearn.model_selection.KFold` for the
+fold sizes; `sklearn.metrics.f1_score` for F1. Where the answer is random (dropout,
+random search) the check tests properties and statistics on seeded draws: every
+count lies within 5 standard deviations (+1.5) of its expectation, a bound a correct
+answer does not miss (the tests run correct answers with other draws on many seeds).
+Bagging is checked with fake models that return fixed probabilities, chosen so that
+the average's argmax differs from a majority vote, an average of labels and the
+first model alone, and with two small Keras models. The diagnosis uses values
+worked by hand. Known wrong answers are computed too, so that a message can name
+the mistake.
+
+Example:
+
+>>> from helpers.checks import regularisation as check
+>>> check.should_stop(should_stop)
+09.4 should_stop: all 22 cases passed
+"""
+
+import functools
+import math
+
+import numpy as np
+
+from helpers.checks.core import Exercise, describe, import_keras, random_values
+# The 5-sigma binomial bound of 07.6 mask_tokens, shared rather than written twice.
+from helpers.checks.transformers import _expected, _within
+
+__all__ = [
+    "l1_penalty", "l2_penalty", "inverted_dropout", "should_stop", "k_fold_indices",
+    "random_search", "bagging_predict", "diagnose", "f1_score",
+]
+
+
+# ------------------------------------------------------- l1 and l2 penalty ---
+
+def _penalty_cases():
+    """(case, weights, strength) for 09.1 and 09.2."""
+    return [
+        ("a conv kernel (3, 3, 2, 4) and a dense kernel (8, 5), strength 0.001",
+         [random_values(902, (3, 3, 2, 4)), random_values(903, (8, 5))], 1e-3),
+        ("one dense kernel (4, 3), strength 0.01", [random_values(901, (4, 3))], 0.01),
+        ("three arrays, one a vector (6,), strength 0.5",
+         [random_values(904, (2, 5), 3.0), random_values(905, (6,)),
+          random_values(906, (3, 1, 2), 0.1)], 0.5),
+        ("float32 kernels (5, 5) and (5, 2), strength 0.1",
+         [random_values(907, (5, 5)).astype(np.float32),
+          random_values(908, (5, 2)).astype(np.float32)], 0.1),
+        ("all-zero kernels (3, 4) and (2,): penalty 0", [np.zeros((3, 4)), np.zeros(2)], 0.2),
+        ("strength 0: penalty 0 whatever the weights", [random_values(909, (4, 4))], 0.0),
+    ]
+
+
+def _keras_penalty(kind, weights, strength):
+    """The sum over `weights` of `keras.regularizers.<kind>(strength)(w)`, in float64."""
+    keras = import_keras()
+    regulariser = getattr(keras.regularizers, kind)(strength)
+    return sum(float(regulariser(np.asarray(w, np.float64))) for w in weights)
+
+
+def _sums(weights):
+    """(sum |w|, sum w**2, sum w, number of weights, the first array) over a list."""
+    flat = np.concatenate([np.asarray(w, np.float64).ravel() for w in weights])
+    return np.sum(np.abs(flat)), np.sum(flat ** 2), np.sum(flat), flat.size, \
+        np.asarray(weights[0], np.float64)
+
+
+def _check_penalty(ex, kind, mistakes, hint):
+    __tracebackhide__ = True
+    for case, weights, strength in _penalty_cases():
+        out = ex.call(case, weights, strength)
+        ex.compare(case, out, _keras_penalty(kind, weights, strength), kind="scalar",
+                   mistakes=mistakes(weights, strength), hint=hint,
+                   shape_hint="add everything up into one number: the sum over every "
+                              "array of the list.")
+
+
+def l1_penalty(fn):
+    """Checks `l1_penalty(weights, l1)`: l1 times the sum of |w| over a list of arrays.
+
+    `weights` is a list of float arrays of any shapes, `l1` a float; the result is
+    one float, compared with the sum of `keras.regularizers.L1(l1)(w)` over the list,
+    on 6 cases: one kernel, a conv and a dense kernel, three arrays, float32 kernels,
+    zero kernels and strength 0.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("09.1", "l1_penalty", fn)
+
+    def mistakes(weights, l1):
+        total_abs, total_sq, total, size, first = _sums(weights)
+        return {
+            "the squares summed instead of the absolute values (that is the L2 penalty)":
+                l1 * total_sq,
+            "the absolute value left out: the signed weights summed": l1 * total,
+            "the mean of |w| instead of the sum (divided by the number of weights)":
+                l1 * total_abs / size,
+            "only the first array penalised: add up every array of the list":
+                l1 * np.sum(np.abs(first)),
+            "the strength l1 left out: the penalty is l1 times the sum": total_abs,
+        }
+
+    _check_penalty(ex, "L1", mistakes,
+                   "the penalty is l1 times the sum of the absolute values of every weight "
+                   "of every array.")
+    ex.passed()
+
+
+def l2_penalty(fn):
+    """Checks `l2_penalty(weights, l2)`: l2 times the sum of w**2 over a list of arrays.
+
+    Keras's convention: no 1/2 and no division by the number of weights or examples.
+    Compared with the sum of `keras.regularizers.L2(l2)(w)` over the list, on the
+    cases of `l1_penalty`.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("09.2", "l2_penalty", fn)
+
+    def mistakes(weights, l2):
+        total_abs, total_sq, _, size, first = _sums(weights)
+        norms = sum(np.sqrt(np.sum(np.square(np.asarray(w, np.float64)))) for w in weights)
+        return {
+            "a factor 1/2 (the lambda / 2 of some courses): Keras adds l2 * sum(w**2), "
+            "with no 1/2": 0.5 * l2 * total_sq,
+            "the mean of w**2 instead of the sum (divided by the number of weights): Keras "
+            "divides by nothing": l2 * total_sq / size,
+            "the square root taken (the norm, not squared): the penalty is the squared "
+            "norm, the plain sum of squares": l2 * np.sqrt(total_sq),
+            "the norm of each array (not squared) summed: the penalty is the plain sum of "
+            "squares": l2 * norms,
+            "absolute values instead of squares (that is the L1 penalty)": l2 * total_abs,
+            "only the first array penalised: add up every array of the list":
+                l2 * np.sum(first ** 2),
+            "the strength l2 left out: the penalty is l2 times the sum": total_sq,
+        }
+
+    _check_penalty(ex, "L2", mistakes,
+                   "the penalty is l2 times the sum of the squares of every weight of every "
+                   "array: no 1/2, no square root, no mean.")
+    ex.passed()
+
+
+# ----------------------------------------------------------- inverted_dropout ---
+
+_DROPOUT_HINT = ("in training, draw one uniform number per element from rng "
+                 "(rng.random(x.shape)); drop the element (0) when it is below rate, and "
+                 "divide the kept ones by 1 - rate. At inference return x unchanged.")
+
+
+def _signed_values(seed, shape, dtype=np.float64):
+    """Values of magnitude in [0.5, 1.5] and random sign: none is 0, so 0 means dropped."""
+    rng = np.random.default_rng(seed)
+    values = rng.uniform(0.5, 1.5, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+    return values.astype(dtype)
+
+
+@functools.cache
+def _keras_dropout_scale(rate):
+    """The factor `keras.layers.Dropout(rate)` multiplies kept elements by in training."""
+    keras = import_keras()
+    x = np.linspace(0.5, 1.5, 1000)
+    out = np.asarray(keras.layers.Dropout(rate, seed=9)(x, training=True), np.float64)
+    kept = out != 0
+    return float(np.median(out[kept] / x[kept])) if kept.any() else 1.0
+
+
+def _keras_dropout_inference(x, rate):
+    keras = import_keras()
+    return np.asarray(keras.layers.Dropout(rate)(x, training=False)).astype(x.dtype)
+
+
+def _dropout_result(ex, case, out, x):
+    """Fails unless `out` is a finite float array of the shape of `x`."""
+    __tracebackhide__ = True
+    ex.require(case, isinstance(out, np.ndarray),
+               f"expected a NumPy array, received {describe(out)}.", _DROPOUT_HINT)
+    ex.require(case, out.shape == x.shape,
+               f"wrong shape.\n  expected shape: {x.shape}\n  received shape: {out.shape}",
+               "return an array of the shape of x.")
+    ex.require(case, np.issubdtype(out.dtype, np.floating),
+               f"expected floating-point values, received dtype {out.dtype}.",
+               "x / (1 - rate) is a float; build the result from it (np.where keeps floats).")
+    ex.require(case, bool(np.all(np.isfinite(out))),
+               "your result holds NaN or infinite values.", _DROPOUT_HINT)
+
+
+def _check_inference(ex, case, x, rate, seed):
+    """training=False: x unchanged, as `keras.layers.Dropout` at inference."""
+    __tracebackhide__ = True
+    out = ex.call(case, x, rate, False, np.random.default_rng(seed))
+    if isinstance(out, np.ndarray) and out.shape == x.shape and np.any((out == 0) & (x != 0)):
+        ex.fail(case, f"{int(np.sum((out == 0) & (x != 0)))} of {x.size} elements were set "
+                      f"to 0 at inference: with training False nothing is dropped.",
+                _DROPOUT_HINT)
+    ex.compare(case, out, _keras_dropout_inference(x, rate), hint=_DROPOUT_HINT,
+               mistakes={"the kept elements divided by 1 - rate at inference too: inverted "
+                         "dropout scales in training only, inference returns x": x / (1 - rate),
+                         "multiplied by 1 - rate at inference (the original dropout): inverted "
+                         "dropout scales in training, so inference returns x unchanged":
+                             x * (1 - rate)})
+
+
+def _check_values(ex, case, out, x, rate):
+    """Every element is 0 or x times Keras's scale 1 / (1 - rate)."""
+    __tracebackhide__ = True
+    dropped = out == 0
+    kept_value = x * _keras_dropout_scale(rate)
+    right = dropped | np.isclose(out, kept_value, rtol=1e-5, atol=1e-6)
+    if right.all():
+        return
+    kept = ~dropped
+    for what, value in (
+            ("no rescaling: the kept elements must be divided by 1 - rate, so that the "
+             "expected value stays x", x),
+            ("the kept elements divided by rate instead of 1 - rate", x / rate),
+            ("the kept elements multiplied by 1 - rate instead of divided by it", x * (1 - rate)),
+    ):
+        if np.allclose(out[kept], value[kept], rtol=1e-5, atol=1e-6):
+            ex.fail(case, f"your result matches a common mistake: {what}.", _DROPOUT_HINT)
+    where = tuple(int(i) for i in np.argwhere(~right)[0])
+    ex.fail(case, f"{int(np.sum(~right))} of {x.size} elements are neither 0 nor x / (1 - rate)"
+                  f", first at index {where}: x is {float(x[where]):.6g}, so expected 0 or "
+                  f"{float(kept_value[where]):.6g}, received {float(out[where]):.6g}.",
+            _DROPOUT_HINT)
+
+
+def _check_independence(ex, case, dropped):
+    """Each element has its own draw: no row (sample) or column dropped or kept whole."""
+    __tracebackhide__ = True
+    table = dropped.reshape(dropped.shape[0], -1)  # (samples, features)
+    for axis, what in ((1, "row (sample)"), (0, "column (feature)")):
+        whole = np.all(table, axis=axis) | ~np.any(table, axis=axis)
+        if whole.all():
+            ex.fail(case, f"your result matches a common mistake: one draw per {what}, all "
+                          f"its elements dropped or kept together. Each element is dropped "
+                          f"independently.", "draw one number per element: "
+                                             "rng.random(x.shape).")
+
+
+def _check_statistics(ex, case, out, x, rate):
+    """The dropped fraction is rate and the mean of the output is the mean of x (5 sigma)."""
+    __tracebackhide__ = True
+    n, count = x.size, int(np.sum(out == 0))
+    if not _within(count, n, rate):
+        problem = (f"{count} of {n} elements were dropped, expected rate x {n}: "
+                   f"{_expected(n, rate)}.")
+        if _within(count, n, 1 - rate):
+            problem = ("your result matches a common mistake: elements dropped with "
+                       "probability 1 - rate (kept with probability rate).\n  " + problem)
+        ex.fail(case, problem, _DROPOUT_HINT)
+    spread = 5.0 * math.sqrt(float(np.sum(x.astype(np.float64) ** 2)) * rate / (1 - rate)) / n
+    mean_out, mean_x = float(np.mean(out, dtype=np.float64)), float(np.mean(x, dtype=np.float64))
+    ex.require(case, abs(mean_out - mean_x) <= spread + 1e-9,
+               f"the mean of the output is {mean_out:.6g}, the mean of x {mean_x:.6g}: inverted "
+               f"dropout keeps the expected value, so they must agree within {spread:.3g}.",
+               _DROPOUT_HINT)
+
+
+def _check_training(ex, case, x, rate, seed):
+    __tracebackhide__ = True
+    out = ex.call(case, x, rate, True, np.random.default_rng(seed))
+    _dropout_result(ex, case, out, x)
+    _check_values(ex, case, out, x, rate)
+    _check_independence(ex, case, out == 0)
+    _check_statistics(ex, case, out, x, rate)
+
+
+def _dropout_cases():
+    """(case, x, rate, training, seed) for 09.3."""
+    return [
+        ("inference, rate 0.5, x (4, 5)", _signed_values(930, (4, 5)), 0.5, False, 931),
+        ("inference, rate 0.2, float32 x (2, 3, 4)", _signed_values(932, (2, 3, 4), np.float32),
+         0.2, False, 933),
+        ("training, rate 0.5, x (200, 500)", _signed_values(934, (200, 500)), 0.5, True, 935),
+        ("training, rate 0.2, x (100, 40, 25)", _signed_values(936, (100, 40, 25)), 0.2, True,
+         937),
+        ("training, rate 0.3, float32 x (400, 250)",
+         _signed_values(938, (400, 250), np.float32), 0.3, True, 939),
+        ("training, rate 0.8, x (250, 400)", _signed_values(940, (250, 400)), 0.8, True, 941),
+    ]
+
+
+def inverted_dropout(fn):
+    """Checks `inverted_dropout(x, rate, training, rng)`: dropout as Keras applies it.
+
+    At inference (training False) the result must equal `x`, as
+    `keras.layers.Dropout(rate)(x, training=False)` gives. In training the draws are
+    free, so the check tests properties on arrays of 100,000 elements with seeded
+    generators: every element is 0 or x times the factor Keras's Dropout scales kept
+    elements by (1 / (1 - rate)); no row or column is dropped or kept whole (each
+    element has its own draw); the number of zeros is within 5 standard deviations
+    (+1.5) of rate x size, and the mean of the output within 5 standard deviations of
+    the mean of x. Then: rate 0 in training returns x; two generators with one seed
+    give the same result, two seeds different ones. Known mistakes (no rescaling,
+    rescaling at inference, scaling by rate, dropping with probability 1 - rate, the
+    randomness not from rng) are named.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("09.3", "inverted_dropout", fn)
+    for case, x, rate, training, seed in _dropout_cases():
+        if training:
+            _check_training(ex, case, x, rate, seed)
+        else:
+            _check_inference(ex, case, x, rate, seed)
+    case = "training, rate 0: nothing dropped, x (30, 40)"
+    x = _signed_values(942, (30, 40))
+    ex.compare(case, ex.call(case, x, 0.0, True, np.random.default_rng(943)), x,
+               hint="with rate 0 no element is dropped and 1 - rate is 1: the result is x.")
+    case = "the randomness comes from rng: x (60, 80), rate 0.5"
+    x = _signed_values(944, (60, 80))
+    runs = [ex.call(case, x, 0.5, True, np.random.default_rng(seed)) for seed in (945, 945, 946)]
+    for out in runs:
+        _dropout_result(ex, case, out, x)
+    ex.require(case, np.array_equal(runs[0] == 0, runs[1] == 0),
+               "two generators made with the same seed dropped different elements.",
+               "draw with the rng argument (rng.random), not with np.random.* functions "
+               "or a generator of your own.")
+    ex.require(case, not np.array_equal(runs[0] == 0, runs[2] == 0),
+               "two generators made with different seeds dropped the same elements.",
+               "draw with the rng argument, not with a generator of your own made from a "
+               "fixed seed.")
+    ex.passed()
+
+
+# ---------------------------------------------------------------- should_stop ---
+
+@functools.cache
+def _keras_decisions(losses, patience, min_delta):
+    """Whether `keras.callbacks.EarlyStopping` stops at the end of each epoch of `losses`.
+
+    The real callback, given a model and driven epoch by epoch (`on_train_begin`, then
+    `on_epoch_end(epoch, {"val_loss": loss})`), as `fit` does; `stop_training` is reset
+    before each epoch, so that each entry is that epoch's own decision.
+    """
+    keras = import_keras()
+    model = keras.Sequential()
+    callback = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience,
+                                             min_delta=min_delta)
+    callback.set_model(model)
+    callback.on_train_begin()
+    decisions = []
+    for epoch, loss in enumerate(losses):
+        model.stop_training = False
+        callback.on_epoch_end(epoch, {"val_loss": loss})
+        decisions.append(bool(model.stop_training))
+    return tuple(decisions)
+
+
+def _early_stopping(losses, patience, min_delta, *, reference="best", delta=-1, equal=False,
+                    reset=True, late=0):
+    """The decision at each epoch, by early stopping's rule, with switches for mistakes.
+
+    `reference` is what a loss is compared with: "best" (the loss of the last
+    improvement, the rule), "previous" (the epoch before) or "minimum" (the lowest
+    loss so far); an improvement is loss < reference + delta * min_delta (`equal`:
+    <=); `reset=False` never resets the wait counter; training stops when the wait
+    is at least patience + late.
+    """
+    decisions, best, minimum, previous, wait = [], None, None, None, 0
+    for loss in losses:
+        ref = {"best": best, "previous": previous, "minimum": minimum}[reference]
+        threshold = None if ref is None else ref + delta * min_delta
+        improved = threshold is None or loss < threshold or (equal and loss == threshold)
+        if improved:
+            best = loss
+            wait = 0 if reset else wait
+        else:
+            wait += 1
+        decisions.append(not improved and wait >= max(patience + late, 1))
+        previous, minimum = loss, loss if minimum is None else min(minimum, loss)
+    return decisions
+
+
+_STOPPING_MISTAKES = {
+    "patience counted one epoch too late: training stops as soon as patience epochs in "
+    "a row have not improved": {"late": 1},
+    "patience counted one epoch too early: the epoch of the last improvement does not "
+    "count as waiting": {"late": -1},
+    "min_delta ignored: an improvement must beat best - min_delta": {"delta": 0},
+    "min_delta with the wrong sign: an improvement is a loss below best - min_delta, "
+    "not below best + min_delta": {"delta": 1},
+    "compared with the previous epoch instead of the best so far": {"reference": "previous"},
+    "the best moved to every lower loss: it moves only on an improvement (below best - "
+    "min_delta)": {"reference": "minimum"},
+    "the wait counter is not reset by an improvement": {"reset": False},
+    "an equal loss counted as an improvement: an improvement is strictly below best - "
+    "min_delta": {"equal": True},
+}
+
+
+def _clear_of_ties(losses, min_delta, margin=1e-4):
+    """Tells whether no comparison of a later loss with an earlier one is nearly a tie.
+
+    Keras compares in float32; these sequences keep every loss + min_delta at least
+    `margin` from every earlier loss (exact ties with min_delta 0 are fine).
+    """
+    for i, earlier in enumerate(losses):
+        for later in losses[i + 1:]:
+            gap = abs(later + min_delta - earlier)
+            if gap < margin and not (gap == 0 and min_delta == 0):
+                return False
+    return True
+
+
+def _stopping_cases():
+    """(case, losses, patience, min_delta) for 09.4: worked cases, then seeded curves."""
+    cases = [
+        ("one epoch: the first epoch always improves", (0.7,), 0, 0.0),
+        ("patience 0: stops at the first epoch without improvement",
+         (1.0, 0.8, 0.6, 0.65), 0, 0.0),
+        ("patience 1: the same as patience 0", (1.0, 0.8, 0.6, 0.65), 1, 0.0),
+        ("patience 2: a rising loss from the first epoch", (0.3, 0.4, 0.5), 2, 0.0),
+        ("patience 3: steady improvement never stops",
+         (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.45, 0.42), 3, 0.0),
+        ("patience 3: an improvement on the last epoch", (1.0, 0.9, 0.95, 0.96, 0.89), 3, 0.0),
+        ("patience 2: compared with the best, not the previous epoch",
+         (0.5, 0.7, 0.65, 0.6), 2, 0.0),
+        ("min_delta 0.01, patience 3: a plateau within min_delta is no improvement",
+         (0.5, 0.495, 0.492, 0.4905, 0.489), 3, 0.01),
+        ("min_delta 0.1, patience 3: the best moves only on an improvement",
+         (1.0, 0.95, 0.91, 0.89, 0.85, 0.84, 0.83), 3, 0.1),
+        ("patience 1: an equal loss is no improvement", (0.5, 0.5), 1, 0.0),
+        ("patience 4: a dip, then a long wait",
+         (0.9, 0.7, 0.75, 0.72, 0.69, 0.71, 0.73, 0.70, 0.74), 4, 0.0),
+        ("min_delta 0.05, patience 2: improvements just past min_delta",
+         (1.0, 0.94, 0.93, 0.88, 0.87, 0.86), 2, 0.05),
+    ]
+    seed = 950
+    while len(cases) < 22:
+        rng = np.random.default_rng(seed)
+        length = int(rng.integers(6, 15))
+        steps = rng.normal(-0.04, 0.03, size=length) + 0.008 * np.arange(length)
+        losses = tuple(float(v) for v in np.round(1.0 + np.cumsum(steps), 4))
+        patience = int(rng.choice([0, 1, 2, 3, 5]))
+        min_delta = float(rng.choice([0.0, 0.005, 0.02]))
+        if _clear_of_ties(losses, min_delta):
+            cases.append((f"a seeded curve of {length} epochs (seed {seed}), patience "
+                          f"{patience}, min_delta {min_delta:g}", losses, patience, min_delta))
+        seed += 1
+    return cases
+
+
+def _until_stop(decisions):
+    """The decisions up to and including the first stop (the epochs a run has)."""
+    return list(decisions[:decisions.index(True) + 1]) if True in decisions else \
+        list(decisions)
+
+
+def _stopping_mistake(runs):
+    """The first known mistake that gives the received answers of every run, or None."""
+    for what, switches in _STOPPING_MISTAKES.items():
+        if all(_early_stopping(losses, patience, min_delta, **switches)[:len(expected)] ==
+               received for _, losses, patience, min_delta, expected, received in runs):
+            return what
+    return None
+
+
+def should_stop(fn):
+    """Checks `should_stop(val_losses, patience, min_delta=0.0)` against EarlyStopping.
+
+    For each loss history, the student's function is asked after every epoch (the
+    history so far) whether training stops there, up to the epoch where
+    `keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience,
+    min_delta=min_delta)`, driven over the same history, stops. Its answer must be a
+    bool equal to the callback's. All cases run before the first difference is
+    reported, so that a mistake is named only when it explains every answer. Cases: 12
+    worked histories (one epoch, patience 0 and 1, improvement on the last epoch, a
+    plateau within min_delta, the best moving only on an improvement, an equal loss,
+    ...) and 10 seeded curves, each kept clear of near ties (Keras compares in float32).
+    """
+    __tracebackhide__ = True
+    ex = Exercise("09.4", "should_stop", fn)
+    hint = ("an epoch improves when its loss is below best - min_delta (best: the loss of the "
+            "last improving epoch; the first epoch improves); stop at an epoch without "
+            "improvement once patience or more epochs have passed since the last improvement.")
+    runs = []  # (case, losses, patience, min_delta, expected, received)
+    for case, losses, patience, min_delta in _stopping_cases():
+        expected = _until_stop(_keras_decisions(losses, patience, min_delta))
+        received = []
+        for epoch in range(1, len(expected) + 1):
+            out = ex.call(case, list(losses[:epoch]), patience, min_delta)
+            ex.require(case, isinstance(out, (bool, np.bool_)),
+                       f"expected a bool (True or False), received {describe(out)}.",
+                       "return the result of a comparison, which is a bool.",
+                       part=f"after epoch {epoch}")
+            received.append(bool(out))
+        runs.append((case, losses, patience, min_delta, expected, received))
+    for case, losses, patience, min_delta, expected, received in runs:
+        if received == expected:
+            continue
+        epoch = next(i for i, (a, b) in enumerate(zip(expected, received)) if a != b)
+        problem = (f"after epoch {epoch + 1} of the losses {list(losses[:epoch + 1])} "
+                   f"(patience {patience}, min_delta {min_delta:g}) EarlyStopping "
+                   f"{'stops' if expected[epoch] else 'goes on'}: expected "
+                   f"{expected[epoch]}, received {received[epoch]}.")
+        named = _stopping_mistake(runs)
+        if named:
+            problem = f"your result matches a common mistake: {named}.\n  " + problem
+        ex.fail(case, problem, hint)
+    ex.passed()
+
+
+# ------------------------------------------------------------- k_fold_indices ---
+
+def _kfold_cases():
+    """(case, n, k, seed) for 09.5."""
+    return [
+        ("n 10, k 5: five folds of 2", 10, 5, 950),
+        ("n 23, k 5: folds of 5, 5, 5, 4, 4", 23, 5, 951),
+        ("n 7, k 7: leave one out", 7, 7, 952),
+        ("n 100, k 3: folds of 34, 33, 33", 100, 3, 953),
+        ("n 12, k 2: two halves", 12, 2, 954),
+        ("n 11, k 4, seed 0: folds of 3, 3, 3, 2", 11, 4, 0),
+    ]
+
+
+def _kfold_sizes(n, k):
+    """The validation fold sizes of `sklearn.model_selection.KFold(k)` on n samples."""
+    from sklearn.model_selection import KFold
+
+    return [len(val) for _, val in KFold(k).split(np.zeros((n, 1)))]
+
+
+def _split_pairs(ex, case, result, k):
+    """Fails unless the result is a list of k pairs of 1-D int arrays; returns them."""
+    __tracebackhide__ = True
+    ex.require(case, isinstance(result, (list, tuple)) and len(result) == k,
+               f"expected a list of k = {k} pairs (train_idx, val_idx), received "
+               f"{describe(result)}.", "return one pair per fold: [(train_idx, val_idx), ...].")
+    pairs = []
+    for i, pair in enumerate(result):
+        part = f"fold {i}"
+        ex.require(case, isinstance(pair, (list, tuple)) and len(pair) == 2,
+                   f"expected a pair (train_idx, val_idx), received {describe(pair)}.",
+                   "each fold is a pair of arrays, (train_idx, val_idx).", part)
+        for name, value in zip(("train_idx", "val_idx"), pair):
+            ex.require(case, isinstance(value, np.ndarray) and value.ndim == 1 and
+                       np.issubdtype(value.dtype, np.integer),
+                       f"{name} must be a 1-D int NumPy array, received {describe(value)}.",
+                       "slices of the permutation are int arrays; np.concatenate joins "
+                       "them.", part)
+        pairs.append(tuple(pair))
+    return pairs
+
+
+def _check_partition(ex, case, vals, n, k):
+    """The validation folds: in range, no overlap, no sample left out, KFold's sizes."""
+    __tracebackhide__ = True
+    every = np.concatenate(vals)
+    ex.require(case, every.size == 0 or (every.min() >= 0 and every.max() < n),
+               f"a validation index is outside [0, {n}).", "index the n samples 0 .. n - 1.")
+    counts = np.bincount(every, minlength=n)
+    twice = np.flatnonzero(counts > 1)
+    ex.require(case, twice.size == 0,
+               f"the validation folds overlap: sample {int(twice[0]) if twice.size else 0} "
+               f"is in {int(counts[twice[0]]) if twice.size else 0} of them.",
+               "cut the permutation into consecutive pieces that do not overlap.")
+    sizes, expected = [len(v) for v in vals], _kfold_sizes(n, k)
+    missing = np.flatnonzero(counts == 0)
+    if missing.size:
+        problem = (f"{missing.size} sample(s) are in no validation fold, e.g. sample "
+                   f"{int(missing[0])}: every sample is validated once.\n  fold sizes "
+                   f"expected: {expected}\n  received: {sizes}")
+        if sizes == [n // k] * k:
+            problem = (f"your result matches a common mistake: folds of n // k = {n // k} "
+                       f"each drop the n % k = {n % k} remaining samples.\n  " + problem)
+        ex.fail(case, problem, "the first n % k folds hold n // k + 1 samples, the others "
+                               "n // k (np.array_split does that).")
+    if sizes != expected:
+        problem = f"fold sizes differ from KFold's.\n  expected: {expected}\n  received: {sizes}"
+        if sizes == [n // k] * (k - 1) + [n // k + n % k]:
+            problem = ("your result matches a common mistake: the remainder put in the last "
+                       "fold.\n  " + problem)
+        ex.fail(case, problem, "the first n % k folds hold one sample more (np.array_split "
+                               "does that).")
+
+
+def _check_training_sets(ex, case, pairs, n):
+    """Each fold trains on exactly the samples outside its validation fold."""
+    __tracebackhide__ = True
+    for i, (train, val) in enumerate(pairs):
+        part = f"fold {i}"
+        expected = np.setdiff1d(np.arange(n), val)
+        if np.array_equal(np.sort(train), np.sort(val)):
+            ex.fail(case, "your result matches a common mistake: train_idx equals val_idx. "
+                          "A fold trains on every sample outside its validation fold.",
+                    part=part)
+        ex.require(case, train.size == expected.size and
+                   np.array_equal(np.sort(train), expected),
+                   f"train_idx must hold each sample outside val_idx once: "
+                   f"{expected.size} samples, received {train.size}"
+                   f"{' (some in val_idx too)' if np.isin(train, val).any() else ''}.",
+                   "join the other folds: np.concatenate of every fold but fold i.", part)
+
+
+def k_fold_indices(fn):
+    """Checks `k_fold_indices(n, k, seed)`: shuffled k-fold splits.
+
+    The result must be a list of k pairs (train_idx, val_idx) of 1-D int arrays. In
+    this order: the validation folds lie in [0, n), do not overlap and leave no
+    sample out; their sizes are those of `sklearn.model_selection.KFold(k)` (the
+    first n % k folds one larger); each train_idx is exactly the other samples; and
+    fold i's validation set is the i-th consecutive piece of
+    `np.random.default_rng(seed).permutation(n)` (sets: the order inside an array is
+    free). Six cases: folds of equal size, remainders, leave-one-out, k = 2, seed 0.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("09.5", "k_fold_indices", fn)
+    for case, n, k, seed in _kfold_cases():
+        pairs = _split_pairs(ex, case, ex.call(case, n, k, seed), k)
+        vals = [val for _, val in pairs]
+        _check_partition(ex, case, vals, n, k)
+        _check_training_sets(ex, case, pairs, n)
+        bounds = np.cumsum(_kfold_sizes(n, k))[:-1]
+        folds = np.split(np.random.default_rng(seed).permutation(n), bounds)
+        plain = np.split(np.arange(n), bounds)
+        for i, (val, fold) in enumerate(zip(vals, folds)):
+            if np.array_equal(np.sort(val), np.sort(fold)):
+                continue
+            problem = (f"the validation set is not piece {i} of the permutation.\n  expected "
+                       f"(sorted): {describe(np.sort(fold), limit=10)}\n  received (sorted): "
+                       f"{describe(np.sort(val), limit=10)}")
+            if all(np.array_equal(np.sort(v), f) for v, f in zip(vals, plain)):
+                problem = ("your result matches a common mistake: no shuffle, the folds cut "
+                           "from 0, 1, ..., n - 1.\n  " + problem)
+            ex.fail(case, problem, "shuffle with np.random.default_rng(seed).permutation(n), "
+                                   "then cut that order into consecutive folds.", f"fold {i}")
+    ex.passed()
+
+
+# --------------------------------------------------------------- random_search ---
+
+_SEARCH_SPACE = {
+    "learning_rate": ("log", 1e-4, 1e-1),
+    "dropout": ("uniform", 0.05, 0.5),
+    "units": [32, 64, 128, 256],
+    "activation": ["relu", "tanh", "gelu"],
+}
+_WIDE_SPACE = {
+    "weight_decay": ("log", 1e-6, 1.0),
+    "momentum": ("uniform", 0.8, 0.99),
+    "rate": [0.0, 0.25, 0.5],
+}
+
+_SEARCH_HINT = ("make one generator, rng = np.random.default_rng(seed); for each trial and "
+                "name draw rng.uniform(low, high) for a uniform range, exp(rng.uniform(log "
+                "low, log high)) for a log range, and an element picked with "
+                "rng.integers(len(choices)) for a list.")
+
+
+def _require_trials(ex, case, trials, space, n_trials):
+    """Fails unless `trials` is a list of n_trials dicts with space's keys and valid values."""
+    __tracebackhide__ = True
+    ex.require(case, isinstance(trials, list) and len(trials) == n_trials,
+               f"expected a list of n_trials = {n_trials} dicts, received {describe(trials)}.",
+               "return a list with one dict per trial.")
+    for t, trial in enumerate(trials):
+        part = f"trial {t}"
+        ex.require(case, isinstance(trial, dict) and set(trial) == set(space),
+                   f"expected a dict with the keys {sorted(space)}, received "
+                   f"{describe(trial)}.", "each trial maps every name of space to a value.",
+                   part)
+        for name, spec in space.items():
+            value = trial[name]
+            if isinstance(spec, list):
+                ex.require(case, _is_choice(value, spec),
+                           f"{name} = {describe(value)} is not one of the choices {spec}.",
+                           "pick an element of the list, e.g. choices[rng.integers(len("
+                           "choices))].", part)
+                continue
+            kind, low, high = spec
+            ex.require(case, isinstance(value, (float, np.floating)),
+                       f"{name} (a {kind} range) must be a float, received "
+                       f"{describe(value)}.", "a range gives a float: rng.uniform(...) "
+                                              "(wrapped in float(...) if you like).", part)
+            ex.require(case, low <= value <= high,
+                       f"{name} = {float(value):.6g} is outside its range [{low:g}, {high:g}].",
+                       _SEARCH_HINT, part)
+
+
+def _is_choice(value, choices):
+    """Tells whether `value` is one of `choices` (a single value, not an array)."""
+    if isinstance(value, (list, tuple, dict, set, np.ndarray)):
+        return False
+    return any(value is c or (isinstance(value, bool) == isinstance(c, bool) and value == c)
+               for c in choices)
+
+
+def _unit_values(trials, name, spec):
+    """The draws of one hyperparameter mapped to [0, 1]: where in its range (or log
+    range), or for a list the index of the choice over the number of choices."""
+    values = [trial[name] for trial in trials]
+    if isinstance(spec, list):
+        return np.array([next(i for i, c in enumerate(spec) if c == v) for v in values],
+                        np.float64) / len(spec)
+    kind, low, high = spec
+    values = np.asarray(values, np.float64)
+    if kind == "log":
+        return (np.log(values) - math.log(low)) / (math.log(high) - math.log(low))
+    return (values - low) / (high - low)
+
+
+def _check_range_statistics(ex, case, trials, name, spec):
+    """A range's draws fall in each quarter of the range (log range) 1/4 of the time."""
+    __tracebackhide__ = True
+    kind, low, high = spec
+    n = len(trials)
+    counts = np.histogram(_unit_values(trials, name, spec), bins=4, range=(0, 1))[0]
+    if all(_within(int(c), n, 0.25) for c in counts):
+        return
+    space = "log space (log(value) uniform)" if kind == "log" else "the range"
+    problem = (f"{name}: the {n} draws per quarter of {space} are {counts.tolist()}, "
+               f"expected {_expected(n, 0.25)} in each.")
+    other = ("uniform", low, high) if kind == "log" else ("log", low, high)
+    if low > 0:
+        other_counts = np.histogram(_unit_values(trials, name, other), bins=4, range=(0, 1))[0]
+        if all(_within(int(c), n, 0.25) for c in other_counts):
+            wrong = "uniform where log-uniform" if kind == "log" else "log-uniform where uniform"
+            problem = (f"your result matches a common mistake: {name} drawn {wrong} is "
+                       f"asked.\n  " + problem)
+    ex.fail(case, problem, _SEARCH_HINT)
+
+
+def _check_search_statistics(ex, case, trials, space):
+    """Ranges uniform (in log space for "log"), choices equally likely, names independent."""
+    __tracebackhide__ = True
+    n = len(trials)
+    for name, spec in space.items():
+        if not isinstance(spec, list):
+            _check_range_statistics(ex, case, trials, name, spec)
+            continue
+        counts = [sum(1 for trial in trials if trial[name] == c) for c in spec]
+        if all(_within(c, n, 1 / len(spec)) for c in counts):
+            continue
+        problem = (f"{name}: the choices {spec} were drawn {counts} times, expected "
+                   f"{_expected(n, 1 / len(spec))} each.")
+        if counts[-1] == 0:
+            problem = ("your result matches a common mistake: the last choice never drawn "
+                       "(rng.integers(len(choices)) already leaves out its high end).\n  "
+                       + problem)
+        ex.fail(case, problem, _SEARCH_HINT)
+    names = list(space)
+    units = {name: _unit_values(trials, name, space[name]) for name in names}
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            r = float(np.corrcoef(units[first], units[second])[0, 1])
+            if abs(r) > 5.0 / math.sqrt(n):
+                ex.fail(case, f"the draws of {first} and {second} are correlated (correlation "
+                              f"{r:.3f}; independent draws give at most {5.0 / math.sqrt(n):.3f}"
+                              f"): each hyperparameter needs its own random number.",
+                        _SEARCH_HINT)
+
+
+def random_search(fn):
+    """Checks `random_search(space, n_trials, seed)`: random hyperparameter settings.
+
+    Structure: a list of n_trials dicts with the keys of `space`, a float within
+    [low, high] for each range and an element of the list for each list; 0 trials
+    give an empty list. Then reproducibility (one seed twice gives equal lists),
+    seed dependence (two seeds give different lists) and statistics on 2,000 and
+    1,500 trials: for a "uniform" range the draws per quarter of the range, for a
+    "log" range per quarter of its log range, and for a list the draws of each choice
+    lie within 5 standard deviations (+1.5) of their expectation; the draws of two
+    names are uncorrelated (|r| <= 5 / sqrt(n)). Known mistakes (uniform where log is
+    asked, the seed ignored, a grid, one random number for every name, a choice never
+    drawn) are named.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("09.6", "random_search", fn)
+    case = "one trial of a space with one uniform range [-1, 1]"
+    space = {"x": ("uniform", -1.0, 1.0)}
+    _require_trials(ex, case, ex.call(case, space, 1, 960), space, 1)
+    case = "0 trials: an empty list"
+    _require_trials(ex, case, ex.call(case, _SEARCH_SPACE, 0, 961), _SEARCH_SPACE, 0)
+    case = "the same seed twice, then another seed: 20 trials"
+    runs = [ex.call(case, _SEARCH_SPACE, 20, seed) for seed in (962, 962, 963)]
+    for trials in runs:
+        _require_trials(ex, case, trials, _SEARCH_SPACE, 20)
+    ex.require(case, runs[0] == runs[1],
+               "two calls with the same seed gave different settings: the seed ignored "
+               "(np.random.* functions or an unseeded generator).",
+               "draw everything from rng = np.random.default_rng(seed).")
+    ex.require(case, runs[0] != runs[2],
+               "two calls with different seeds gave the same settings: the seed changes "
+               "nothing (a grid or fixed values instead of random draws, or a generator "
+               "with a fixed seed).", "draw everything from rng = np.random.default_rng(seed).")
+    for case, space, n_trials, seed in (
+            ("2,000 trials of a log range, a uniform range and two lists", _SEARCH_SPACE,
+             2000, 964),
+            ("1,500 trials of a wide log range [1e-6, 1], a uniform range and a list of "
+             "floats", _WIDE_SPACE, 1500, 965)):
+        trials = ex.call(case, space, n_trials, seed)
+        _require_trials(ex, case, trials, space, n_trials)
+        _check_search_statistics(ex, case, trials, space)
+    ex.passed()
+
+
+# ------------------------------------------------------------- bagging_predict ---
+
+class _FixedModel:
+    """A stand-in model: returns fixed class probabilities for the n inputs it is given
+    (called like a Keras model, `model(x)`; `predict` works too)."""
+
+    def __init__(self, probabilities):
+        self.probabilities = np.asarray(probabilities, np.float64)
+
+    def __call__(self, x):
+        if len(x) != len(self.probabilities):
+            raise ValueError(f"this model expects {len(self.probabilities)} inputs, "
+                             f"received {len(x)}: pass x itself.")
+        return self.probabilities.copy()
+
+    def predict(self, x, **kwargs):
+        return self(x)
+
+    def __repr__(self):
+        return f"<a model returning probabilities of shape {self.probabilities.shape}>"
+
+
+#: Three members on 5 samples: the average's argmax (0, 0, 1, 1, 2) differs from the
+#: majority vote (1, 0, 2, 1, 2), the rounded average of labels (1, 1, 2, 1, 1) and the
+#: first member (1, 2, 2, 1, 2).
+_THREE_MEMBERS = [
+    [[0.40, 0.60, 0.00], [0.25, 0.05, 0.70], [0.10, 0.30, 0.60], [0.34, 0.36, 0.30],
+     [0.05, 0.05, 0.90]],
+    [[0.45, 0.55, 0.00], [0.50, 0.20, 0.30], [0.20, 0.20, 0.60], [0.10, 0.80, 0.10],
+     [0.50, 0.45, 0.05]],
+    [[0.90, 0.10, 0.00], [0.60, 0.10, 0.30], [0.00, 0.90, 0.10], [0.10, 0.20, 0.70],
+     [0.30, 0.10, 0.60]],
+]
+
+
+def _dirichlet_members(seed, members, n, classes):
+    rng = np.random.default_rng(seed)
+    return [rng.dirichlet(np.full(classes, 0.7), size=n) for _ in range(members)]
+
+
+def _keras_members(seed, features, classes):
+    """Two small Keras classifiers (Dense + softmax) with fixed seeded weights."""
+    keras = import_keras()
+    members = []
+    for i in range(2):
+        model = keras.Sequential([keras.Input((features,)),
+                                  keras.layers.Dense(classes, activation="softmax")])
+        model.set_weights([random_values(seed + 2 * i, (features, classes), 1.5),
+                           random_values(seed + 2 * i + 1, (classes,))])
+        members.append(model)
+    return members
+
+
+def _bagging_cases():
+    """(case, models, x) for 09.7."""
+    x5 = random_values(970, (5, 2))
+    x40 = random_values(971, (40, 3))
+    x12 = random_values(972, (12, 6)).astype(np.float32)
+    dirichlet = _dirichlet_members(973, 5, 40, 4)
+    return [
+        ("3 models, 5 samples, 3 classes: average, vote and first model disagree",
+         [_FixedModel(p) for p in _THREE_MEMBERS], x5),
+        ("5 models, 40 samples, 4 classes", [_FixedModel(p) for p in dirichlet], x40),
+        ("one model: its own argmax", [_FixedModel(dirichlet[0])], x40),
+        ("two Keras models (Dense, softmax) and a function, 12 samples, 4 classes",
+         [*_keras_members(974, 6, 4), _FixedModel(_dirichlet_members(976, 1, 12, 4)[0])], x12),
+    ]
+
+
+def _bagging_mistakes(probabilities):
+    """Known wrong answers from the members' probabilities (members, n, C)."""
+    labels = probabilities.argmax(axis=2)  # (members, n)
+    votes = np.array([np.bincount(column, minlength=probabilities.shape[2]).argmax()
+                      for column in labels.T])
+    return {
+        "a majority vote of the models' labels: average the probabilities, then take the "
+        "argmax": votes,
+        "the average of the models' labels (rounded): average the probabilities, not the "
+        "labels": np.rint(labels.mean(axis=0)),
+        "the average of the models' labels (rounded down): average the probabilities, not "
+        "the labels": np.floor(labels.mean(axis=0)),
+        "only the first model used: average over every model of the list": labels[0],
+        "the label of the most confident model: average the probabilities over the models":
+            probabilities.max(axis=2).argmax(axis=0).choose(labels),
+        "the argmax over the samples (axis 0): take it over the classes, axis 1":
+            probabilities.mean(axis=0).argmax(axis=0),
+        "the average probabilities returned: return the argmax over the classes, one "
+        "label per sample": probabilities.mean(axis=0),
+    }
+
+
+def _explain_bagging_error(message):
+    if "has no attribute" in message or "not callable" in message:
+        return "call each model on x as model(x); it returns probabilities of shape (n, C)."
+    return None
+
+
+def bagging_predict(fn):
+    """Checks `bagging_predict(models, x)`: the argmax of the models' average probabilities.
+
+    The result must be an int array (n,) equal to the argmax over classes of the mean of
+    `np.asarray(model(x))` over the models. Cases: three fake models (callables with fixed
+    probabilities) where the average's argmax differs from a majority vote, an average of
+    labels and the first model alone; five fake models on 40 samples; one model; and two
+    small Keras models with a fake one. Known mistakes are named.
+    """
+    __tracebackhide__ = True
+    ex = Exercise("09.7", "bagging_predict", fn)
+    for case, models, x in _bagging_cases():
+        probabilities = np.stack([np.asarray(model(x), np.float64) for model in models])
+        out = ex.call_explained(case, _explain_bagging_error, models, x, copy_inputs=False)
+        ex.compare(case, out, probabilities.mean(axis=0).argmax(axis=1),
+                   mistakes=_bagging_mistakes(probabilities),
+                   hint="average the probabilities over the models (one (n, C) array), then "
+                        "take the argmax over the classes (axis 1).",
+                   shape_hint="return one label per sample: an int array of shape (n,).")
+    ex.passed()
+
+
+# ----------------------------------------------------------------- diagnose ---
+
+def _diagnosis(train_err, dev_err, human_err):
+    bias, variance = train_err - human_err, dev_err - train_err
+    return bias, variance, "bias" if bias >= variance else "variance"
+
+
+def diagnose(fn):
+    """Checks `diagnose(train_err, dev_err, human_err)` on values worked by hand.
+
+    The result must be a dict with exactly the keys "avoidable_bias" (a number,
+    train - human), "variance" (a number, dev - train) and "focus" ("bias" if
+    avoidable_bias >= variance, else "variance"). Seven cases: bias larger, variance
+    larger, the human level deciding the focus, errors in percent, a tie (exact in
+    binary: 0.125 each, which goes to "bias"), a model better than humans on the
+    training set (a negative avoidable bias, kept as it is).
+    """
+    __tracebackhide__ = True
+    ex = Exercise("09.8", "diagnose", fn)
+    cases = [
+        ("bias larger: train 0.15, dev 0.17, human 0.02", 0.15, 0.17, 0.02),
+        ("variance larger: train 0.03, dev 0.12, human 0.02", 0.03, 0.12, 0.02),
+        ("the human level decides: train 0.08, dev 0.12, human 0.06", 0.08, 0.12, 0.06),
+        ("both large, bias larger: train 0.2, dev 0.3, human 0.05", 0.2, 0.3, 0.05),
+        ("errors in percent: train 9.0, dev 10.5, human 1.0", 9.0, 10.5, 1.0),
+        ("a tie goes to bias: train 0.25, dev 0.375, human 0.125", 0.25, 0.375, 0.125),
+        ("better than humans on the training set: train 0.01, dev 0.05, human 0.02",
+         0.01, 0.05, 0.02),
+    ]
+    keys = {"avoidable_bias", "variance", "focus"}
+    for case, train, dev, human in cases:
+        out = ex.call(case, train, dev, human)
+        ex.require(case, isinstance(out, dict) and set(out) == keys,
+                   f"expected a dict with the keys {sorted(keys)}, received {describe(out)}.",
+                   'return {"avoidable_bias": ..., "variance": ..., "focus": ...}.')
+        bias, variance, focus = _diagnosis(train, dev, human)
+        ex.compare(case, out["avoidable_bias"], bias, kind="scalar", part='"avoidable_bias"',
+                   mistakes={"measured from 0 instead of from the human level: avoidable "
+                             "bias is train_err - human_err": train,
+                             "the sign flipped: avoidable bias is train_err - human_err":
+                                 human - train,
+                             "clipped at 0: keep train_err - human_err as it is, negative "
+                             "when the model beats the human level": max(bias, 0.0)},
+                   hint="avoidable bias = train_err - human_err.")
+        ex.compare(case, out["variance"], variance, kind="scalar", part='"variance"',
+                   mistakes={"measured from the human level: variance is dev_err - "
+                             "train_err": dev - human,
+                             "the sign flipped: variance is dev_err - train_err": train - dev},
+                   hint="variance = dev_err - train_err.")
+        if out["focus"] == focus:
+            continue
+        problem = (f"expected {focus!r} (avoidable bias {bias:.4g}, variance {variance:.4g}), "
+                   f"received {describe(out['focus'])}.")
+        if bias == variance and out["focus"] == "variance":
+            problem = ("your result matches a common mistake: a tie sent to \"variance\".\n  " +
+                       problem)
+        elif out["focus"] in ("bias", "variance"):
+            problem = "your result matches a common mistake: the smaller gap chosen.\n  " + problem
+        ex.fail(case, problem, 'focus on the larger gap: "bias" if avoidable_bias >= variance, '
+                               'else "variance" (the exact strings).', part='"focus"')
+    ex.passed()
+
+
+# ----------------------------------------------------------------- f1_score ---
+
+def _f1_cases():
+    """(case, y_true, y_pred) for 09.9."""
+    rng = np.random.default_rng(980)
+    y50, p50 = rng.integers(0, 2, 50), rng.integers(0, 2, 50)
+    rare = (rng.random(200) < 0.1).astype(np.int64)
+    found = np.where(rng.random(200) < 0.7, rare, 0) | (rng.random(200) < 0.05)
+    some = np.array([0, 1, 1, 0, 1, 0, 0, 1], np.int32)
+    return [
+        ("50 random labels and predictions", y50, p50),
+        ("200 samples, 10% positive, most of them found", rare, found.astype(np.int64)),
+        ("int32 labels, 8 samples", some, np.array([1, 1, 0, 0, 1, 0, 1, 0], np.int32)),
+        ("perfect predictions: F1 1", y50, y50.copy()),
+        ("every sample predicted positive", y50, np.ones(50, np.int64)),
+        ("all wrong: no true positive, F1 0", np.array([1, 0, 1, 0, 0]),
+         np.array([0, 1, 0, 1, 1])),
+        ("no predicted positives, some actual ones: F1 0", y50, np.zeros(50, np.int64)),
+        ("no positives at all (labels and predictions all 0): F1 0", np.zeros(20, np.int64),
+         np.zeros(20, np.int64)),
+    ]
+
+
+def _f1_mistakes(y_true, y_pred):
+    from sklearn.metrics import f1_score as sklearn_f1
+
+    tp = int(np.sum((y_true == 1) & (y_pred == 1)))
+    fp = int(np.sum((y_true == 0) & (y_pred == 1)))
+    fn = int(np.sum((y_true == 1) & (y_pred == 0)))
+    tn = int(np.sum((y_true == 0) & (y_pred == 0)))
+    found = {"the accuracy instead of F1": np.mean(y_true == y_pred)}
+    if tp + fp and tp + fn:
+        precision, recall = tp / (tp + fp), tp / (tp + fn)
+        found["the arithmetic mean (P + R) / 2: F1 is the harmonic mean 2PR / (P + R)"] = \
+            (precision + recall) / 2
+        if precision + recall:
+            found["F1 not doubled: P R / (P + R) is half of F1"] = \
+                precision * recall / (precision + recall)
+    if tp:
+        found["true negatives counted where false negatives belong: F1 = 2TP / (2TP + FP + "
+              "FN)"] = 2 * tp / (2 * tp + fp + tn)
+        found["true negatives counted where false positives belong: F1 = 2TP / (2TP + FP + "
+              "FN), TN does not enter"] = 2 * tp / (2 * tp + tn + fn)
+    found["the F1 of class 0: the positive class is 1"] = sklearn_f1(
+        y_true, y_pred, pos_label=0, zero_division=0.0)
+    found["the average of the F1 of both classes: the F1 of class 1 alone is asked"] = \
+        sklearn_f1(y_true, y_pred, average="macro", zero_division=0.0)
+    return found
+
+
+def f1_score(fn):
+    """Checks `f1_score(y_true, y_pred)`: F1 of binary 0/1 labels, class 1 positive.
+
+    The result, one float, is compared with `sklearn.metrics.f1_score(y_true, y_pred,
+    zero_division=0.0)`, which gives 0.0 when there is no true positive. Cases: random
+    labels, an imbalanced set, int32 labels, perfect predictions, all predicted
+    positive, all wrong, no predicted positives, no positives at all. Known mistakes
+    (accuracy, the arithmetic mean, TN in place of FP or FN, class 0, the macro
+    average, NaN from 0 / 0) are named.
+    """
+    __tracebackhide__ = True
+    from sklearn.metrics import f1_score as sklearn_f1
+
+    ex = Exercise("09.9", "f1_score", fn)
+    for case, y_true, y_pred in _f1_cases():
+        out = ex.call(case, y_true, y_pred)
+        ex.compare(case, out, sklearn_f1(y_true, y_pred, zero_division=0.0), kind="scalar",
+                   mistakes=_f1_mistakes(y_true, y_pred),
+                   hint="count TP, FP and FN for class 1; F1 = 2TP / (2TP + FP + FN), the "
+                        "harmonic mean of precision and recall.",
+                   nonfinite_hint="when TP is 0, precision or recall is 0 / 0 or both are 0, "
+                                  "and 2PR / (P + R) is 0 / 0: return 0.0 when TP is 0.")
+    ex.passed()

@@ -1,0 +1,448 @@
+"""Mutation tests of helpers.checks.regularisation (notebook 09): the tests of every
+exercise (tests/mutants.py) on the references and wrong versions below, then other
+correct answers that must pass, the oracles and statistical bounds, and messages.
+"""
+
+import numpy as np
+import pytest
+
+from helpers.checks import regularisation as check
+from helpers.checks.core import CheckError
+
+from mutants import CheckTests
+
+
+# ------------------------------------------------------------ references ---
+
+def l1_penalty(weights, l1, *, term=np.abs, reduce=np.sum, arrays=None, scale=True):
+    chosen = weights if arrays is None else weights[:arrays]
+    total = sum(reduce(term(w)) for w in chosen)
+    return float(l1 * total if scale else total)
+
+
+def l2_penalty(weights, l2, *, half=False, mean=False, root=False, arrays=None):
+    chosen = weights if arrays is None else weights[:arrays]
+    total = sum(np.sum(np.square(w)) for w in chosen)
+    if mean:
+        total /= sum(w.size for w in weights)
+    if root:
+        total = np.sqrt(total)
+    return float(l2 * total * (0.5 if half else 1.0))
+
+
+def inverted_dropout(x, rate, training, rng, *, scale=lambda r: 1 / (1 - r), at_inference=None,
+                     drop_probability=lambda r: r, draw_shape=None, generator=None):
+    if not training:
+        return x * at_inference(rate) if at_inference else x.copy()
+    rng = generator if generator is not None else rng
+    shape = x.shape if draw_shape is None else draw_shape(x.shape)
+    keep = rng.random(shape) >= drop_probability(rate)
+    return np.where(keep, x * scale(rate), 0.0)
+
+
+def should_stop(val_losses, patience, min_delta=0.0):
+    best, wait = None, 0
+    for loss in val_losses:
+        if best is None or loss < best - min_delta:
+            best, wait = loss, 0
+        else:
+            wait += 1
+    return wait > 0 and wait >= patience
+
+
+def _should_stop_wrong(val_losses, patience, min_delta=0.0, *, reference="best", sign=-1,
+                       threshold=lambda wait, patience: wait >= patience, reset=True):
+    """should_stop with one known mistake switched on."""
+    best, previous, wait, improved = None, None, 0, True
+    for loss in val_losses:
+        ref = previous if reference == "previous" else best
+        improved = ref is None or loss < ref + sign * min_delta
+        if improved:
+            best, wait = loss, (0 if reset else wait)
+        else:
+            wait += 1
+            best = min(best, loss) if reference == "minimum" else best
+        previous = loss
+    return not improved and threshold(wait, patience)
+
+
+def k_fold_indices(n, k, seed, *, shuffle=True, sizes="kfold", train="others", overlap=False):
+    order = np.random.default_rng(seed).permutation(n) if shuffle else np.arange(n)
+    if sizes == "kfold":
+        folds = np.array_split(order, k)
+    elif sizes == "floor":
+        folds = [order[i * (n // k):(i + 1) * (n // k)] for i in range(k)]
+    else:  # the remainder in the last fold
+        folds = [order[i * (n // k):(i + 1) * (n // k)] for i in range(k - 1)]
+        folds.append(order[(k - 1) * (n // k):])
+    if overlap:
+        folds = [np.concatenate([f, order[:1]]) if i else f for i, f in enumerate(folds)]
+    pairs = []
+    for i in range(k):
+        others = np.concatenate(folds[:i] + folds[i + 1:])
+        pairs.append((folds[i] if train == "val" else others, folds[i]))
+    return pairs
+
+
+def random_search(space, n_trials, seed, *, log=True, rng=None, one_draw=False, grid=False,
+                  last_choice=True):
+    rng = np.random.default_rng(seed) if rng is None else rng
+    trials = []
+    for t in range(n_trials):
+        trial, u = {}, rng.random()
+        for name, spec in space.items():
+            if not one_draw:
+                u = rng.random()
+            if grid:
+                u = (t % 7) / 7 + 0.05
+            if isinstance(spec, list):
+                trial[name] = spec[int(u * (len(spec) - (0 if last_choice else 1)))]
+            elif spec[0] == "log" and log:
+                low, high = np.log(spec[1]), np.log(spec[2])
+                trial[name] = float(np.exp(low + u * (high - low)))
+            else:
+                trial[name] = float(spec[1] + u * (spec[2] - spec[1]))
+        trials.append(trial)
+    return trials
+
+
+def bagging_predict(models, x, *, combine="average", use=None):
+    probabilities = np.stack([np.asarray(model(x)) for model in models[:use]])
+    labels = probabilities.argmax(axis=2)
+    if combine == "vote":
+        return np.array([np.bincount(c).argmax() for c in labels.T])
+    if combine == "labels":
+        return np.rint(labels.mean(axis=0)).astype(int)
+    if combine == "probabilities":
+        return probabilities.mean(axis=0)
+    return probabilities.mean(axis=0).argmax(axis=1)
+
+
+def diagnose(train_err, dev_err, human_err, *, from_zero=False, variance_from_human=False,
+             larger=True, tie="bias", clip=False):
+    bias = train_err - (0.0 if from_zero else human_err)
+    bias = max(bias, 0.0) if clip else bias
+    variance = dev_err - (human_err if variance_from_human else train_err)
+    if bias == variance:
+        focus = tie
+    else:
+        focus = "bias" if (bias > variance) == larger else "variance"
+    return {"avoidable_bias": bias, "variance": variance, "focus": focus}
+
+
+def f1_score(y_true, y_pred, *, formula="f1", zero=0.0, positive=1):
+    t, p = y_true == positive, y_pred == positive
+    tp, fp, fn, tn = np.sum(t & p), np.sum(~t & p), np.sum(t & ~p), np.sum(~t & ~p)
+    if formula == "accuracy":
+        return float(np.mean(y_true == y_pred))
+    if formula == "tn for fn":
+        fn = tn
+    if tp == 0:
+        return zero
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    if formula == "mean":
+        return float((precision + recall) / 2)
+    return float(2 * precision * recall / (precision + recall))
+
+
+def _nan_f1(y_true, y_pred):
+    tp = np.sum((y_true == 1) & (y_pred == 1))
+    with np.errstate(all="ignore"):
+        precision = tp / np.sum(y_pred == 1)
+        recall = tp / np.sum(y_true == 1)
+        return float(2 * precision * recall / (precision + recall))
+
+
+REFERENCES = {
+    "l1_penalty": l1_penalty,
+    "l2_penalty": l2_penalty,
+    "inverted_dropout": inverted_dropout,
+    "should_stop": should_stop,
+    "k_fold_indices": k_fold_indices,
+    "random_search": random_search,
+    "bagging_predict": bagging_predict,
+    "diagnose": diagnose,
+    "f1_score": f1_score,
+}
+
+
+# ---------------------------------------------------------------- mutants ---
+
+MUTANTS = [
+    # l1_penalty
+    ("l1_penalty", lambda w, l1: l1_penalty(w, l1, term=np.square), "the squares summed"),
+    ("l1_penalty", lambda w, l1: l1_penalty(w, l1, term=lambda a: a),
+     "the absolute value left out"),
+    ("l1_penalty", lambda w, l1: l1 * float(np.mean(np.concatenate([np.abs(a).ravel()
+                                                                    for a in w]))),
+     "the mean of \\|w\\| instead of the sum"),
+    ("l1_penalty", lambda w, l1: l1_penalty(w, l1, arrays=1), "only the first array"),
+    ("l1_penalty", lambda w, l1: l1_penalty(w, l1, scale=False), "the strength l1 left out"),
+    ("l1_penalty", lambda w, l1: np.array([l1_penalty(w, l1)] * 2), "expected a single number"),
+    # l2_penalty
+    ("l2_penalty", lambda w, l2: l2_penalty(w, l2, half=True), "a factor 1/2"),
+    ("l2_penalty", lambda w, l2: l2_penalty(w, l2, mean=True), "the mean of w\\*\\*2"),
+    ("l2_penalty", lambda w, l2: l2_penalty(w, l2, root=True), "the square root taken"),
+    ("l2_penalty", lambda w, l2: l2 * sum(float(np.linalg.norm(a)) for a in w),
+     "the norm of each array"),
+    ("l2_penalty", lambda w, l2: l1_penalty(w, l2), "absolute values instead of squares"),
+    ("l2_penalty", lambda w, l2: l2_penalty(w, l2, arrays=1), "only the first array"),
+    ("l2_penalty", lambda w, l2: l2_penalty(w, l2, half=True, mean=True), "values differ"),
+    # inverted_dropout
+    ("inverted_dropout", lambda *a: inverted_dropout(*a, scale=lambda r: 1.0), "no rescaling"),
+    ("inverted_dropout", lambda *a: inverted_dropout(*a, at_inference=lambda r: 1 / (1 - r)),
+     "divided by 1 - rate at inference too"),
+    ("inverted_dropout", lambda *a: inverted_dropout(*a, at_inference=lambda r: 1 - r),
+     "multiplied by 1 - rate at inference"),
+    ("inverted_dropout", lambda *a: inverted_dropout(*a, scale=lambda r: 1 / r),
+     "divided by rate instead of 1 - rate"),
+    ("inverted_dropout", lambda *a: inverted_dropout(*a, scale=lambda r: 1 - r),
+     "multiplied by 1 - rate instead of divided"),
+    ("inverted_dropout", lambda *a: inverted_dropout(*a, drop_probability=lambda r: 1 - r),
+     "dropped with probability 1 - rate"),
+    ("inverted_dropout", lambda *a: inverted_dropout(*a, generator=np.random.default_rng(0)),
+     "two generators made with different seeds dropped the same elements"),
+    ("inverted_dropout", lambda *a: inverted_dropout(*a, generator=np.random.default_rng()),
+     "two generators made with the same seed dropped different elements"),
+    ("inverted_dropout", lambda *a: inverted_dropout(
+        *a, draw_shape=lambda s: (s[0],) + (1,) * (len(s) - 1)),
+     "one draw per row"),
+    ("inverted_dropout", lambda *a: inverted_dropout(*a, draw_shape=lambda s: s[1:]),
+     "one draw per column"),
+    ("inverted_dropout", lambda x, rate, training, rng: inverted_dropout(
+        x, rate, True, rng), "set to 0 at inference"),
+    ("inverted_dropout", lambda *a: inverted_dropout(*a).tolist(), "expected a NumPy array"),
+    ("inverted_dropout", lambda *a: inverted_dropout(*a).ravel(), "wrong shape"),
+    ("inverted_dropout", lambda *a: np.sign(inverted_dropout(*a)).astype(int),
+     "expected floating-point values"),
+    ("inverted_dropout", lambda *a: inverted_dropout(*a) / (inverted_dropout(*a) != 0),
+     "NaN or infinite"),
+    ("inverted_dropout", lambda x, rate, training, rng: inverted_dropout(
+        x, rate, training, rng, drop_probability=lambda r: r + 0.1 * np.sign(x)),
+     "the mean of the output is .*, the mean of x"),
+    ("inverted_dropout", lambda x, rate, training, rng: inverted_dropout(
+        x, 0.5, training, rng), r"case 'training, rate 0.2.*neither 0 nor x / \(1 - rate\)"),
+    # should_stop
+    ("should_stop", lambda *a: _should_stop_wrong(*a, threshold=lambda w, p: w > p),
+     "patience counted one epoch too late"),
+    ("should_stop", lambda *a: _should_stop_wrong(*a, threshold=lambda w, p: w >= p - 1),
+     "patience counted one epoch too early"),
+    ("should_stop", lambda *a: _should_stop_wrong(*a, sign=0), "min_delta ignored"),
+    ("should_stop", lambda *a: _should_stop_wrong(*a, sign=1), "min_delta with the wrong sign"),
+    ("should_stop", lambda *a: _should_stop_wrong(*a, reference="previous"),
+     "compared with the previous epoch instead of the best"),
+    ("should_stop", lambda *a: _should_stop_wrong(*a, reference="minimum"),
+     "the best moved to every lower loss"),
+    ("should_stop", lambda *a: _should_stop_wrong(*a, reset=False),
+     "the wait counter is not reset"),
+    ("should_stop", lambda losses, p, d=0.0: min(losses) < losses[-1] and len(losses) > p,
+     r"case 'patience 3: an improvement on the last epoch'.*after epoch 4"),
+    ("should_stop", lambda *a: int(should_stop(*a)), "expected a bool"),
+    # k_fold_indices
+    ("k_fold_indices", lambda *a: k_fold_indices(*a, overlap=True),
+     "the validation folds overlap"),
+    ("k_fold_indices", lambda *a: k_fold_indices(*a, sizes="floor"),
+     "folds of n // k = 4 each drop"),
+    ("k_fold_indices", lambda *a: k_fold_indices(*a, sizes="last"),
+     "the remainder put in the last fold"),
+    ("k_fold_indices", lambda *a: k_fold_indices(*a, shuffle=False), "no shuffle"),
+    ("k_fold_indices", lambda *a: k_fold_indices(*a, train="val"), "train_idx equals val_idx"),
+    ("k_fold_indices", lambda n, k, s: k_fold_indices(n, k, s + 1),
+     "the validation set is not piece 0 of the permutation"),
+    ("k_fold_indices", lambda *a: [(t.tolist(), v) for t, v in k_fold_indices(*a)],
+     "train_idx must be a 1-D int NumPy array"),
+    ("k_fold_indices", lambda *a: [(t, v + 1) for t, v in k_fold_indices(*a)],
+     r"a validation index is outside \[0, 10\)"),
+    ("k_fold_indices", lambda *a: [(np.concatenate([t, t[:1]]), v)
+                                   for t, v in k_fold_indices(*a)],
+     "train_idx must hold each sample outside val_idx once: 8 samples, received 9"),
+    ("k_fold_indices", lambda *a: [v for _, v in k_fold_indices(*a)],
+     r"expected a pair \(train_idx, val_idx\)"),
+    # random_search
+    ("random_search", lambda *a: random_search(*a, log=False),
+     "learning_rate drawn uniform where log-uniform is asked"),
+    ("random_search", lambda *a: random_search(*a, rng=np.random.default_rng()),
+     "the same seed gave different settings"),
+    ("random_search", lambda *a: random_search(*a, grid=True), "the seed changes nothing"),
+    ("random_search", lambda *a: random_search(*a, one_draw=True),
+     "are correlated .*: each hyperparameter needs its own random number"),
+    ("random_search", lambda *a: random_search(*a, last_choice=False),
+     "the last choice never drawn"),
+    ("random_search", lambda s, n, seed: [{k: (int(v * 1000) if isinstance(v, float) else v)
+                                           for k, v in t.items()}
+                                          for t in random_search(s, n, seed)],
+     r"x \(a uniform range\) must be a float"),
+    ("random_search", lambda s, n, seed: [{k: (np.log(v) if k in ("learning_rate", "x")
+                                               else v) for k, v in t.items()}
+                                          for t in random_search(s, n, seed)],
+     "is outside its range"),
+    ("random_search", lambda *a: tuple(random_search(*a)), "expected a list of n_trials"),
+    ("random_search", lambda *a: [dict(list(t.items())[:-1]) for t in random_search(*a)],
+     "expected a dict with the keys"),
+    ("random_search", lambda *a: [{k: (str(v) if isinstance(v, int) else v)
+                                   for k, v in t.items()} for t in random_search(*a)],
+     r"units = '\d+' is not one of the choices \[32, 64, 128, 256\]"),
+    # bagging_predict
+    ("bagging_predict", lambda *a: bagging_predict(*a, combine="vote"), "a majority vote"),
+    ("bagging_predict", lambda *a: bagging_predict(*a, combine="labels"),
+     "the average of the models' labels"),
+    ("bagging_predict", lambda *a: bagging_predict(*a, use=1), "only the first model used"),
+    ("bagging_predict", lambda *a: bagging_predict(*a, combine="probabilities"),
+     "the average probabilities returned"),
+    ("bagging_predict", lambda models, x: bagging_predict(models, x[:1]),
+     "expects 5 inputs, received 1"),
+    # diagnose
+    ("diagnose", lambda *a: diagnose(*a, from_zero=True), "measured from 0"),
+    ("diagnose", lambda *a: diagnose(*a, variance_from_human=True),
+     "measured from the human level"),
+    ("diagnose", lambda *a: diagnose(*a, larger=False), "the smaller gap chosen"),
+    ("diagnose", lambda *a: diagnose(*a, tie="variance"), "a tie sent to \"variance\""),
+    ("diagnose", lambda *a: diagnose(*a, clip=True), "clipped at 0"),
+    ("diagnose", lambda *a: {**diagnose(*a), "focus": "Bias"}, "expected 'bias'"),
+    ("diagnose", lambda *a: tuple(diagnose(*a).values()), "expected a dict with the keys"),
+    # f1_score
+    ("f1_score", lambda *a: f1_score(*a, formula="accuracy"), "the accuracy instead of F1"),
+    ("f1_score", lambda *a: f1_score(*a, formula="mean"), "the arithmetic mean"),
+    ("f1_score", lambda *a: f1_score(*a, formula="tn for fn"),
+     "true negatives counted where false negatives belong"),
+    ("f1_score", lambda *a: f1_score(*a, positive=0), "the F1 of class 0"),
+    ("f1_score", _nan_f1, "NaN"),
+    ("f1_score", lambda *a: np.array([f1_score(*a)] * 2), "expected a single number"),
+    ("f1_score", lambda *a: f1_score(*a, zero=0), "expected floating-point values"),
+]
+
+
+class TestChecks(CheckTests):
+    """The tests of every exercise (tests/mutants.py) on these references and mutants."""
+
+    check_module, references, mutants = check, REFERENCES, MUTANTS
+
+
+# ------------------------------------------------------- other right answers ---
+
+def _dropout_binomial(x, rate, training, rng):
+    """Another correct dropout: a binomial mask, scaled after masking, float32 kept."""
+    if not training:
+        return x
+    mask = rng.binomial(1, 1 - rate, size=x.shape)
+    return (x * mask / (1 - rate)).astype(x.dtype)
+
+
+def _should_stop_by_index(val_losses, patience, min_delta=0.0):
+    """Another correct rule: the index of the last improvement."""
+    last, best = 0, val_losses[0]
+    for i, loss in enumerate(val_losses):
+        if loss < best - min_delta:
+            last, best = i, loss
+    waited = len(val_losses) - 1 - last
+    return waited >= max(patience, 1)
+
+
+def _random_search_vectorised(space, n_trials, seed):
+    """Another correct search: one vector of draws per name, choices with rng.choice."""
+    rng = np.random.default_rng(seed)
+    columns = {}
+    for name, spec in space.items():
+        if isinstance(spec, list):
+            columns[name] = [spec[i] for i in rng.choice(len(spec), size=n_trials)]
+        elif spec[0] == "log":
+            columns[name] = 10 ** rng.uniform(np.log10(spec[1]), np.log10(spec[2]), n_trials)
+        else:
+            columns[name] = rng.uniform(spec[1], spec[2], n_trials)
+    return [{name: columns[name][t] for name in space} for t in range(n_trials)]
+
+
+def test_other_correct_answers_pass(capsys):
+    check.l2_penalty(lambda w, l2: l2 * sum(float(np.vdot(a, a)) for a in w))
+    check.inverted_dropout(_dropout_binomial)
+    check.should_stop(_should_stop_by_index)
+    check.k_fold_indices(lambda n, k, s: [(np.sort(t), v[::-1]) for t, v in
+                                          k_fold_indices(n, k, s)])
+    check.random_search(_random_search_vectorised)
+    check.bagging_predict(lambda models, x: np.argmax(sum(np.asarray(m.predict(x))
+                                                          for m in models), axis=-1))
+    check.f1_score(lambda t, p: 2 * np.sum(t * p) / max(np.sum(t) + np.sum(p), 1) * 1.0)
+    assert capsys.readouterr().out.count("passed") == 7
+
+
+# ------------------------------------------------------- oracles and cases ---
+
+def test_the_stopping_rule_agrees_with_keras_on_every_case_and_many_curves():
+    cases = [(losses, p, d) for _, losses, p, d in check._stopping_cases()]
+    rng = np.random.default_rng(1)
+    while len(cases) < 300:
+        length = int(rng.integers(1, 12))
+        losses = tuple(float(v) for v in np.round(rng.uniform(0.2, 1.0, length), 3))
+        min_delta = float(rng.choice([0.0, 0.01, 0.05]))
+        if check._clear_of_ties(losses, min_delta):
+            cases.append((losses, int(rng.integers(0, 5)), min_delta))
+    for losses, patience, min_delta in cases:
+        expected = list(check._keras_decisions(losses, patience, min_delta))
+        assert check._early_stopping(losses, patience, min_delta) == expected, losses
+        assert [should_stop(list(losses[:i + 1]), patience, min_delta)
+                for i in range(len(losses))] == expected, losses
+
+
+def test_the_stopping_cases_show_every_named_mistake():
+    for what, switches in check._STOPPING_MISTAKES.items():
+        assert any(check._early_stopping(losses, p, d, **switches)[:len(stops)] != stops
+                   for _, losses, p, d in check._stopping_cases()
+                   for stops in [check._until_stop(check._keras_decisions(losses, p, d))]), what
+
+
+def test_keras_scales_kept_elements_by_one_over_one_minus_rate():
+    for rate in (0.2, 0.3, 0.5, 0.8):
+        assert check._keras_dropout_scale(rate) == pytest.approx(1 / (1 - rate), rel=1e-6)
+
+
+def test_a_correct_dropout_passes_many_seeds():
+    """5-sigma bounds: a correct dropout with other draws passes the statistical cases."""
+    ex = check.Exercise("09.3", "inverted_dropout", _dropout_binomial)
+    for seed in range(20):
+        for case, x, rate, training, _ in check._dropout_cases():
+            if training:
+                check._check_training(ex, case, x, rate, 5000 + seed)
+
+
+def test_a_correct_search_passes_many_seeds():
+    ex = check.Exercise("09.6", "random_search", random_search)
+    for seed in range(20):
+        for space, n in ((check._SEARCH_SPACE, 2000), (check._WIDE_SPACE, 1500)):
+            trials = random_search(space, n, 7000 + seed)
+            check._check_search_statistics(ex, "many seeds", trials, space)
+
+
+def test_the_bagging_cases_separate_the_average_from_every_mistake():
+    for case, models, x in check._bagging_cases()[:2]:
+        probabilities = np.stack([model(x) for model in models])
+        expected = probabilities.mean(axis=0).argmax(axis=1)
+        for what in ("a majority vote", "the average of the models' labels (rounded)",
+                     "only the first model"):
+            if case.startswith("5 models") and what.startswith("the average"):
+                continue
+            wrong = next(v for k, v in check._bagging_mistakes(probabilities).items()
+                         if k.startswith(what))
+            assert not np.array_equal(wrong, expected), (case, what)
+
+
+def test_the_fold_sizes_are_kfold_and_array_split():
+    for _, n, k, _ in check._kfold_cases():
+        assert check._kfold_sizes(n, k) == [len(f) for f in np.array_split(np.arange(n), k)]
+
+
+def test_the_penalties_are_keras_regularizers_on_float64():
+    weights = [np.array([1.0, -2.0]), np.array([[3.0]])]
+    assert check._keras_penalty("L1", weights, 0.1) == pytest.approx(0.6)
+    assert check._keras_penalty("L2", weights, 0.1) == pytest.approx(1.4)
+
+
+# ---------------------------------------------------------- messages in full ---
+
+def test_messages_name_the_exercise_the_case_and_the_mistake():
+    with pytest.raises(CheckError) as info:
+        check.should_stop(lambda *a: _should_stop_wrong(*a, sign=0))
+    message = str(info.value)
+    assert message.startswith("09.4 should_stop, case 'min_delta 0.01, patience 3: a plateau")
+    assert "your result matches a common mistake: min_delta ignored" in message
+    assert "after epoch 4 of the losses [0.5, 0.495, 0.492, 0.4905]" in message
+    assert "expected True, received False" in message
