@@ -314,6 +314,8 @@ MUTANTS = [
     ("content_cost", lambda a, g: np.mean(np.sum((np.asarray(a) - np.asarray(g)) ** 2,
                                                  axis=(1, 2, 3))) / (4 * np.prod(a.shape[1:])),
      r"(?s)case 'float32 tensors inside tf.function.*Use keras.ops"),
+    ("content_cost", _stop_gradient(content_cost), "no gradient flows from your result back "
+                                                   "to `a_g`"),
     # style_cost
     ("style_cost", lambda *a: style_cost(*a, weighted=False), "the weights ignored"),
     ("style_cost", lambda *a: style_cost(*a, four=1, power=0), r"without 1 / \(4 C\*\*2\)"),
@@ -323,6 +325,10 @@ MUTANTS = [
     ("style_cost", _last_layer_style, "only the last layer counted"),
     ("style_cost", lambda s, g, w: style_cost(s, g, w) / len(w),
      "the weighted costs averaged over the layers"),
+    ("style_cost", lambda s, g, w: sum(wl * np.mean(np.sum((np.asarray(a) - np.asarray(b)) ** 2,
+                                                          axis=(1, 2))) / (4 * a.shape[-1] ** 2)
+                                       for a, b, wl in zip(s, g, w)),
+     r"(?s)case 'float32 tensors inside tf.function.*Use keras.ops"),
     ("style_cost", _stop_gradient(style_cost), r"no gradient flows .* `grams_g\[0\]`"),
 ]
 
