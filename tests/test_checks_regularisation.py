@@ -145,6 +145,10 @@ def f1_score(y_true, y_pred, *, formula="f1", zero=0.0, positive=1):
     return float(2 * precision * recall / (precision + recall))
 
 
+def _zeros_to_nan(out):
+    return np.where(out == 0, np.nan, out)
+
+
 def _nan_f1(y_true, y_pred):
     tp = np.sum((y_true == 1) & (y_pred == 1))
     with np.errstate(all="ignore"):
@@ -215,8 +219,7 @@ MUTANTS = [
     ("inverted_dropout", lambda *a: inverted_dropout(*a).ravel(), "wrong shape"),
     ("inverted_dropout", lambda *a: np.sign(inverted_dropout(*a)).astype(int),
      "expected floating-point values"),
-    ("inverted_dropout", lambda *a: inverted_dropout(*a) / (inverted_dropout(*a) != 0),
-     "NaN or infinite"),
+    ("inverted_dropout", lambda *a: _zeros_to_nan(inverted_dropout(*a)), "NaN or infinite"),
     ("inverted_dropout", lambda x, rate, training, rng: inverted_dropout(
         x, rate, training, rng, drop_probability=lambda r: r + 0.1 * np.sign(x)),
      "the mean of the output is .*, the mean of x"),
@@ -344,7 +347,7 @@ def _random_search_vectorised(space, n_trials, seed):
     columns = {}
     for name, spec in space.items():
         if isinstance(spec, list):
-            columns[name] = [spec[i] for i in rng.choice(len(spec), size=n_trials)]
+            columns[name] = list(rng.choice(spec, size=n_trials))  # NumPy scalars
         elif spec[0] == "log":
             columns[name] = 10 ** rng.uniform(np.log10(spec[1]), np.log10(spec[2]), n_trials)
         else:
