@@ -28,7 +28,7 @@ Example:
 import numpy as np
 
 from helpers.checks.core import Exercise, import_keras, import_tensorflow, random_values
-from helpers.checks.generative import _GRAPH_HINT, _as_numpy, _quiet, _tolerances, _traced
+from helpers.checks.generative import _GRAPH_HINT, _as_numpy, _tolerances, _traced
 
 __all__ = [
     "iou", "non_max_suppression", "make_anchors", "encode_grid_targets",
@@ -211,7 +211,7 @@ def _iou_mistakes(a, b):
     if len(a) != len(b):
         found["the table transposed: row i is box i of boxes_a, column j box j of "
               "boxes_b, shape (N, M)"] = _box_iou(b, a)
-    return _distinct(_quiet(lambda: found))
+    return _distinct(found)
 
 
 def _iou_cases():
@@ -410,7 +410,7 @@ def _anchors(feature_size, scales, ratios, *, swap=False, root=True, ratio_faste
              row_major=True, offset=0.5, centre_xy=True, centre_format=False, d2l=False):
     """Anchors written out with loops, with switches for known mistakes (defaults: right)."""
     height, width = feature_size
-    if d2l:  # d2l's n + m - 1 pairs: every scale with the first ratio, the first scale with the rest
+    if d2l:  # n + m - 1 pairs: each scale with the first ratio, the first scale with the rest
         pairs = [(s, ratios[0]) for s in scales] + [(scales[0], r) for r in ratios[1:]]
     elif ratio_fastest:
         pairs = [(s, r) for s in scales for r in ratios]
