@@ -17,6 +17,7 @@ IPython front ends.
 
 import copy
 import inspect
+import math
 import os
 import sysconfig
 import traceback
@@ -126,6 +127,22 @@ def is_int(value):
 def random_values(seed, shape, scale=1.0):
     """Fixed test values: normal with mean 0 and standard deviation `scale`, from `seed`."""
     return np.random.default_rng(seed).normal(0.0, scale, size=shape)
+
+
+def count_agrees(count, n, p, sigmas=5.0):
+    """Tells whether `count` successes in `n` trials agree with probability `p`.
+
+    The statistical cases of checks (dropout masks, masked tokens, random draws) use it:
+    a count within `sigmas` standard deviations (plus 1.5 for small n) of n * p agrees,
+    so a correct answer fails far less often than once in a million runs.
+    """
+    return abs(count - n * p) <= sigmas * math.sqrt(n * p * (1.0 - p)) + 1.5
+
+
+def expected_count(n, p, sigmas=5.0):
+    """Describes the count `count_agrees` accepts, in words, for messages."""
+    spread = sigmas * math.sqrt(n * p * (1.0 - p)) + 1.5
+    return f"about {n * p:.0f}, between {max(n * p - spread, 0):.0f} and {n * p + spread:.0f}"
 
 
 def import_tensorflow():
@@ -305,14 +322,14 @@ class Exercise:
                         f"returned a result instead.", hint)
 
     def _inputs_hint(self, args, kwargs):
-        names = self._parameter_names()
+        names = self.parameter_names()
         parts = [f"{name}={describe_argument(a)}" for name, a in zip(names, args)]
         parts += [f"{k}={describe_argument(v)}" for k, v in kwargs.items()]
         return "it was called with " + ", ".join(parts) if parts else None
 
     def _check_inputs_unchanged(self, case, before, after):
         __tracebackhide__ = True
-        names = self._parameter_names()
+        names = self.parameter_names()
         (args0, kwargs0), (args1, kwargs1) = before, after
         pairs = list(zip(names, args0, args1)) + [(k, kwargs0[k], kwargs1[k]) for k in kwargs0]
         for name, old, new in pairs:
@@ -325,7 +342,7 @@ class Exercise:
                             "`p -= ...` or `d[key] = ...` change the caller's data.")
                 self.fail(case, f"your function changed its input `{name}` in place.", hint)
 
-    def _parameter_names(self):
+    def parameter_names(self):
         """Names for the positional arguments, e.g. ["x", "p"], then "argument 3", ..."""
         try:
             parameters = inspect.signature(self.fn).parameters.values()

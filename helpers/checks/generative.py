@@ -32,8 +32,8 @@ import functools
 
 import numpy as np
 
-from helpers.checks.core import (Exercise, describe, import_keras, import_tensorflow,
-                                 random_values)
+from helpers.checks import tensor_modes
+from helpers.checks.core import Exercise, describe, import_keras, random_values
 from helpers.checks.keras_models import (activation_name, activation_of, leaf_layers,
                                          require_built_model, require_output_shape)
 
@@ -47,86 +47,12 @@ __all__ = [
 DRAWS = 20_000
 KL_DRAWS = 100_000
 
-_GRAPH_HINT = (
-    "the eager cases passed, so this is about graph mode: inside a Keras train_step, "
-    "which tf.function traces, the arguments are symbolic tensors, and NumPy functions "
-    "(np.exp, np.sum, np.log, ...) and .numpy() cannot take them. Use keras.ops "
-    "(keras.ops.exp, keras.ops.sum, keras.ops.mean, ...), which take NumPy arrays and "
-    "tensors alike.")
-
-
 # ---------------------------------------------------------------- helpers ---
-
-def _tolerances(dtype):
-    """(rtol, atol) for results computed from inputs of `dtype`."""
-    return (1e-4, 1e-5) if dtype == np.float32 else (1e-5, 1e-6)
-
-
-def _as_numpy(value):
-    """A tensor result as NumPy (results may be tensors); anything else unchanged."""
-    tf = import_tensorflow()
-    return value.numpy() if tf.is_tensor(value) and hasattr(value, "numpy") else value
-
 
 def _quiet(fn, *args):
     """Computes a (possibly wrong, possibly NaN) variant without NumPy warnings."""
     with np.errstate(all="ignore"):
         return fn(*args)
-
-
-def _traced(fn):
-    """`fn` traced by `tf.function`, as a Keras train_step runs it (symbolic tensors inside)."""
-    tf = import_tensorflow()
-    traced = tf.function(fn, autograph=False)
-
-    @functools.wraps(fn)  # keeps the student's signature for the messages
-    def in_graph(*args, **kwargs):
-        logger = tf.get_logger()
-        level = logger.level
-        logger.setLevel("ERROR")  # a new tf.function per check run warns about retracing
-        try:
-            return traced(*args, **kwargs)
-        except NotImplementedError as error:
-            if not str(error):  # the stub itself
-                raise
-            # NumPy on a symbolic tensor raises NotImplementedError, which Exercise.call
-            # would take for the stub: report it as the error it is.
-            raise TypeError(str(error)).with_traceback(error.__traceback__) from None
-        finally:
-            logger.setLevel(level)
-
-    return in_graph
-
-
-def _call(ex, case, mode, *args, **kwargs):
-    """Calls the student's function on one case.
-
-    `mode` is "numpy" (the arrays as given), "tensor" (as float32 tensors) or "graph"
-    (as float32 tensors, the function traced by tf.function); keyword arguments are
-    passed as they are.
-    """
-    __tracebackhide__ = True
-    if mode == "numpy":
-        return ex.call(case, *args, **kwargs)
-    tf = import_tensorflow()
-    tensors = [tf.constant(a, tf.float32) for a in args]
-    if mode == "tensor":
-        return ex.call(case, *tensors, **kwargs)
-    traced = Exercise(ex.exercise_id, ex.name, _traced(ex.fn))
-    return traced.call_explained(case, lambda message: _GRAPH_HINT, *tensors, **kwargs)
-
-
-def _with_tensor_modes(cases):
-    """The NumPy cases, then the last one again on tensors: eagerly and in tf.function.
-
-    Each case is `(case, mode, *arrays)`; the repeated case's arrays become float32.
-    """
-    name, _, *arrays = cases[-1]
-    arrays = [a.astype(np.float32) if isinstance(a, np.ndarray) else a for a in arrays]
-    return cases + [
-        (f"float32 tensors ({name})", "tensor", *arrays),
-        (f"float32 tensors inside tf.function, as in train_step ({name})", "graph", *arrays),
-    ]
 
 
 def _dtype_of(*arrays):
@@ -140,7 +66,7 @@ def _compare_moments(ex, case, out, shape, mean, variance, hint):
     `(DRAWS * shape[0], *shape[1:])`); the tolerance is 5 standard errors.
     """
     __tracebackhide__ = True
-    received = np.asarray(_as_numpy(out), np.float64)
+    received = np.asarray(tensor_modes.as_numpy(out), np.float64)
     ex.require(case, received.shape == (DRAWS * shape[0], *shape[1:]),
                f"for {DRAWS} draws stacked along the batch axis the result has shape "
                f"{received.shape}, expected {(DRAWS * shape[0], *shape[1:])}.", hint)
@@ -341,7 +267,7 @@ def reparameterize(fn):
     ex = Exercise("10.2", "reparameterize", fn)
     hint = ("z = mu + sigma * eps with sigma = exp(0.5 * log_var), the standard deviation "
             "(log_var is the log of the variance sigma**2).")
-    cases = _with_tensor_modes([
+    cases = tensor_modes.with_tensor_modes([
         ("batch 4, latent 2", "numpy", *_gaussian(200, 4, 2), random_values(201, (4, 2))),
         ("batch of one, latent 8, log_var from -6 to 3", "numpy", *_gaussian(202, 1, 8, -6, 3),
          random_values(203, (1, 8))),
@@ -350,9 +276,9 @@ def reparameterize(fn):
         ("batch 3, latent 4", "numpy", *_gaussian(206, 3, 4), random_values(207, (3, 4))),
     ])
     for case, mode, mu, log_var, eps in cases:
-        out = _call(ex, case, mode, mu, log_var, eps)
+        out = tensor_modes.call(ex, case, mode, mu, log_var, eps)
         m, lv, e = (np.asarray(a, np.float64) for a in (mu, log_var, eps))
-        rtol, atol = _tolerances(_dtype_of(mu, log_var, eps))
+        rtol, atol = tensor_modes.tolerances(_dtype_of(mu, log_var, eps))
         ex.compare(case, out, m + np.exp(0.5 * lv) * e, kind="tensor", rtol=rtol, atol=atol,
                    mistakes=_reparameterize_mistakes(mu, log_var, eps), hint=hint,
                    shape_hint="z has the shape of mu, (batch, latent): elementwise operations "
@@ -443,7 +369,7 @@ def kl_divergence(fn):
             "dimensions of each example, then the mean over the batch.")
     shape_hint = ("return the mean over the batch, one number: sum over the latent axis "
                   "(axis=-1), then take the mean.")
-    cases = _with_tensor_modes([
+    cases = tensor_modes.with_tensor_modes([
         ("batch 4, latent 3", "numpy", *_gaussian(300, 4, 3)),
         ("mu 0 and log_var 0: q is N(0, I), the KL is 0", "numpy", np.zeros((2, 4)),
          np.zeros((2, 4))),
@@ -453,17 +379,17 @@ def kl_divergence(fn):
         ("batch 3, latent 4", "numpy", *_gaussian(303, 3, 4)),
     ])
     for case, mode, mu, log_var in cases:
-        out = _call(ex, case, mode, mu, log_var)
-        rtol, atol = _tolerances(_dtype_of(mu, log_var))
-        ex.compare(case, _as_numpy(out), np.mean(_kl(mu, log_var)), kind="scalar", rtol=rtol,
-                   atol=atol, mistakes=_kl_mistakes(mu, log_var), hint=hint,
+        out = tensor_modes.call(ex, case, mode, mu, log_var)
+        rtol, atol = tensor_modes.tolerances(_dtype_of(mu, log_var))
+        ex.compare(case, tensor_modes.as_numpy(out), np.mean(_kl(mu, log_var)), kind="scalar",
+                   rtol=rtol, atol=atol, mistakes=_kl_mistakes(mu, log_var), hint=hint,
                    shape_hint=shape_hint)
     mu, log_var, estimate, standard_error = _kl_monte_carlo_case()
     case = (f"a Monte-Carlo estimate of E_q[log q(z) - log p(z)] from {KL_DRAWS} draws, "
             f"batch 4, latent 3")
-    ex.compare(case, _as_numpy(ex.call(case, mu, log_var)), estimate, kind="scalar", rtol=0.0,
-               atol=5 * standard_error, mistakes=_kl_mistakes(mu, log_var), hint=hint,
-               shape_hint=shape_hint)
+    ex.compare(case, tensor_modes.as_numpy(ex.call(case, mu, log_var)), estimate,
+               kind="scalar", rtol=0.0, atol=5 * standard_error,
+               mistakes=_kl_mistakes(mu, log_var), hint=hint, shape_hint=shape_hint)
     ex.passed()
 
 
@@ -535,7 +461,7 @@ def vae_loss(fn):
     ex = Exercise("10.4", "vae_loss", fn)
     hint = ("per example: the binary cross-entropy summed over all its pixels, plus beta "
             "times its KL (summed over the latent dimensions); then the mean over the batch.")
-    cases = _with_tensor_modes([
+    cases = tensor_modes.with_tensor_modes([
         ("(3, 28, 28, 1) images, latent 2, default beta", "numpy", *_images(400, (3, 28, 28, 1)),
          *_gaussian(401, 3, 2), None),
         ("(4, 5, 7, 1) images, latent 3, beta 4.0", "numpy", *_images(402, (4, 5, 7, 1)),
@@ -547,10 +473,10 @@ def vae_loss(fn):
     ])
     for case, mode, x, x_reconstructed, mu, log_var, beta in cases:
         kwargs = {} if beta is None else {"beta": beta}
-        out = _call(ex, case, mode, x, x_reconstructed, mu, log_var, **kwargs)
+        out = tensor_modes.call(ex, case, mode, x, x_reconstructed, mu, log_var, **kwargs)
         beta = 1.0 if beta is None else beta
         expected = np.mean(_bce_per_example(x, x_reconstructed) + beta * _kl(mu, log_var))
-        ex.compare(case, _as_numpy(out), expected, kind="scalar", rtol=1e-4, atol=1e-5,
+        ex.compare(case, tensor_modes.as_numpy(out), expected, kind="scalar", rtol=1e-4, atol=1e-5,
                    mistakes=_vae_mistakes(x, x_reconstructed, mu, log_var, beta), hint=hint,
                    shape_hint="return the mean over the batch, one number.",
                    nonfinite_hint="log(0) is -inf. The reconstructions here are in "
@@ -643,7 +569,7 @@ def discriminator_loss(fn):
     hint = ("BCE of the real logits against label 1 plus BCE of the fake logits against "
             "label 0, each averaged over its batch. " + _LOGITS_HINT)
     large = np.array([[-120.0], [-30.0], [5.0], [60.0]], np.float32)
-    cases = _with_tensor_modes([
+    cases = tensor_modes.with_tensor_modes([
         ("3 real and 6 fake logits, (batch, 1)", "numpy", _logits(504, (3, 1)),
          _logits(505, (6, 1))),
         ("(4, 1) logits", "numpy", _logits(500, (4, 1)), _logits(501, (4, 1))),
@@ -653,11 +579,11 @@ def discriminator_loss(fn):
         ("(4, 1) logits", "numpy", _logits(506, (4, 1)), _logits(507, (4, 1))),
     ])
     for case, mode, real, fake in cases:
-        out = _call(ex, case, mode, real, fake)
+        out = tensor_modes.call(ex, case, mode, real, fake)
         expected = _bce_from_logits(np.ones_like(real), real) + \
             _bce_from_logits(np.zeros_like(fake), fake)
-        rtol, atol = _tolerances(_dtype_of(real, fake))
-        ex.compare(case, _as_numpy(out), expected, kind="scalar", rtol=rtol, atol=atol,
+        rtol, atol = tensor_modes.tolerances(_dtype_of(real, fake))
+        ex.compare(case, tensor_modes.as_numpy(out), expected, kind="scalar", rtol=rtol, atol=atol,
                    mistakes=_discriminator_mistakes(real, fake), hint=hint,
                    shape_hint="return one number: each term is a mean over its batch.",
                    nonfinite_hint=_STABLE_HINT)
@@ -697,7 +623,7 @@ def generator_loss(fn):
     ex = Exercise("10.6", "generator_loss", fn)
     hint = ("the generator wants D to call its fakes real: BCE of the fake logits against "
             "label 1, averaged over the batch. " + _LOGITS_HINT)
-    cases = _with_tensor_modes([
+    cases = tensor_modes.with_tensor_modes([
         ("(4, 1) logits", "numpy", _logits(600, (4, 1))),
         ("(5,) float32 logits", "numpy", _logits(601, (5,), dtype=np.float32)),
         ("a batch of one, (1, 1)", "numpy", np.array([[-0.7]])),
@@ -706,9 +632,9 @@ def generator_loss(fn):
         ("(6, 1) logits", "numpy", _logits(602, (6, 1))),
     ])
     for case, mode, fake in cases:
-        out = _call(ex, case, mode, fake)
-        rtol, atol = _tolerances(_dtype_of(fake))
-        ex.compare(case, _as_numpy(out), _bce_from_logits(np.ones_like(fake), fake),
+        out = tensor_modes.call(ex, case, mode, fake)
+        rtol, atol = tensor_modes.tolerances(_dtype_of(fake))
+        ex.compare(case, tensor_modes.as_numpy(out), _bce_from_logits(np.ones_like(fake), fake),
                    kind="scalar", rtol=rtol, atol=atol, mistakes=_generator_mistakes(fake),
                    hint=hint, shape_hint="return one number, the mean over the batch.",
                    nonfinite_hint=_STABLE_HINT)
@@ -852,7 +778,7 @@ def forward_diffusion(fn):
         t = np.array(steps)
         out = ex.call_explained(case, _explain_diffusion_error, x0, t, noise, schedule)
         ab = schedule[t]
-        rtol, atol = _tolerances(dtype)
+        rtol, atol = tensor_modes.tolerances(dtype)
         ex.compare(case, out, _diffused(x0, noise, np.sqrt(ab), np.sqrt(1 - ab)), kind="tensor",
                    rtol=rtol, atol=atol, mistakes=_diffusion_mistakes(x0, t, noise, schedule),
                    hint=hint,
@@ -963,7 +889,7 @@ def ddpm_sample_step(fn):
         x_t, predicted, noise = (random_values(seed + 10 * i, shape).astype(dtype)
                                  for i in range(3))
         out = ex.call(case, x_t, t, predicted, betas, noise)
-        rtol, atol = _tolerances(dtype)
+        rtol, atol = tensor_modes.tolerances(dtype)
         ex.compare(case, out, _ddpm_step(x_t, t, predicted, betas, noise), kind="tensor",
                    rtol=rtol, atol=atol,
                    mistakes=_ddpm_mistakes(x_t, t, predicted, betas, noise), hint=hint,

@@ -28,9 +28,9 @@ import math
 
 import numpy as np
 
-from helpers.checks.core import Exercise, describe, import_keras, random_values
+from helpers.checks.core import (Exercise, count_agrees, describe, expected_count,
+                                 import_keras, random_values)
 # The 5-sigma binomial bound of 07.6 mask_tokens, shared rather than written twice.
-from helpers.checks.transformers import _expected, _within
 
 __all__ = [
     "l1_penalty", "l2_penalty", "inverted_dropout", "should_stop", "k_fold_indices",
@@ -246,10 +246,10 @@ def _check_statistics(ex, case, out, x, rate):
     """The dropped fraction is rate and the mean of the output is the mean of x (5 sigma)."""
     __tracebackhide__ = True
     n, count = x.size, int(np.sum(out == 0))
-    if not _within(count, n, rate):
+    if not count_agrees(count, n, rate):
         problem = (f"{count} of {n} elements were dropped, expected rate x {n}: "
-                   f"{_expected(n, rate)}.")
-        if _within(count, n, 1 - rate):
+                   f"{expected_count(n, rate)}.")
+        if count_agrees(count, n, 1 - rate):
             problem = ("your result matches a common mistake: elements dropped with "
                        "probability 1 - rate (kept with probability rate).\n  " + problem)
         ex.fail(case, problem, _DROPOUT_HINT)
@@ -711,15 +711,15 @@ def _check_range_statistics(ex, case, trials, name, spec):
     kind, low, high = spec
     n = len(trials)
     counts = np.histogram(_unit_values(trials, name, spec), bins=4, range=(0, 1))[0]
-    if all(_within(int(c), n, 0.25) for c in counts):
+    if all(count_agrees(int(c), n, 0.25) for c in counts):
         return
     space = "log space (log(value) uniform)" if kind == "log" else "the range"
     problem = (f"{name}: the {n} draws per quarter of {space} are {counts.tolist()}, "
-               f"expected {_expected(n, 0.25)} in each.")
+               f"expected {expected_count(n, 0.25)} in each.")
     other = ("uniform", low, high) if kind == "log" else ("log", low, high)
     if low > 0:
         other_counts = np.histogram(_unit_values(trials, name, other), bins=4, range=(0, 1))[0]
-        if all(_within(int(c), n, 0.25) for c in other_counts):
+        if all(count_agrees(int(c), n, 0.25) for c in other_counts):
             wrong = "uniform where log-uniform" if kind == "log" else "log-uniform where uniform"
             problem = (f"your result matches a common mistake: {name} drawn {wrong} is "
                        f"asked.\n  " + problem)
@@ -735,10 +735,10 @@ def _check_search_statistics(ex, case, trials, space):
             _check_range_statistics(ex, case, trials, name, spec)
             continue
         counts = [sum(1 for trial in trials if trial[name] == c) for c in spec]
-        if all(_within(c, n, 1 / len(spec)) for c in counts):
+        if all(count_agrees(c, n, 1 / len(spec)) for c in counts):
             continue
         problem = (f"{name}: the choices {spec} were drawn {counts} times, expected "
-                   f"{_expected(n, 1 / len(spec))} each.")
+                   f"{expected_count(n, 1 / len(spec))} each.")
         if counts[-1] == 0:
             problem = ("your result matches a common mistake: the last choice never drawn "
                        "(rng.integers(len(choices)) already leaves out its high end).\n  "

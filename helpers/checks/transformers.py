@@ -35,7 +35,8 @@ import warnings
 import numpy as np
 
 from helpers.checks import references
-from helpers.checks.core import Exercise, describe, import_keras, random_values
+from helpers.checks.core import (Exercise, count_agrees, describe, expected_count,
+                                 import_keras, random_values)
 from helpers.checks.keras_models import (
     activation_name,
     call_builder,
@@ -1029,17 +1030,6 @@ def transformer_block(fn):
 
 # -------------------------------------------------------------- mask_tokens ---
 
-def _within(count, n, p, sigmas=5.0):
-    """Tells whether `count` successes in `n` trials agree with probability `p` (5 sigma)."""
-    return abs(count - n * p) <= sigmas * math.sqrt(n * p * (1.0 - p)) + 1.5
-
-
-def _expected(n, p, sigmas=5.0):
-    """The expectation of a count and its 5-sigma range, in words, for messages."""
-    spread = sigmas * math.sqrt(n * p * (1.0 - p)) + 1.5
-    return f"about {n * p:.0f}, between {max(n * p - spread, 0):.0f} and {n * p + spread:.0f}"
-
-
 def _masking_cases():
     """(case, tokens, mask_id, vocab_size, rate, seed) for the statistical cases of 07.6.
 
@@ -1098,7 +1088,7 @@ def _check_unselected(ex, case, inputs, selected, tokens, mask_id):
     if not changed:
         return
     problem = f"{changed} position(s) outside `selected` changed: only selected positions change."
-    if _within(int(np.sum(outside_in == mask_id)), outside_in.size, 0.8):
+    if count_agrees(int(np.sum(outside_in == mask_id)), outside_in.size, 0.8):
         problem = ("your result matches a common mistake: the 80/10/10 rule applied to every "
                    "position instead of only the selected ones. " + problem)
     ex.fail(case, problem, _MASKING_HINT, part="inputs (the first value)")
@@ -1113,9 +1103,9 @@ def _check_selection(ex, case, inputs, selected, tokens, rate):
     for value in values:  # one rate for all tokens (the pooled one, whatever it is)
         where = tokens == value
         count = int(selected[where].sum())
-        if not _within(count, int(where.sum()), k / n):
+        if not count_agrees(count, int(where.sum()), k / n):
             problem = (f"{count} of the {int(where.sum())} positions holding token {int(value)} "
-                       f"were selected, expected {_expected(int(where.sum()), k / n)} (the "
+                       f"were selected, expected {expected_count(int(where.sum()), k / n)} (the "
                        f"fraction selected overall, {k / n:.3f}): whether a position is "
                        f"selected must not depend on its token.")
             if all(selected[tokens == v].all() or not selected[tokens == v].any()
@@ -1125,14 +1115,14 @@ def _check_selection(ex, case, inputs, selected, tokens, rate):
                            + problem)
             ex.fail(case, problem, "draw one random number per position, "
                                    "rng.random(tokens.shape) < rate.", part=part)
-    if _within(k, n, rate):
+    if count_agrees(k, n, rate):
         return
-    problem = f"{k} of {n} positions selected, expected rate x {n}: {_expected(n, rate)}."
+    problem = f"{k} of {n} positions selected, expected rate x {n}: {expected_count(n, rate)}."
     kept = int(np.sum(inputs[selected] == tokens[selected]))
-    if rate != 0.15 and _within(k, n, 0.15):
+    if rate != 0.15 and count_agrees(k, n, 0.15):
         problem = ("your result matches a common mistake: the rate ignored (0.15 used "
                    "whatever rate is). " + problem)
-    elif _within(k, n, 0.9 * rate) and kept < 0.02 * max(k, 1):
+    elif count_agrees(k, n, 0.9 * rate) and kept < 0.02 * max(k, 1):
         problem = ("your result matches a common mistake: `selected` leaves out the positions "
                    "kept unchanged. They are selected too: the loss is computed on every "
                    "selected position, the unchanged 10% included. " + problem)
@@ -1147,9 +1137,10 @@ def _check_replacements(ex, case, inputs, selected, tokens, mask_id, vocab_size)
     k = rows.size
     masked = int(np.sum(rows == mask_id))
     p_masked = 0.8 + 0.1 / vocab_size
-    if not _within(masked, k, p_masked):
+    if not count_agrees(masked, k, p_masked):
         problem = (f"{masked} of the {k} selected positions became mask_id {mask_id}, "
-                   f"expected 80% (+ random tokens that are mask_id): {_expected(k, p_masked)}.")
+                   f"expected 80% (+ random tokens that are mask_id): "
+                   f"{expected_count(k, p_masked)}.")
         if masked == k:
             problem = ("your result matches a common mistake: every selected position "
                        "replaced by mask_id. 10% get a random token and 10% stay unchanged. "
@@ -1157,9 +1148,9 @@ def _check_replacements(ex, case, inputs, selected, tokens, mask_id, vocab_size)
         ex.fail(case, problem, _MASKING_HINT, part=part)
     kept = int(np.sum(rows == originals))
     p_kept = 0.1 + 0.1 / vocab_size
-    ex.require(case, _within(kept, k, p_kept),
+    ex.require(case, count_agrees(kept, k, p_kept),
                f"{kept} of the {k} selected positions kept their token, expected 10% (+ random "
-               f"tokens equal to the original): {_expected(k, p_kept)}.", _MASKING_HINT, part)
+               f"tokens equal to the original): {expected_count(k, p_kept)}.", _MASKING_HINT, part)
     hint = ("draw each random token uniformly from the whole vocabulary: rng.integers(0, "
             "vocab_size), whose high end is excluded.")
     replaced = rows[(rows != mask_id) & (rows != originals)]
@@ -1171,20 +1162,20 @@ def _check_replacements(ex, case, inputs, selected, tokens, mask_id, vocab_size)
     counts = {v: (int(np.sum(replaced == v)), int(np.sum(originals != v)))
               for v in range(vocab_size) if v != mask_id}
     wrong = [(v, count, trials) for v, (count, trials) in counts.items()
-             if not _within(count, trials, p)]
+             if not count_agrees(count, trials, p)]
     if not wrong:
         return
     value, count, trials = wrong[0]
     problem = (f"{count} selected positions became the random token {value}, expected 10% / "
                f"{vocab_size} of the {trials} selected positions holding another token: "
-               f"{_expected(trials, p)}.")
+               f"{expected_count(trials, p)}.")
     absent = [v for v in counts if not np.any(tokens == v)]
     absent_trials = sum(counts[v][1] for v in absent)
-    if absent and sum(counts[v][0] for v in absent) == 0 and not _within(0, absent_trials, p):
+    if absent and sum(counts[v][0] for v in absent) == 0 and not count_agrees(0, absent_trials, p):
         problem = ("your result matches a common mistake: random tokens drawn from the tokens "
                    "themselves, not uniformly from the vocabulary [0, vocab_size). " + problem)
     elif counts.get(vocab_size - 1, (1, 0))[0] == 0 and \
-            not _within(0, counts[vocab_size - 1][1], p):
+            not count_agrees(0, counts[vocab_size - 1][1], p):
         problem = (f"your result matches a common mistake: random tokens from [0, vocab_size - "
                    f"1): the last id {vocab_size - 1} is never drawn. " + problem)
     ex.fail(case, problem, hint, part)

@@ -27,8 +27,8 @@ Example:
 
 import numpy as np
 
+from helpers.checks import tensor_modes
 from helpers.checks.core import Exercise, import_keras, import_tensorflow, random_values
-from helpers.checks.generative import _GRAPH_HINT, _as_numpy, _tolerances, _traced
 
 __all__ = [
     "iou", "non_max_suppression", "make_anchors", "encode_grid_targets",
@@ -80,40 +80,6 @@ def _require_int_array(ex, case, out, what, hint):
                f"expected an integer dtype.", hint)
 
 
-def _tensors(args):
-    """Arrays (and lists of arrays) as float32 tensors; other arguments unchanged."""
-    tf = import_tensorflow()
-    converted = []
-    for a in args:
-        if isinstance(a, np.ndarray):
-            converted.append(tf.constant(a, tf.float32))
-        elif isinstance(a, list) and a and isinstance(a[0], np.ndarray):
-            converted.append([tf.constant(x, tf.float32) for x in a])
-        else:
-            converted.append(a)
-    return converted
-
-
-def _call(ex, case, mode, *args):
-    """Calls the student's function: "numpy" (as given), "tensor" (arrays as float32
-    tensors) or "graph" (as float32 tensors, the function traced by tf.function)."""
-    __tracebackhide__ = True
-    if mode == "numpy":
-        return ex.call(case, *args)
-    if mode == "tensor":
-        return ex.call(case, *_tensors(args))
-    traced = Exercise(ex.exercise_id, ex.name, _traced(ex.fn))
-    return traced.call_explained(case, lambda message: _GRAPH_HINT, *_tensors(args))
-
-
-def _with_tensor_modes(cases):
-    """The NumPy cases, then the last one again on float32 tensors: eagerly and in
-    tf.function. Each case is `(case, mode, *arguments)`."""
-    name, _, *args = cases[-1]
-    return cases + [(f"float32 tensors ({name})", "tensor", *args),
-                    (f"float32 tensors inside tf.function ({name})", "graph", *args)]
-
-
 def _compare_gradients(ex, case, args, wrt, expected, hint, upstream=None):
     """Compares the gradients of the student's result with respect to some arguments.
 
@@ -125,8 +91,8 @@ def _compare_gradients(ex, case, args, wrt, expected, hint, upstream=None):
     """
     __tracebackhide__ = True
     tf = import_tensorflow()
-    names = ex._parameter_names()
-    tensors = _tensors(args)
+    names = ex.parameter_names()
+    tensors = tensor_modes.as_tensors(args)
     watched, labels = [], []
     for i in wrt:
         if isinstance(tensors[i], list):
@@ -854,7 +820,7 @@ def triplet_loss(fn):
     hand = (np.array([[0.0, 0.0], [1.0, 1.0]]), np.array([[1.0, 0.0], [1.0, 2.0]]),
             np.array([[2.0, 0.0], [1.0, 1.5]]))  # rows: max(1 - 4 + 0.2, 0), 1 - 0.25 + 0.2
     far = _triplets(602, 3, 4, spread=0.1)
-    cases = _with_tensor_modes([
+    cases = tensor_modes.with_tensor_modes([
         ("hand-worked: the hinge active for row 2 only, 0.95 / 2", "numpy", *hand, 0.2),
         ("margin 1.0, (6, 3) embeddings: the hinge active for some rows only", "numpy",
          *_triplets(601, 6, 3), 1.0),
@@ -865,10 +831,10 @@ def triplet_loss(fn):
     ])
     for case, mode, anchor, positive, negative, margin in cases:
         args = (anchor, positive, negative) + (() if margin is None else (margin,))
-        out = _call(ex, case, mode, *args)
+        out = tensor_modes.call(ex, case, mode, *args)
         margin = 0.2 if margin is None else margin
-        rtol, atol = _tolerances(np.float32 if mode != "numpy" else np.float64)
-        ex.compare(case, _as_numpy(out), _triplet(anchor, positive, negative, margin),
+        rtol, atol = tensor_modes.tolerances(np.float32 if mode != "numpy" else np.float64)
+        ex.compare(case, tensor_modes.as_numpy(out), _triplet(anchor, positive, negative, margin),
                    kind="scalar", rtol=rtol, atol=atol,
                    mistakes=_triplet_mistakes(anchor, positive, negative, margin),
                    hint=hint, shape_hint=shape_hint)
@@ -934,18 +900,18 @@ def gram_matrix(fn):
     pair = np.array([[[[1.0, 2.0], [3.0, 4.0]]], [[[1.0, 0.0], [0.0, 2.0]]]])
     expected_hand = {"hand": np.array([[[5.0, 7.0], [7.0, 10.0]]]),
                      "pair": np.array([[[5.0, 7.0], [7.0, 10.0]], [[0.5, 0.0], [0.0, 2.0]]])}
-    cases = _with_tensor_modes([
+    cases = tensor_modes.with_tensor_modes([
         ("hand-worked: (1, 1, 2, 2), 2 positions", "numpy", hand),
         ("hand-worked: a batch of two, each its own Gram", "numpy", pair),
         ("(2, 3, 4, 5) features", "numpy", random_values(700, (2, 3, 4, 5))),
         ("(1, 4, 4, 3) features", "numpy", random_values(701, (1, 4, 4, 3))),
     ])
     for case, mode, features in cases:
-        out = _call(ex, case, mode, features)
+        out = tensor_modes.call(ex, case, mode, features)
         expected = expected_hand["hand"] if features is hand else \
             expected_hand["pair"] if features is pair else _gram(features)
-        rtol, atol = _tolerances(np.float32 if mode != "numpy" else np.float64)
-        ex.compare(case, _as_numpy(out), expected, kind="tensor", rtol=rtol, atol=atol,
+        rtol, atol = tensor_modes.tolerances(np.float32 if mode != "numpy" else np.float64)
+        ex.compare(case, tensor_modes.as_numpy(out), expected, kind="tensor", rtol=rtol, atol=atol,
                    mistakes=_gram_mistakes(features), hint=hint,
                    shape_hint="one C x C matrix per example: shape (batch, C, C).")
     features = random_values(702, (2, 3, 2, 4))
@@ -995,7 +961,7 @@ def content_cost(fn):
     hint = ("per example: the sum of (a_c - a_g)**2 over H, W and C, divided by "
             "4 * H * W * C; then the mean over the batch.")
     same = random_values(801, (1, 2, 3, 4))
-    cases = _with_tensor_modes([
+    cases = tensor_modes.with_tensor_modes([
         ("hand-worked: (1, 1, 2, 1), 5 / 8", "numpy", np.array([[[[1.0], [2.0]]]]),
          np.array([[[[0.0], [4.0]]]]), 0.625),
         ("hand-worked: a batch of two, (0.25 + 0.5) / 2", "numpy",
@@ -1005,9 +971,9 @@ def content_cost(fn):
          random_values(802, (2, 3, 4, 5)), None),
     ])
     for case, mode, a_c, a_g, hand in cases:
-        out = _call(ex, case, mode, a_c, a_g)
-        rtol, atol = _tolerances(np.float32 if mode != "numpy" else np.float64)
-        ex.compare(case, _as_numpy(out), _content(a_c, a_g) if hand is None else hand,
+        out = tensor_modes.call(ex, case, mode, a_c, a_g)
+        rtol, atol = tensor_modes.tolerances(np.float32 if mode != "numpy" else np.float64)
+        ex.compare(case, tensor_modes.as_numpy(out), _content(a_c, a_g) if hand is None else hand,
                    kind="scalar", rtol=rtol, atol=atol, mistakes=_content_mistakes(a_c, a_g),
                    hint=hint, shape_hint="return one number, the mean over the batch.")
     a_c, a_g = random_values(803, (2, 2, 3, 4)), random_values(804, (2, 2, 3, 4))
@@ -1075,7 +1041,7 @@ def style_cost(fn):
     eye, other = np.array([[[1.0, 0.0], [0.0, 1.0]]]), np.array([[[0.0, 0.0], [0.0, 3.0]]])
     three = ([_grams(900 + c, 2, c) for c in (2, 3, 4)],
              [_grams(910 + c, 2, c) for c in (2, 3, 4)])
-    cases = _with_tensor_modes([
+    cases = tensor_modes.with_tensor_modes([
         ("hand-worked: one layer of 2 channels, weight 0.3: 0.3 * 5 / 16", "numpy", [eye],
          [other], [0.3], 0.09375),
         ("hand-worked: layers of 1 and 2 channels, weights 0.25 and 2: 0.25 * 1 + 2 * "
@@ -1087,10 +1053,10 @@ def style_cost(fn):
          *three, [0.5, 0.3, 0.2], None),
     ])
     for case, mode, grams_s, grams_g, weights, hand in cases:
-        out = _call(ex, case, mode, grams_s, grams_g, weights)
+        out = tensor_modes.call(ex, case, mode, grams_s, grams_g, weights)
         expected = _style(grams_s, grams_g, weights) if hand is None else hand
-        rtol, atol = _tolerances(np.float32 if mode != "numpy" else np.float64)
-        ex.compare(case, _as_numpy(out), expected, kind="scalar", rtol=rtol, atol=atol,
+        rtol, atol = tensor_modes.tolerances(np.float32 if mode != "numpy" else np.float64)
+        ex.compare(case, tensor_modes.as_numpy(out), expected, kind="scalar", rtol=rtol, atol=atol,
                    mistakes=_style_mistakes(grams_s, grams_g, weights), hint=hint,
                    shape_hint="return one number: a weighted sum over the layers of each "
                               "layer's batch mean.")
