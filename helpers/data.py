@@ -17,7 +17,7 @@ Loaders:
     load_fashion_mnist()        the real Fashion-MNIST (60,000 + 10,000 images, 28x28).
     load_digits()               scikit-learn's 1,797 handwritten digits (8x8).
     load_sample_image(name)     photographs: scikit-learn's two samples, and
-                                scikit-image's cat, brick wall and coffee cup.
+                                scikit-image's cat and brick wall.
     load_co2()                  weekly Mauna Loa CO2, 1958-2001 (from statsmodels).
     load_devils_dictionary()    Ambrose Bierce's The Devil's Dictionary, as text.
     devils_dictionary_split()   its fixed training/validation split.
@@ -66,7 +66,6 @@ FILES = {
     "sklearn/flower.jpg": "a77f6ec41e353afdf8bdff2ea981b2955535d8d83294f8cfa49cf4e423dd5638",
     "skimage/chelsea.png": "596aa1e7cb875eb79f437e310381d26b338a81c2da23439704a73c4651e8c4bb",
     "skimage/brick.png": "7966caf324f6ba843118d98f7a07746d22f6a343430add0233eca5f6eaaa8fcf",
-    "skimage/coffee.png": "cc02f8ca188b167c775a7101b5d767d1e71792cf762c33d6fa15a4599b5a8de7",
     "devil/devil.dict.dz": "995ca92760d677965cb2780e78b808e982f9d49e8c12d795c1854476bbf13819",
     "fortunes/en/wisdom": "9b0bd6b9331a68c9172219784a411c417c055ed69734edc7b4406795b87d4e94",
     "fortunes/de/sprueche": "e56921e090c2eb023800cefd648204bced92eaa4ad6d5599cc88548f35e0cd29",
@@ -103,7 +102,6 @@ SAMPLE_IMAGE_FILES = {
     "flower": "sklearn/flower.jpg",
     "chelsea": "skimage/chelsea.png",
     "brick": "skimage/brick.png",
-    "coffee": "skimage/coffee.png",
 }
 
 SAMPLE_IMAGES = tuple(SAMPLE_IMAGE_FILES)
@@ -267,14 +265,14 @@ def load_sample_image(name):
     """Loads one of the workbook's sample photographs as an RGB array.
 
     From scikit-learn: `"china"` (a temple) and `"flower"`, both (427, 640).
-    From scikit-image: `"chelsea"` (a cat, (300, 451)), `"brick"` (a brick
-    wall, (512, 512), grayscale) and `"coffee"` (a cup of coffee, (400, 600)).
+    From scikit-image: `"chelsea"` (a cat, (300, 451)) and `"brick"` (a brick
+    wall, (512, 512), grayscale).
     A grayscale photograph comes back with its gray value in all three
     channels. data/README.md gives the source and licence of each.
 
     Args:
-        name: one of `SAMPLE_IMAGES`: `"china"`, `"flower"`, `"chelsea"`,
-            `"brick"` or `"coffee"`.
+        name: one of `SAMPLE_IMAGES`: `"china"`, `"flower"`, `"chelsea"`
+            or `"brick"`.
 
     Returns:
         A uint8 array of shape `(height, width, 3)`, RGB, values 0-255.
