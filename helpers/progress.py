@@ -125,6 +125,7 @@ class Progress(keras.callbacks.Callback):
         self._lines = []
         self._done_steps = 0
         self._start = self._last_shown = time.perf_counter()
+        self._first_step_end = None  # the first step also builds and traces: timed apart
         self._display = _LiveText()
         self._display.show(self._lines, f"{self.prefix}epoch 1/{self._epochs}: starting")
 
@@ -135,15 +136,18 @@ class Progress(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         self._done_steps += 1
         now = time.perf_counter()
+        if self._first_step_end is None:
+            self._first_step_end = now
         if now - self._last_shown < self.every:
             return
         self._last_shown = now
         step = f"step {batch + 1}" + (f"/{self._steps}" if self._steps else "")
         line = (f"{self.prefix}epoch {self._epoch + 1}/{self._epochs}, {step}: "
                 f"{format_metrics(logs)}")
-        if self._steps:
+        if self._steps and self._done_steps > 1:  # the rate of the steps after the first
             left = self._epochs * self._steps - self._done_steps
-            line += f", about {format_duration(left * (now - self._start) / self._done_steps)} left"
+            per_step = (now - self._first_step_end) / (self._done_steps - 1)
+            line += f", about {format_duration(left * per_step)} left"
         self._display.show(self._lines, line)
 
     def on_epoch_end(self, epoch, logs=None):

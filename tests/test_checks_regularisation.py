@@ -400,7 +400,7 @@ def test_keras_scales_kept_elements_by_one_over_one_minus_rate():
 
 def test_a_correct_dropout_passes_many_seeds():
     """5-sigma bounds: a correct dropout with other draws passes the statistical cases."""
-    ex = check.Exercise("09.3", "inverted_dropout", _dropout_binomial)
+    ex = check.Exercise("09.4", "inverted_dropout", _dropout_binomial)
     for seed in range(20):
         for case, x, rate, training, _ in check._dropout_cases():
             if training:
@@ -408,7 +408,7 @@ def test_a_correct_dropout_passes_many_seeds():
 
 
 def test_a_correct_search_passes_many_seeds():
-    ex = check.Exercise("09.6", "random_search", random_search)
+    ex = check.Exercise("09.7", "random_search", random_search)
     for seed in range(20):
         for space, n in ((check._SEARCH_SPACE, 2000), (check._WIDE_SPACE, 1500)):
             trials = random_search(space, n, 7000 + seed)
@@ -445,7 +445,7 @@ def test_messages_name_the_exercise_the_case_and_the_mistake():
     with pytest.raises(CheckError) as info:
         check.should_stop(lambda *a: _should_stop_wrong(*a, sign=0))
     message = str(info.value)
-    assert message.startswith("09.4 should_stop, case 'min_delta 0.01, patience 3: a plateau")
+    assert message.startswith("09.5 should_stop, case 'min_delta 0.01, patience 3: a plateau")
     assert "your result matches a common mistake: min_delta ignored" in message
     assert "after epoch 4 of the losses [0.5, 0.495, 0.492, 0.4905]" in message
     assert "expected True, received False" in message

@@ -207,6 +207,7 @@ def _stop_gradient(fn):
 MUTANTS = [
     # iou
     ("iou", lambda a, b: iou(a, b, clamp=None), "not clamped at 0"),
+    ("iou", lambda a, b: iou(a, b, clamp=None, guard=False), "not clamped at 0"),
     ("iou", lambda a, b: iou(a, b, centres=True), r"read as centres and sizes \(cx, cy, w, h\)"),
     ("iou", lambda a, b: iou(a, b, guard=False),
      r"(?s)case 'degenerate boxes.*0 / 0 = NaN .*degenerate boxes"),

@@ -56,6 +56,24 @@ def test_the_live_line_shows_step_metrics_and_time_left(monkeypatch):
     assert handle.shown[-1].count("\n") == 1 and "step" not in handle.shown[-1]
 
 
+def test_time_left_leaves_out_the_first_step(monkeypatch):
+    """The first step also builds and traces the model: it would inflate the estimate."""
+    handle = _FakeHandle()
+    monkeypatch.setattr(progress._LiveText, "__init__", lambda self: setattr(self, "_handle", handle))
+    clock = iter([0.0, 0.0, 30.0, 31.0, 32.0, 33.0])  # start, epoch start, ends of steps 1-4
+    monkeypatch.setattr(progress.time, "perf_counter", lambda: next(clock))
+    bar = progress.Progress(every=0.0)
+    bar.set_params({"epochs": 1, "steps": 10})
+    bar.on_train_begin()
+    bar.on_epoch_begin(0)
+    lines = []
+    for step in range(4):
+        bar.on_train_batch_end(step, {"loss": 1.0})
+        lines.append(handle.shown[-1])
+    assert "left" not in lines[0]  # one step says nothing about the rate yet
+    assert lines[1].endswith("about 8 s left") and lines[3].endswith("about 6 s left"), lines
+
+
 @pytest.mark.parametrize("seconds, text", [(0.4, "0 s"), (8, "8 s"), (245.2, "4 min 05 s"),
                                            (3720, "1 h 02 min")])
 def test_format_duration(seconds, text):

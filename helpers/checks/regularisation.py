@@ -20,7 +20,7 @@ Example:
 
 >>> from helpers.checks import regularisation as check
 >>> check.should_stop(should_stop)
-09.4 should_stop: all 22 cases passed
+09.5 should_stop: all 22 cases passed
 """
 
 import functools
@@ -41,7 +41,7 @@ __all__ = [
 # ------------------------------------------------------- l1 and l2 penalty ---
 
 def _penalty_cases():
-    """(case, weights, strength) for 09.1 and 09.2."""
+    """(case, weights, strength) for 09.2 and 09.3."""
     return [
         ("a conv kernel (3, 3, 2, 4) and a dense kernel (8, 5), strength 0.001",
          [random_values(902, (3, 3, 2, 4)), random_values(903, (8, 5))], 1e-3),
@@ -90,7 +90,7 @@ def l1_penalty(fn):
     zero kernels and strength 0.
     """
     __tracebackhide__ = True
-    ex = Exercise("09.1", "l1_penalty", fn)
+    ex = Exercise("09.2", "l1_penalty", fn)
 
     def mistakes(weights, l1):
         total_abs, total_sq, total, size, first = _sums(weights)
@@ -119,7 +119,7 @@ def l2_penalty(fn):
     cases of `l1_penalty`.
     """
     __tracebackhide__ = True
-    ex = Exercise("09.2", "l2_penalty", fn)
+    ex = Exercise("09.3", "l2_penalty", fn)
 
     def mistakes(weights, l2):
         total_abs, total_sq, _, size, first = _sums(weights)
@@ -301,7 +301,7 @@ def inverted_dropout(fn):
     randomness not from rng) are named.
     """
     __tracebackhide__ = True
-    ex = Exercise("09.3", "inverted_dropout", fn)
+    ex = Exercise("09.4", "inverted_dropout", fn)
     for case, x, rate, training, seed in _dropout_cases():
         if training:
             _check_training(ex, case, x, rate, seed)
@@ -408,7 +408,7 @@ def _clear_of_ties(losses, min_delta, margin=1e-4):
 
 
 def _stopping_cases():
-    """(case, losses, patience, min_delta) for 09.4: worked cases, then seeded curves."""
+    """(case, losses, patience, min_delta) for 09.5: worked cases, then seeded curves."""
     cases = [
         ("one epoch: the first epoch always improves", (0.7,), 0, 0.0),
         ("patience 0: stops at the first epoch without improvement",
@@ -474,7 +474,7 @@ def should_stop(fn):
     ...) and 10 seeded curves, each kept clear of near ties (Keras compares in float32).
     """
     __tracebackhide__ = True
-    ex = Exercise("09.4", "should_stop", fn)
+    ex = Exercise("09.5", "should_stop", fn)
     hint = ("an epoch improves when its loss is below best - min_delta (best: the loss of the "
             "last improving epoch; the first epoch improves); stop at an epoch without "
             "improvement once patience or more epochs have passed since the last improvement.")
@@ -610,7 +610,7 @@ def k_fold_indices(fn):
     free). Six cases: folds of equal size, remainders, leave-one-out, k = 2, seed 0.
     """
     __tracebackhide__ = True
-    ex = Exercise("09.5", "k_fold_indices", fn)
+    ex = Exercise("09.6", "k_fold_indices", fn)
     for case, n, k, seed in _kfold_cases():
         pairs = _split_pairs(ex, case, ex.call(case, n, k, seed), k)
         vals = [val for _, val in pairs]
@@ -771,7 +771,7 @@ def random_search(fn):
     drawn) are named.
     """
     __tracebackhide__ = True
-    ex = Exercise("09.6", "random_search", fn)
+    ex = Exercise("09.7", "random_search", fn)
     case = "one trial of a space with one uniform range [-1, 1]"
     space = {"x": ("uniform", -1.0, 1.0)}
     _require_trials(ex, case, ex.call(case, space, 1, 960), space, 1)
@@ -907,7 +907,7 @@ def bagging_predict(fn):
     small Keras models with a fake one. Known mistakes are named.
     """
     __tracebackhide__ = True
-    ex = Exercise("09.7", "bagging_predict", fn)
+    ex = Exercise("09.8", "bagging_predict", fn)
     for case, models, x in _bagging_cases():
         probabilities = np.stack([np.asarray(model(x), np.float64) for model in models])
         out = ex.call_explained(case, _explain_bagging_error, models, x, copy_inputs=False)
@@ -937,7 +937,7 @@ def diagnose(fn):
     training set (a negative avoidable bias, kept as it is).
     """
     __tracebackhide__ = True
-    ex = Exercise("09.8", "diagnose", fn)
+    ex = Exercise("09.1", "diagnose", fn)
     cases = [
         ("bias larger: train 0.15, dev 0.17, human 0.02", 0.15, 0.17, 0.02),
         ("variance larger: train 0.03, dev 0.12, human 0.02", 0.03, 0.12, 0.02),

@@ -160,7 +160,10 @@ def _iou_mistakes(a, b):
     found = {
         "the overlap's width and height not clamped at 0: for boxes apart along x or y, "
         "min(x2) - max(x1) is negative, and two negatives multiply to a positive 'overlap'":
-            _box_iou(a, b, clamp=None),
+            _box_iou(a, b, clamp=None, guard=False),
+        "the overlap's width and height not clamped at 0 (a zero-union guard hides some "
+        "pairs): for boxes apart along x or y, min(x2) - max(x1) is negative, and two "
+        "negatives multiply to a positive 'overlap'": _box_iou(a, b, clamp=None),
         "the overlap's area clamped at 0 instead of its width and height: boxes apart along "
         "both x and y give (-w) * (-h) > 0": _box_iou(a, b, clamp="area"),
         "the boxes read as centres and sizes (cx, cy, w, h): they are corners "
