@@ -152,9 +152,53 @@ def expect(name, value, *, full, quick, higher_is_better=True):
     print(f"{name}: {word} the floor for this mode")
 
 
-#: TensorFlow's C++ (absl) log lines, e.g. `I0000 00:00:17.1 10075 port.cc:153] oneDNN ...`,
-#: and the line absl prints before them.
+#: The versions the workbook is tested with, as (major, minor): from Colab's, the oldest
+#: (.ci/colab-constraints.txt, tested by `./workbook colab`), to the pins of
+#: requirements.txt, the newest (tested by `./workbook test`). A test keeps them in step.
+TESTED_VERSIONS = {"TensorFlow": ((2, 20), (2, 21)), "Keras": ((3, 13), (3, 15))}
+
+
+def _major_minor(version):
+    """`"2.21.0rc1"` -> `(2, 21)`; None when the version does not start with two numbers."""
+    match = re.match(r"(\d+)\.(\d+)", str(version))
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def untested_versions_note(versions):
+    """A one-line note when a version is outside the tested range, else None.
+
+    Args:
+        versions: `{"TensorFlow": "2.21.0", "Keras": "3.15.1"}`, names as in
+            `TESTED_VERSIONS`.
+
+    Returns:
+        None when every version is in its tested range; otherwise one line naming the
+        versions found and the tested ones.
+
+    Example:
+
+    >>> untested_versions_note({"TensorFlow": "2.19.0", "Keras": "3.15.1"})
+    'Untested: TensorFlow 2.19.0; the workbook is tested with TensorFlow 2.20-2.21, Keras 3.13-3.15.'
+    """
+    outside = []
+    for name, version in versions.items():
+        low, high = TESTED_VERSIONS[name]
+        found = _major_minor(version)
+        if found is None or not low <= found <= high:
+            outside.append(f"{name} {version}")
+    if not outside:
+        return None
+    tested = ", ".join(f"{name} {low[0]}.{low[1]}-{high[0]}.{high[1]}"
+                       for name, (low, high) in TESTED_VERSIONS.items())
+    return f"Untested: {' and '.join(outside)}; the workbook is tested with {tested}."
+
+
+#: TensorFlow's C++ log lines and the line absl prints before them. TensorFlow 2.21 writes
+#: absl's format, `I0000 00:00:17.1 10075 port.cc:153] oneDNN ...`; TensorFlow 2.20
+#: (Colab's) also writes its own, `2026-12-06 15:07:23.340606: E external/local_xla/...
+#: cuda_platform.cc:51] failed call to cuInit: ...`.
 NATIVE_LOG_LINE = re.compile(r"^([IWEF]\d{4} [\d:]+\.\d+ +\d+ \S+:\d+\] |"
+                              r"\d{4}-\d\d-\d\d [\d:]+\.\d+: [IWEF] \S+:\d+\] |"
                               r"WARNING: All log messages before absl::InitializeLog\(\))")
 
 
@@ -190,7 +234,9 @@ def setup(seed=42, *, deterministic=False):
     Run it once, at the top of every notebook, before any other cell that uses
     randomness. It seeds Python, NumPy, TensorFlow and Keras, quietens
     TensorFlow's C++ log lines, selects matplotlib's headless-safe defaults and
-    reports the versions, the device and the mode.
+    reports the versions, the device and the mode. A second line appears only when
+    TensorFlow or Keras is outside the versions the workbook is tested with
+    (`TESTED_VERSIONS`).
 
     Args:
         seed: the integer seed.
@@ -238,3 +284,6 @@ def setup(seed=42, *, deterministic=False):
         f"{mode} mode | seed {seed}"
     )
     print(line)
+    note = untested_versions_note({"TensorFlow": tf.__version__, "Keras": keras.__version__})
+    if note:
+        print(note)

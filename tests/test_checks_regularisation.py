@@ -433,7 +433,7 @@ def test_the_fold_sizes_are_kfold_and_array_split():
         assert check._kfold_sizes(n, k) == [len(f) for f in np.array_split(np.arange(n), k)]
 
 
-def test_the_penalties_are_keras_regularizers_on_float64():
+def test_the_penalties_are_keras_regularizers_on_float32_weights():
     weights = [np.array([1.0, -2.0]), np.array([[3.0]])]
     assert check._keras_penalty("L1", weights, 0.1) == pytest.approx(0.6)
     assert check._keras_penalty("L2", weights, 0.1) == pytest.approx(1.4)

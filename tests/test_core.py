@@ -183,5 +183,43 @@ def test_setup_passes_on_stderr_lines_that_are_not_tensorflow_start_up_lines(cap
     with helpers._native_start_up_lines_hidden():
         os.write(2, b"I0000 00:00:1795294346.170951   10075 port.cc:153] oneDNN custom ops\n")
         os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called ...\n")
+        # TensorFlow 2.20's own format (Colab's version), on a CPU runtime:
+        os.write(2, b"2026-12-06 15:07:23.340606: E external/local_xla/xla/stream_executor/"
+                    b"cuda/cuda_platform.cc:51] failed call to cuInit: INTERNAL: CUDA error: "
+                    b"Failed call to cuInit: UNKNOWN ERROR (303)\n")
         os.write(2, b"a real problem\n")
-    assert capfd.readouterr().err == "a real problem\n"
+        os.write(2, b"2026-12-06 15:07:23: not a log line\n")
+    assert capfd.readouterr().err == "a real problem\n2026-12-06 15:07:23: not a log line\n"
+
+
+@pytest.mark.parametrize("tf_version, keras_version", [
+    ("2.21.0", "3.15.1"), ("2.20.0", "3.13.2"), ("2.21.3", "3.14.0")])
+def test_no_version_note_in_the_tested_range(tf_version, keras_version):
+    assert helpers.untested_versions_note({"TensorFlow": tf_version,
+                                           "Keras": keras_version}) is None
+
+
+@pytest.mark.parametrize("tf_version, keras_version, named", [
+    ("2.19.0", "3.15.1", "TensorFlow 2.19.0"),          # older than Colab's
+    ("2.21.0", "3.16.0", "Keras 3.16.0"),               # newer than the pins
+    ("2.22.0rc1", "3.12.0", "TensorFlow 2.22.0rc1 and Keras 3.12.0"),
+    ("nightly", "3.15.1", "TensorFlow nightly")])
+def test_version_note_outside_the_tested_range(tf_version, keras_version, named):
+    note = helpers.untested_versions_note({"TensorFlow": tf_version, "Keras": keras_version})
+    assert note == (f"Untested: {named}; the workbook is tested with TensorFlow 2.20-2.21, "
+                    f"Keras 3.13-3.15.")
+    assert "\n" not in note and len(note) < 120
+
+
+def _pinned(path, name):
+    with open(os.path.join(ROOT, path)) as f:
+        match = re.search(rf"^{name}==(\d+)\.(\d+)", f.read(), re.M | re.I)
+    return int(match.group(1)), int(match.group(2))
+
+
+def test_tested_versions_are_colabs_and_the_pins():
+    """The range setup() reports runs from Colab's versions to the pins."""
+    for name, package in (("TensorFlow", "tensorflow"), ("Keras", "keras")):
+        low, high = helpers.TESTED_VERSIONS[name]
+        assert low == _pinned(".ci/colab-constraints.txt", package), name
+        assert high == _pinned("requirements.txt", package), name

@@ -103,15 +103,12 @@ def test_bad_input_is_one_clear_line(argument, expected, tmp_path):
 
 
 def venv_is_current():
-    """Tells whether `./workbook` would run at once, without reinstalling .venv."""
-    listing = "".join(f"{digest(os.path.join(ROOT, name))}  {name}\n"
-                      for name in ("requirements.txt", "pyproject.toml"))
-    want = hashlib.sha256(listing.encode()).hexdigest()
-    try:
-        with open(os.path.join(ROOT, ".venv", ".requirements.sha256")) as f:
-            return f.read().strip() == want
-    except OSError:
-        return False
+    """Tells whether `./workbook` would run at once, without reinstalling its virtualenv."""
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    import workbook  # scripts/workbook.py, the entry point
+
+    venv = workbook.venv_dir(os.environ, ROOT)
+    return workbook.is_current(venv, workbook.requirements_digest(ROOT))
 
 
 def test_workbook_check_resolves_paths_from_the_callers_folder(tmp_path):

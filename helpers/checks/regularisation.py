@@ -58,10 +58,15 @@ def _penalty_cases():
 
 
 def _keras_penalty(kind, weights, strength):
-    """The sum over `weights` of `keras.regularizers.<kind>(strength)(w)`, in float64."""
+    """The sum over `weights` of `keras.regularizers.<kind>(strength)(w)`.
+
+    Each array goes in as float32, the dtype of the weights Keras regularises: before
+    Keras 3.14 (Colab's 3.13 among them) `L1` multiplies by a float32 strength and
+    raises on float64 arrays. Float32 sums are within the comparison's rtol of 1e-5.
+    """
     keras = import_keras()
     regulariser = getattr(keras.regularizers, kind)(strength)
-    return sum(float(regulariser(np.asarray(w, np.float64))) for w in weights)
+    return sum(float(regulariser(np.asarray(w, np.float32))) for w in weights)
 
 
 def _sums(weights):
