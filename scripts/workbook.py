@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -426,11 +427,17 @@ def colab_test_command(python, extra):
 
 
 def run(command):
-    """Runs a command and returns its exit code (Ctrl-C ends it quietly)."""
+    """Runs a command and returns its exit code.
+
+    Ctrl-C belongs to the command (JupyterLab asks before it stops, pytest reports what
+    ran): this process ignores it and waits, as a shell's `exec` would have.
+    """
+    process = subprocess.Popen(command)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # after Popen: not inherited
     try:
-        return subprocess.run(command).returncode
-    except KeyboardInterrupt:
-        return 130
+        return process.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def main(argv=None, environ=None):
