@@ -17,7 +17,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
-import workbook  # noqa: E402  (scripts/workbook.py)
+import workbook  # scripts/workbook.py, importable once scripts/ is on the path
 
 
 def fake_system(programs):
@@ -75,7 +75,7 @@ def test_linux_skips_a_pyenv_shim_that_does_not_run():
 
 
 def test_macos_with_python3_of_3_14_and_a_brew_3_13():
-    command, version = find({"python3": (3, 14, 0), "python3.13": (3, 13, 5)}, "Darwin")
+    command, _ = find({"python3": (3, 14, 0), "python3.13": (3, 13, 5)}, "Darwin")
     assert command == ["/fake/bin/python3.13"]
 
 
@@ -86,7 +86,7 @@ def test_windows_uses_the_py_launcher_version_that_is_installed():
 
 
 def test_windows_falls_back_to_python_on_the_path():
-    command, version = find({"python": (3, 11, 9)}, "Windows")
+    command, _ = find({"python": (3, 11, 9)}, "Windows")
     assert command == ["/fake/bin/python"]
 
 
