@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from helpers.checks.core import (CheckError, Exercise, NotAttemptedError, describe, is_int,
-                                 random_values)
+from helpers.checks.core import (CheckError, Exercise, NotAttemptedError, compare_frequencies,
+                                 counts_follow, describe, is_int, quiet, random_values)
 
 
 def identity(x):
@@ -323,3 +323,41 @@ def test_arrays_whose_first_values_print_alike_are_shown_where_they_differ():
     # Arrays that already print apart, or of other shapes, are shown from the start.
     with pytest.raises(CheckError, match=r"received: \[1\., 0\., 0\., 0\.\] \(shape \(4,\)"):
         make().compare("early", np.eye(4)[0], np.zeros(4))
+
+
+# ------------------------------------------------------ frequencies ---
+
+def test_counts_follow_within_five_sigma_plus_one_and_a_half():
+    # 1,000 tries at p = 0.5: sd 15.8, so 500 +- 80.6 agrees.
+    assert counts_follow([580, 420], 1000, [0.5, 0.5])
+    assert not counts_follow([582, 418], 1000, [0.5, 0.5])
+    # trials per outcome
+    assert counts_follow([50, 900], [100, 1000], [0.5, 0.9])
+
+
+def test_counts_follow_wants_certain_outcomes_exactly():
+    assert counts_follow([0, 100], 100, [0.0, 1.0])
+    assert not counts_follow([1, 99], 100, [0.0, 1.0])
+
+
+def test_compare_frequencies_names_the_mistake_the_counts_follow():
+    ex = Exercise("99.1", "sampler", identity)
+    with pytest.raises(CheckError) as info:
+        compare_frequencies(ex, "two outcomes", np.array([900.0, 100.0]), 1000, [0.5, 0.5],
+                            mistakes={"always the first": [1.0, 0.0], "nine to one": [0.9, 0.1]},
+                            problem=lambda worst: f"outcome {worst} strays", hint="look",
+                            observed="draws", tries="draws")
+    message = str(info.value)
+    assert "the draws match a common mistake: nine to one." in message
+    assert "frequencies in 1000 draws: [0.9 0.1]" in message
+    with pytest.raises(CheckError, match="outcome 0 strays(.|\n)*Hint: look"):
+        compare_frequencies(ex, "two outcomes", np.array([700.0, 300.0]), 1000, [0.5, 0.5],
+                            mistakes={"nine to one": [0.9, 0.1]},
+                            problem=lambda worst: f"outcome {worst} strays", hint="look")
+    compare_frequencies(ex, "two outcomes", np.array([510.0, 490.0]), 1000, [0.5, 0.5],
+                        mistakes={}, problem=str, hint="")
+
+
+def test_quiet_computes_without_warnings():
+    with np.errstate(all="raise"):
+        assert np.isinf(quiet(np.exp, 1000.0))

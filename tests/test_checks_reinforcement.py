@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 from helpers.checks import reinforcement as check
-from helpers.checks.core import CheckError, NotAttemptedError
+from helpers.checks.core import CheckError, NotAttemptedError, counts_follow
 
 from mutants import CheckTests
 
@@ -365,11 +365,11 @@ def test_epsilon_tolerance_never_fails_right_draws_and_tells_mistakes_apart(
     for seed in range(300):
         rng = np.random.default_rng(seed)
         counts = np.bincount(rng.choice(len(probs), size=draws, p=probs), minlength=len(probs))
-        assert check._follows(counts, draws, probs), (case, seed, counts)
+        assert counts_follow(counts, draws, probs), (case, seed, counts)
         for name, p in mistakes.items():
             wrong = np.bincount(rng.choice(len(p), size=draws, p=p), minlength=len(p))
-            assert not check._follows(wrong, draws, probs), (case, seed, name)
-            assert check._follows(wrong, draws, p), (case, seed, name)
+            assert not counts_follow(wrong, draws, probs), (case, seed, name)
+            assert counts_follow(wrong, draws, p), (case, seed, name)
 
 
 def test_buffer_uniformity_tolerance_never_fails_right_samples():
@@ -380,10 +380,10 @@ def test_buffer_uniformity_tolerance_never_fails_right_samples():
     for seed in range(200):
         rng = np.random.default_rng(seed)
         batches = rng.random((2000, 20)).argsort(axis=1)[:, :5]
-        assert check._follows(np.bincount(batches.ravel(), minlength=20), 2000, probs), seed
+        assert counts_follow(np.bincount(batches.ravel(), minlength=20), 2000, probs), seed
         # Weighted sampling without replacement, vectorised: the top 5 of log w + Gumbel noise.
         recent = (np.log(weights) + rng.gumbel(size=(2000, 20))).argsort(axis=1)[:, -5:]
-        assert not check._follows(np.bincount(recent.ravel(), minlength=20), 2000, probs), seed
+        assert not counts_follow(np.bincount(recent.ravel(), minlength=20), 2000, probs), seed
 
 
 # ---------------------------------------------------------- messages in full ---

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from helpers.checks import rnns as check
-from helpers.checks.core import CheckError
+from helpers.checks.core import CheckError, counts_follow
 
 from mutants import CheckTests
 
@@ -370,11 +370,11 @@ def test_sampling_tolerance_never_fails_right_draws_and_tells_mistakes_apart(
         rng = np.random.default_rng(seed)
         counts = np.bincount(rng.choice(len(probs), size=check.DRAWS, p=probs),
                              minlength=len(probs))
-        assert check._follows(counts, probs), (case, seed, counts)
+        assert counts_follow(counts, check.DRAWS, probs), (case, seed, counts)
         for name, q in mistakes.items():
             wrong = np.bincount(rng.choice(len(q), size=check.DRAWS, p=q), minlength=len(q))
-            assert not check._follows(wrong, probs), (case, seed, name)
-            assert check._follows(wrong, q), (case, seed, name)
+            assert not counts_follow(wrong, check.DRAWS, probs), (case, seed, name)
+            assert counts_follow(wrong, check.DRAWS, q), (case, seed, name)
 
 
 # ---------------------------------------------------------- messages in full ---

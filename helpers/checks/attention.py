@@ -35,6 +35,7 @@ from helpers.checks.references import causal_mask as _causal_mask
 from helpers.checks.references import mha_params as _mha_params
 from helpers.checks.references import multi_head_attention as _mha
 from helpers.checks.references import softmax as _softmax
+from helpers.checks.tensor_modes import tolerances as _tolerances
 
 __all__ = [
     "nadaraya_watson", "masked_softmax", "scaled_dot_product_attention", "additive_attention",
@@ -48,11 +49,6 @@ def _keras_softmax(z):
     """`keras.ops.softmax` over the last axis, in float64, as a NumPy array."""
     keras = import_keras()
     return np.asarray(keras.ops.softmax(np.asarray(z, np.float64), axis=-1))
-
-
-def _tolerances(dtype):
-    """(rtol, atol) for results computed from inputs of `dtype`."""
-    return (1e-4, 1e-5) if dtype == np.float32 else (1e-5, 1e-6)
 
 
 def _padding_mask(tq, lengths):

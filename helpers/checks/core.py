@@ -119,6 +119,13 @@ def _first_difference(expected, received):
     return int(np.argmax(differ.ravel())) if differ.any() else 0
 
 
+def quiet(fn, *args, **kwargs):
+    """Calls `fn` with NumPy's warnings off: for known wrong variants that may overflow or
+    give NaN (they are compared, never shown as warnings)."""
+    with np.errstate(all="ignore"):
+        return fn(*args, **kwargs)
+
+
 def is_int(value):
     """Tells whether `value` is a whole-number type (Python or NumPy int, not bool)."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
@@ -143,6 +150,61 @@ def expected_count(n, p, sigmas=5.0):
     """Describes the count `count_agrees` accepts, in words, for messages."""
     spread = sigmas * math.sqrt(n * p * (1.0 - p)) + 1.5
     return f"about {n * p:.0f}, between {max(n * p - spread, 0):.0f} and {n * p + spread:.0f}"
+
+
+def counts_follow(counts, trials, probs, sigmas=5.0):
+    """Tells whether observed counts follow their probabilities, outcome by outcome.
+
+    Each count out of `trials` tries must agree with its probability as `count_agrees`
+    says; an outcome of probability 0 or 1 has no spread: it must come never, or every
+    time.
+
+    Args:
+        counts: how often each outcome came (an array).
+        trials: how many tries each count had (a number, or one per outcome).
+        probs: each outcome's probability per try, of the shape of `counts`.
+        sigmas: the tolerance in binomial standard deviations.
+    """
+    counts = np.ravel(np.asarray(counts, np.float64))
+    probs = np.ravel(np.asarray(probs, np.float64))
+    trials = np.broadcast_to(np.asarray(trials, np.float64), probs.shape).ravel()
+    for count, n, p in zip(counts, trials, probs):
+        if p in (0.0, 1.0):
+            if count != n * p:
+                return False
+        elif not count_agrees(count, n, p, sigmas):
+            return False
+    return True
+
+
+def compare_frequencies(ex, case, counts, trials, probs, *, mistakes, problem, hint,
+                        observed="frequencies", tries="tries"):
+    """Fails `case` unless the counts follow `probs` (`counts_follow`), naming a known
+    mistake whose probabilities they follow instead.
+
+    Args:
+        ex, case: the `Exercise` and the case.
+        counts, trials, probs: as for `counts_follow`.
+        mistakes: dict mapping a description to the probabilities that mistake gives;
+            those within 0.02 of `probs` everywhere cannot be told apart and are skipped.
+        problem: function of the outcome that strays most (its index) -> the sentence
+            that says so, for a mismatch no known mistake explains.
+        hint: what to look at then.
+        observed: what was counted, in words ("the draws match a common mistake").
+        tries: what a try is, in words ("frequencies in 4000 draws").
+    """
+    __tracebackhide__ = True
+    if counts_follow(counts, trials, probs):
+        return
+    counts, probs = np.asarray(counts, np.float64), np.asarray(probs, np.float64)
+    shown = (f"\n  expected probabilities: {np.array2string(probs, precision=3)}"
+             f"\n  frequencies in {trials} {tries}: "
+             f"{np.array2string(counts / trials, precision=3)}")
+    for description, wrong in mistakes.items():
+        if not np.allclose(wrong, probs, atol=0.02) and counts_follow(counts, trials, wrong):
+            ex.fail(case, f"the {observed} match a common mistake: {description}.{shown}")
+    worst = int(np.argmax(np.abs(counts - trials * probs)))
+    ex.fail(case, problem(worst) + shown, hint)
 
 
 def import_tensorflow():

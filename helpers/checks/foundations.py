@@ -18,7 +18,8 @@ import warnings
 
 import numpy as np
 
-from helpers.checks.core import Exercise, import_keras, import_tensorflow, random_values
+from helpers.checks.core import Exercise, import_keras, import_tensorflow, quiet, random_values
+from helpers.checks.references import sigmoid as _sigmoid
 
 #: Keras's fuzz factor: cross-entropies clip probabilities to [EPS, 1 - EPS].
 EPS = 1e-7
@@ -41,16 +42,6 @@ def _tf_derivative(op, x):
         tape.watch(t)
         y = op(t)
     return tape.gradient(y, t).numpy()
-
-
-def _quiet(fn, *args, **kwargs):
-    """Computes a (possibly wrong, possibly overflowing) variant without warnings."""
-    with np.errstate(all="ignore"):
-        return fn(*args, **kwargs)
-
-
-def _stable_sigmoid(x):
-    return np.exp(-np.logaddexp(0.0, -x))
 
 
 #: Elementwise cases shared by the activations and their derivatives.
@@ -86,7 +77,7 @@ def sigmoid(fn):
         ex.compare(
             case, out, _tf_op(tf.sigmoid, x),
             mistakes={
-                "exp(x) instead of exp(-x), which gives 1 - sigmoid(x)": 1 - _stable_sigmoid(x),
+                "exp(x) instead of exp(-x), which gives 1 - sigmoid(x)": 1 - _sigmoid(x),
                 "tanh(x) instead of sigmoid(x)": np.tanh(x),
             },
             hint="sigmoid(x) = 1 / (1 + exp(-x)); it is 0.5 at 0 and rises to 1.",
@@ -109,7 +100,7 @@ def sigmoid_grad(fn):
     tf = import_tensorflow()
     ex = Exercise("01.2", "sigmoid_grad", fn)
     for case, x in _elementwise_cases():
-        s = _stable_sigmoid(x)
+        s = _sigmoid(x)
         ex.compare(
             case, ex.call(case, x), _tf_derivative(tf.sigmoid, x),
             mistakes={
@@ -133,9 +124,9 @@ def tanh(fn):
         ex.compare(
             case, ex.call(case, x), _tf_op(tf.tanh, x),
             mistakes={
-                "returns sigmoid(x), not tanh(x)": _stable_sigmoid(x),
+                "returns sigmoid(x), not tanh(x)": _sigmoid(x),
                 "2 * sigmoid(x) - 1, which is tanh(x / 2): the argument needs doubling":
-                    2 * _stable_sigmoid(x) - 1,
+                    2 * _sigmoid(x) - 1,
                 "sign flipped: that is tanh(-x)": -np.tanh(x),
             },
             hint="tanh(x) = (e^x - e^-x) / (e^x + e^-x): 0 at 0, between -1 and 1.",
@@ -154,7 +145,7 @@ def tanh_grad(fn):
         ex.compare(
             case, ex.call(case, x), _tf_derivative(tf.tanh, x),
             mistakes={
-                "1 - x ** 2: the formula needs tanh(x) in place of x": _quiet(lambda: 1 - x**2),
+                "1 - x ** 2: the formula needs tanh(x) in place of x": quiet(lambda: 1 - x**2),
                 "1 - tanh(x): the tanh needs squaring": 1 - t,
                 "returns tanh(x) itself, not its derivative": t,
             },
@@ -309,7 +300,7 @@ def softmax(fn):
     for case, x in cases:
         ex.compare(
             case, ex.call(case, x), _tf_op(tf.nn.softmax, x),
-            mistakes=_quiet(_softmax_mistakes, x),
+            mistakes=quiet(_softmax_mistakes, x),
             hint="each slice along the last axis must be exp(x) / sum(exp(x)) over that "
                  "axis; use axis=-1 and keepdims=True.",
             nonfinite_hint="exp(1000) overflows to inf and inf/inf is NaN. Softmax does "
@@ -420,10 +411,10 @@ def binary_cross_entropy(fn):
         mistakes = {
             "summed instead of averaged": np.sum(terms),
             "minus sign missing: a loss of log-probabilities must be >= 0": -np.mean(terms),
-            "arguments swapped: called as (y_pred, y_true)": _quiet(
+            "arguments swapped: called as (y_pred, y_true)": quiet(
                 lambda: np.mean(_bce_terms(y_pred, y_true))),
             "only the y_true * log(y_pred) term: the (1 - y_true) * log(1 - y_pred) term "
-            "for the negatives is missing": _quiet(
+            "for the negatives is missing": quiet(
                 lambda: -np.mean(y_true * np.log(np.clip(y_pred, EPS, 1 - EPS)))),
         }
         if y_true.ndim == 2:

@@ -33,7 +33,8 @@ import functools
 import numpy as np
 
 from helpers.checks import tensor_modes
-from helpers.checks.core import Exercise, describe, import_keras, random_values
+from helpers.checks.core import Exercise, describe, import_keras, quiet, random_values
+from helpers.checks.references import sigmoid
 from helpers.checks.keras_models import (activation_name, activation_of, leaf_layers,
                                          require_built_model, require_output_shape)
 
@@ -48,12 +49,6 @@ DRAWS = 20_000
 KL_DRAWS = 100_000
 
 # ---------------------------------------------------------------- helpers ---
-
-def _quiet(fn, *args):
-    """Computes a (possibly wrong, possibly NaN) variant without NumPy warnings."""
-    with np.errstate(all="ignore"):
-        return fn(*args)
-
 
 def _dtype_of(*arrays):
     return np.float32 if any(np.asarray(a).dtype == np.float32 for a in arrays) else np.float64
@@ -238,7 +233,7 @@ def build_autoencoder(fn):
 def _reparameterize_mistakes(mu, log_var, eps):
     mu, log_var, eps = (np.asarray(a, np.float64) for a in (mu, log_var, eps))
     std = np.exp(0.5 * log_var)
-    return _quiet(lambda: {
+    return quiet(lambda: {
         "exp(log_var) used as the standard deviation: that is the variance; the standard "
         "deviation is exp(0.5 * log_var)": mu + np.exp(log_var) * eps,
         "log_var used as the standard deviation: it is the log of the variance, so the "
@@ -307,7 +302,7 @@ def _kl(mu, log_var):
 def _kl_mistakes(mu, log_var):
     mu, log_var = np.asarray(mu, np.float64), np.asarray(log_var, np.float64)
     terms = _kl_terms(mu, log_var)
-    return _quiet(lambda: {
+    return quiet(lambda: {
         "sign flipped: the KL divergence is -0.5 * sum(1 + log_var - mu**2 - "
         "exp(log_var)), which is >= 0": np.mean(0.5 * np.sum(terms, axis=-1)),
         "log_var treated as sigma (1 + log(sigma**2) - mu**2 - sigma**2 with sigma = "
@@ -412,7 +407,7 @@ def _vae_mistakes(x, x_reconstructed, mu, log_var, beta):
     reconstruction = _bce_per_example(x, xr)
     kl = _kl(mu, log_var)
     pixels = x.shape[1]
-    return _quiet(lambda: {
+    return quiet(lambda: {
         "the reconstruction averaged over the pixels (keras.losses.binary_crossentropy "
         "averages over the last axis): sum it over every pixel of an example, or the KL "
         "term outweighs it": np.mean(reconstruction / pixels + beta * kl),
@@ -513,10 +508,6 @@ def _as_probabilities(*pairs):
     return found
 
 
-def _sigmoid(x):
-    return np.exp(-np.logaddexp(0.0, -np.asarray(x, np.float64)))
-
-
 def _logits(seed, shape, scale=2.0, dtype=np.float64):
     return random_values(seed, shape, scale=scale).astype(dtype)
 
@@ -525,14 +516,15 @@ def _discriminator_mistakes(real, fake):
     ones, zeros = np.ones_like(real), np.zeros_like(fake)
     real_term, fake_term = _bce_from_logits(ones, real), _bce_from_logits(zeros, fake)
     both = np.concatenate([np.ravel(real), np.ravel(fake)])
-    return _quiet(lambda: {
+    return quiet(lambda: {
         "labels swapped: real logits get label 1, fake logits label 0":
             _bce_from_logits(0 * ones, real) + _bce_from_logits(1 + zeros, fake),
         **_as_probabilities((ones, real), (zeros, fake)),
         "log of the logits themselves: they are logits, so the loss needs log(sigmoid(x)) "
         "(e.g. from_logits=True)": -np.mean(np.log(real)) - np.mean(np.log(1 - fake)),
         "sigmoid applied twice: with from_logits=True the loss applies the sigmoid itself":
-            _bce_from_logits(ones, _sigmoid(real)) + _bce_from_logits(zeros, _sigmoid(fake)),
+            _bce_from_logits(ones, sigmoid(np.asarray(real, np.float64)))
+            + _bce_from_logits(zeros, sigmoid(np.asarray(fake, np.float64))),
         "only the real term: add the fake term, BCE of the fake logits against label 0":
             real_term,
         "only the fake term: add the real term, BCE of the real logits against label 1":
@@ -592,7 +584,7 @@ def discriminator_loss(fn):
 
 def _generator_mistakes(fake):
     ones, zeros = np.ones_like(fake), np.zeros_like(fake)
-    return _quiet(lambda: {
+    return quiet(lambda: {
         "the saturating loss (minimising log(1 - D(G(z))), i.e. -BCE(0, logits)): its "
         "gradient vanishes while the discriminator wins; the non-saturating loss is "
         "BCE(1, logits)": -_bce_from_logits(zeros, fake),
@@ -603,7 +595,7 @@ def _generator_mistakes(fake):
         "log of the logits themselves: the loss is -log(sigmoid(x)), e.g. from_logits=True":
             -np.mean(np.log(fake)),
         "sigmoid applied twice: with from_logits=True the loss applies the sigmoid itself":
-            _bce_from_logits(ones, _sigmoid(fake)),
+            _bce_from_logits(ones, sigmoid(np.asarray(fake, np.float64))),
         "summed over the batch: the loss is the mean over the batch":
             _bce_from_logits(ones, fake) * np.size(fake),
     })
@@ -826,7 +818,7 @@ def _ddpm_step(x_t, t, predicted_noise, betas, noise, *, factor="alpha", coeffic
 
 def _ddpm_mistakes(x_t, t, predicted_noise, betas, noise):
     def step(**switches):
-        return _quiet(lambda: _ddpm_step(x_t, t, predicted_noise, betas, noise, **switches))
+        return quiet(lambda: _ddpm_step(x_t, t, predicted_noise, betas, noise, **switches))
 
     found = {
         "alphas instead of cumulative alphas in the noise coefficient: it is "

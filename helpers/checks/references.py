@@ -4,8 +4,8 @@ A check compares a student's answer with a library where one does the job; where
 none does, or where a check must also compute known wrong answers, the formula
 is written out. The pieces that several notebooks' checks share live here, once:
 
-* `MASK_VALUE`, `softmax`, `causal_mask`, `as_float64`: masked scores, a stable
-  softmax and a causal mask.
+* `MASK_VALUE`, `softmax`, `sigmoid`, `causal_mask`, `as_float64`: masked scores, a
+  stable softmax and sigmoid, and a causal mask.
 * `MHA_PARAMS`, `mha_params`, `multi_head_attention`: multi-head attention with
   the weights of `keras.layers.MultiHeadAttention`, with switches that give known
   wrong versions. Notebook 06 checks its students' multi-head attention with it
@@ -45,6 +45,12 @@ def softmax(z, axis=-1):
     z = np.asarray(z, np.float64)
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
+
+
+def sigmoid(x):
+    """A sigmoid that never overflows, 1 / (1 + exp(-x)) as exp(-log(1 + exp(-x))), in the
+    dtype of `x` (float32 stays float32)."""
+    return np.exp(-np.logaddexp(0.0, -x))
 
 
 def causal_mask(batch, length):

@@ -29,53 +29,11 @@ import math
 
 import numpy as np
 
-from helpers.checks.core import Exercise, describe, import_tensorflow, is_int, random_values
+from helpers.checks.core import (Exercise, compare_frequencies, describe, import_tensorflow,
+                                 is_int, random_values)
 
 __all__ = ["discounted_returns", "epsilon_greedy", "q_learning_update", "ReplayBuffer",
            "dqn_targets", "reinforce_loss"]
-
-#: How many standard deviations a frequency may stray from its probability.
-SIGMAS = 5.0
-
-
-def _follows(counts, trials, probs):
-    """Tells whether counts agree with probabilities: each within SIGMAS binomial SDs.
-
-    Args:
-        counts: how often each outcome came, an array.
-        trials: how many tries each count had (the draws, or the batches sampled).
-        probs: each outcome's probability per try, of the shape of `counts`. An
-            outcome of probability 0 or 1 has no spread: it must never or always come.
-    """
-    probs = np.asarray(probs, np.float64)
-    spread = SIGMAS * np.sqrt(trials * probs * (1.0 - probs))
-    return bool(np.all(np.abs(np.asarray(counts) - trials * probs) <= spread + 1e-9))
-
-
-def _check_frequencies(ex, case, counts, trials, probs, mistakes, problem, hint):
-    """Fails `case` unless the counts follow `probs`, naming a known mistake they follow.
-
-    Args:
-        ex, case: the Exercise and the case.
-        counts, trials, probs: as for `_follows`.
-        mistakes: dict mapping a description to the probabilities that mistake gives;
-            those within 0.02 of `probs` everywhere cannot be told apart and are skipped.
-        problem: function of the outcome that strays most (its index) -> the sentence
-            that says so, for a mismatch no known mistake explains.
-        hint: what to look at then.
-    """
-    __tracebackhide__ = True
-    if _follows(counts, trials, probs):
-        return
-    shown = (f"\n  expected probabilities: {np.array2string(np.asarray(probs), precision=3)}"
-             f"\n  frequencies in {trials} tries: "
-             f"{np.array2string(np.asarray(counts) / trials, precision=3)}")
-    for description, wrong in mistakes.items():
-        if not np.allclose(wrong, probs, atol=0.02) and _follows(counts, trials, wrong):
-            ex.fail(case, f"the frequencies match a common mistake: {description}.{shown}")
-    worst = int(np.argmax(np.abs(np.asarray(counts) - trials * np.asarray(probs))))
-    ex.fail(case, problem(worst) + shown, hint)
-
 
 # ---------------------------------------------------- discounted_returns ---
 
@@ -262,13 +220,13 @@ def epsilon_greedy(fn):
         probs = _epsilon_greedy_probs(q_values, epsilon)
         counts = np.bincount(_actions(ex, case, q_values, epsilon, seed, draws),
                              minlength=len(q_values))
-        _check_frequencies(
-            ex, case, counts, draws, probs, _epsilon_mistakes(q_values, epsilon),
-            lambda worst: f"the actions do not follow epsilon-greedy: action {worst} came "
-                          f"{counts[worst] / draws:.3f} of the time, expected "
-                          f"{probs[worst]:.3f}.",
-            "draw u = rng.random(); if u < epsilon return rng.integers(num_actions) (any "
-            "action), else np.argmax(q_values).")
+        compare_frequencies(
+            ex, case, counts, draws, probs, mistakes=_epsilon_mistakes(q_values, epsilon),
+            problem=lambda worst: f"the actions do not follow epsilon-greedy: action {worst} "
+                                  f"came {counts[worst] / draws:.3f} of the time, expected "
+                                  f"{probs[worst]:.3f}.",
+            hint="draw u = rng.random(); if u < epsilon return rng.integers(num_actions) "
+                 "(any action), else np.argmax(q_values).")
     # The randomness comes from rng, and only from it.
     case = "the actions come from rng"
     q_values = np.array([0.1, 0.0, 0.3])
@@ -582,14 +540,14 @@ def _check_uniform(ex, case, buffer, numbers, batch_size, samples, shape):
     for _ in range(samples):
         counts[_sample(ex, case, buffer, batch_size, shape, numbers) - numbers[0]] += 1
     share = batch_size / len(numbers)
-    _check_frequencies(
-        ex, case, counts, samples, np.full(len(numbers), share), {},
-        lambda worst: f"the samples are not uniform: transition {numbers[worst]} came in "
-                      f"{int(counts[worst])} of {samples} batches of {batch_size}, expected "
-                      f"about {samples * share:.0f} (every stored transition is equally "
-                      f"likely).",
-        "draw the indices uniformly, rng.choice(len(self), size=batch_size, replace=False), "
-        "over all the stored transitions.")
+    compare_frequencies(
+        ex, case, counts, samples, np.full(len(numbers), share), mistakes={},
+        problem=lambda worst: f"the samples are not uniform: transition {numbers[worst]} came "
+                              f"in {int(counts[worst])} of {samples} batches of {batch_size}, "
+                              f"expected about {samples * share:.0f} (every stored transition "
+                              f"is equally likely).",
+        hint="draw the indices uniformly, rng.choice(len(self), size=batch_size, "
+             "replace=False), over all the stored transitions.")
 
 
 def ReplayBuffer(cls):  # named like the exercise, a class

@@ -24,7 +24,11 @@ import re
 
 import numpy as np
 
-from helpers.checks.core import Exercise, describe, import_keras, is_int, random_values
+from helpers.checks.core import (Exercise, compare_frequencies, describe, import_keras, is_int,
+                                 random_values)
+from helpers.checks.references import sigmoid as _sigmoid
+from helpers.checks.references import softmax as _softmax
+from helpers.checks.tensor_modes import tolerances as _tolerances
 from helpers.checks.keras_models import (activation_name, activation_of, layer_names,
                                          leaf_layers, require_built_model, require_probabilities)
 
@@ -35,10 +39,6 @@ __all__ = [
 
 
 # ---------------------------------------------------------------- helpers ---
-
-def _sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
-
 
 def _keras_rnn(layer, weights, x, initial_state):
     """Runs a Keras recurrent layer (float64) with `weights` on `x` from `initial_state`.
@@ -84,11 +84,6 @@ def _check_simple_rnn(ex, cases, mistakes, hint):
         rtol, atol = _tolerances(x.dtype)
         ex.compare(case, out, expected, rtol=rtol, atol=atol, hint=hint,
                    mistakes=mistakes(*(v.astype(np.float64) for v in (x, h, W, U, b))))
-
-
-def _tolerances(dtype):
-    """(rtol, atol) for results computed from inputs of `dtype`."""
-    return (1e-4, 1e-5) if dtype == np.float32 else (1e-5, 1e-6)
 
 
 def _gated_cases(seed, gates, cell_state=False, bias_rows=None):
@@ -495,12 +490,6 @@ def make_windows(fn):
 DRAWS = 4000
 
 
-def _softmax(z):
-    z = np.asarray(z, np.float64)
-    e = np.exp(z - z.max())
-    return e / e.sum()
-
-
 def _unnormalised_cdf(z):
     """What sampling with exp(z) not divided by its sum gives: u ~ U[0, 1) in cumsum(exp(z)).
 
@@ -541,13 +530,6 @@ def _explain_sampling_error(message):
     return None
 
 
-def _follows(counts, probs, sigmas=5.0):
-    """Tells whether draw counts agree with `probs`: within `sigmas` binomial SDs (+1.5)."""
-    n = counts.sum()
-    spread = sigmas * np.sqrt(n * probs * (1.0 - probs)) + 1.5
-    return bool(np.all(np.abs(counts - n * probs) <= spread))
-
-
 def _draw(ex, case, logits, temperature, rng, n):
     """Calls the student's sampler `n` times with the same `rng`; returns the indices.
 
@@ -581,21 +563,15 @@ def _check_distribution(ex, case, logits, temperature, seed):
     probs = _softmax(np.asarray(logits, np.float64) / temperature)
     draws = _draw(ex, case, logits, temperature, np.random.default_rng(seed), DRAWS)
     counts = np.bincount(draws, minlength=len(logits)).astype(np.float64)
-    if _follows(counts, probs):
-        return
-    shown = (f"\n  expected probabilities: {np.array2string(probs, precision=3)}"
-             f"\n  frequencies in {DRAWS} draws: "
-             f"{np.array2string(counts / DRAWS, precision=3)}")
-    for description, wrong in _sampling_mistakes(logits, temperature).items():
-        if not np.allclose(wrong, probs, atol=0.02) and _follows(counts, wrong):
-            ex.fail(case, f"the draws match a common mistake: {description}.{shown}")
-    worst = int(np.argmax(np.abs(counts / DRAWS - probs)))
-    ex.fail(case, f"the draws do not follow softmax(logits / temperature): index {worst} "
-                  f"came {counts[worst] / DRAWS:.3f} of the time, expected "
-                  f"{probs[worst]:.3f}.{shown}",
-            "divide the logits by the temperature, turn them into probabilities with a "
-            "softmax (subtract the largest value first), then draw one index with those "
-            "probabilities using rng.")
+    compare_frequencies(
+        ex, case, counts, DRAWS, probs, mistakes=_sampling_mistakes(logits, temperature),
+        problem=lambda worst: f"the draws do not follow softmax(logits / temperature): index "
+                              f"{worst} came {counts[worst] / DRAWS:.3f} of the time, "
+                              f"expected {probs[worst]:.3f}.",
+        hint="divide the logits by the temperature, turn them into probabilities with a "
+             "softmax (subtract the largest value first), then draw one index with those "
+             "probabilities using rng.",
+        observed="draws", tries="draws")
 
 
 def _sampling_cases():

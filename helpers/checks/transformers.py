@@ -56,7 +56,7 @@ SUFFIX = "</w>"
 
 # ---------------------------------------------------------------- helpers ---
 
-def _first_difference(expected, received):
+def _first_mismatch(expected, received):
     """The first index where two sequences differ (the shorter length if one is a prefix)."""
     return next((i for i, (a, b) in enumerate(zip(expected, received)) if a != b),
                 min(len(expected), len(received)))
@@ -75,7 +75,7 @@ def _compare_sequence(ex, case, received, expected, mistakes, hint, items):
     __tracebackhide__ = True
     if received == expected:
         return
-    i = _first_difference(expected, received)
+    i = _first_mismatch(expected, received)
     where = (f"{items} {i + 1} differs: expected {expected[i]!r}, received {received[i]!r}"
              if i < min(len(expected), len(received)) else
              f"expected {len(expected)} {items}s, received {len(received)}")
