@@ -177,8 +177,8 @@ def untested_versions_note(versions):
 
     Example:
 
-    >>> untested_versions_note({"TensorFlow": "2.19.0", "Keras": "3.15.1"})
-    'Untested: TensorFlow 2.19.0; the workbook is tested with TensorFlow 2.20-2.21, Keras 3.13-3.15.'
+    >>> print(untested_versions_note({"TensorFlow": "2.19.0", "Keras": "3.15.1"}))
+    Untested: TensorFlow 2.19.0; the workbook is tested with TensorFlow 2.20-2.21, Keras 3.13-3.15.
     """
     outside = []
     for name, version in versions.items():

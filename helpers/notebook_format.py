@@ -33,6 +33,8 @@ BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
 #: What the release step puts in place of a solution block (at its indentation).
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
+#: What a check says, and what grading reports, for an exercise that still holds its stub.
+NOT_ATTEMPTED = "not attempted yet"
 #: The first line of the Colab setup cell starts with this.
 COLAB_SETUP_MARKER = "# Workbook setup:"
 #: The last setup cell calls this.

@@ -35,6 +35,8 @@ NOTEBOOKS = os.path.join(ROOT, "notebooks")
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+from helpers import notebook_format as fmt  # noqa: E402  (needs ROOT on the path)
+
 #: A feedback line of helpers.grade: `00.1 standardize: 2 of 2 points, passed`.
 FEEDBACK_LINE = re.compile(
     r"^(?P<id>\S+) (?P<name>\S+): (?P<earned>[\d.]+) of (?P<max>[\d.]+) points"
@@ -136,8 +138,8 @@ def summary(row):
     for prefix in (f"{row['id']} {row['name']}: ", f"{row['id']} {row['name']}, "):
         if first.startswith(prefix):
             first = first[len(prefix):]
-    if first.startswith("not attempted yet"):
-        return "not attempted yet"
+    if first.startswith(fmt.NOT_ATTEMPTED):
+        return fmt.NOT_ATTEMPTED
     return first
 
 

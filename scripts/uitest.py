@@ -47,6 +47,8 @@ import tempfile
 import time
 import urllib.request
 
+from helpers import notebook_format as fmt
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOTEBOOK = "00_getting_started.ipynb"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -72,7 +74,7 @@ RIGHT_STANDARDIZE = [
     "    return (images - mean) / (std + eps)",
 ]
 ONE_HOT = ["    return np.eye(num_classes, dtype=np.float32)[labels]"]
-STUB = ["    # YOUR CODE HERE", "    raise NotImplementedError()"]
+STUB = ["    " + line for line in fmt.STUB]
 
 
 class StepFailed(Exception):
@@ -322,7 +324,7 @@ def step_not_attempted(nb):
     solution, test = nb.find("def standardize("), nb.find("# TEST: 00.1")
     nb.run(solution)
     text = nb.run(test)
-    if "00.1 standardize: not attempted yet" not in text:
+    if f"00.1 standardize: {fmt.NOT_ATTEMPTED}" not in text:
         raise StepFailed(f"the unfilled 00.1 test cell should say 'not attempted yet', "
                          f"it shows: {short(text)}")
     return "the unfilled test cell says 'not attempted yet'"

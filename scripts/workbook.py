@@ -149,15 +149,20 @@ def install_advice(system=None, machine=None, wanted=SUPPORTED):
     system = system or platform.system()
     newest = show(max(wanted))
     if is_windows(system):
-        return [f"  py install {newest}      (the Python install manager, from the Microsoft Store or python.org)",
-                f"  or the Python {newest} installer from https://www.python.org/downloads/windows/",
+        return [f"  py install {newest}      (the Python install manager, from the Microsoft "
+                "Store or python.org)",
+                f"  or the Python {newest} installer from "
+                "https://www.python.org/downloads/windows/",
                 "then run the command again in a new terminal."]
     if system == "Darwin":
         return [f"  brew install python@{newest}      (Homebrew)",
-                f"  or the Python {newest} installer from https://www.python.org/downloads/macos/",
+                f"  or the Python {newest} installer from "
+                "https://www.python.org/downloads/macos/",
                 "then run the command again in a new terminal."]
-    return ["  sudo apt install python3 python3-venv      (Debian 13 has Python 3.13, Ubuntu 24.04 has 3.12)",
-            f"  or with pyenv: pyenv install {newest}, then PYTHON=\"$(pyenv prefix {newest})/bin/python\" ./workbook ...",
+    return ["  sudo apt install python3 python3-venv      (Debian 13 has Python 3.13, "
+            "Ubuntu 24.04 has 3.12)",
+            f"  or with pyenv: pyenv install {newest}, then "
+            f"PYTHON=\"$(pyenv prefix {newest})/bin/python\" ./workbook ...",
             "then run the command again."]
 
 

@@ -312,8 +312,9 @@ class Exercise:
             result = self.fn(*passed_args, **passed_kwargs)
         except NotImplementedError:
             raise NotAttemptedError(
-                f"{self.title}: not attempted yet. Replace `raise NotImplementedError()` "
-                f"in {self.name} with your code, run that cell, then run this one again."
+                f"{self.title}: {notebook_format.NOT_ATTEMPTED}. Replace "
+                f"`{notebook_format.STUB[1]}` in "
+                f"{self.name} with your code, run that cell, then run this one again."
             ) from None
         except Exception as error:  # the student's bug, reported without our frames
             where = _where_in_student_code(error.__traceback__)
