@@ -6,7 +6,8 @@ seeded, no TensorFlow is imported and no plot style is set until `setup()` runs.
 
 Modules:
     helpers.data     data sets shipped in `data/` or inside installed packages
-                     (with sha256 verification) and seeded generators.
+                     (with sha256 verification) and seeded generators (a package:
+                     the registry and loaders, `dates`, `shapes`).
     helpers.plots    small plotting functions that return Figures.
     helpers.progress live training progress for `model.fit` (a Keras callback).
     helpers.text     character ids, n-gram baselines and scores in nats per

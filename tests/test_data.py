@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from helpers import data
+from helpers.data import dates, shapes
 
 
 def test_every_registered_file_is_present_and_matches_its_hash():
@@ -40,15 +41,6 @@ def test_fashion_mnist_shapes_and_values():
     assert len(data.FASHION_MNIST_CLASSES) == 10
     # First training image is an ankle boot (label 9) in the original files.
     assert y_train[0] == 9 and x_train[0].max() == 255
-
-
-def test_digits_match_scikit_learn():
-    sklearn_datasets = pytest.importorskip("sklearn.datasets")
-    images, labels = data.load_digits()
-    reference = sklearn_datasets.load_digits()
-    assert images.shape == (1797, 8, 8)
-    np.testing.assert_array_equal(images, reference.images)
-    np.testing.assert_array_equal(labels, reference.target)
 
 
 @pytest.mark.parametrize("name, shape", [
@@ -410,7 +402,7 @@ def _read_date(text, locale_name, pattern):
 
 def _patterns(styles):
     """Each style's (locale name, CLDR pattern), as the generator resolves it."""
-    resolved = data._resolve_date_styles(data._style_key(styles), data.DATE_YEARS)
+    resolved = dates._resolve_date_styles(dates._style_key(styles), data.DATE_YEARS)
     return [(locale_name, pattern) for (locale_name, _), (_, pattern, _) in zip(styles, resolved)]
 
 
@@ -448,9 +440,9 @@ def test_dates_around_new_year_read_back_as_the_calendar_year():
                                                                 2024, 2025, 2049)
             for month_day in ("01-01", "01-02", "01-03", "12-29", "12-30", "12-31")]
     patterns = _patterns(data.DATE_STYLES)
-    resolved = data._resolve_date_styles(data._style_key(data.DATE_STYLES), data.DATE_YEARS)
+    resolved = dates._resolve_date_styles(dates._style_key(data.DATE_STYLES), data.DATE_YEARS)
     for index, (locale_name, pattern) in enumerate(patterns):
-        human, iso = data._write_dates(days, [index] * len(days), resolved)
+        human, iso = dates._write_dates(days, [index] * len(days), resolved)
         assert iso == [str(day) for day in days]
         for text, date in zip(human, iso):
             assert _read_date(text, locale_name, pattern).isoformat() == date, (pattern, text)
@@ -469,12 +461,12 @@ def test_the_week_based_year_is_refused_and_would_misdate_new_year():
 
 def test_default_styles_give_every_string_one_date():
     """Over whole years, around both ends of the two-digit window: one string, one date."""
-    resolved = data._resolve_date_styles(data._style_key(data.DATE_STYLES), data.DATE_YEARS)
-    days = np.concatenate([data._calendar_days(1950, 1951), data._calendar_days(2000, 2001),
-                           data._calendar_days(2049, 2049)])
+    resolved = dates._resolve_date_styles(dates._style_key(data.DATE_STYLES), data.DATE_YEARS)
+    days = np.concatenate([dates._calendar_days(1950, 1951), dates._calendar_days(2000, 2001),
+                           dates._calendar_days(2049, 2049)])
     seen = {}
     for index in range(len(resolved)):
-        human, iso = data._write_dates(days, [index] * len(days), resolved)
+        human, iso = dates._write_dates(days, [index] * len(days), resolved)
         for text, date in zip(human, iso):
             assert seen.setdefault(text, date) == date, (text, seen[text], date)
 
@@ -534,7 +526,7 @@ def test_dates_split_pools_cover_the_calendar():
     splits = data.dates_split(sizes)
     assert [len(set(split[1])) for split in splits] == list(sizes)
     everything = set().union(*(split[1] for split in splits))
-    assert everything == {str(day) for day in data._calendar_days(1950, 2049)}
+    assert everything == {str(day) for day in dates._calendar_days(1950, 2049)}
     # Past its pool a split takes every day again, still only its own.
     small = data.dates_split((10, 10, 2 * 3653 + 1))
     counts = collections.Counter(small[2][1])
