@@ -5,6 +5,18 @@ Every notebook trains with `verbose=0` and this callback:
     from helpers import progress
     model.fit(x, y, epochs=EPOCHS, verbose=0, callbacks=[progress.Progress()])
 
+A loop written by hand (a custom training step, episodes of a game, the steps of
+sampling) shows the same display with `Loop`, in its own units:
+
+    bar = progress.Loop("Q-learning", rounds=10, steps=1000, unit="episode",
+                        round_unit="block")
+    for block in range(10):
+        for episode in range(1000):
+            ...
+            bar.step(success=rate)
+        bar.end_round(success=rate)
+    bar.end()
+
 While `fit` runs, the cell shows one line that is rewritten about twice a second:
 the epoch, the step, the loss and metrics so far and the time left. When an epoch
 ends, its line stays: the cell keeps about one line per epoch, and the notebook
@@ -23,7 +35,7 @@ import time
 
 import keras
 
-__all__ = ["Progress", "format_duration"]
+__all__ = ["Loop", "Progress", "format_duration"]
 
 
 def format_duration(seconds):
@@ -111,13 +123,41 @@ class Progress(keras.callbacks.Callback):
     epoch 3/3: loss 0.3620, accuracy 0.8702 (4 s)
     """
 
+    #: What one epoch and one step are called in the lines (`Loop` names its own).
+    round_unit, step_unit = "epoch", "step"
+
     def __init__(self, label=None, per_epoch=True, every=0.5):
         super().__init__()
         if label is not None and not isinstance(label, str):
-            raise TypeError(f"Progress(label=...) takes a string, received {label!r}.")
+            raise TypeError(f"{type(self).__name__}(label=...) takes a string, received "
+                            f"{label!r}.")
         self.prefix = f"{label}: " if label else ""
         self.per_epoch = per_epoch
         self.every = every
+
+    def _round(self, index):
+        """`"epoch 2/5"`: where training is, by its rounds."""
+        return f"{self.round_unit} {index + 1}/{self._epochs}"
+
+    def _starting(self):
+        """The live line before the first step: `"epoch 1/5: starting"`."""
+        return f"{self._round(0)}: starting"
+
+    def _where(self, batch):
+        """`"epoch 2/5, step 30/200"`: where training is, for the live line."""
+        step = f"{self.step_unit} {batch + 1}" + (f"/{self._steps}" if self._steps else "")
+        return f"{self._round(self._epoch)}, {step}"
+
+    def _record(self, where, logs, seconds):
+        """A line that stays: `"epoch 2/5: loss 0.3120 (4 s)"` (no colon without metrics)."""
+        metrics = format_metrics(logs)
+        return (f"{self.prefix}{where}{': ' + metrics if metrics else ''} "
+                f"({format_duration(seconds)})")
+
+    def _summary(self):
+        """What a whole run was, for its one line: `"4 epochs"`."""
+        epochs = self._epoch + 1 if hasattr(self, "_epoch") else 0
+        return f"{epochs} {self.round_unit}{'s' if epochs != 1 else ''}"
 
     def on_train_begin(self, logs=None):
         self._epochs = self.params.get("epochs") or 1
@@ -127,7 +167,7 @@ class Progress(keras.callbacks.Callback):
         self._start = self._last_shown = time.perf_counter()
         self._first_step_end = None  # the first step also builds and traces: timed apart
         self._display = _LiveText()
-        self._display.show(self._lines, f"{self.prefix}epoch 1/{self._epochs}: starting")
+        self._display.show(self._lines, f"{self.prefix}{self._starting()}")
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -141,28 +181,101 @@ class Progress(keras.callbacks.Callback):
         if now - self._last_shown < self.every:
             return
         self._last_shown = now
-        step = f"step {batch + 1}" + (f"/{self._steps}" if self._steps else "")
-        line = (f"{self.prefix}epoch {self._epoch + 1}/{self._epochs}, {step}: "
-                f"{format_metrics(logs)}")
+        shown = [format_metrics(logs)]
         if self._steps and self._done_steps > 1:  # the rate of the steps after the first
             left = self._epochs * self._steps - self._done_steps
             per_step = (now - self._first_step_end) / (self._done_steps - 1)
-            line += f", about {format_duration(left * per_step)} left"
-        self._display.show(self._lines, line)
+            shown.append(f"about {format_duration(left * per_step)} left")
+        shown = ", ".join(part for part in shown if part)
+        self._display.show(self._lines,
+                           f"{self.prefix}{self._where(batch)}{': ' + shown if shown else ''}")
 
     def on_epoch_end(self, epoch, logs=None):
         seconds = time.perf_counter() - self._epoch_start
         self._last_logs = logs
         if self.per_epoch:
-            self._lines.append(f"{self.prefix}epoch {epoch + 1}/{self._epochs}: "
-                               f"{format_metrics(logs)} ({format_duration(seconds)})")
+            self._lines.append(self._record(self._round(epoch), logs, seconds))
         self._display.show(self._lines)
 
     def on_train_end(self, logs=None):
         if not self.per_epoch:
-            epochs = self._epoch + 1 if hasattr(self, "_epoch") else 0
-            self._lines.append(
-                f"{self.prefix}{epochs} epoch{'s' if epochs != 1 else ''}: "
-                f"{format_metrics(getattr(self, '_last_logs', None))} "
-                f"({format_duration(time.perf_counter() - self._start)})")
+            self._lines.append(self._record(self._summary(), getattr(self, "_last_logs", None),
+                                            time.perf_counter() - self._start))
         self._display.show(self._lines)
+
+
+class Loop(Progress):
+    """The live display of `Progress` for a loop you write yourself.
+
+    A custom training loop, the episodes of a game or the steps of sampling: call
+    `step()` after every step, `end_round()` after every round of `steps` steps (an
+    epoch, a block of episodes), and `end()` at the end. Lines name your units, e.g.
+    `"Q-learning: block 3/10, episode 250/1000: success 0.5200, about 4 s left"`, and
+    each finished round leaves one line (or, with `per_round=False`, the whole loop
+    leaves one).
+
+    Args:
+        label: a name printed at the start of every line, e.g. `"DQN"`.
+        steps: steps per round (a positive int).
+        rounds: how many rounds (a positive int). With one round, lines say only the
+            step (`"sampling: reverse step 40/100"`) and the loop leaves one line.
+        unit: what a step is, e.g. `"episode"` (plural: an `s` is added).
+        round_unit: what a round is, e.g. `"block"`.
+        per_round: keep one line per round (True) or one line for the whole loop.
+        every: seconds between two updates of the live line.
+
+    Example:
+
+    >>> bar = Loop("style", steps=400, per_round=False)
+    >>> for i in range(400):
+    ...     bar.step(loss=losses[i])
+    >>> bar.end(loss=losses[-1])
+    style: 400 steps: loss 0.0123 (9 s)
+    """
+
+    def __init__(self, label=None, *, steps, rounds=1, unit="step", round_unit="epoch",
+                 per_round=True, every=0.5):
+        super().__init__(label, per_epoch=per_round and rounds != 1, every=every)
+        for name, value in (("steps", steps), ("rounds", rounds)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"Loop({name}=...) takes a positive int, received {value!r}.")
+        for name, value in (("unit", unit), ("round_unit", round_unit)):
+            if not isinstance(value, str) or not value:
+                raise TypeError(f"Loop({name}=...) takes a word, received {value!r}.")
+        self.step_unit, self.round_unit = unit, round_unit
+        self.set_params({"epochs": rounds, "steps": steps})
+        self.on_train_begin()
+        self._step_in_round = 0
+        self.on_epoch_begin(0)
+
+    def _starting(self):
+        return "starting" if self._epochs == 1 else super()._starting()
+
+    def _where(self, batch):
+        if self._epochs == 1:  # one round: the steps say it all
+            return f"{self.step_unit} {batch + 1}/{self._steps}"
+        return super()._where(batch)
+
+    def _summary(self):
+        if self._epochs == 1:
+            steps = self._done_steps
+            return f"{steps} {self.step_unit}{'s' if steps != 1 else ''}"
+        return super()._summary()
+
+    def step(self, **metrics):
+        """Counts one step; `metrics` (numbers) show on the live line."""
+        self.on_train_batch_end(self._step_in_round, metrics)
+        self._step_in_round += 1
+
+    def end_round(self, **metrics):
+        """Ends a round; with `per_round`, its line stays with these `metrics`."""
+        self.on_epoch_end(self._epoch, metrics)
+        self._step_in_round = 0
+        if self._epoch + 1 < self._epochs:
+            self.on_epoch_begin(self._epoch + 1)
+
+    def end(self, **metrics):
+        """Ends the loop; with `per_round=False` its one line shows these `metrics`."""
+        if metrics:
+            self._last_logs = metrics
+        self.on_train_end()

@@ -83,3 +83,57 @@ def test_format_duration(seconds, text):
 def test_a_label_must_be_text():
     with pytest.raises(TypeError, match="takes a string"):
         progress.Progress(3)
+
+
+def _live(monkeypatch):
+    handle = _FakeHandle()
+    monkeypatch.setattr(progress._LiveText, "__init__", lambda self: setattr(self, "_handle", handle))
+    return handle
+
+
+def test_a_loop_names_its_units_and_keeps_a_line_per_round(monkeypatch):
+    handle = _live(monkeypatch)
+    bar = progress.Loop("Q-learning", rounds=2, steps=3, unit="episode", round_unit="block",
+                        every=0.0)
+    assert handle.shown[0] == "Q-learning: block 1/2: starting"
+    for block in range(2):
+        for episode in range(3):
+            bar.step(success=0.5)
+        bar.end_round(success=0.5, greedy=0.75)
+    bar.end()
+    live = [text.splitlines()[-1] for text in handle.shown if "episode" in text]
+    assert live[0] == "Q-learning: block 1/2, episode 1/3: success 0.5000"
+    assert re.fullmatch(r"Q-learning: block 2/2, episode 3/3: success 0\.5000, about 0 s left",
+                        live[-1]), live[-1]
+    record = handle.shown[-1].splitlines()
+    assert [re.sub(r" \(\d+ s\)$", "", line) for line in record] == [
+        "Q-learning: block 1/2: success 0.5000, greedy 0.7500",
+        "Q-learning: block 2/2: success 0.5000, greedy 0.7500"]
+
+
+def test_a_loop_of_one_round_leaves_one_line_without_empty_metrics(capsys):
+    bar = progress.Loop("sampling", steps=4, unit="reverse step")
+    for t in range(4):
+        bar.step()
+    bar.end()
+    assert re.fullmatch(r"sampling: 4 reverse steps \(\d+ s\)\n", capsys.readouterr().out)
+
+
+def test_a_loop_of_one_round_says_the_step(monkeypatch, capsys):
+    handle = _live(monkeypatch)
+    bar = progress.Loop("style", steps=5, every=0.0)
+    assert handle.shown[0] == "style: starting"
+    bar.step(loss=2.0)
+    assert handle.shown[-1] == "style: step 1/5: loss 2.0000"
+    bar.end(loss=1.0)
+    assert re.fullmatch(r"style: 1 step: loss 1\.0000 \(\d+ s\)", handle.shown[-1])
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"steps": 0}, ValueError, r"Loop\(steps=...\) takes a positive int, received 0"),
+    ({"steps": 3, "rounds": 2.0}, ValueError, r"Loop\(rounds=...\) takes a positive int"),
+    ({"steps": 3, "unit": ""}, TypeError, r"Loop\(unit=...\) takes a word"),
+    ({"steps": 3, "label": 7}, TypeError, r"Loop\(label=...\) takes a string")])
+def test_a_loop_refuses_bad_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        progress.Loop(**kwargs)
