@@ -54,7 +54,10 @@ def native_log_lines(nb):
 
 #: A cell that runs longer than this in full mode must show live progress.
 SILENT_LIMIT = 10.0
-EPOCH_LINE = re.compile(r"(^|: )(epoch +\d+|\d+ epochs?:)", re.MULTILINE)
+#: A line of a progress record: an epoch printed by a loop (`epoch 3: ...`), or any line
+#: of helpers.progress, which ends with the time it took (`block 2/10: ... (14 s)`).
+EPOCH_LINE = re.compile(r"(^|: )(epoch +\d+|\d+ epochs?:)|"
+                        r" \((\d+ s|\d+ min \d\d s|\d+ h \d\d min)\)$", re.MULTILINE)
 
 
 def cell_seconds(cell):
@@ -68,10 +71,14 @@ def cell_seconds(cell):
 
 
 def silent_long_cells(nb):
-    """Cells that ran longer than `SILENT_LIMIT` and report no epochs: `(index, seconds)`.
+    """Cells that ran longer than `SILENT_LIMIT` and left no progress record.
 
-    A cell that shows progress leaves epoch lines behind (`helpers.progress`, or a
-    loop that prints `epoch 3: ...`); a long cell without any was silent while it ran.
+    A cell that shows progress leaves its record behind (the lines of `helpers.progress`,
+    for `fit` or a `Loop`, or a loop that prints `epoch 3: ...`); a long cell without
+    any was silent while it ran.
+
+    Returns:
+        `(index, seconds)` of each such cell.
     """
     found = []
     for index, cell in enumerate(nb.cells):
@@ -137,8 +144,9 @@ def execute(path, mode, save=False, timeout=1800):
         error = f"TensorFlow log lines in the outputs, first in cell {index}: {line[:100]}"
     silent = silent_long_cells(nb)
     if silent and error is None:
-        error = ", ".join(f"cell {index} ran {seconds:.0f} s" for index, seconds in silent) + \
-            " without live progress (pass callbacks=[progress.Progress()] to fit)"
+        error = (", ".join(f"cell {index} ran {seconds:.0f} s" for index, seconds in silent)
+                 + " without live progress (pass callbacks=[progress.Progress()] to fit, or "
+                   "use progress.Loop in a loop of your own)")
     if save and error is None:
         for cell in nb.cells:  # run timings change every run; they are not stored
             cell.get("metadata", {}).pop("execution", None)

@@ -26,10 +26,14 @@ def test_long_cells_must_leave_epoch_lines():
         _cell(20, "epoch  1: mean training loss 0.59\n"),               # a loop that prints
         _cell(15, "10 labels, frozen: 30 epochs: loss 0.04 (2 s)\n"),   # one line per fit
         _cell(25, "test accuracy 0.91\n"),                              # silent for 25 s
+        _cell(50, "DQN: block 1/10: loss 0.39 (1 min 04 s)\n"),         # a progress.Loop
+        _cell(12, "style: 400 steps: loss 0.01 (11 s)\n"),             # one line per Loop
+        _cell(30, "sampling: 100 reverse steps (29 s)\nlater text\n"),  # without metrics
+        _cell(45, "took about 45 s (measured)\n"),                      # no record: silent
     ])
     assert benchmark.cell_seconds(nb.cells[0]) == 3.5
     assert [(index, round(seconds)) for index, seconds in benchmark.silent_long_cells(nb)] == \
-        [(5, 26)]
+        [(5, 26), (9, 46)]
     assert benchmark.cell_seconds(new_code_cell("x = 1")) is None
 
 
