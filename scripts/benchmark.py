@@ -85,8 +85,8 @@ def silent_long_cells(nb):
         seconds = cell_seconds(cell) if cell.cell_type == "code" else None
         if not seconds or seconds <= SILENT_LIMIT:
             continue
-        shown = "".join(output.get("text", "") + output.get("data", {}).get("text/plain", "")
-                        for output in cell.outputs)
+        shown = "\n".join(output.get("text", "") + output.get("data", {}).get("text/plain", "")
+                           for output in cell.outputs)
         if not EPOCH_LINE.search(shown):
             found.append((index, seconds))
     return found

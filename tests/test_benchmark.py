@@ -31,6 +31,10 @@ def test_long_cells_must_leave_epoch_lines():
         _cell(30, "sampling: 100 reverse steps (29 s)\nlater text\n"),  # without metrics
         _cell(45, "took about 45 s (measured)\n"),                      # no record: silent
     ])
+    # A display's last state, then a printed summary: a record line all the same.
+    nb.cells.append(_cell(20, "ignored"))
+    nb.cells[-1].outputs = [new_output("display_data", data={"text/plain": "style: 9 steps (9 s)"}),
+                            new_output("stream", name="stdout", text="9 steps in 10 s\n")]
     assert benchmark.cell_seconds(nb.cells[0]) == 3.5
     assert [(index, round(seconds)) for index, seconds in benchmark.silent_long_cells(nb)] == \
         [(5, 26), (9, 46)]

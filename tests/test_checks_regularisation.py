@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from helpers.checks import regularisation as check
-from helpers.checks.core import CheckError
+from helpers.checks.core import Exercise, CheckError
 
 from mutants import CheckTests
 
@@ -400,7 +400,7 @@ def test_keras_scales_kept_elements_by_one_over_one_minus_rate():
 
 def test_a_correct_dropout_passes_many_seeds():
     """5-sigma bounds: a correct dropout with other draws passes the statistical cases."""
-    ex = check.Exercise("09.4", "inverted_dropout", _dropout_binomial)
+    ex = Exercise("09.4", "inverted_dropout", _dropout_binomial)
     for seed in range(20):
         for case, x, rate, training, _ in check._dropout_cases():
             if training:
@@ -408,7 +408,7 @@ def test_a_correct_dropout_passes_many_seeds():
 
 
 def test_a_correct_search_passes_many_seeds():
-    ex = check.Exercise("09.7", "random_search", random_search)
+    ex = Exercise("09.7", "random_search", random_search)
     for seed in range(20):
         for space, n in ((check._SEARCH_SPACE, 2000), (check._WIDE_SPACE, 1500)):
             trials = random_search(space, n, 7000 + seed)

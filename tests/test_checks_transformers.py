@@ -13,7 +13,7 @@ import pytest
 
 from helpers.checks import references
 from helpers.checks import transformers as check
-from helpers.checks.core import CheckError, NotAttemptedError
+from helpers.checks.core import Exercise, CheckError, NotAttemptedError
 
 from mutants import CheckTests
 
@@ -594,7 +594,7 @@ def test_the_numpy_block_is_a_keras_block_with_the_same_weights():
         causal = bool(extra and extra[0])
         inputs = keras.Input(shape=(t, d))
         model = keras.Model(inputs, transformer_block(inputs, num_heads, ff_dim, *extra))
-        ex = check.Exercise("07.5", "transformer_block", transformer_block)
+        ex = Exercise("07.5", "transformer_block", transformer_block)
         layers = check._require_block_layers(ex, case, model, d, num_heads, ff_dim,
                                              extra[1] if extra else 0.0)
         weights = check._known_block_weights(*layers, d, num_heads, seed)
@@ -628,7 +628,7 @@ def test_the_keras_patches_are_the_reshape_and_transpose_layout():
 
 def test_a_correct_masking_rule_passes_many_seeds():
     """5-sigma bounds: a correct rule with other draws passes the statistical cases."""
-    ex = check.Exercise("07.6", "mask_tokens", _mask_tokens_choice)
+    ex = Exercise("07.6", "mask_tokens", _mask_tokens_choice)
     for seed in range(5):
         for case, tokens, mask_id, vocab_size, rate, _ in check._masking_cases():
             check._check_masking(ex, case, tokens, mask_id, vocab_size, rate, 1000 + seed)

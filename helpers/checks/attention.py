@@ -27,7 +27,7 @@ import warnings
 
 import numpy as np
 
-from helpers.checks.core import Exercise, describe, import_keras, is_int, random_values
+from helpers.checks.core import exercise, describe, import_keras, is_int, random_values
 from helpers.checks.references import MASK_VALUE
 from helpers.checks.references import MHA_PARAMS as _MHA_PARAMS
 from helpers.checks.references import as_float64 as _f64
@@ -122,7 +122,8 @@ def _nadaraya_watson_cases():
     ]
 
 
-def nadaraya_watson(fn):
+@exercise("06.1")
+def nadaraya_watson(ex):
     """Checks `nadaraya_watson(queries, keys, values, bandwidth)`: Gaussian-kernel regression.
 
     `queries` is a 1-D float array (m,), `keys` and `values` 1-D float arrays (n,),
@@ -135,8 +136,6 @@ def nadaraya_watson(fn):
     worked out here in float64; cases include a single key, a single query, queries
     equal to keys and float32 inputs.
     """
-    __tracebackhide__ = True
-    ex = Exercise("06.1", "nadaraya_watson", fn)
     for case, queries, keys, values, bandwidth in _nadaraya_watson_cases():
         out = ex.call(case, queries, keys, values, bandwidth)
         weights = _softmax(_kernel_scores(queries, keys, bandwidth), axis=1)
@@ -153,7 +152,6 @@ def nadaraya_watson(fn):
             nonfinite_hint="exp of a very negative score underflows to 0, and 0 / 0 is NaN: "
                            "subtract each row's largest score before exp (it does not change "
                            "the softmax).")
-    ex.passed()
 
 
 # --------------------------------------------------------- masked_softmax ---
@@ -224,7 +222,8 @@ def _masked_softmax_cases():
     ]
 
 
-def masked_softmax(fn):
+@exercise("06.2")
+def masked_softmax(ex):
     """Checks `masked_softmax(scores, valid_lens)`: a softmax over the keys that skips padding.
 
     `scores` is a float array (batch, queries, keys); `valid_lens` an int array,
@@ -239,8 +238,6 @@ def masked_softmax(fn):
     changed in place. The oracle is `keras.ops.softmax` (float64) of the scores with
     masked positions replaced by -1e6.
     """
-    __tracebackhide__ = True
-    ex = Exercise("06.2", "masked_softmax", fn)
     for case, scores, valid_lens in _masked_softmax_cases():
         out = ex.call(case, scores, valid_lens)
         scores64 = np.asarray(scores, np.float64)
@@ -257,7 +254,6 @@ def masked_softmax(fn):
             nonfinite_hint="a row with no valid key (valid length 0) or very large scores: "
                            "use -1e6, not -inf (a row of -inf gives 0 / 0 = NaN), and "
                            "subtract each row's largest score before exp.")
-    ex.passed()
 
 
 # ----------------------------------------------- scaled_dot_product_attention ---
@@ -351,7 +347,8 @@ def _compare_attention(ex, case, out, expected, mistakes, dtype, hint):
                   **{name: o for name, (o, _) in mistakes.items() if o is not None}})
 
 
-def scaled_dot_product_attention(fn):
+@exercise("06.3")
+def scaled_dot_product_attention(ex):
     """Checks `scaled_dot_product_attention(q, k, v, mask=None)`.
 
     `q` is a float array (batch, tq, d), `k` (batch, tk, d), `v` (batch, tk, dv);
@@ -366,8 +363,6 @@ def scaled_dot_product_attention(fn):
     mask (the function called without one), a padding mask, a causal mask, d = 64
     and float32 inputs.
     """
-    __tracebackhide__ = True
-    ex = Exercise("06.3", "scaled_dot_product_attention", fn)
     hint = ("scores = q @ k.transpose(0, 2, 1) / sqrt(d), (batch, tq, tk); where the mask is "
             "False put -1e6; weights = softmax over the last axis; output = weights @ v.")
     for case, q, k, v, mask in _attention_cases(620):
@@ -376,7 +371,6 @@ def scaled_dot_product_attention(fn):
         expected = (_keras_dot_attention(q, k, v, mask), weights)
         _compare_attention(ex, case, out, expected, _dot_attention_mistakes(q, k, v, mask),
                            q.dtype, hint)
-    ex.passed()
 
 
 # ----------------------------------------------------- additive_attention ---
@@ -469,7 +463,8 @@ def _keras_additive(q, k, v, w_q, w_k, w_v, kind):
     return np.asarray(out), np.asarray(weights)
 
 
-def additive_attention(fn):
+@exercise("06.4")
+def additive_attention(ex):
     """Checks `additive_attention(q, k, v, w_q, w_k, w_v, mask=None)`: Bahdanau attention.
 
     `q` is a float array (batch, tq, dq), `k` (batch, tk, dk), `v` (batch, tk, dv),
@@ -487,8 +482,6 @@ def additive_attention(fn):
     dq = dk (where w_q and w_k could be swapped), a padding mask, a causal mask,
     one query in float32.
     """
-    __tracebackhide__ = True
-    ex = Exercise("06.4", "additive_attention", fn)
     hint = ("features = tanh((q @ w_q)[:, :, None, :] + (k @ w_k)[:, None, :, :]), (batch, tq, "
             "tk, h); scores = features @ w_v; where the mask is False put -1e6; weights = "
             "softmax over the last axis; output = weights @ v.")
@@ -498,7 +491,6 @@ def additive_attention(fn):
         out = ex.call(case, *args) if mask is None else ex.call(case, *args, mask)
         mistakes = _additive_mistakes(*args, mask)
         _compare_attention(ex, case, out, _keras_additive(*args, kind), mistakes, q.dtype, hint)
-    ex.passed()
 
 
 # ---------------------------------------------------- split/merge heads ---
@@ -552,7 +544,8 @@ def _split_cases():
     ]
 
 
-def split_heads(fn):
+@exercise("06.5")
+def split_heads(ex):
     """Checks `split_heads(x, num_heads)`: (batch, seq, d_model) -> (batch, heads, seq, depth).
 
     `x` is a NumPy float array (batch, seq, d_model) and depth = d_model //
@@ -563,8 +556,6 @@ def split_heads(fn):
     the function must raise ValueError. Cases include one head, depth 1, as many
     positions as heads and float32 inputs.
     """
-    __tracebackhide__ = True
-    ex = Exercise("06.5", "split_heads", fn)
     hint = ("x.reshape(batch, seq, num_heads, depth) puts head h's block of depth columns "
             "on axis 2; .transpose(0, 2, 1, 3) moves the heads to axis 1.")
     for case, x, num_heads in _split_cases():
@@ -577,10 +568,10 @@ def split_heads(fn):
             random_values(666, (2, 3, d_model)), num_heads,
             hint="check d_model % num_heads == 0 first and raise ValueError saying what was "
                  "received.")
-    ex.passed()
 
 
-def merge_heads(fn):
+@exercise("06.6")
+def merge_heads(ex):
     """Checks `merge_heads(x)`: (batch, heads, seq, depth) -> (batch, seq, heads * depth).
 
     The inverse of `split_heads`: the heads' blocks side by side again, head h in
@@ -589,14 +580,11 @@ def merge_heads(fn):
     are the cases of `split_heads`, split by stacking the slices x[:, :, h * depth :
     (h + 1) * depth] on axis 1; the expected result is the x they came from.
     """
-    __tracebackhide__ = True
-    ex = Exercise("06.6", "merge_heads", fn)
     hint = ("x.transpose(0, 2, 1, 3) gives (batch, seq, heads, depth); reshape it to "
             "(batch, seq, heads * depth).")
     for case, x, num_heads in _split_cases():
         heads = _split_reference(x, num_heads)
         ex.compare(case, ex.call(case, heads), x, mistakes=_merge_mistakes(heads), hint=hint)
-    ex.passed()
 
 
 # --------------------------------------------------- multi_head_attention ---
@@ -665,7 +653,8 @@ def _keras_mha(query, key, value, params, mask):
     return np.asarray(layer(query, value, key, attention_mask=mask))
 
 
-def multi_head_attention(fn):
+@exercise("06.7")
+def multi_head_attention(ex):
     """Checks `multi_head_attention(query, key, value, params, mask=None)`.
 
     `query` is a float array (batch, tq, dq), `key` (batch, tk, dk), `value`
@@ -687,8 +676,6 @@ def multi_head_attention(fn):
     before key. `params` must not be changed. Cases: self-attention, cross-attention
     with a padding mask, a causal mask with one head, key_dim != value_dim, float32.
     """
-    __tracebackhide__ = True
-    ex = Exercise("06.7", "multi_head_attention", fn)
     hint = ("project: query @ wq.reshape(dq, -1) + bq.reshape(-1) (and k, v), split each into "
             "heads (batch, heads, seq, dim); scores = q k^T / sqrt(key_dim), -1e6 where the "
             "mask is False, softmax over the keys, @ v; merge the heads to (batch, tq, heads * "
@@ -699,7 +686,6 @@ def multi_head_attention(fn):
         rtol, atol = _tolerances(query.dtype)
         ex.compare(case, out, _keras_mha(*args, mask), rtol=rtol, atol=atol, hint=hint,
                    mistakes=_mha_mistakes(*args, mask))
-    ex.passed()
 
 
 # ---------------------------------------------------- positional_encoding ---
@@ -769,7 +755,8 @@ def _explain_positional_error(message):
     return None
 
 
-def positional_encoding(fn):
+@exercise("06.8")
+def positional_encoding(ex):
     """Checks `positional_encoding(max_len, d_model)`: sinusoidal position encodings.
 
     The result is a NumPy float array (max_len, d_model) with PE[p, 2i] =
@@ -782,8 +769,6 @@ def positional_encoding(fn):
     fills the table one entry at a time in float64. float32 results pass (tolerance
     2e-5). Cases: one position, d_model 1 and 2, odd d_model, 50 positions.
     """
-    __tracebackhide__ = True
-    ex = Exercise("06.8", "positional_encoding", fn)
     hint = ("positions p = np.arange(max_len)[:, None] and column pairs i = np.arange(d_model) "
             "// 2 give angles p / 10000**(2 * i / d_model); sin for the even columns, cos for "
             "the odd ones.")
@@ -801,7 +786,6 @@ def positional_encoding(fn):
                    mistakes=_positional_mistakes(max_len, d_model), hint=hint,
                    shape_hint="one row per position and one column per feature: "
                               "(max_len, d_model), for odd d_model too.")
-    ex.passed()
 
 
 # ------------------------------------------------------------ beam_search ---
@@ -984,7 +968,8 @@ def _tokens_of(ex, case, tokens):
     return [int(t) for t in tokens]
 
 
-def beam_search(fn):
+@exercise("06.9")
+def beam_search(ex):
     """Checks `beam_search(step_fn, start_token, end_token, beam_width, max_len, alpha=0.75)`.
 
     `step_fn(prefix)` takes a list of ints, the start token followed by the tokens
@@ -1014,8 +999,6 @@ def beam_search(fn):
     token ids, ties, a hypothesis that ends at the first step (the beam narrows)
     and a beam wider than the vocabulary.
     """
-    __tracebackhide__ = True
-    ex = Exercise("06.9", "beam_search", fn)
     hint = ("keep a list of (tokens, sum of log P); at each step extend every live hypothesis "
             "by every token, sort all the candidates by sum (ties: smaller token list) and "
             "keep beam_width of them; move the kept ones that end (end token or max_len "
@@ -1055,7 +1038,6 @@ def beam_search(fn):
             length, 0.75,
             hint="check beam_width >= 1 and max_len >= 1 first and raise ValueError saying "
                  "what was received.")
-    ex.passed()
 
 
 # ------------------------------------------------------------------- bleu ---
@@ -1177,7 +1159,8 @@ def _nltk_bleu(candidate, references, max_n):
         return float(sentence_bleu(references, candidate, weights=(1 / max_n,) * max_n))
 
 
-def bleu(fn):
+@exercise("06.10")
+def bleu(ex):
     """Checks `bleu(candidate, references, max_n=4)`: sentence BLEU without smoothing.
 
     `candidate` is a list of tokens (str), `references` a list of such lists. For
@@ -1195,8 +1178,6 @@ def bleu(fn):
     lengths, ties of closest lengths, a long candidate, zero precisions, an exact
     match and an empty candidate.
     """
-    __tracebackhide__ = True
-    ex = Exercise("06.10", "bleu", fn)
     hint = ("for each n count the candidate's n-grams (collections.Counter of tuples), clip "
             "each count by its largest count in one reference, divide the sum by the number "
             "of candidate n-grams; BLEU = BP * exp(mean of log p_n) with BP = exp(1 - r / c) "
@@ -1208,5 +1189,4 @@ def bleu(fn):
                     for name, switches in _BLEU_MISTAKES.items()}
         ex.compare(case, out, _nltk_bleu(candidate, references, max_n), kind="scalar",
                    mistakes=mistakes, hint=hint)
-    ex.passed()
 

@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from helpers.checks.core import (Exercise, describe, import_keras, import_tensorflow, is_int,
+from helpers.checks.core import (exercise, describe, import_keras, import_tensorflow, is_int,
                                  random_values)
 from helpers.checks.keras_models import (activation_name, activation_of, conv_layers,
                                          count_params_from_config, describe_convs, describe_layer,
@@ -54,11 +54,10 @@ def _tf_same_pads(size, f, stride):
 
 # ------------------------------------------------------- conv_output_size ---
 
-def conv_output_size(fn):
+@exercise("02.1")
+def conv_output_size(ex):
     """Checks `conv_output_size(n, f, p, s)` against the shape `tf.nn.conv2d` produces."""
-    __tracebackhide__ = True
     tf = import_tensorflow()
-    ex = Exercise("02.1", "conv_output_size", fn)
     cases = [
         ("5x5 image, 3x3 filter, no padding, stride 1", 5, 3, 0, 1),
         ("28x28 image, 5x5 filter, padding 2, stride 1", 28, 5, 2, 1),
@@ -99,16 +98,14 @@ def conv_output_size(fn):
             "a whole number of pixels.",
             "return an int: use integer division (//) rather than / and math.floor.",
         )
-    ex.passed()
 
 
 # --------------------------------------------------------------- zero_pad ---
 
-def zero_pad(fn):
+@exercise("02.2")
+def zero_pad(ex):
     """Checks `zero_pad(x, p)` (NHWC, height and width only) against `tf.pad`."""
-    __tracebackhide__ = True
     tf = import_tensorflow()
-    ex = Exercise("02.2", "zero_pad", fn)
     cases = [
         ("one 3x3 image, one channel, p=1", np.arange(1.0, 10.0).reshape(1, 3, 3, 1), 1),
         ("batch of 2, 4x5 images, 3 channels, p=2", random_values(1, (2, 4, 5, 3)), 2),
@@ -147,7 +144,6 @@ def zero_pad(fn):
             hint="the result has shape (batch, height + 2p, width + 2p, channels): zeros "
                  "around each image, the original pixels in the middle.",
         )
-    ex.passed()
 
 
 # --------------------------------------------------------- conv2d_forward ---
@@ -245,15 +241,14 @@ def _conv_mistakes(x, w, b, stride, padding):
     return mistakes
 
 
-def conv2d_forward(fn):
+@exercise("02.3")
+def conv2d_forward(ex):
     """Checks `conv2d_forward(x, w, b, stride=1, padding="valid")` against `tf.nn.conv2d`.
 
     Cases cover 'valid' and 'same' padding (including TensorFlow's asymmetric
     'same' padding with stride 2 and with an even filter size), stride 1 and 2,
     batches with several input channels and several filters.
     """
-    __tracebackhide__ = True
-    ex = Exercise("02.3", "conv2d_forward", fn)
     for number, (case, x, w, b, stride, padding, rtol) in enumerate(_conv_cases()):
         # The first case relies on the defaults, stride=1 and padding="valid".
         kwargs = {"stride": stride, "padding": padding} if number else {}
@@ -268,7 +263,6 @@ def conv2d_forward(fn):
                  "max((out - 1) * stride + f - n, 0) zeros in total along each axis, with "
                  "out = ceil(n / stride), half before and the rest after.",
         )
-    ex.passed()
 
 
 # --------------------------------------------------------- pool2d_forward ---
@@ -314,11 +308,10 @@ def _pool_mistakes(x, size, stride, mode):
     return mistakes
 
 
-def pool2d_forward(fn):
+@exercise("02.4")
+def pool2d_forward(ex):
     """Checks `pool2d_forward(x, size, stride, mode)` against Keras's MaxPooling2D and
     AveragePooling2D with 'valid' padding."""
-    __tracebackhide__ = True
-    ex = Exercise("02.4", "pool2d_forward", fn)
     x4 = random_values(40, (2, 4, 4, 3))
     cases = [
         ("max, 2x2, stride 2: batch of 2, 4x4 images, 3 channels", x4, 2, 2, "max"),
@@ -344,16 +337,14 @@ def pool2d_forward(fn):
                  "size, j * stride : j * stride + size, c]; the output is (batch, "
                  "(height - size) // stride + 1, (width - size) // stride + 1, channels).",
         )
-    ex.passed()
 
 
 # ---------------------------------------------------- global_average_pool ---
 
-def global_average_pool(fn):
+@exercise("02.5")
+def global_average_pool(ex):
     """Checks `global_average_pool(x)` against `keras.layers.GlobalAveragePooling2D`."""
-    __tracebackhide__ = True
     keras = import_keras()
-    ex = Exercise("02.5", "global_average_pool", fn)
     cases = [
         ("batch of 2, 3x4 maps, 5 channels", random_values(50, (2, 3, 4, 5))),
         ("one image, 1x1 map, 3 channels", random_values(51, (1, 1, 1, 3))),
@@ -385,16 +376,14 @@ def global_average_pool(fn):
             hint="average each channel of each image over its height and width: the "
                  "result has shape (batch, channels).",
         )
-    ex.passed()
 
 
 # ------------------------------------------------------ count_conv_params ---
 
-def count_conv_params(fn):
+@exercise("02.6")
+def count_conv_params(ex):
     """Checks `count_conv_params(f, c_in, n_filters)` against `keras.layers.Conv2D`."""
-    __tracebackhide__ = True
     keras = import_keras()
-    ex = Exercise("02.6", "count_conv_params", fn)
     cases = [
         ("LeNet's first layer: 6 filters of 5x5 on 1 channel", 5, 1, 6),
         ("10 filters of 3x3x3", 3, 3, 10),
@@ -424,7 +413,6 @@ def count_conv_params(fn):
             f"the value is right, but it is a {type(out).__name__}; a parameter count "
             "is a whole number.", "return an int (no / or np.sqrt in the formula).",
         )
-    ex.passed()
 
 
 # -------------------------------------------------------------- build_cnn ---
@@ -545,7 +533,8 @@ def _check_cnn(ex, case, model, input_shape, num_classes):
         'the classes, the last axis).')
 
 
-def build_cnn(fn):
+@exercise("02.7")
+def build_cnn(ex):
     """Checks `build_cnn(input_shape, num_classes)` structurally.
 
     For three input shapes it requires a Keras model with Conv2D, a pooling
@@ -558,8 +547,6 @@ def build_cnn(fn):
     to the sum worked out from the layers' configurations; and rows of
     probabilities on a real batch.
     """
-    __tracebackhide__ = True
-    ex = Exercise("02.7", "build_cnn", fn)
     cases = [
         ("Fashion-MNIST: (28, 28, 1) images, 10 classes", (28, 28, 1), 10),
         ("colour images: (32, 32, 3), 5 classes", (32, 32, 3), 5),
@@ -568,7 +555,6 @@ def build_cnn(fn):
     for case, input_shape, num_classes in cases:
         model = ex.call(case, input_shape, num_classes)
         _check_cnn(ex, case, model, input_shape, num_classes)
-    ex.passed()
 
 
 # ----------------------------------------------------- build_augmentation ---
@@ -627,7 +613,8 @@ def _check_augmentation_layers(ex, case, augment):
                        "pass value_range=(0, 1) (Keras assumes (0, 255) otherwise).")
 
 
-def build_augmentation(fn):
+@exercise("02.8")
+def build_augmentation(ex):
     """Checks `build_augmentation()`: a keras.Sequential of random preprocessing layers.
 
     It must hold RandomFlip("horizontal"), RandomRotation, RandomZoom and
@@ -635,8 +622,6 @@ def build_augmentation(fn):
     `AUGMENTATION_LIMITS`); keep the shape of a batch; leave images unchanged
     with `training=False`; and change them, without NaN, with `training=True`.
     """
-    __tracebackhide__ = True
-    ex = Exercise("02.8", "build_augmentation", fn)
     rng = np.random.default_rng(70)
     cases = [
         ("grayscale batch (8, 28, 28, 1) in [0, 1]",
@@ -675,4 +660,3 @@ def build_augmentation(fn):
             "with training=True the images came out unchanged.",
             "give each random layer a non-zero factor, e.g. RandomRotation(0.05).",
             part="with training=True")
-    ex.passed()

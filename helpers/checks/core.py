@@ -16,6 +16,7 @@ IPython front ends.
 """
 
 import copy
+import functools
 import inspect
 import math
 import os
@@ -245,6 +246,50 @@ def _where_in_student_code(tb):
     return ""
 
 
+#: Every declared check, by exercise id (`"04.1"`): filled by `exercise` as the check
+#: modules are imported.
+CHECKS = {}
+
+
+def exercise(exercise_id):
+    """Declares a check: the decorated function receives the `Exercise` and runs the cases.
+
+    The decorator builds the `Exercise` for the student's function (named like the
+    check), hides its own frames, prints the success line when the body returns, and
+    registers the check in `CHECKS` under `exercise_id`.
+
+    Args:
+        exercise_id: the id of the exercise's `# TEST:` line, e.g. `"01.5"`.
+
+    Example:
+
+    >>> @exercise("01.5")
+    ... def relu(ex):
+    ...     x = np.array([-1.0, 2.0])
+    ...     ex.compare("mixed signs", ex.call("mixed signs", x), np.maximum(x, 0))
+    >>> relu(lambda x: np.maximum(x, 0))
+    01.5 relu: all 1 case passed
+    """
+    def declare(body):
+        name = body.__name__
+        if exercise_id in CHECKS:
+            raise ValueError(f"two checks declare the exercise {exercise_id}: "
+                             f"{CHECKS[exercise_id].__name__} and {name}.")
+
+        @functools.wraps(body)
+        def check(student_fn):
+            __tracebackhide__ = True
+            ex = Exercise(exercise_id, name, student_fn)
+            body(ex)
+            ex.passed()
+
+        check.exercise_id = exercise_id
+        CHECKS[exercise_id] = check
+        return check
+
+    return declare
+
+
 class Exercise:
     """One run of one exercise check.
 
@@ -278,6 +323,15 @@ class Exercise:
     @property
     def title(self):
         return f"{self.exercise_id} {self.name}"
+
+    def sibling(self, student_fn):
+        """An `Exercise` of the same id and name that calls `student_fn` instead: a method
+        of the student's object, or their layer called in a wrapper. Its cases count as
+        this one's, so the success line counts them all."""
+        __tracebackhide__ = True
+        other = Exercise(self.exercise_id, self.name, student_fn)
+        other.cases = self.cases
+        return other
 
     def fail(self, case, problem, hint=None, part=None):
         """Raises CheckError for `case` (and `part` of its result) with a problem and a hint."""

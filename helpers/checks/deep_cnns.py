@@ -22,7 +22,7 @@ Example:
 
 import numpy as np
 
-from helpers.checks.core import (Exercise, describe, import_keras, import_tensorflow, is_int,
+from helpers.checks.core import (exercise, describe, import_keras, import_tensorflow, is_int,
                                  random_values)
 from helpers.checks.keras_models import (activation_name, activation_of, bn_with_known_weights,
                                          call_builder, chain, compare_with_known_weights,
@@ -77,7 +77,8 @@ _LENET_LAYOUT = ("Conv2D(6, 5, padding=\"same\", activation=\"relu\") -> Average
                  "Dense(num_classes, activation=\"softmax\").")
 
 
-def lenet5(fn):
+@exercise("03.1")
+def lenet5(ex):
     """Checks `lenet5(input_shape, num_classes)`: LeNet-5's layers and parameter count.
 
     Conv 6 5x5 'same' -> average pool 2 -> conv 16 5x5 'valid' -> average pool 2
@@ -86,9 +87,7 @@ def lenet5(fn):
     `activation` argument or a ReLU layer; Dropout may sit anywhere); the
     parameter count is worked out from the formula for each input shape.
     """
-    __tracebackhide__ = True
     layers = import_keras().layers
-    ex = Exercise("03.1", "lenet5", fn)
     cases = [
         ("Fashion-MNIST: (28, 28, 1) images, 10 classes", (28, 28, 1), 10),
         ("colour images: (32, 32, 3), 5 classes", (32, 32, 3), 5),
@@ -157,7 +156,6 @@ def lenet5(fn):
             hint="count (5*5*c_in + 1)*filters per Conv2D and (inputs + 1)*units per Dense; "
                  "the first Conv2D has padding=\"same\", the second 'valid', and each 2x2 "
                  "pooling halves height and width.", part="parameter count")
-    ex.passed()
 
 
 # --------------------------------------------------------------- vgg_block ---
@@ -173,7 +171,8 @@ def _vgg_ref(x, num_convs, filters, pool_first=False):
     return y if pool_first else _maxpool(y, 2, 2)
 
 
-def vgg_block(fn):
+@exercise("03.2")
+def vgg_block(ex):
     """Checks `vgg_block(x, num_convs, filters)` structurally and with known weights.
 
     Output shape (naming 'valid' padding and a missing pooling), num_convs
@@ -181,9 +180,7 @@ def vgg_block(fn):
     MaxPooling2D 2x2 stride 2 'valid', the parameter count, and the values with
     known weights (naming pooling before the convolutions).
     """
-    __tracebackhide__ = True
     keras = import_keras()
-    ex = Exercise("03.2", "vgg_block", fn)
     cases = [
         ("two convolutions of 8 filters on (8, 8, 3)", (8, 8, 3), 2, 8),
         ("one convolution of 4 filters on (6, 10, 2)", (6, 10, 2), 1, 4),
@@ -230,7 +227,6 @@ def vgg_block(fn):
                 _vgg_ref(x, num_convs, filters, pool_first=True)},
             "each convolution is followed by a ReLU, and one 2x2 max pooling with stride "
             "2 ends the block.")
-    ex.passed()
 
 
 # ------------------------------------------------------- vgg16_param_count ---
@@ -250,10 +246,9 @@ def _vgg16(biases=True, head=True, dense_in=7 * 7 * 512, classes=1000):
     return count
 
 
-def vgg16_param_count(fn):
+@exercise("03.3")
+def vgg16_param_count(ex):
     """Checks `vgg16_param_count()` against the layer formula (138,357,544)."""
-    __tracebackhide__ = True
-    ex = Exercise("03.3", "vgg16_param_count", fn)
     case = "VGG-16 on 224x224x3 images, 1000 classes"
     out = ex.call(case)
     ex.compare(
@@ -276,7 +271,6 @@ def vgg16_param_count(fn):
     ex.require(case, is_int(out),
                f"the value is right, but it is a {type(out).__name__}; a parameter count "
                "is a whole number.", "return an int (no / in the formula).")
-    ex.passed()
 
 
 # --------------------------------------------------------------- nin_block ---
@@ -291,7 +285,8 @@ def _nin_ref(x, filters, kernel, strides):
     return _relu(conv_with_known_weights(y, filters, 1))
 
 
-def nin_block(fn):
+@exercise("03.4")
+def nin_block(ex):
     """Checks `nin_block(x, filters, kernel, strides)` structurally and with known weights.
 
     Output shape (naming 'valid' padding and a stride ignored or on every
@@ -299,9 +294,7 @@ def nin_block(fn):
     `filters` each), a ReLU after each, the parameter count, and the values with
     known weights.
     """
-    __tracebackhide__ = True
     keras = import_keras()
-    ex = Exercise("03.4", "nin_block", fn)
     cases = [
         ("3x3 stride 1, 8 filters on (6, 6, 3)", (6, 6, 3), 8, 3, 1),
         ("5x5 stride 2, 4 filters on (9, 8, 2)", (9, 8, 2), 4, 5, 2),
@@ -341,7 +334,6 @@ def nin_block(fn):
         x = _inputs(20 + number, shape)
         compare_with_known_weights(ex, case, model, x, _nin_ref(x, filters, kernel, strides),
                                    {}, _NIN_LAYOUT)
-    ex.passed()
 
 
 # --------------------------------------------------------- inception_block ---
@@ -397,7 +389,8 @@ def _check_branches(ex, case, model, c1, c2, c3, c4):
                            "every convolution has a ReLU: " + _INCEPTION_LAYOUT)
 
 
-def inception_block(fn):
+@exercise("03.5")
+def inception_block(ex):
     """Checks `inception_block(x, c1, c2, c3, c4)`: four branches concatenated on channels.
 
     Output shape (naming the wrong concatenation axis and a pooling branch
@@ -406,9 +399,7 @@ def inception_block(fn):
     stride 1) and the order of the branches, a ReLU after every convolution,
     and the values with known weights.
     """
-    __tracebackhide__ = True
     keras = import_keras()
-    ex = Exercise("03.5", "inception_block", fn)
     cases = [
         ("every branch gives 4 channels, on (6, 6, 3)", (6, 6, 3), 4, (2, 4), (2, 4), 4),
         ("GoogLeNet's proportions scaled down, on (7, 5, 6)", (7, 5, 6), 4, (3, 6), (1, 2), 2),
@@ -439,7 +430,6 @@ def inception_block(fn):
         x = _inputs(30 + number, shape)
         compare_with_known_weights(ex, case, model, x, _inception_ref(x, c1, c2, c3, c4), {},
                                    _INCEPTION_LAYOUT)
-    ex.passed()
 
 
 # ------------------------------------------------------ batch_norm_forward ---
@@ -493,14 +483,13 @@ def _bn_variants(x, gamma, beta, mean, var, training, momentum, eps):
     return y, stats
 
 
-def batch_norm_forward(fn):
+@exercise("03.6")
+def batch_norm_forward(ex):
     """Checks `batch_norm_forward(...)` against `keras.layers.BatchNormalization`.
 
     Both modes, (batch, features) and NHWC inputs, the default and another
     momentum and eps; the result is `(y, new_moving_mean, new_moving_var)`.
     """
-    __tracebackhide__ = True
-    ex = Exercise("03.6", "batch_norm_forward", fn)
     rng = np.random.default_rng(40)
 
     def params(c):
@@ -543,7 +532,6 @@ def batch_norm_forward(fn):
             ex.compare(case, received, expected, rtol=1e-5, atol=1e-7, mistakes=wrong,
                        part=name, hint="training mode: moving = moving * momentum + "
                        "batch_statistic * (1 - momentum); inference mode: unchanged.")
-    ex.passed()
 
 
 # ---------------------------------------------------------- residual_block ---
@@ -648,7 +636,8 @@ def _check_block(ex, case, fn_args, shape, main, reference, mistakes, hint, seed
     compare_with_known_weights(ex, case, model, x, reference(x), mistakes(x), hint)
 
 
-def residual_block(fn):
+@exercise("03.7")
+def residual_block(ex):
     """Checks `residual_block(x, filters, stride)`: relu(F(x) + shortcut(x)).
 
     Structure (output shape, the Conv2D layers' kernels and filters, one BN
@@ -657,8 +646,6 @@ def residual_block(fn):
     shortcut or shortcut BN, the stride on the second convolution and ReLU
     before BN), for identity and projection shortcuts.
     """
-    __tracebackhide__ = True
-    ex = Exercise("03.7", "residual_block", fn)
     cases = [
         ("identity shortcut: 8 filters, stride 1 on (6, 6, 8)", (6, 6, 8), 8, 1),
         ("projection for stride 2: 8 filters on (6, 6, 8)", (6, 6, 8), 8, 2),
@@ -674,7 +661,6 @@ def residual_block(fn):
             "-> Conv2D(filters, 3, padding=\"same\") -> BN; shortcut: x, or Conv2D(filters, "
             "1, strides=stride) -> BN when the shape changes; then Add and ReLU.",
             50 + number)
-    ex.passed()
 
 
 # -------------------------------------------------------- bottleneck_block ---
@@ -687,14 +673,13 @@ def _bottleneck_ref(x, filters, stride, variant=None):
     return _add_shortcut(x, y, 4 * filters, stride, variant)
 
 
-def bottleneck_block(fn):
+@exercise("03.8")
+def bottleneck_block(ex):
     """Checks `bottleneck_block(x, filters, stride)`: 1x1 -> 3x3 -> 1x1 (4 * filters).
 
     The same checks as `residual_block`, with the stride on the 3x3 convolution
     (naming it on the first 1x1, as in the 2015 paper).
     """
-    __tracebackhide__ = True
-    ex = Exercise("03.8", "bottleneck_block", fn)
     cases = [
         ("identity shortcut: 4 filters (16 out), stride 1 on (6, 6, 16)", (6, 6, 16), 4, 1),
         ("projection for new channels: 2 filters (8 out), stride 1 on (5, 5, 4)",
@@ -721,4 +706,3 @@ def bottleneck_block(fn):
             "strides=stride, padding=\"same\") -> BN -> ReLU -> Conv2D(4 * filters, 1) -> BN; "
             "shortcut: x, or Conv2D(4 * filters, 1, strides=stride) -> BN when the shape "
             "changes; then Add and ReLU.", 60 + number)
-    ex.passed()

@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from helpers.checks.core import Exercise, import_keras, import_tensorflow, quiet, random_values
+from helpers.checks.core import exercise, import_keras, import_tensorflow, quiet, random_values
 from helpers.checks.references import sigmoid as _sigmoid
 
 #: Keras's fuzz factor: cross-entropies clip probabilities to [EPS, 1 - EPS].
@@ -64,11 +64,10 @@ _NONFINITE_EXP = (
 
 # ------------------------------------------------------------ activations ---
 
-def sigmoid(fn):
+@exercise("01.1")
+def sigmoid(ex):
     """Checks `sigmoid(x)` against `tf.sigmoid`, including x = +-1000 without overflow."""
-    __tracebackhide__ = True
     tf = import_tensorflow()
-    ex = Exercise("01.1", "sigmoid", fn)
     for case, x in _elementwise_cases():
         with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn"):
             warnings.simplefilter("always")
@@ -91,14 +90,12 @@ def sigmoid(fn):
             "on every element, so an overflowing branch still warns. Arrange the "
             "computation so exp only ever sees numbers <= 0 (e.g. work with -|x|).",
         )
-    ex.passed()
 
 
-def sigmoid_grad(fn):
+@exercise("01.2")
+def sigmoid_grad(ex):
     """Checks `sigmoid_grad(x)`, the derivative of sigmoid at x, against autodiff."""
-    __tracebackhide__ = True
     tf = import_tensorflow()
-    ex = Exercise("01.2", "sigmoid_grad", fn)
     for case, x in _elementwise_cases():
         s = _sigmoid(x)
         ex.compare(
@@ -112,14 +109,12 @@ def sigmoid_grad(fn):
             hint="sigmoid'(x) = sigmoid(x) * (1 - sigmoid(x)); it peaks at 0.25 at x = 0.",
             nonfinite_hint=_NONFINITE_EXP + " (Here: call your stable sigmoid.)",
         )
-    ex.passed()
 
 
-def tanh(fn):
+@exercise("01.3")
+def tanh(ex):
     """Checks `tanh(x)` against `tf.tanh`, including x = +-1000."""
-    __tracebackhide__ = True
     tf = import_tensorflow()
-    ex = Exercise("01.3", "tanh", fn)
     for case, x in _elementwise_cases():
         ex.compare(
             case, ex.call(case, x), _tf_op(tf.tanh, x),
@@ -132,14 +127,12 @@ def tanh(fn):
             hint="tanh(x) = (e^x - e^-x) / (e^x + e^-x): 0 at 0, between -1 and 1.",
             nonfinite_hint=_NONFINITE_EXP,
         )
-    ex.passed()
 
 
-def tanh_grad(fn):
+@exercise("01.4")
+def tanh_grad(ex):
     """Checks `tanh_grad(x)`, the derivative of tanh at x, against autodiff."""
-    __tracebackhide__ = True
     tf = import_tensorflow()
-    ex = Exercise("01.4", "tanh_grad", fn)
     for case, x in _elementwise_cases():
         t = np.tanh(x)
         ex.compare(
@@ -152,7 +145,6 @@ def tanh_grad(fn):
             hint="tanh'(x) = 1 - tanh(x)**2; it is 1 at x = 0 and falls to 0 for large |x|.",
             nonfinite_hint=_NONFINITE_EXP + " (Here: build on your tanh.)",
         )
-    ex.passed()
 
 
 def _with_zero_cases():
@@ -160,11 +152,10 @@ def _with_zero_cases():
     return _elementwise_cases() + [("exact zeros among others", np.array([-2.0, 0.0, 2.0, 0.0]))]
 
 
-def relu(fn):
+@exercise("01.5")
+def relu(ex):
     """Checks `relu(x)` against `tf.nn.relu`."""
-    __tracebackhide__ = True
     tf = import_tensorflow()
-    ex = Exercise("01.5", "relu", fn)
     for case, x in _with_zero_cases():
         ex.compare(
             case, ex.call(case, x), _tf_op(tf.nn.relu, x),
@@ -175,14 +166,12 @@ def relu(fn):
             },
             hint="relu(x) = max(x, 0) elementwise (np.maximum, not the built-in max).",
         )
-    ex.passed()
 
 
-def relu_grad(fn):
+@exercise("01.6")
+def relu_grad(ex):
     """Checks `relu_grad(x)` against autodiff of `tf.nn.relu` (0 at x = 0, as TF)."""
-    __tracebackhide__ = True
     tf = import_tensorflow()
-    ex = Exercise("01.6", "relu_grad", fn)
     for case, x in _with_zero_cases():
         ex.compare(
             case, ex.call(case, x), _tf_derivative(tf.nn.relu, x),
@@ -194,7 +183,6 @@ def relu_grad(fn):
             },
             hint="relu'(x) is 1 where x > 0 and 0 elsewhere, as a float array.",
         )
-    ex.passed()
 
 
 def _leaky_cases():
@@ -207,11 +195,10 @@ def _leaky_cases():
     ]
 
 
-def leaky_relu(fn):
+@exercise("01.7")
+def leaky_relu(ex):
     """Checks `leaky_relu(x, alpha=0.01)` against `tf.nn.leaky_relu`."""
-    __tracebackhide__ = True
     tf = import_tensorflow()
-    ex = Exercise("01.7", "leaky_relu", fn)
     for case, x, alpha in _leaky_cases():
         a = 0.01 if alpha is None else alpha
         out = ex.call(case, x) if alpha is None else ex.call(case, x, alpha=alpha)
@@ -226,14 +213,12 @@ def leaky_relu(fn):
             hint="leaky_relu(x) is x where x > 0 and alpha * x elsewhere; use the "
                  "alpha argument (default 0.01).",
         )
-    ex.passed()
 
 
-def leaky_relu_grad(fn):
+@exercise("01.8")
+def leaky_relu_grad(ex):
     """Checks `leaky_relu_grad(x, alpha=0.01)` against autodiff (alpha at x = 0, as TF)."""
-    __tracebackhide__ = True
     tf = import_tensorflow()
-    ex = Exercise("01.8", "leaky_relu_grad", fn)
     for case, x, alpha in _leaky_cases():
         a = 0.01 if alpha is None else alpha
         out = ex.call(case, x) if alpha is None else ex.call(case, x, alpha=alpha)
@@ -249,7 +234,6 @@ def leaky_relu_grad(fn):
             },
             hint="the derivative is 1 where x > 0 and alpha elsewhere, as a float array.",
         )
-    ex.passed()
 
 
 # ---------------------------------------------------------------- softmax ---
@@ -284,11 +268,10 @@ def _softmax_mistakes(x):
     return mistakes
 
 
-def softmax(fn):
+@exercise("01.9")
+def softmax(ex):
     """Checks `softmax(logits)` over the last axis against `tf.nn.softmax`."""
-    __tracebackhide__ = True
     tf = import_tensorflow()
-    ex = Exercise("01.9", "softmax", fn)
     cases = [
         ("one vector", np.array([1.0, 2.0, 3.0, 0.5])),
         ("square batch (4, 4)", random_values(5, (4, 4), scale=2.0)),
@@ -307,7 +290,6 @@ def softmax(fn):
                            "not change when you subtract the same number from every "
                            "logit of a row: subtract each row's maximum first.",
         )
-    ex.passed()
 
 
 # ----------------------------------------------------------------- losses ---
@@ -327,11 +309,10 @@ def _swap_hint(name):
     return f"{name}(y_true, y_pred) takes the true values first, like keras.losses."
 
 
-def mse(fn):
+@exercise("01.10")
+def mse(ex):
     """Checks `mse(y_true, y_pred)` against `keras.losses.mean_squared_error` (batch mean)."""
-    __tracebackhide__ = True
     keras = import_keras()
-    ex = Exercise("01.10", "mse", fn)
     for case, y_true, y_pred in _regression_cases():
         d = y_true - y_pred
         expected = np.mean(np.asarray(keras.losses.mean_squared_error(y_true, y_pred)))
@@ -346,14 +327,12 @@ def mse(fn):
             },
             hint="MSE is the mean, over every entry, of (y_true - y_pred) ** 2.",
         )
-    ex.passed()
 
 
-def mae(fn):
+@exercise("01.11")
+def mae(ex):
     """Checks `mae(y_true, y_pred)` against `keras.losses.mean_absolute_error` (batch mean)."""
-    __tracebackhide__ = True
     keras = import_keras()
-    ex = Exercise("01.11", "mae", fn)
     for case, y_true, y_pred in _regression_cases():
         d = y_true - y_pred
         expected = np.mean(np.asarray(keras.losses.mean_absolute_error(y_true, y_pred)))
@@ -368,7 +347,6 @@ def mae(fn):
             },
             hint="MAE is the mean, over every entry, of |y_true - y_pred|.",
         )
-    ex.passed()
 
 
 def _bce_terms(y_true, y_pred):
@@ -391,11 +369,10 @@ def _cross_entropy_hint(name, case, formula):
     return hint
 
 
-def binary_cross_entropy(fn):
+@exercise("01.12")
+def binary_cross_entropy(ex):
     """Checks `binary_cross_entropy(y_true, y_pred)` against `keras.losses`."""
-    __tracebackhide__ = True
     keras = import_keras()
-    ex = Exercise("01.12", "binary_cross_entropy", fn)
     cases = [
         ("1-D labels", np.array([1.0, 0.0, 1.0, 0.0, 1.0]), np.array([0.9, 0.2, 0.6, 0.4, 0.3])),
         ("2-D multi-label (batch, 3)", np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0],
@@ -425,14 +402,12 @@ def binary_cross_entropy(fn):
             "log(1 - p)) with p the clipped predictions.")
         ex.compare(case, ex.call(case, y_true, y_pred), expected, kind="scalar",
                    mistakes=mistakes, hint=hint, nonfinite_hint=_CLIP_HINT)
-    ex.passed()
 
 
-def categorical_cross_entropy(fn):
+@exercise("01.13")
+def categorical_cross_entropy(ex):
     """Checks `categorical_cross_entropy(y_true, y_pred)` against `keras.losses`."""
-    __tracebackhide__ = True
     keras = import_keras()
-    ex = Exercise("01.13", "categorical_cross_entropy", fn)
     cases = [
         ("one-hot labels (4, 3)", np.eye(3)[[0, 2, 1, 2]],
          np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.25, 0.5, 0.25], [0.4, 0.4, 0.2]])),
@@ -459,7 +434,6 @@ def categorical_cross_entropy(fn):
             "log(p)) over the classes, with p the clipped predictions.")
         ex.compare(case, ex.call(case, y_true, y_pred), expected, kind="scalar",
                    mistakes=mistakes, hint=hint, nonfinite_hint=_CLIP_HINT)
-    ex.passed()
 
 
 # ------------------------------------------------------------ dense layer ---
@@ -468,11 +442,10 @@ def _np_relu(z):
     return np.maximum(z, 0.0)
 
 
-def dense_forward(fn):
+@exercise("01.14")
+def dense_forward(ex):
     """Checks `dense_forward(x, w, b, activation=None)` against `keras.layers.Dense`."""
-    __tracebackhide__ = True
     keras = import_keras()
-    ex = Exercise("01.14", "dense_forward", fn)
     rng = np.random.default_rng(10)
 
     def layer_output(x, w, b, name):
@@ -505,7 +478,6 @@ def dense_forward(fn):
             hint="the layer computes activation(x @ w + b): (batch, in) @ (in, out) + (out,); "
                  "activation=None means no activation.",
         )
-    ex.passed()
 
 
 # ------------------------------------------------------------ the MLP ---
@@ -576,14 +548,13 @@ def _mlp_mistakes(x, y, params, cache):
     }
 
 
-def mlp_backward(fn):
+@exercise("01.15")
+def mlp_backward(ex):
     """Checks `mlp_backward(x, y, params, cache)` against tf.GradientTape.
 
     The student's function receives a cache made by the reference forward pass:
     a dict with `"z1"`, `"a1"`, `"z2"` and `"probs"`.
     """
-    __tracebackhide__ = True
-    ex = Exercise("01.15", "mlp_backward", fn)
     cases = [
         ("4 examples, 5 inputs, 6 hidden, 3 classes", _mlp_case(20, 4, 5, 6, 3)),
         ("batch of one", _mlp_case(21, 1, 4, 5, 3)),
@@ -614,15 +585,13 @@ def mlp_backward(fn):
                      f"{params[key].shape}. Work backwards from dz2 = (probs - y) / N; "
                      "bias gradients sum over the batch axis.",
             )
-    ex.passed()
 
 
 # ------------------------------------------------------- gradient descent ---
 
-def gd_step(fn):
+@exercise("01.16")
+def gd_step(ex):
     """Checks `gd_step(params, grads, lr)`: a new dict of params - lr * grads."""
-    __tracebackhide__ = True
-    ex = Exercise("01.16", "gd_step", fn)
     rng = np.random.default_rng(30)
     mlp = {"w1": (6, 4), "b1": (4,), "w2": (4, 3), "b2": (3,)}
     cases = [
@@ -659,4 +628,3 @@ def gd_step(fn):
                 },
                 hint="each new parameter is params[key] - lr * grads[key].",
             )
-    ex.passed()

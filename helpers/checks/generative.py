@@ -33,7 +33,7 @@ import functools
 import numpy as np
 
 from helpers.checks import tensor_modes
-from helpers.checks.core import Exercise, describe, import_keras, quiet, random_values
+from helpers.checks.core import exercise, describe, import_keras, quiet, random_values
 from helpers.checks.references import sigmoid
 from helpers.checks.keras_models import (activation_name, activation_of, leaf_layers,
                                          require_built_model, require_output_shape)
@@ -186,7 +186,8 @@ def _require_sigmoid_output(ex, case, decoder, latent_dim, seed):
                    "images, and the binary cross-entropy can compare them.")
 
 
-def build_autoencoder(fn):
+@exercise("10.1")
+def build_autoencoder(ex):
     """Checks `build_autoencoder(latent_dim)` structurally and on random inputs.
 
     For latent_dim 2 and 16 it requires a tuple (encoder, decoder, autoencoder) of
@@ -200,9 +201,7 @@ def build_autoencoder(fn):
     weights shared and the outputs equal, the autoencoder's output depends on the
     image only through the encoder's latent_dim numbers: the bottleneck is real.
     """
-    __tracebackhide__ = True
     keras = import_keras()
-    ex = Exercise("10.1", "build_autoencoder", fn)
     for case, latent_dim, seed in (("latent_dim 2", 2, 100), ("latent_dim 16", 16, 101)):
         out = ex.call(case, latent_dim)
         ex.require(case, isinstance(out, (tuple, list)) and len(out) == 3,
@@ -225,7 +224,6 @@ def build_autoencoder(fn):
                    part="autoencoder(x) on 3 random images",
                    hint="the autoencoder is decoder(encoder(x)) and nothing else: no path "
                         "around the encoder's code, no extra layer. " + _AUTOENCODER_HINT)
-    ex.passed()
 
 
 # ---------------------------------------------------------- reparameterize ---
@@ -249,7 +247,8 @@ def _reparameterize_mistakes(mu, log_var, eps):
     })
 
 
-def reparameterize(fn):
+@exercise("10.2")
+def reparameterize(ex):
     """Checks `reparameterize(mu, log_var, eps)`: z = mu + exp(0.5 * log_var) * eps.
 
     `mu`, `log_var` and `eps` are float arrays (or tensors) of shape (batch, latent);
@@ -258,8 +257,6 @@ def reparameterize(fn):
     and exp(log_var). Cases: float64, float32, log_var from -6 to 3, and float32
     tensors, eagerly and inside tf.function.
     """
-    __tracebackhide__ = True
-    ex = Exercise("10.2", "reparameterize", fn)
     hint = ("z = mu + sigma * eps with sigma = exp(0.5 * log_var), the standard deviation "
             "(log_var is the log of the variance sigma**2).")
     cases = tensor_modes.with_tensor_modes([
@@ -283,7 +280,6 @@ def reparameterize(fn):
     out = ex.call(case, np.tile(mu, (DRAWS, 1)), np.tile(log_var, (DRAWS, 1)),
                   np.random.default_rng(209).standard_normal((DRAWS * 2, 3)))
     _compare_moments(ex, case, out, mu.shape, mu, np.exp(log_var), hint)
-    ex.passed()
 
 
 # ----------------------------------------------------------- kl_divergence ---
@@ -347,7 +343,8 @@ def _kl_monte_carlo_case():
     return mu, log_var, float(log_ratio.mean()), float(standard_error)
 
 
-def kl_divergence(fn):
+@exercise("10.3")
+def kl_divergence(ex):
     """Checks `kl_divergence(mu, log_var)`: the VAE's KL term, as the batch mean.
 
     KL(N(mu, diag(exp(log_var))) || N(0, I)) = -0.5 * sum(1 + log_var - mu**2 -
@@ -358,8 +355,6 @@ def kl_divergence(fn):
     (KL 0), log_var from -8 to 4, float32, and float32 tensors, eagerly and inside
     tf.function.
     """
-    __tracebackhide__ = True
-    ex = Exercise("10.3", "kl_divergence", fn)
     hint = ("KL = -0.5 * sum(1 + log_var - mu**2 - exp(log_var)) over the latent "
             "dimensions of each example, then the mean over the batch.")
     shape_hint = ("return the mean over the batch, one number: sum over the latent axis "
@@ -385,7 +380,6 @@ def kl_divergence(fn):
     ex.compare(case, tensor_modes.as_numpy(ex.call(case, mu, log_var)), estimate,
                kind="scalar", rtol=0.0, atol=5 * standard_error,
                mistakes=_kl_mistakes(mu, log_var), hint=hint, shape_hint=shape_hint)
-    ex.passed()
 
 
 # ---------------------------------------------------------------- vae_loss ---
@@ -438,7 +432,8 @@ def _images(seed, shape, dtype=np.float64):
     return x.astype(dtype), rng.uniform(0.02, 0.98, size=shape).astype(dtype)
 
 
-def vae_loss(fn):
+@exercise("10.4")
+def vae_loss(ex):
     """Checks `vae_loss(x, x_reconstructed, mu, log_var, beta=1.0)`.
 
     The loss is the batch mean of reconstruction + beta * KL, where the
@@ -452,8 +447,6 @@ def vae_loss(fn):
     0.25 on flat (2, 20) images, and float32 tensors with beta 2, eagerly and inside
     tf.function.
     """
-    __tracebackhide__ = True
-    ex = Exercise("10.4", "vae_loss", fn)
     hint = ("per example: the binary cross-entropy summed over all its pixels, plus beta "
             "times its KL (summed over the latent dimensions); then the mean over the batch.")
     cases = tensor_modes.with_tensor_modes([
@@ -478,7 +471,6 @@ def vae_loss(fn):
                                   "(0, 1) but the images x hold exact 0s and 1s: take the "
                                   "logs of x_reconstructed and 1 - x_reconstructed, not of x "
                                   "(x and x_reconstructed swapped?).")
-    ex.passed()
 
 
 # ----------------------------------------------------------- the GAN losses ---
@@ -545,7 +537,8 @@ _STABLE_HINT = ("log(sigmoid(x)) overflows or gives log(0) for large |x|: use "
                 "(BCE(1, x) = softplus(-x)), which stay finite.")
 
 
-def discriminator_loss(fn):
+@exercise("10.5")
+def discriminator_loss(ex):
     """Checks `discriminator_loss(real_logits, fake_logits)` against Keras.
 
     The loss is BCE(1, real_logits) + BCE(0, fake_logits), each the binary
@@ -556,8 +549,6 @@ def discriminator_loss(fn):
     logits, (5,) float32 logits, logits from -120 to 60 in float32 (a naive
     log(sigmoid) gives log(0)), and float32 tensors, eagerly and inside tf.function.
     """
-    __tracebackhide__ = True
-    ex = Exercise("10.5", "discriminator_loss", fn)
     hint = ("BCE of the real logits against label 1 plus BCE of the fake logits against "
             "label 0, each averaged over its batch. " + _LOGITS_HINT)
     large = np.array([[-120.0], [-30.0], [5.0], [60.0]], np.float32)
@@ -579,7 +570,6 @@ def discriminator_loss(fn):
                    mistakes=_discriminator_mistakes(real, fake), hint=hint,
                    shape_hint="return one number: each term is a mean over its batch.",
                    nonfinite_hint=_STABLE_HINT)
-    ex.passed()
 
 
 def _generator_mistakes(fake):
@@ -601,7 +591,8 @@ def _generator_mistakes(fake):
     })
 
 
-def generator_loss(fn):
+@exercise("10.6")
+def generator_loss(ex):
     """Checks `generator_loss(fake_logits)`: the non-saturating generator loss.
 
     BCE(1, fake_logits) from logits, averaged over the batch (= the mean of
@@ -611,8 +602,6 @@ def generator_loss(fn):
     0-d tensor). Cases: (4, 1), (5,) float32, a batch of one, logits from -120 to 60
     in float32, and float32 tensors, eagerly and inside tf.function.
     """
-    __tracebackhide__ = True
-    ex = Exercise("10.6", "generator_loss", fn)
     hint = ("the generator wants D to call its fakes real: BCE of the fake logits against "
             "label 1, averaged over the batch. " + _LOGITS_HINT)
     cases = tensor_modes.with_tensor_modes([
@@ -630,12 +619,12 @@ def generator_loss(fn):
                    kind="scalar", rtol=rtol, atol=atol, mistakes=_generator_mistakes(fake),
                    hint=hint, shape_hint="return one number, the mean over the batch.",
                    nonfinite_hint=_STABLE_HINT)
-    ex.passed()
 
 
 # ------------------------------------------------------ linear_beta_schedule ---
 
-def linear_beta_schedule(fn):
+@exercise("10.7")
+def linear_beta_schedule(ex):
     """Checks `linear_beta_schedule(num_steps, beta_start=1e-4, beta_end=0.02)`.
 
     The result is a NumPy float64 array of num_steps values, evenly spaced from
@@ -644,8 +633,6 @@ def linear_beta_schedule(fn):
     Cases: 1000 steps with the defaults, 10 steps from 0.001 to 0.05, 2 steps and
     1 step.
     """
-    __tracebackhide__ = True
-    ex = Exercise("10.7", "linear_beta_schedule", fn)
     hint = ("num_steps values from beta_start to beta_end, both included, evenly spaced: "
             "np.linspace(beta_start, beta_end, num_steps).")
     cases = [("1000 steps, default betas (1e-4 to 0.02)", 1000, None),
@@ -678,7 +665,6 @@ def linear_beta_schedule(fn):
                    f"the values are right, but the dtype is {out.dtype}, expected float64.",
                    "the sampler multiplies 1 - beta over hundreds of steps; build the "
                    "schedule in float64 (np.linspace's default).")
-    ex.passed()
 
 
 # ------------------------------------------------------- forward_diffusion ---
@@ -736,7 +722,8 @@ def _explain_diffusion_error(message):
     return None
 
 
-def forward_diffusion(fn):
+@exercise("10.8")
+def forward_diffusion(ex):
     """Checks `forward_diffusion(x0, t, noise, alphas_bar)`: a sample of q(x_t | x_0).
 
     x_t = sqrt(alphas_bar[t]) * x0 + sqrt(1 - alphas_bar[t]) * noise, where `x0` and
@@ -749,8 +736,6 @@ def forward_diffusion(fn):
     with the last step, (3, 4, 3) (the batch size equals the last axis, where
     weights broadcast along it go unnoticed), float32 (2, 28, 28, 1), a batch of one.
     """
-    __tracebackhide__ = True
-    ex = Exercise("10.8", "forward_diffusion", fn)
     hint = ("x_t = sqrt(alphas_bar[t]) * x0 + sqrt(1 - alphas_bar[t]) * noise, with "
             "alphas_bar[t] of shape (batch,) reshaped to (batch, 1, ..., 1) so that each "
             "example gets its own step.")
@@ -785,7 +770,6 @@ def forward_diffusion(fn):
     ab = schedule[steps][:, None]
     _compare_moments(ex, case, out, base.shape, np.sqrt(ab) * base,
                      np.broadcast_to(1 - ab, base.shape), hint)
-    ex.passed()
 
 
 # -------------------------------------------------------- ddpm_sample_step ---
@@ -849,7 +833,8 @@ def _ddpm_mistakes(x_t, t, predicted_noise, betas, noise):
     return found
 
 
-def ddpm_sample_step(fn):
+@exercise("10.9")
+def ddpm_sample_step(ex):
     """Checks `ddpm_sample_step(x_t, t, predicted_noise, betas, noise)`: one reverse step.
 
     With alphas = 1 - betas and alphas_bar their cumulative products, the mean is
@@ -862,8 +847,6 @@ def ddpm_sample_step(fn):
     the shape of x_t) is compared with Ho et al. (2020), Algorithm 2, written out in
     float64. Cases: t 25, 1, 0 and 49 of 50, and float32 (2, 28, 28, 1) at t 10.
     """
-    __tracebackhide__ = True
-    ex = Exercise("10.9", "ddpm_sample_step", fn)
     hint = ("alphas = 1 - betas, alphas_bar = np.cumprod(alphas); mean = (x_t - betas[t] / "
             "sqrt(1 - alphas_bar[t]) * predicted_noise) / sqrt(alphas[t]); for t > 0 add "
             "sqrt(betas[t] * (1 - alphas_bar[t - 1]) / (1 - alphas_bar[t])) * noise; at t = 0 "
@@ -887,4 +870,3 @@ def ddpm_sample_step(fn):
                    mistakes=_ddpm_mistakes(x_t, t, predicted, betas, noise), hint=hint,
                    shape_hint="x_{t-1} has the shape of x_t: t is one step for the whole "
                               "batch, so betas[t] and alphas_bar[t] are single numbers.")
-    ex.passed()

@@ -34,7 +34,7 @@ import math
 
 import numpy as np
 
-from helpers.checks.core import Exercise, describe, import_keras, import_tensorflow
+from helpers.checks.core import exercise, describe, import_keras, import_tensorflow
 
 __all__ = [
     "sgd_step", "momentum_step", "nesterov_step", "adagrad_step", "rmsprop_step",
@@ -163,15 +163,14 @@ def _hyper(**values):
 
 # ------------------------------------------------------------------- sgd_step ---
 
-def sgd_step(fn):
+@exercise("08.1")
+def sgd_step(ex):
     """Checks `sgd_step(w, g, lr)`: one step of plain gradient descent.
 
     `w` (the weights) and `g` (their gradient) are float arrays of one shape and `lr`
     a float; the result is the new weights `w - lr * g`, a new array (`w` is not
     changed), compared with `keras.optimizers.SGD(learning_rate=lr)` over 6 steps.
     """
-    __tracebackhide__ = True
-    ex = Exercise("08.1", "sgd_step", fn)
     cases = [
         ("lr 0.1, one matrix (3, 2)", {"learning_rate": 0.1}, ((3, 2),), 1, (0.1,), {"lr": 0.1}),
         ("lr 0.5, a matrix (2, 3) and a bias (3,)", {"learning_rate": 0.5}, ((2, 3), (3,)), 2,
@@ -188,7 +187,6 @@ def sgd_step(fn):
 
     _check_steps(ex, cases, "SGD", (), ("w",), mistakes,
                  "the weights move against the gradient, by the learning rate times it.")
-    ex.passed()
 
 
 # ----------------------------------------------------------- momentum_step ---
@@ -239,7 +237,8 @@ def _momentum_mistakes(g, before, t, h, nesterov=False):
     return found
 
 
-def momentum_step(fn):
+@exercise("08.2")
+def momentum_step(ex):
     """Checks `momentum_step(w, g, m, lr, momentum)`: SGD with momentum, as Keras does it.
 
     `w`, `g` and the momentum state `m` (zeros before the first step) are float
@@ -249,16 +248,14 @@ def momentum_step(fn):
     weights and its "momentum" variable). Keras's m is a velocity already scaled by
     the learning rate (PyTorch's state is the sum of gradients, multiplied by lr later).
     """
-    __tracebackhide__ = True
-    ex = Exercise("08.2", "momentum_step", fn)
     _check_steps(ex, _momentum_cases(10), "SGD", ("momentum",), ("w", "m"),
                  _momentum_mistakes,
                  "the state m decays by the momentum and takes away lr * g; the weights "
                  "then move by the new m.")
-    ex.passed()
 
 
-def nesterov_step(fn):
+@exercise("08.3")
+def nesterov_step(ex):
     """Checks `nesterov_step(w, g, m, lr, momentum)`: Nesterov momentum, as Keras does it.
 
     Same arguments and result (w, m) as `momentum_step`: m = momentum * m - lr * g,
@@ -266,20 +263,18 @@ def nesterov_step(fn):
     look-ahead), compared with `keras.optimizers.SGD(learning_rate=lr,
     momentum=momentum, nesterov=True)` over 6 steps.
     """
-    __tracebackhide__ = True
-    ex = Exercise("08.3", "nesterov_step", fn)
     cases = [(case, {**options, "nesterov": True}, *rest)
              for case, options, *rest in _momentum_cases(20)]
     _check_steps(ex, cases, "SGD", ("momentum",), ("w", "m"),
                  functools.partial(_momentum_mistakes, nesterov=True),
                  "m is updated as in momentum_step; the weights then move by the momentum "
                  "times the new m (the look-ahead) plus the plain gradient step.")
-    ex.passed()
 
 
 # ------------------------------------------------------------ adagrad_step ---
 
-def adagrad_step(fn):
+@exercise("08.4")
+def adagrad_step(ex):
     """Checks `adagrad_step(w, g, acc, lr, eps=1e-7)`: one Adagrad step, as Keras does it.
 
     `acc` is the running sum of squared gradients, of the shape of `w`; the caller
@@ -289,8 +284,6 @@ def adagrad_step(fn):
     (PyTorch outside). Compared with `keras.optimizers.Adagrad` over 6 steps, with
     the default eps and with eps = 0.5, which shows where eps goes.
     """
-    __tracebackhide__ = True
-    ex = Exercise("08.4", "adagrad_step", fn)
     cases = [
         ("lr 0.1, default eps, accumulator from 0.1, one matrix (3, 2)",
          {"learning_rate": 0.1}, ((3, 2),), 30, (0.1,), _hyper(lr=0.1, eps=1e-7)),
@@ -322,12 +315,12 @@ def adagrad_step(fn):
     _check_steps(ex, cases, "Adagrad", ("accumulator",), ("w", "acc"), mistakes,
                  "acc grows by this step's squared gradient; the step is lr * g over the "
                  "square root of the new acc plus eps (eps inside the root, as in Keras).")
-    ex.passed()
 
 
 # ------------------------------------------------------------ rmsprop_step ---
 
-def rmsprop_step(fn):
+@exercise("08.5")
+def rmsprop_step(ex):
     """Checks `rmsprop_step(w, g, v, lr, rho=0.9, eps=1e-7)`: one RMSprop step, as Keras.
 
     `v` is the moving average of squared gradients (zeros before the first step).
@@ -337,8 +330,6 @@ def rmsprop_step(fn):
     `keras.optimizers.RMSprop(learning_rate=lr, rho=rho, epsilon=eps)` (no momentum,
     not centered) over 6 steps, with the defaults and with eps = 0.1 and rho = 0.5.
     """
-    __tracebackhide__ = True
-    ex = Exercise("08.5", "rmsprop_step", fn)
     cases = [
         ("lr 0.01, default rho and eps, one matrix (3, 2)", {"learning_rate": 0.01},
          ((3, 2),), 40, (0.01,), _hyper(lr=0.01, rho=0.9, eps=1e-7)),
@@ -371,12 +362,12 @@ def rmsprop_step(fn):
     _check_steps(ex, cases, "RMSprop", ("velocity",), ("w", "v"), mistakes,
                  "v is a moving average of g**2 weighted by rho; the step is lr * g over "
                  "the square root of the new v plus eps (eps inside the root, as in Keras).")
-    ex.passed()
 
 
 # ----------------------------------------------------------- adadelta_step ---
 
-def adadelta_step(fn):
+@exercise("08.6")
+def adadelta_step(ex):
     """Checks `adadelta_step(w, g, acc_g, acc_dx, lr=1.0, rho=0.95, eps=1e-7)`, as Keras.
 
     `acc_g` and `acc_dx` are moving averages of squared gradients and squared
@@ -388,8 +379,6 @@ def adadelta_step(fn):
     has one, with default 0.001. Compared with `keras.optimizers.Adadelta` over 6
     steps, with lr 1.0 and the default rho and eps, and with other values.
     """
-    __tracebackhide__ = True
-    ex = Exercise("08.6", "adadelta_step", fn)
     cases = [
         ("default lr 1.0, rho 0.95 and eps 1e-7, one matrix (3, 2)", {"learning_rate": 1.0},
          ((3, 2),), 50, (), _hyper(lr=1.0, rho=0.95, eps=1e-7)),
@@ -434,7 +423,6 @@ def adadelta_step(fn):
                  "update acc_g first; the update dx scales g by the ratio of the two RMS "
                  "values (each with eps inside its root); acc_dx averages dx**2 before lr "
                  "scales dx.")
-    ex.passed()
 
 
 # --------------------------------------------------------------- adam_step ---
@@ -446,7 +434,8 @@ def _adam(g, m, v, t, lr, b1, b2, eps, correct=True):
     return alpha, m, v
 
 
-def adam_step(fn):
+@exercise("08.7")
+def adam_step(ex):
     """Checks `adam_step(w, g, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-7)`.
 
     `m` and `v` are the moving averages of the gradient and its square (zeros
@@ -458,8 +447,6 @@ def adam_step(fn):
     up to eps.) Compared with `keras.optimizers.Adam` over 6 steps, with the defaults
     and with eps = 0.1 or betas far from the defaults, which show the mistakes.
     """
-    __tracebackhide__ = True
-    ex = Exercise("08.7", "adam_step", fn)
     cases = [
         ("defaults, one matrix (3, 2)", {}, ((3, 2),), 60, (),
          _hyper(lr=0.001, b1=0.9, b2=0.999, eps=1e-7)),
@@ -500,7 +487,6 @@ def adam_step(fn):
                  "update m and v first; the step size folds in the bias correction of step "
                  "t, and eps is added to sqrt(v), outside the root.",
                  extra=lambda t, a: (t, *a))
-    ex.passed()
 
 
 # ------------------------------------------------------------- step_decay ---
@@ -523,7 +509,8 @@ def _check_schedule(ex, cases, oracle, mistakes, hint):
         _compare_records(ex, case, records, ("",), hint, kind="scalar")
 
 
-def step_decay(fn):
+@exercise("08.8")
+def step_decay(ex):
     """Checks `step_decay(step, initial_lr, decay_rate, decay_steps)`: a staircase decay.
 
     `step` is the training step (an int from 0); the result, one float, is
@@ -533,8 +520,6 @@ def step_decay(fn):
     decay_steps, decay_rate, staircase=True)` at every step of three ranges that
     cross several drops.
     """
-    __tracebackhide__ = True
-    ex = Exercise("08.8", "step_decay", fn)
     cases = [("initial 0.1, halved every 10 steps", (0.1, 0.5, 10), 36),
              ("initial 1.0, times 0.96 every 3 steps", (1.0, 0.96, 3), 13),
              ("initial 0.01, divided by 10 every step", (0.01, 0.1, 1), 6)]
@@ -561,12 +546,12 @@ def step_decay(fn):
     _check_schedule(ex, cases, oracle, mistakes,
                     "the exponent is the number of whole periods of decay_steps completed "
                     "so far.")
-    ex.passed()
 
 
 # ------------------------------------------------- cosine_decay_with_warmup ---
 
-def cosine_decay_with_warmup(fn):
+@exercise("08.9")
+def cosine_decay_with_warmup(ex):
     """Checks `cosine_decay_with_warmup(step, initial_lr, decay_steps, warmup_steps,
     warmup_target, alpha=0.0)`: a linear warmup, then a cosine decay, as Keras does it.
 
@@ -580,8 +565,6 @@ def cosine_decay_with_warmup(fn):
     warmup_target=warmup_target, warmup_steps=warmup_steps)` at every step from 0 to
     past the end, with and without alpha and warmup.
     """
-    __tracebackhide__ = True
-    ex = Exercise("08.9", "cosine_decay_with_warmup", fn)
     cases = [("warmup from 0 to 0.1 in 5 steps, decay over 10, default alpha",
               (0.0, 10, 5, 0.1), 19),
              ("warmup from 0.01 to 0.05 in 4 steps, decay over 8, alpha 0.1",
@@ -622,12 +605,12 @@ def cosine_decay_with_warmup(fn):
                     "two phases: a straight line from initial_lr to warmup_target over "
                     "warmup_steps, then half a cosine over decay_steps, counted from the "
                     "end of the warmup and held at its end.")
-    ex.passed()
 
 
 # ------------------------------------------------------ clip_by_global_norm ---
 
-def clip_by_global_norm(fn):
+@exercise("08.10")
+def clip_by_global_norm(ex):
     """Checks `clip_by_global_norm(grads, clip_norm)` against `tf.clip_by_global_norm`.
 
     `grads` is a list of float arrays of any shapes and `clip_norm` > 0. The global
@@ -638,9 +621,7 @@ def clip_by_global_norm(fn):
     input shapes and the norm before clipping, a float. The arrays in `grads` are
     not changed.
     """
-    __tracebackhide__ = True
     tf = import_tensorflow()
-    ex = Exercise("08.10", "clip_by_global_norm", fn)
     rng = np.random.default_rng(70)
     cases = [
         ("a matrix (3, 2) and a bias (2,), norm above clip_norm 1.0",
@@ -688,4 +669,3 @@ def clip_by_global_norm(fn):
                              "the norm without the square root": squares},
                    hint="the global norm is the square root of the sum of the squares of "
                         "every entry of every array, before clipping.")
-    ex.passed()

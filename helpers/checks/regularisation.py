@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-from helpers.checks.core import (Exercise, count_agrees, describe, expected_count,
+from helpers.checks.core import (exercise, count_agrees, describe, expected_count,
                                  import_keras, random_values)
 # The 5-sigma binomial bound of 07.6 mask_tokens, shared rather than written twice.
 
@@ -86,7 +86,8 @@ def _check_penalty(ex, kind, mistakes, hint):
                               "array of the list.")
 
 
-def l1_penalty(fn):
+@exercise("09.2")
+def l1_penalty(ex):
     """Checks `l1_penalty(weights, l1)`: l1 times the sum of |w| over a list of arrays.
 
     `weights` is a list of float arrays of any shapes, `l1` a float; the result is
@@ -94,8 +95,6 @@ def l1_penalty(fn):
     on 6 cases: one kernel, a conv and a dense kernel, three arrays, float32 kernels,
     zero kernels and strength 0.
     """
-    __tracebackhide__ = True
-    ex = Exercise("09.2", "l1_penalty", fn)
 
     def mistakes(weights, l1):
         total_abs, total_sq, total, size, first = _sums(weights)
@@ -113,18 +112,16 @@ def l1_penalty(fn):
     _check_penalty(ex, "L1", mistakes,
                    "the penalty is l1 times the sum of the absolute values of every weight "
                    "of every array.")
-    ex.passed()
 
 
-def l2_penalty(fn):
+@exercise("09.3")
+def l2_penalty(ex):
     """Checks `l2_penalty(weights, l2)`: l2 times the sum of w**2 over a list of arrays.
 
     Keras's convention: no 1/2 and no division by the number of weights or examples.
     Compared with the sum of `keras.regularizers.L2(l2)(w)` over the list, on the
     cases of `l1_penalty`.
     """
-    __tracebackhide__ = True
-    ex = Exercise("09.3", "l2_penalty", fn)
 
     def mistakes(weights, l2):
         total_abs, total_sq, _, size, first = _sums(weights)
@@ -147,7 +144,6 @@ def l2_penalty(fn):
     _check_penalty(ex, "L2", mistakes,
                    "the penalty is l2 times the sum of the squares of every weight of every "
                    "array: no 1/2, no square root, no mean.")
-    ex.passed()
 
 
 # ----------------------------------------------------------- inverted_dropout ---
@@ -290,7 +286,8 @@ def _dropout_cases():
     ]
 
 
-def inverted_dropout(fn):
+@exercise("09.4")
+def inverted_dropout(ex):
     """Checks `inverted_dropout(x, rate, training, rng)`: dropout as Keras applies it.
 
     At inference (training False) the result must equal `x`, as
@@ -305,8 +302,6 @@ def inverted_dropout(fn):
     rescaling at inference, scaling by rate, dropping with probability 1 - rate, the
     randomness not from rng) are named.
     """
-    __tracebackhide__ = True
-    ex = Exercise("09.4", "inverted_dropout", fn)
     for case, x, rate, training, seed in _dropout_cases():
         if training:
             _check_training(ex, case, x, rate, seed)
@@ -329,7 +324,6 @@ def inverted_dropout(fn):
                "two generators made with different seeds dropped the same elements.",
                "draw with the rng argument, not with a generator of your own made from a "
                "fixed seed.")
-    ex.passed()
 
 
 # ---------------------------------------------------------------- should_stop ---
@@ -465,7 +459,8 @@ def _stopping_mistake(runs):
     return None
 
 
-def should_stop(fn):
+@exercise("09.5")
+def should_stop(ex):
     """Checks `should_stop(val_losses, patience, min_delta=0.0)` against EarlyStopping.
 
     For each loss history, the student's function is asked after every epoch (the
@@ -478,8 +473,6 @@ def should_stop(fn):
     plateau within min_delta, the best moving only on an improvement, an equal loss,
     ...) and 10 seeded curves, each kept clear of near ties (Keras compares in float32).
     """
-    __tracebackhide__ = True
-    ex = Exercise("09.5", "should_stop", fn)
     hint = ("an epoch improves when its loss is below best - min_delta (best: the loss of the "
             "last improving epoch; the first epoch improves); stop at an epoch without "
             "improvement once patience or more epochs have passed since the last improvement.")
@@ -507,7 +500,6 @@ def should_stop(fn):
         if named:
             problem = f"your result matches a common mistake: {named}.\n  " + problem
         ex.fail(case, problem, hint)
-    ex.passed()
 
 
 # ------------------------------------------------------------- k_fold_indices ---
@@ -603,7 +595,8 @@ def _check_training_sets(ex, case, pairs, n):
                    "join the other folds: np.concatenate of every fold but fold i.", part)
 
 
-def k_fold_indices(fn):
+@exercise("09.6")
+def k_fold_indices(ex):
     """Checks `k_fold_indices(n, k, seed)`: shuffled k-fold splits.
 
     The result must be a list of k pairs (train_idx, val_idx) of 1-D int arrays. In
@@ -614,8 +607,6 @@ def k_fold_indices(fn):
     `np.random.default_rng(seed).permutation(n)` (sets: the order inside an array is
     free). Six cases: folds of equal size, remainders, leave-one-out, k = 2, seed 0.
     """
-    __tracebackhide__ = True
-    ex = Exercise("09.6", "k_fold_indices", fn)
     for case, n, k, seed in _kfold_cases():
         pairs = _split_pairs(ex, case, ex.call(case, n, k, seed), k)
         vals = [val for _, val in pairs]
@@ -635,7 +626,6 @@ def k_fold_indices(fn):
                            "from 0, 1, ..., n - 1.\n  " + problem)
             ex.fail(case, problem, "shuffle with np.random.default_rng(seed).permutation(n), "
                                    "then cut that order into consecutive folds.", f"fold {i}")
-    ex.passed()
 
 
 # --------------------------------------------------------------- random_search ---
@@ -761,7 +751,8 @@ def _check_search_statistics(ex, case, trials, space):
                         _SEARCH_HINT)
 
 
-def random_search(fn):
+@exercise("09.7")
+def random_search(ex):
     """Checks `random_search(space, n_trials, seed)`: random hyperparameter settings.
 
     Structure: a list of n_trials dicts with the keys of `space`, a float within
@@ -775,8 +766,6 @@ def random_search(fn):
     asked, the seed ignored, a grid, one random number for every name, a choice never
     drawn) are named.
     """
-    __tracebackhide__ = True
-    ex = Exercise("09.7", "random_search", fn)
     case = "one trial of a space with one uniform range [-1, 1]"
     space = {"x": ("uniform", -1.0, 1.0)}
     _require_trials(ex, case, ex.call(case, space, 1, 960), space, 1)
@@ -802,7 +791,6 @@ def random_search(fn):
         trials = ex.call(case, space, n_trials, seed)
         _require_trials(ex, case, trials, space, n_trials)
         _check_search_statistics(ex, case, trials, space)
-    ex.passed()
 
 
 # ------------------------------------------------------------- bagging_predict ---
@@ -902,7 +890,8 @@ def _explain_bagging_error(message):
     return None
 
 
-def bagging_predict(fn):
+@exercise("09.8")
+def bagging_predict(ex):
     """Checks `bagging_predict(models, x)`: the argmax of the models' average probabilities.
 
     The result must be an int array (n,) equal to the argmax over classes of the mean of
@@ -911,8 +900,6 @@ def bagging_predict(fn):
     labels and the first model alone; five fake models on 40 samples; one model; and two
     small Keras models with a fake one. Known mistakes are named.
     """
-    __tracebackhide__ = True
-    ex = Exercise("09.8", "bagging_predict", fn)
     for case, models, x in _bagging_cases():
         probabilities = np.stack([np.asarray(model(x), np.float64) for model in models])
         out = ex.call_explained(case, _explain_bagging_error, models, x, copy_inputs=False)
@@ -921,7 +908,6 @@ def bagging_predict(fn):
                    hint="average the probabilities over the models (one (n, C) array), then "
                         "take the argmax over the classes (axis 1).",
                    shape_hint="return one label per sample: an int array of shape (n,).")
-    ex.passed()
 
 
 # ----------------------------------------------------------------- diagnose ---
@@ -931,7 +917,8 @@ def _diagnosis(train_err, dev_err, human_err):
     return bias, variance, "bias" if bias >= variance else "variance"
 
 
-def diagnose(fn):
+@exercise("09.1")
+def diagnose(ex):
     """Checks `diagnose(train_err, dev_err, human_err)` on values worked by hand.
 
     The result must be a dict with exactly the keys "avoidable_bias" (a number,
@@ -941,8 +928,6 @@ def diagnose(fn):
     binary: 0.125 each, which goes to "bias"), a model better than humans on the
     training set (a negative avoidable bias, kept as it is).
     """
-    __tracebackhide__ = True
-    ex = Exercise("09.1", "diagnose", fn)
     cases = [
         ("bias larger: train 0.15, dev 0.17, human 0.02", 0.15, 0.17, 0.02),
         ("variance larger: train 0.03, dev 0.12, human 0.02", 0.03, 0.12, 0.02),
@@ -984,7 +969,6 @@ def diagnose(fn):
             problem = "your result matches a common mistake: the smaller gap chosen.\n  " + problem
         ex.fail(case, problem, 'focus on the larger gap: "bias" if avoidable_bias >= variance, '
                                'else "variance" (the exact strings).', part='"focus"')
-    ex.passed()
 
 
 # ----------------------------------------------------------------- f1_score ---
@@ -1037,7 +1021,8 @@ def _f1_mistakes(y_true, y_pred):
     return found
 
 
-def f1_score(fn):
+@exercise("09.9")
+def f1_score(ex):
     """Checks `f1_score(y_true, y_pred)`: F1 of binary 0/1 labels, class 1 positive.
 
     The result, one float, is compared with `sklearn.metrics.f1_score(y_true, y_pred,
@@ -1047,10 +1032,8 @@ def f1_score(fn):
     (accuracy, the arithmetic mean, TN in place of FP or FN, class 0, the macro
     average, NaN from 0 / 0) are named.
     """
-    __tracebackhide__ = True
     from sklearn.metrics import f1_score as sklearn_f1
 
-    ex = Exercise("09.9", "f1_score", fn)
     for case, y_true, y_pred in _f1_cases():
         out = ex.call(case, y_true, y_pred)
         ex.compare(case, out, sklearn_f1(y_true, y_pred, zero_division=0.0), kind="scalar",
@@ -1059,4 +1042,3 @@ def f1_score(fn):
                         "harmonic mean of precision and recall.",
                    nonfinite_hint="when TP is 0, precision or recall is 0 / 0 or both are 0, "
                                   "and 2PR / (P + R) is 0 / 0: return 0.0 when TP is 0.")
-    ex.passed()

@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from helpers.checks.core import (Exercise, compare_frequencies, describe, import_tensorflow,
+from helpers.checks.core import (exercise, compare_frequencies, describe, import_tensorflow,
                                  is_int, random_values)
 
 __all__ = ["discounted_returns", "epsilon_greedy", "q_learning_update", "ReplayBuffer",
@@ -72,7 +72,8 @@ def _explain_empty(message):
             "reversed(range(len(rewards))), which then does nothing.")
 
 
-def discounted_returns(fn):
+@exercise("11.1")
+def discounted_returns(ex):
     """Checks `discounted_returns(rewards, gamma)`: the return from every step of one episode.
 
     `rewards` is a 1-D array of the T >= 0 rewards of an episode and 0 <= gamma <= 1;
@@ -83,8 +84,6 @@ def discounted_returns(fn):
     and 0.99, one step, integer rewards (the result is still float64) and an empty
     episode (an empty float64 array).
     """
-    __tracebackhide__ = True
-    ex = Exercise("11.1", "discounted_returns", fn)
     cases = [
         # G_3 = 2, G_2 = 0.9 * 2, G_1 = 0.9 * 1.8, G_0 = 1 + 0.9 * 1.62.
         ("4 rewards by hand, gamma 0.9", np.array([1.0, 0.0, 0.0, 2.0]), 0.9,
@@ -112,7 +111,6 @@ def discounted_returns(fn):
                    f"expected dtype float64, received {out.dtype}.",
                    "start from np.zeros(len(rewards)) (float64), not np.zeros_like(rewards), "
                    "which keeps the rewards' dtype.")
-    ex.passed()
 
 
 # -------------------------------------------------------- epsilon_greedy ---
@@ -196,7 +194,8 @@ def _epsilon_cases():
     ]
 
 
-def epsilon_greedy(fn):
+@exercise("11.2")
+def epsilon_greedy(ex):
     """Checks `epsilon_greedy(q_values, epsilon, rng)` statistically.
 
     `q_values` is a 1-D float array (num_actions,), 0 <= epsilon <= 1 and `rng` a
@@ -210,8 +209,6 @@ def epsilon_greedy(fn):
     epsilon / n for the others; with epsilon 0 every action must be the greedy one.
     Two generators made with the same seed must give the same actions.
     """
-    __tracebackhide__ = True
-    ex = Exercise("11.2", "epsilon_greedy", fn)
     # One call with copied inputs: the type of the result, inputs left unchanged.
     case = "one call: 4 actions, epsilon 0.5"
     _action(ex, case, np.array([0.2, 1.5, -0.3, 0.7]), 0.5, np.random.default_rng(0), 1,
@@ -237,7 +234,6 @@ def epsilon_greedy(fn):
                "draw with the rng argument (rng.random(), rng.integers(...)), not with "
                "np.random.* functions, the random module or a generator of your own: the "
                "caller's generator decides the randomness, so that seeded runs repeat.")
-    ex.passed()
 
 
 # ----------------------------------------------------- q_learning_update ---
@@ -300,7 +296,8 @@ def _q_update_cases():
     ]
 
 
-def q_learning_update(fn):
+@exercise("11.3")
+def q_learning_update(ex):
     """Checks `q_learning_update(q, s, a, r, s_next, done, alpha, gamma)`: one tabular
     Q-learning step.
 
@@ -312,8 +309,6 @@ def q_learning_update(fn):
     update) and with the formula over 20 successive steps on one table, where every
     step must change q[s, a] and nothing else.
     """
-    __tracebackhide__ = True
-    ex = Exercise("11.3", "q_learning_update", fn)
     for case, q, steps in _q_update_cases():
         table = q.copy()
         for number, ((s, a, r, s_next, done), alpha, gamma, by_hand) in enumerate(steps, 1):
@@ -350,7 +345,6 @@ def q_learning_update(fn):
                                  "the sign of the TD error: it is target - q[s, a]": old - target},
                        hint="the TD error is target - q[s, a], with q[s, a] from before the "
                             "update.", shape_hint="return the TD error, one float.")
-    ex.passed()
 
 
 # ---------------------------------------------------------- ReplayBuffer ---
@@ -375,9 +369,7 @@ def _method(ex, buffer, name):
     if not callable(bound):
         ex.fail("the class", f"your ReplayBuffer has no method {name}.",
                 f"keep the methods of the given class: define {name} inside it.")
-    method = Exercise(ex.exercise_id, ex.name, bound)
-    method.cases = ex.cases
-    return method
+    return ex.sibling(bound)
 
 
 def _new_buffer(ex, case, capacity, shape, seed=0):
@@ -550,7 +542,8 @@ def _check_uniform(ex, case, buffer, numbers, batch_size, samples, shape):
              "replace=False), over all the stored transitions.")
 
 
-def ReplayBuffer(cls):  # named like the exercise, a class
+@exercise("11.4")
+def ReplayBuffer(ex):  # named like the exercise, a class
     """Checks the class `ReplayBuffer(capacity, observation_shape, seed=0)` through its
     public interface: `add(obs, action, reward, next_obs, terminated)`,
     `sample(batch_size)` and `len(buffer)`.
@@ -572,8 +565,6 @@ def ReplayBuffer(cls):  # named like the exercise, a class
     batch_size / len of 2000 batches (within 5 binomial standard deviations), the
     same batches from the same seed and other batches from another seed.
     """
-    __tracebackhide__ = True
-    ex = Exercise("11.4", "ReplayBuffer", cls)
     case = "a new buffer, capacity 8, observations (3,)"
     buffer = _new_buffer(ex, case, 8, (3,))
     _length(ex, case, buffer, 0, 8)
@@ -628,7 +619,6 @@ def ReplayBuffer(cls):  # named like the exercise, a class
     ex.require(case, batches[0] != batches[2],
                f"buffers made with seeds 4 and 5 gave the same batches: {batches[0]}.",
                "make the generator from the seed argument: np.random.default_rng(seed).")
-    ex.passed()
 
 
 # ----------------------------------------------------------- dqn_targets ---
@@ -662,7 +652,8 @@ def _explain_dqn_error(message):
     return None
 
 
-def dqn_targets(fn):
+@exercise("11.5")
+def dqn_targets(ex):
     """Checks `dqn_targets(rewards, next_q, terminated, truncated, gamma)`: DQN's
     regression targets for a batch.
 
@@ -674,8 +665,6 @@ def dqn_targets(fn):
     worked by hand and with the formula on random batches where some transitions are
     terminated, some truncated and some both.
     """
-    __tracebackhide__ = True
-    ex = Exercise("11.5", "dqn_targets", fn)
     rng = np.random.default_rng(50)
     false, true = np.zeros(4, bool), np.ones(4, bool)
     cases = [
@@ -707,7 +696,6 @@ def dqn_targets(fn):
                         "(1 - terminated): `truncated` does not stop bootstrapping.",
                    shape_hint="one target per transition: take the max of next_q over the "
                               "actions (axis=1), not over the batch.")
-    ex.passed()
 
 
 # -------------------------------------------------------- reinforce_loss ---
@@ -747,7 +735,8 @@ def _reinforce_value_cases():
     ]
 
 
-def reinforce_loss(fn):
+@exercise("11.6")
+def reinforce_loss(ex):
     """Checks `reinforce_loss(log_probs, returns)`: the REINFORCE (policy-gradient) loss.
 
     `log_probs` (T,) are log pi(a_t | s_t) of the actions taken, a TensorFlow tensor
@@ -757,9 +746,7 @@ def reinforce_loss(fn):
     respect to log_probs. Compared with values worked by hand on NumPy inputs, then on
     float32 tensors under `tf.GradientTape`, whose gradient is compared with -returns / T.
     """
-    __tracebackhide__ = True
     tf = import_tensorflow()
-    ex = Exercise("11.6", "reinforce_loss", fn)
     hint = ("loss = -mean(log_probs * returns): one number, the minus sign so that "
             "gradient descent raises the log-probabilities of actions with high returns.")
     for case, log_probs, returns, expected in _reinforce_value_cases():
@@ -798,4 +785,3 @@ def reinforce_loss(fn):
                          "the sum instead of the mean: the gradient must be -returns / T":
                          -returns},
                hint="d loss / d log_probs[t] = -returns[t] / T for the mean over T steps.")
-    ex.passed()

@@ -24,7 +24,7 @@ import re
 
 import numpy as np
 
-from helpers.checks.core import (Exercise, compare_frequencies, describe, import_keras, is_int,
+from helpers.checks.core import (exercise, compare_frequencies, describe, import_keras, is_int,
                                  random_values)
 from helpers.checks.references import sigmoid as _sigmoid
 from helpers.checks.references import softmax as _softmax
@@ -133,7 +133,8 @@ def _rnn_step_mistakes(x, h, W, U, b):
     return mistakes
 
 
-def rnn_cell_forward(fn):
+@exercise("05.1")
+def rnn_cell_forward(ex):
     """Checks `rnn_cell_forward(x_t, h_prev, W, U, b)`: one step of a simple RNN.
 
     `x_t` is (batch, in), `h_prev` (batch, units), `W` (in, units), `U` (units,
@@ -143,8 +144,6 @@ def rnn_cell_forward(fn):
     Cases: square weights (in == units, where swapping W and U shows only in the
     values), non-square ones, a batch of one and float32 inputs.
     """
-    __tracebackhide__ = True
-    ex = Exercise("05.1", "rnn_cell_forward", fn)
     cases = [
         _simple_rnn_case("square weights: batch of 2, 3 inputs, 3 units", 10, 2, None, 3, 3),
         _simple_rnn_case("batch of 3, 4 inputs, 2 units", 20, 3, None, 4, 2),
@@ -157,7 +156,6 @@ def rnn_cell_forward(fn):
         "the new state is tanh(x_t W + h_prev U + b): x_t (batch, in) times W (in, units) "
         "plus h_prev (batch, units) times U (units, units), plus b on every row; the result "
         "is (batch, units).")
-    ex.passed()
 
 
 # ------------------------------------------------------------ rnn_forward ---
@@ -198,7 +196,8 @@ def _rnn_forward_mistakes(x, h0, W, U, b):
     return mistakes
 
 
-def rnn_forward(fn):
+@exercise("05.2")
+def rnn_forward(ex):
     """Checks `rnn_forward(x, h0, W, U, b)`: a simple RNN over a whole sequence.
 
     `x` is (batch, time, in) and `h0` (batch, units); the result is every hidden
@@ -208,8 +207,6 @@ def rnn_forward(fn):
     `initial_state=h0`, on batches shorter and longer than the sequence, square
     weights, a single step and float32 inputs.
     """
-    __tracebackhide__ = True
-    ex = Exercise("05.2", "rnn_forward", fn)
     cases = [
         _simple_rnn_case("batch of 2, 5 steps, 3 inputs, 4 units", 50, 2, 5, 3, 4),
         _simple_rnn_case("square weights: batch of 3, 4 steps, 2 inputs, 2 units",
@@ -224,7 +221,6 @@ def rnn_forward(fn):
         ex, cases, _rnn_forward_mistakes,
         "start from h = h0; at each step t (axis 1 of x) the new h is tanh(x[:, t] W + h U + b) "
         "and is kept; the result stacks the kept states along axis 1: (batch, time, units).")
-    ex.passed()
 
 
 # ------------------------------------------------------ lstm_cell_forward ---
@@ -257,7 +253,8 @@ _LSTM_VARIANTS = {
 }
 
 
-def lstm_cell_forward(fn):
+@exercise("05.3")
+def lstm_cell_forward(ex):
     """Checks `lstm_cell_forward(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias)`.
 
     Keras's LSTM layout: `kernel` (in, 4u), `recurrent_kernel` (u, 4u), `bias`
@@ -268,9 +265,7 @@ def lstm_cell_forward(fn):
     `keras.layers.LSTM(u, return_state=True)` given the same weights and
     `initial_state=[h_prev, c_prev]`: c first, then h.
     """
-    __tracebackhide__ = True
     keras = import_keras()
-    ex = Exercise("05.3", "lstm_cell_forward", fn)
     cases = _gated_cases(100, gates=4, cell_state=True)
     hint = ("z = x_t kernel + h_prev recurrent_kernel + bias, split into 4 blocks of u "
             "columns in the order i, f, c, o; i, f, o go through sigmoid, the candidate "
@@ -296,7 +291,6 @@ def lstm_cell_forward(fn):
             case, h_out, h_expected, rtol=rtol, atol=atol, hint=hint,
             part="h (the first value)",
             mistakes={name: wrong_h for name, (wrong_h, _) in variants.items()})
-    ex.passed()
 
 
 # ------------------------------------------------------- gru_cell_forward ---
@@ -340,7 +334,8 @@ _GRU_VARIANTS = {
 }
 
 
-def gru_cell_forward(fn):
+@exercise("05.4")
+def gru_cell_forward(ex):
     """Checks `gru_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias)`.
 
     Keras's GRU with its default reset_after=True: `kernel` (in, 3u),
@@ -352,9 +347,7 @@ def gru_cell_forward(fn):
     convention: z keeps the old state). The result, (batch, u), is compared with
     `keras.layers.GRU(u)` given the same weights and `initial_state=h_prev`.
     """
-    __tracebackhide__ = True
     keras = import_keras()
-    ex = Exercise("05.4", "gru_cell_forward", fn)
     cases = _gated_cases(200, gates=3, bias_rows=2)
     for case, x, h, kernel, recurrent, bias in cases:
         out = ex.call(case, x, h, kernel, recurrent, bias)
@@ -370,7 +363,6 @@ def gru_cell_forward(fn):
                  "blocks of u columns in the order z, r, h; z and r are sigmoids of the "
                  "sums of their blocks, h_tilde = tanh(x-block + r * h-block), and "
                  "h = z * h_prev + (1 - z) * h_tilde.")
-    ex.passed()
 
 
 # ----------------------------------------------------------- make_windows ---
@@ -437,7 +429,8 @@ def _window_mistakes(series, lookback, horizon):
     return x_mistakes, {k: v for k, v in y_mistakes.items() if v is not None}
 
 
-def make_windows(fn):
+@exercise("05.5")
+def make_windows(ex):
     """Checks `make_windows(series, lookback, horizon)`: supervised windows of a series.
 
     For a 1-D float array `series` of length T the result is a pair (X, y) of
@@ -448,8 +441,6 @@ def make_windows(fn):
     lookback < 1, horizon < 1 or a series shorter than lookback + horizon (not
     even one window) must raise ValueError.
     """
-    __tracebackhide__ = True
-    ex = Exercise("05.5", "make_windows", fn)
     cases = [
         ("the series 0, 1, ..., 9, lookback 3, horizon 1", np.arange(10.0), 3, 1),
         ("12 values, lookback 4, horizon 3", random_values(300, 12), 4, 3),
@@ -481,7 +472,6 @@ def make_windows(fn):
             case, ValueError, why, *args,
             hint="check lookback >= 1, horizon >= 1 and len(series) >= lookback + horizon "
                  "first, and raise ValueError saying what was received.")
-    ex.passed()
 
 
 # ------------------------------------------------ sample_with_temperature ---
@@ -588,7 +578,8 @@ def _sampling_cases():
     ]
 
 
-def sample_with_temperature(fn):
+@exercise("05.6")
+def sample_with_temperature(ex):
     """Checks `sample_with_temperature(logits, temperature, rng)` statistically.
 
     `logits` is a 1-D float array (vocab,), `temperature` > 0 and `rng` a
@@ -604,8 +595,6 @@ def sample_with_temperature(fn):
     the same seed must give the same draws. A temperature <= 0 must raise
     ValueError. A NumPy implementation takes well under a second.
     """
-    __tracebackhide__ = True
-    ex = Exercise("05.6", "sample_with_temperature", fn)
     # One call with copied inputs: the type of the result, inputs left unchanged.
     case = "one draw: 5 logits, temperature 1"
     logits = np.array([-0.5, 0.3, -1.2, 0.9, 0.0])
@@ -633,7 +622,6 @@ def sample_with_temperature(fn):
             f"temperature = {temperature:g} is not > 0 (logits / T is undefined or flips "
             f"the order)", logits, temperature, np.random.default_rng(0),
             hint="check temperature > 0 first and raise ValueError saying what was received.")
-    ex.passed()
 
 
 # --------------------------------------------------- build_stacked_birnn ---
@@ -742,7 +730,8 @@ def _check_birnn(ex, case, model, input_shape, num_classes, units):
                           'end with keras.layers.Dense(num_classes, activation="softmax").')
 
 
-def build_stacked_birnn(fn):
+@exercise("05.7")
+def build_stacked_birnn(ex):
     """Checks `build_stacked_birnn(input_shape, num_classes, units)` structurally.
 
     The model must take inputs of shape `(None, *input_shape)` (input_shape is
@@ -758,8 +747,6 @@ def build_stacked_birnn(fn):
     probabilities on a batch of 2 sequences. When Keras refuses to build the
     model because the second LSTM receives vectors, the message says why.
     """
-    __tracebackhide__ = True
-    ex = Exercise("05.7", "build_stacked_birnn", fn)
     cases = [
         ("12 steps of 3 features, 4 classes, 8 units", (12, 3), 4, 8),
         ("sequences of any length (None, 5), 2 classes, 4 units", (None, 5), 2, 4),
@@ -768,4 +755,3 @@ def build_stacked_birnn(fn):
     for case, input_shape, num_classes, units in cases:
         model = ex.call_explained(case, _explain_birnn_error, input_shape, num_classes, units)
         _check_birnn(ex, case, model, input_shape, num_classes, units)
-    ex.passed()

@@ -35,7 +35,7 @@ import warnings
 import numpy as np
 
 from helpers.checks import references
-from helpers.checks.core import (Exercise, count_agrees, describe, expected_count,
+from helpers.checks.core import (exercise, count_agrees, describe, expected_count,
                                  import_keras, random_values)
 from helpers.checks.keras_models import (
     activation_name,
@@ -345,7 +345,8 @@ def _explain_bpe_error(message):
     return None
 
 
-def train_bpe(fn):
+@exercise("07.1")
+def train_bpe(ex):
     """Checks `train_bpe(corpus, num_merges)`: byte-pair encoding merges learned from a text.
 
     `corpus` is a str; its words are `corpus.split()`. Each word starts as the tuple
@@ -369,8 +370,6 @@ def train_bpe(fn):
     string order). Known mistakes (pairs across words, frequencies ignored, no
     suffix, other tie rules, a merge not applied everywhere, ...) are named.
     """
-    __tracebackhide__ = True
-    ex = Exercise("07.1", "train_bpe", fn)
     hint = ("count the pairs of neighbouring symbols inside each word, weighted by the word's "
             "frequency; merge the most frequent pair (ties: the smallest (left, right)) "
             "everywhere, left to right, in every word; repeat num_merges times or until no "
@@ -383,7 +382,6 @@ def train_bpe(fn):
         mistakes = {name: _bpe(corpus, num_merges, **switches)
                     for name, switches in _BPE_MISTAKES.items()}
         _compare_sequence(ex, case, merges, expected, mistakes, hint, "merge")
-    ex.passed()
 
 
 # -------------------------------------------------------------- bpe_encode ---
@@ -506,7 +504,8 @@ def _bpe_encode_cases():
     ]
 
 
-def bpe_encode(fn):
+@exercise("07.2")
+def bpe_encode(ex):
     """Checks `bpe_encode(word, merges)`: one word split into BPE tokens.
 
     `word` is a str without whitespace; `merges` a list of (left, right) tuples in
@@ -522,8 +521,6 @@ def bpe_encode(fn):
     order differs from the most frequent pair and from the longest match, a pair that
     occurs twice, and merges learned by the tokenizers trainer.
     """
-    __tracebackhide__ = True
-    ex = Exercise("07.2", "bpe_encode", fn)
     hint = (f"start from the characters with {SUFFIX!r} attached to the last one; for each "
             f"(left, right) in merges, in order, replace every left, right neighbour pair by "
             f"left + right (left to right), then go on with the next merge.")
@@ -536,7 +533,6 @@ def bpe_encode(fn):
                     for name, switches in _ENCODE_MISTAKES.items()}
         _compare_sequence(ex, case, tokens, _tokenizers_encode(word, merges), mistakes, hint,
                           "token")
-    ex.passed()
 
 
 # ------------------------------------------------------------- causal_mask ---
@@ -588,7 +584,8 @@ def _require_bool_mask(ex, case, mask, expected):
     ex.fail(case, f"expected a bool array, received dtype {mask.dtype}: {describe(mask)}.", hint)
 
 
-def causal_mask(fn):
+@exercise("07.3")
+def causal_mask(ex):
     """Checks `causal_mask(length)`: the mask of causal (decoder) self-attention.
 
     The result is a NumPy bool array (length, length), True where position i (row,
@@ -599,8 +596,6 @@ def causal_mask(fn):
     additive 0/-inf mask, the transpose, an inverted mask and a mask without its
     diagonal are named. Lengths 1 to 8.
     """
-    __tracebackhide__ = True
-    ex = Exercise("07.3", "causal_mask", fn)
     hint = ("True where the key position j is not after the query position i (j <= i): "
             "row i holds i + 1 Trues, then Falses.")
     for length in (4, 1, 2, 5, 8):
@@ -611,7 +606,6 @@ def causal_mask(fn):
         ex.compare(case, mask, expected, mistakes=_causal_mask_mistakes(expected), hint=hint,
                    shape_hint="one row per query position and one column per key position: "
                               "(length, length), for length 1 too.")
-    ex.passed()
 
 
 # ------------------------------------------------ TokenAndPositionEmbedding ---
@@ -644,9 +638,7 @@ def _layer_caller(ex, layer):
                 raise NotImplementedError() from None
             raise
 
-    caller = Exercise(ex.exercise_id, ex.name, call)
-    caller.cases = ex.cases
-    return caller
+    return ex.sibling(call)
 
 
 def _explain_embedding_error(message):
@@ -724,7 +716,8 @@ def _embedding_cases():
     ]
 
 
-def TokenAndPositionEmbedding(cls):  # named like the exercise: the student's class
+@exercise("07.4")
+def TokenAndPositionEmbedding(ex):  # named like the exercise: the student's class
     """Checks the layer `TokenAndPositionEmbedding(vocab_size, max_length, dim)`.
 
     The check receives the class. Its `__init__(self, vocab_size, max_length, dim,
@@ -741,9 +734,7 @@ def TokenAndPositionEmbedding(cls):  # named like the exercise: the student's cl
     (positions missing, the position table looked up with the token ids, positions
     from 1 or reversed, scaled by sqrt(dim), concatenated) are named.
     """
-    __tracebackhide__ = True
     keras = import_keras()
-    ex = Exercise("07.4", "TokenAndPositionEmbedding", cls)
     hint = ("add the token embeddings of token_ids and the position embeddings of the "
             "positions 0 .. T - 1 (keras.ops.arange, T from the input's shape); the (T, dim) "
             "position embeddings broadcast over the batch.")
@@ -771,7 +762,6 @@ def TokenAndPositionEmbedding(cls):  # named like the exercise: the student's cl
                    mistakes=_embedding_mistakes(token_ids, tokens, positions),
                    shape_hint="the result is (batch, T, dim): the token embeddings plus the "
                               "position embeddings (added, not concatenated).")
-    ex.passed()
 
 
 # ------------------------------------------------------- transformer_block ---
@@ -980,7 +970,8 @@ def _known_block_weights(mha, norms, dense1, dense2, d, num_heads, seed):
     return weights
 
 
-def transformer_block(fn):
+@exercise("07.5")
+def transformer_block(ex):
     """Checks `transformer_block(x, num_heads, ff_dim, causal=False, dropout=0.0)`.
 
     `x` is a Keras tensor (batch, T, d); the function builds a pre-norm block (as
@@ -1002,9 +993,7 @@ def transformer_block(fn):
     a missing residual, the mask missing or not wanted, ReLU or no activation,
     key_dim = d, one shared LayerNorm, attention on x instead of LN1(x)) are named.
     """
-    __tracebackhide__ = True
     keras = import_keras()
-    ex = Exercise("07.5", "transformer_block", fn)
     hint = ("pre-norm: a = LN1(x); h = x + Dropout(MultiHeadAttention(...)(a, a, "
             "use_causal_mask=causal)); out = h + Dropout(Dense(d)(Dense(ff_dim, "
             "activation=\"gelu\")(LN2(h)))).")
@@ -1025,7 +1014,6 @@ def transformer_block(fn):
         ex.compare(case, received, _block(x, weights, causal), kind="tensor", rtol=2e-4,
                    atol=2e-4, mistakes=_block_mistakes(x, weights, causal), hint=hint,
                    part="output with known weights")
-    ex.passed()
 
 
 # -------------------------------------------------------------- mask_tokens ---
@@ -1191,7 +1179,8 @@ def _check_masking(ex, case, tokens, mask_id, vocab_size, rate, seed):
     _check_replacements(ex, case, inputs, selected, tokens, mask_id, vocab_size)
 
 
-def mask_tokens(fn):
+@exercise("07.6")
+def mask_tokens(ex):
     """Checks `mask_tokens(tokens, mask_id, vocab_size, rate, rng)`: BERT's masking rule.
 
     `tokens` is an int NumPy array of any shape, `rng` a `numpy.random.Generator`
@@ -1210,8 +1199,6 @@ def mask_tokens(fn):
     result and two seeds different ones, rate 0 selects nothing, rate 1 everything.
     Known mistakes are named.
     """
-    __tracebackhide__ = True
-    ex = Exercise("07.6", "mask_tokens", fn)
     cases = _masking_cases()
     for case, tokens, mask_id, vocab_size, rate, seed in cases:
         _check_masking(ex, case, tokens, mask_id, vocab_size, rate, seed)
@@ -1237,7 +1224,6 @@ def mask_tokens(fn):
                "two generators made with different seeds selected the same positions.",
                "draw with the rng argument, not with a generator of your own made from a "
                "fixed seed.")
-    ex.passed()
 
 
 # ----------------------------------------------------------------- patchify ---
@@ -1306,7 +1292,8 @@ def _patchify_cases():
     ]
 
 
-def patchify(fn):
+@exercise("07.7")
+def patchify(ex):
     """Checks `patchify(images, patch_size)`: images cut into flattened square patches (ViT).
 
     `images` is a NumPy array (batch, H, W, C), `patch_size` an int p. The result is
@@ -1320,8 +1307,7 @@ def patchify(fn):
     from a reshape without transpose, pixels column by column, channels first, the
     channels dropped) are named.
     """
-    __tracebackhide__ = True
-    ex = Exercise("07.7", "patchify", fn)
+    fn = ex.fn
     hint = ("split H into (H // p, p) and W into (W // p, p) with one reshape that keeps C, "
             "move the two patch-grid axes in front of the two axes within a patch, then "
             "flatten each patch.")
@@ -1347,7 +1333,6 @@ def patchify(fn):
         ex.require(case, re.search(rf"\b{size}\b", message) and re.search(rf"\b{p}\b", message),
                    f"the ValueError says {message!r}: name the size ({size}) and the patch "
                    f"size ({p}), so that the caller sees what to change.", raise_hint)
-    ex.passed()
 
 
 def _error_message(fn, *args):

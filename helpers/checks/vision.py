@@ -28,7 +28,7 @@ Example:
 import numpy as np
 
 from helpers.checks import tensor_modes
-from helpers.checks.core import Exercise, import_keras, import_tensorflow, random_values
+from helpers.checks.core import exercise, import_keras, import_tensorflow, random_values
 
 __all__ = [
     "iou", "non_max_suppression", "make_anchors", "encode_grid_targets",
@@ -212,7 +212,8 @@ def _iou_cases():
     ]
 
 
-def iou(fn):
+@exercise("04.1")
+def iou(ex):
     """Checks `iou(boxes_a, boxes_b)`: the pairwise IoU table (N, M) of corner boxes.
 
     Compared with `keras.utils.bounding_boxes.compute_iou(..., "xyxy")` (float32, so
@@ -222,8 +223,6 @@ def iou(fn):
     float32 boxes and boxes in pixel coordinates. The result must be a NumPy float
     array.
     """
-    __tracebackhide__ = True
-    ex = Exercise("04.1", "iou", fn)
     hint = ("for each pair: the overlap's width max(0, min(x2) - max(x1)) times its height "
             "max(0, min(y2) - max(y1)); union = area_a + area_b - overlap; IoU = overlap / "
             "union, and 0 where the union is 0. boxes_a[:, None, :] against "
@@ -238,7 +237,6 @@ def iou(fn):
                    nonfinite_hint="two degenerate boxes (zero width or height) have a union "
                                   "of area 0, and 0 / 0 is NaN: give 0 where the union is 0 "
                                   "(np.where, or np.divide(..., where=union > 0)).")
-    ex.passed()
 
 
 # ------------------------------------------------------- non_max_suppression ---
@@ -341,7 +339,8 @@ def _nms_cases():
     ]
 
 
-def non_max_suppression(fn):
+@exercise("04.2")
+def non_max_suppression(ex):
     """Checks `non_max_suppression(boxes, scores, iou_threshold, max_out)`.
 
     Greedy NMS: boxes from the highest score down (equal scores: the lower index
@@ -352,8 +351,6 @@ def non_max_suppression(fn):
     and 0.3, equal scores, max_out below the number kept, a single box, disjoint
     boxes, and an IoU exactly at the threshold.
     """
-    __tracebackhide__ = True
-    ex = Exercise("04.2", "non_max_suppression", fn)
     hint = ("visit the boxes from the highest score down (np.argsort(-scores, "
             "kind='stable') keeps equal scores in index order); keep a box unless its IoU "
             "with a box already kept is > iou_threshold; stop at max_out boxes.")
@@ -370,7 +367,6 @@ def non_max_suppression(fn):
                               "not the boxes themselves.")
         _require_int_array(ex, case, out, "the index array",
                            "build it with np.array(kept, dtype=int): indices are integers.")
-    ex.passed()
 
 
 # ------------------------------------------------------------- make_anchors ---
@@ -449,7 +445,8 @@ def _anchor_cases():
     ]
 
 
-def make_anchors(fn):
+@exercise("04.3")
+def make_anchors(ex):
     """Checks `make_anchors(feature_size, scales, ratios)` on hand-worked anchors and loops.
 
     Cell (i, j) of an H x W map is centred at ((j + 0.5) / W, (i + 0.5) / H); each of
@@ -460,8 +457,6 @@ def make_anchors(fn):
     2 x 3, 3 x 2 and 4 x 4 maps against the definition written out with loops (no
     installed library has this anchor generator).
     """
-    __tracebackhide__ = True
-    ex = Exercise("04.3", "make_anchors", fn)
     hint = ("for each row i, each column j, each scale s, each ratio r (in that nesting): "
             "centre ((j + 0.5) / W, (i + 0.5) / H), width s * sqrt(r), height s / sqrt(r), "
             "corners centre -/+ half the size.")
@@ -472,7 +467,6 @@ def make_anchors(fn):
                    hint=hint,
                    shape_hint="one row of 4 corners per anchor: H * W cells times "
                               "len(scales) * len(ratios) pairs, shape (H * W * k, 4).")
-    ex.passed()
 
 
 # ------------------------------------------------------ encode_grid_targets ---
@@ -588,7 +582,8 @@ def _explain_encode_error(message):
     return None
 
 
-def encode_grid_targets(fn):
+@exercise("04.4")
+def encode_grid_targets(ex):
     """Checks `encode_grid_targets(boxes, labels, grid, num_classes)` on hand-worked cells.
 
     The result is a float32 array (grid, grid, 5 + num_classes): in the cell
@@ -599,8 +594,6 @@ def encode_grid_targets(fn):
     centres in one cell, an empty image. Then float32 boxes on a 7 x 7 grid and
     boxes on a 5 x 5 grid against the definition written out with a loop.
     """
-    __tracebackhide__ = True
-    ex = Exercise("04.4", "encode_grid_targets", fn)
     hint = ("for each box: centre cx = (x1 + x2) / 2, cy = (y1 + y2) / 2; row = "
             "min(floor(cy * grid), grid - 1), col likewise from cx; target[row, col] = "
             "[1, cx * grid - col, cy * grid - row, x2 - x1, y2 - y1, one-hot label].")
@@ -616,7 +609,6 @@ def encode_grid_targets(fn):
                    f"the values are right, but the dtype is {out.dtype}, expected float32.",
                    "start from np.zeros((grid, grid, 5 + num_classes), dtype=np.float32): "
                    "the detector trains in float32.")
-    ex.passed()
 
 
 # --------------------------------------------------- decode_grid_predictions ---
@@ -715,7 +707,8 @@ def _decode_cases():
     ]
 
 
-def decode_grid_predictions(fn):
+@exercise("04.5")
+def decode_grid_predictions(ex):
     """Checks `decode_grid_predictions(predictions, threshold)`.
 
     A cell's score is objectness x largest class probability, its label the argmax;
@@ -727,8 +720,6 @@ def decode_grid_predictions(fn):
     against the definition written out with loops (scores kept 0.03 away from the
     threshold), and the round trip from the targets of five boxes.
     """
-    __tracebackhide__ = True
-    ex = Exercise("04.5", "decode_grid_predictions", fn)
     hint = ("scores = objectness * max class probability; keep = scores > threshold; for "
             "a kept cell (row, col): cx = (col + ox) / grid, cy = (row + oy) / grid, box "
             "[cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], label = argmax of the class "
@@ -748,7 +739,6 @@ def decode_grid_predictions(fn):
                                   f"boxes (k, 4), scores and labels (k,).")
         _require_int_array(ex, case, out[2], "labels",
                            "take the labels with np.argmax, which gives integers.")
-    ex.passed()
 
 
 # -------------------------------------------------------------- triplet_loss ---
@@ -805,7 +795,8 @@ def _triplets(seed, batch, dim, spread=1.0):
             anchor + rng.normal(0.0, spread, (batch, dim)))
 
 
-def triplet_loss(fn):
+@exercise("04.6")
+def triplet_loss(ex):
     """Checks `triplet_loss(anchor, positive, negative, margin=0.2)`.
 
     The batch mean of max(||a - p||**2 - ||a - n||**2 + margin, 0), one number (a
@@ -815,8 +806,6 @@ def triplet_loss(fn):
     float32 tensors, eagerly and inside tf.function; the gradients with respect to
     the three inputs (under tf.GradientTape) against their closed form.
     """
-    __tracebackhide__ = True
-    ex = Exercise("04.6", "triplet_loss", fn)
     hint = ("per row: d_ap = sum((a - p)**2), d_an = sum((a - n)**2) over the embedding "
             "axis; max(d_ap - d_an + margin, 0); then the mean over the batch.")
     shape_hint = "return one number: the mean over the batch of the per-row losses."
@@ -847,7 +836,6 @@ def triplet_loss(fn):
                        _triplet_gradients(anchor, positive, negative, 1.0),
                        "d/da = 2 (n - p) / B for each row with a positive hinge, 0 for the "
                        "others; use keras.ops.maximum for the hinge.")
-    ex.passed()
 
 
 # --------------------------------------------------------------- gram_matrix ---
@@ -885,7 +873,8 @@ def _gram_mistakes(features):
     })
 
 
-def gram_matrix(fn):
+@exercise("04.7")
+def gram_matrix(ex):
     """Checks `gram_matrix(features)`: (batch, H, W, C) -> (batch, C, C), divided by H * W.
 
     Compared (a NumPy array or a tensor) with hand-worked Grams (one example of 2
@@ -895,8 +884,6 @@ def gram_matrix(fn):
     respect to the features (under tf.GradientTape) against its closed form
     F (R + R^T) / (H W).
     """
-    __tracebackhide__ = True
-    ex = Exercise("04.7", "gram_matrix", fn)
     hint = ("G[b, c, d] = sum over h, w of F[b, h, w, c] * F[b, h, w, d], divided by H * W "
             "(keras.ops.einsum('bhwc,bhwd->bcd', F, F) / (H * W)).")
     hand = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])            # positions (1, 2) and (3, 4)
@@ -925,7 +912,6 @@ def gram_matrix(fn):
                        (features,), [0], [grad.reshape(features.shape)],
                        "build the Gram with keras.ops (einsum or matmul), not NumPy.",
                        upstream=upstream.astype(np.float32))
-    ex.passed()
 
 
 # -------------------------------------------------------------- content_cost ---
@@ -950,7 +936,8 @@ def _content_mistakes(a_c, a_g):
     })
 
 
-def content_cost(fn):
+@exercise("04.8")
+def content_cost(ex):
     """Checks `content_cost(a_c, a_g)`: the batch mean of sum((a_c - a_g)**2) / (4 H W C).
 
     One number (a NumPy or Python number, or a 0-d tensor), compared with
@@ -959,8 +946,6 @@ def content_cost(fn):
     tf.function; the gradient with respect to a_g (under tf.GradientTape) against
     (a_g - a_c) / (2 H W C B).
     """
-    __tracebackhide__ = True
-    ex = Exercise("04.8", "content_cost", fn)
     hint = ("per example: the sum of (a_c - a_g)**2 over H, W and C, divided by "
             "4 * H * W * C; then the mean over the batch.")
     same = random_values(801, (1, 2, 3, 4))
@@ -983,7 +968,6 @@ def content_cost(fn):
     _compare_gradients(ex, "the gradient with respect to a_g under tf.GradientTape",
                        (a_c, a_g), [1], [(a_g - a_c) / (2 * 2 * 3 * 4 * 2)],
                        "write the cost with keras.ops (ops.sum, ops.square, ops.mean).")
-    ex.passed()
 
 
 # ---------------------------------------------------------------- style_cost ---
@@ -1026,7 +1010,8 @@ def _grams(seed, batch, channels):
     return np.einsum("bpc,bpd->bcd", features, features) / 6
 
 
-def style_cost(fn):
+@exercise("04.9")
+def style_cost(ex):
     """Checks `style_cost(grams_s, grams_g, weights)` against hand-worked values.
 
     sum over layers l of weights[l] * batch mean of sum((G_s - G_g)**2) / (4 C_l**2),
@@ -1037,8 +1022,6 @@ def style_cost(fn):
     and inside tf.function; the gradients with respect to grams_g (under
     tf.GradientTape) against weights[l] * (G_g - G_s) / (2 C_l**2 B).
     """
-    __tracebackhide__ = True
-    ex = Exercise("04.9", "style_cost", fn)
     hint = ("for each layer l: sum((G_s - G_g)**2) over the two channel axes, mean over "
             "the batch, divided by 4 * C_l**2, times weights[l]; then the sum over layers.")
     eye, other = np.array([[[1.0, 0.0], [0.0, 1.0]]]), np.array([[[0.0, 0.0], [0.0, 3.0]]])
@@ -1070,4 +1053,3 @@ def style_cost(fn):
                        (*three, weights), [1], expected,
                        "write the cost with keras.ops (ops.sum, ops.square, ops.mean) and "
                        "add the layers' weighted costs.")
-    ex.passed()
