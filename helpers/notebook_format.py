@@ -136,9 +136,64 @@ def parse_success_line(text):
     return (match.group(1), match.group(2), int(match.group(3))) if match else None
 
 
+def strip_solution(source, where="cell"):
+    """Replaces every solution block by the stub: what the release step does to a cell.
+
+    A block is the lines from a line that is `BEGIN_SOLUTION` (indented or not) to a
+    line that is `END_SOLUTION`; it becomes the `STUB` lines at the indentation of its
+    BEGIN line.
+
+    Args:
+        source: the cell's source text.
+        where: used in error messages, e.g. `"solutions/01_foundations.ipynb cell 12"`.
+
+    Returns:
+        The student version of the source (the same text when it holds no block).
+
+    Raises:
+        ValueError: a block is not closed, or closed without being opened, or nested.
+
+    Example:
+
+    >>> strip_solution("def f(x):\\n    ### BEGIN SOLUTION\\n    return x\\n    ### END SOLUTION")
+    'def f(x):\\n    # YOUR CODE HERE\\n    raise NotImplementedError()'
+    """
+    out, inside = [], False
+    for number, line in enumerate(source.split("\n"), start=1):
+        stripped = line.strip()
+        if stripped == BEGIN_SOLUTION:
+            if inside:
+                raise ValueError(
+                    f"{where}, line {number}: {BEGIN_SOLUTION} inside another solution block.")
+            inside = True
+            indent = line[: len(line) - len(line.lstrip())]
+            out += [indent + stub_line for stub_line in STUB]
+        elif stripped == END_SOLUTION:
+            if not inside:
+                raise ValueError(f"{where}, line {number}: {END_SOLUTION} without "
+                                 f"{BEGIN_SOLUTION}.")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise ValueError(f"{where}: {BEGIN_SOLUTION} is never closed by {END_SOLUTION}.")
+    return "\n".join(out)
+
+
 def is_solution_cell(source):
-    """Tells whether a code cell holds a solution block."""
-    return any(line.strip() == BEGIN_SOLUTION for line in source.split("\n"))
+    """Tells whether a code cell holds a solution block (as `strip_solution` reads them).
+
+    Raises:
+        ValueError: the cell's markers are unbalanced.
+    """
+    return strip_solution(source) != source
+
+
+def defines(source, name):
+    """Tells whether a cell defines the graded function or class `name` (`def name(` or
+    `class name` at the start of a line)."""
+    return re.search(rf"^(def {re.escape(name)}\s*\(|class {re.escape(name)}\b)", source,
+                     re.MULTILINE) is not None
 
 
 def count_setup_cells(code_sources):

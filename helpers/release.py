@@ -146,43 +146,6 @@ def setup_cell_source(config, packages=()):
     return source
 
 
-def strip_solution(source, where="cell"):
-    """Replaces every BEGIN/END SOLUTION block by a stub that raises NotImplementedError.
-
-    Args:
-        source: the cell's source text.
-        where: used in error messages, e.g. `"solutions/01_foundations.ipynb cell 12"`.
-
-    Returns:
-        The student version of the source.
-
-    Example:
-
-    >>> strip_solution("def f(x):\\n    ### BEGIN SOLUTION\\n    return x\\n    ### END SOLUTION")
-    'def f(x):\\n    # YOUR CODE HERE\\n    raise NotImplementedError()'
-    """
-    begin, end = fmt.BEGIN_SOLUTION, fmt.END_SOLUTION
-    out, inside = [], False
-    for number, line in enumerate(source.split("\n"), start=1):
-        stripped = line.strip()
-        if stripped == begin:
-            if inside:
-                raise ReleaseError(
-                    f"{where}, line {number}: {begin} inside another solution block.")
-            inside = True
-            indent = line[: len(line) - len(line.lstrip())]
-            out += [indent + stub_line for stub_line in fmt.STUB]
-        elif stripped == end:
-            if not inside:
-                raise ReleaseError(f"{where}, line {number}: {end} without {begin}.")
-            inside = False
-        elif not inside:
-            out.append(line)
-    if inside:
-        raise ReleaseError(f"{where}: {begin} is never closed by {end}.")
-    return "\n".join(out)
-
-
 def stamp_solution(nb, filename, config):
     """Refreshes the setup cell and the Colab link of a solution notebook in place.
 
@@ -219,7 +182,10 @@ def student_copy(nb, filename):
     student = copy.deepcopy(nb)
     for index, cell in enumerate(student.cells):
         if cell.cell_type == "code":
-            cell.source = strip_solution(cell.source, f"solutions/{filename} cell {index}")
+            try:
+                cell.source = fmt.strip_solution(cell.source, f"solutions/{filename} cell {index}")
+            except ValueError as error:
+                raise ReleaseError(str(error)) from None
             cell.outputs = []
             cell.execution_count = None
         cell.metadata.pop("execution", None)

@@ -134,3 +134,48 @@ def test_parse_check_call_reads_the_module_and_the_check():
 ])
 def test_parse_check_call_rejects_other_cells(source):
     assert nf.parse_check_call(source) is None
+
+
+def test_strip_solution_keeps_indentation_and_surrounding_code():
+    source = (
+        "def f(x):\n"
+        '    """Doc."""\n'
+        "    ### BEGIN SOLUTION\n"
+        "    y = x + 1\n"
+        "    return y\n"
+        "    ### END SOLUTION\n"
+        "\n"
+        "print('after')"
+    )
+    assert nf.strip_solution(source) == (
+        "def f(x):\n"
+        '    """Doc."""\n'
+        "    # YOUR CODE HERE\n"
+        "    raise NotImplementedError()\n"
+        "\n"
+        "print('after')"
+    )
+
+
+def test_strip_solution_handles_two_blocks_and_plain_cells():
+    source = ("### BEGIN SOLUTION\na = 1\n### END SOLUTION\nb = 2\n"
+              "### BEGIN SOLUTION\nc = 3\n### END SOLUTION")
+    assert nf.strip_solution(source).count("raise NotImplementedError()") == 2
+    assert nf.strip_solution("x = 1") == "x = 1"
+
+
+@pytest.mark.parametrize("source, message", [
+    ("### BEGIN SOLUTION\nx = 1", "never closed"),
+    ("x = 1\n### END SOLUTION", "line 2: ### END SOLUTION without"),
+    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "inside another"),
+])
+def test_strip_solution_rejects_unbalanced_markers(source, message):
+    with pytest.raises(ValueError, match=message):
+        nf.strip_solution(source, "solutions/x.ipynb cell 3")
+
+
+def test_defines_finds_the_graded_function_or_class():
+    assert nf.defines("import numpy as np\n\ndef relu(x):\n    pass", "relu")
+    assert nf.defines("class ReplayBuffer:\n    pass", "ReplayBuffer")
+    assert not nf.defines("def relu_grad(x):\n    pass", "relu")
+    assert not nf.defines("y = relu(x)", "relu")

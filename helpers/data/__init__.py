@@ -41,9 +41,9 @@ import re
 import numpy as np
 
 # The seeded generators live in modules of their own; their public names are this package's.
-from helpers.data.dates import (DATE_FORMATS, DATE_LOCALES, DATE_SPLIT_FRACTIONS, DATE_STYLES,
-                                DATE_YEARS, dates_split, make_dates)
-from helpers.data.shapes import SHAPE_CLASSES, make_shapes
+from helpers.data.dates import (DATE_FORMATS, DATE_LOCALES, DATE_SPLIT_FRACTIONS,  # noqa: F401
+                                DATE_STYLES, DATE_YEARS, dates_split, make_dates)
+from helpers.data.shapes import SHAPE_CLASSES, make_shapes  # noqa: F401
 
 DATA_ENV = "WORKBOOK_DATA"
 

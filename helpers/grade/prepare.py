@@ -7,6 +7,7 @@ from collections import namedtuple
 
 import nbformat
 
+from helpers import notebook_format as fmt
 from helpers.notebook_format import claimed_exercise_id, first_line
 
 #: Magics that only time, capture or configure; every other magic and `!` is disabled.
@@ -123,9 +124,8 @@ def prepare(sources, released):
         if placed:
             previous = placed[0]
             continue
-        defines = re.compile(rf"^(def {re.escape(ex.name)}\s*\(|class {re.escape(ex.name)}\b)",
-                             re.MULTILINE)
-        after = [i for i, c in enumerate(body) if c.exercise is None and defines.search(c.source)]
+        after = [i for i, c in enumerate(body)
+                 if c.exercise is None and fmt.defines(c.source, ex.name)]
         after = after or [i for i, c in enumerate(body) if c.source == ex.anchor]
         position = after[-1] + 1 if after else previous + 1
         body.insert(position, _test_cell(ex))
