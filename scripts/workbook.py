@@ -420,7 +420,7 @@ def colab_test_command(python, extra):
     """The pytest command of `workbook colab`: the check and helper tests, and every
     notebook in quick mode with errors failing (outputs are not compared: the stored ones
     come from the pinned versions)."""
-    tests = ["tests/test_checks_*.py", "tests/test_core.py", "tests/test_data.py",
+    tests = ["tests/test_checks_*.py", "tests/test_helpers.py", "tests/test_data.py",
              "tests/test_plots.py", "tests/test_progress.py", "tests/test_text.py",
              "tests/test_student_copies.py", "tests/test_colab.py"]
     import glob

@@ -1,4 +1,4 @@
-"""Unit tests of helpers' core: is_quick, budget, expect, setup."""
+"""Unit tests of the helpers package itself (helpers/__init__.py): is_quick, budget, expect, setup."""
 
 import os
 import random
