@@ -1,4 +1,4 @@
-"""Unit tests of the helpers package itself (helpers/__init__.py): is_quick, budget, expect, setup."""
+"""Unit tests of helpers/__init__.py: is_quick, budget, expect, setup and its report."""
 
 import os
 import random
