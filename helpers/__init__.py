@@ -9,7 +9,8 @@ Modules:
                      (with sha256 verification) and seeded generators (a package:
                      the registry and loaders, `dates`, `shapes`).
     helpers.plots    small plotting functions that return Figures.
-    helpers.progress live training progress for `model.fit` (a Keras callback).
+    helpers.progress live training progress: `Progress` for `model.fit` (a Keras
+                     callback), `Loop` for a loop written by hand.
     helpers.text     character ids, n-gram baselines and scores in nats per
                      character, shared by the language-model notebooks.
     helpers.notebook_format  the notebook format: solution markers, test lines,

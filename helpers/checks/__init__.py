@@ -6,7 +6,8 @@ Use them from a notebook's test cell, e.g.:
     check.softmax(softmax)
 
 Modules:
-    helpers.checks.core             the shared machinery (`Exercise`, `CheckError`, value helpers).
+    helpers.checks.core             the shared machinery (`@exercise`, `Exercise`, `CheckError`,
+                                    value helpers, the statistical rules).
     helpers.checks.keras_models     tools to inspect Keras models and give layers known weights.
     helpers.checks.references       formulas more than one check needs (multi-head attention, ...).
     helpers.checks.getting_started  notebook 00.
