@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from helpers.checks.core import (CheckError, Exercise, NotAttemptedError, compare_frequencies,
-                                 counts_follow, describe, is_int, quiet, random_values)
+                                 counts_follow, describe, first_mismatch, is_int,
+                                 mistake_message, mistakes_from, quiet, random_values)
 
 
 def identity(x):
@@ -113,6 +114,61 @@ def test_known_mistakes_are_named_even_with_a_wrong_shape():
         make().compare("a", np.array(6.0), np.array(2.0), kind="scalar", mistakes=mistakes)
     with pytest.raises(CheckError, match="common mistake: no keepdims"):
         make().compare("a", np.ones(3), np.ones((3, 1)), mistakes=mistakes)
+
+
+def test_mistakes_that_give_the_same_result_are_all_named():
+    mistakes = {"summed": np.array(6.0), "three times the mean": np.array(6.0),
+                "no mean": np.array(5.0)}
+    with pytest.raises(CheckError, match=r"common mistakes that give the same result here: "
+                                         r"summed; or three times the mean\.\n  expected"):
+        make().compare("a", np.array(6.0), np.array(2.0), kind="scalar", mistakes=mistakes)
+
+
+def test_mistakes_from_calls_the_switch_oracle_once_per_mistake():
+    def mean_answer(x, *, divide=True, square=False):
+        x = x ** 2 if square else x
+        return np.sum(x) / (len(x) if divide else 1)
+
+    table = {"summed": {"divide": False}, "squared": {"square": True},
+             "both": {"divide": False, "square": True}}
+    found = mistakes_from(mean_answer, table, np.array([1.0, 3.0]))
+    assert found == {"summed": 4.0, "squared": 5.0, "both": 10.0}
+    with np.errstate(all="raise"):  # a mistake may overflow: computed quietly
+        assert np.isinf(mistakes_from(np.exp, {"large": {}}, 1000.0)["large"])
+
+
+def test_mistake_message_names_one_or_several_once_each():
+    assert mistake_message("x") == mistake_message(["x"]) == \
+        "your result matches a common mistake: x."
+    assert mistake_message(["a", "b", "a"]) == \
+        "your result matches common mistakes that give the same result here: a; or b."
+
+
+def test_fail_mistake_adds_details_hint_and_part():
+    with pytest.raises(CheckError) as info:
+        make().fail_mistake("c", ["a", "b"], "expected: 1\n  received: 2", "look", part="y")
+    assert str(info.value) == ("99.1 f, case 'c', y: your result matches common mistakes that "
+                               "give the same result here: a; or b.\n  expected: 1\n  "
+                               "received: 2\nHint: look")
+
+
+def test_compare_sequence_names_the_first_difference_and_the_mistakes():
+    assert first_mismatch([1, 2, 3], [1, 5, 3]) == 1
+    assert first_mismatch([1, 2], [1, 2, 3]) == 2
+    ex = make()
+    ex.compare_sequence("same", ["a", "b"], ["a", "b"], items="token")
+    with pytest.raises(CheckError, match=r"token 2 differs: expected 'b', received 'c'\.\n"
+                                         r"  expected: \['a', 'b'\]\n  received: \['a', 'c'\]"
+                                         r"\nHint: look"):
+        ex.compare_sequence("other", ["a", "c"], ["a", "b"], items="token", hint="look")
+    with pytest.raises(CheckError, match=r"expected 2 tokens, received 1"):
+        ex.compare_sequence("short", ["a"], ["a", "b"], items="token")
+    mistakes = {"reversed": ["b", "a"], "right anyway": ["a", "b"], "also reversed": ["b", "a"]}
+    with pytest.raises(CheckError, match=r"'back': your result matches common mistakes that "
+                                         r"give the same result here: reversed; or also "
+                                         r"reversed\.\n  token 1 differs"):
+        ex.compare_sequence("back", ["b", "a"], ["a", "b"], items="token", mistakes=mistakes)
+    assert ex.cases == {"same", "other", "short", "back"}
 
 
 def test_a_right_answer_that_equals_a_mistake_on_this_case_passes():
@@ -356,6 +412,11 @@ def test_compare_frequencies_names_the_mistake_the_counts_follow():
                             problem=lambda worst: f"outcome {worst} strays", hint="look")
     compare_frequencies(ex, "two outcomes", np.array([510.0, 490.0]), 1000, [0.5, 0.5],
                         mistakes={}, problem=str, hint="")
+    with pytest.raises(CheckError, match="the draws match common mistakes that give the same "
+                                         "result here: nine to one; or ninety to ten."):
+        compare_frequencies(ex, "two outcomes", np.array([900.0, 100.0]), 1000, [0.5, 0.5],
+                            mistakes={"nine to one": [0.9, 0.1], "ninety to ten": [0.9, 0.1]},
+                            problem=str, hint="", observed="draws")
 
 
 def test_quiet_computes_without_warnings():

@@ -266,7 +266,9 @@ MUTANTS = [
      "the block ends with ReLU, not with the concatenation of the four branches"),
     # batch_norm_forward
     ("batch_norm_forward", lambda *a, **k: batch_norm_forward(*a, **k, batch_at_inference=True),
-     "common mistake: inference mode used the batch statistics"),
+     # On (batch, features) inputs it gives what "over the batch axis only" gives: both named.
+     "common mistakes .*: inference mode used the batch statistics.*; or normalised over "
+     "the batch axis only"),
     ("batch_norm_forward", lambda *a, **k: batch_norm_forward(*a, **k, reverse=True),
      "common mistake: momentum reversed"),
     ("batch_norm_forward", lambda *a, **k: batch_norm_forward(*a, **k, ddof=1),

@@ -1,10 +1,26 @@
 """The machinery shared by every exercise check.
 
-A check module (one per notebook) writes one function per exercise. Each
-function makes an `Exercise`, runs the student's function on a few fixed cases
-with `Exercise.call`, compares each result with an independent oracle using
-`Exercise.compare` (type, then shape, then dtype, then finiteness, then values)
-and ends with `Exercise.passed`, which prints the one stable success line.
+A check module (one per notebook) declares one check per exercise with
+`@exercise("NN.K")`, which builds the `Exercise`, prints the one stable success
+line when the check returns and registers it in `CHECKS`. Every check has one
+form:
+
+- `_name_cases()` lists the cases: (case name, inputs...) tuples.
+- The expected answer comes from an independent oracle (TensorFlow, Keras,
+  scikit-learn, or a case worked by hand).
+- `_name_answer(inputs..., **switches)` is the exercise's switch oracle: with
+  no switches it is a plain implementation; each switch turns on one known
+  mistake.
+- `_NAME_MISTAKES = {description: switches}` names the known mistakes, and
+  `mistakes_from(_name_answer, _NAME_MISTAKES, inputs...)` gives the answer
+  each one produces.
+- The check runs the student's function on each case with `Exercise.call` and
+  compares with `Exercise.compare` (type, then shape, then dtype, then
+  finiteness, then values; a result equal to a known mistake names it) or
+  `Exercise.compare_sequence` (lists).
+
+Checks of Keras builders are lists of `Exercise.require` over the model's
+layers (`keras_models.leaf_layers` walks them).
 
 Every failure raises `CheckError` (an AssertionError) with a message that names
 the exercise and the case, shows expected and received, and gives a hint. A stub
@@ -127,6 +143,54 @@ def quiet(fn, *args, **kwargs):
         return fn(*args, **kwargs)
 
 
+def mistakes_from(answer, table, *args, **kwargs):
+    """The result each known mistake gives, for `Exercise.compare(mistakes=...)`.
+
+    Args:
+        answer: the exercise's switch oracle: `answer(*args, **kwargs)` is the right
+            result, and each switch (a keyword argument) turns on one mistake.
+        table: dict mapping a mistake's description to its switches, e.g.
+            `{"exp(x) instead of exp(-x)": {"sign": 1}}`.
+        *args, **kwargs: the case's inputs.
+
+    Returns:
+        A dict mapping each description to `answer(*args, **kwargs, **switches)`,
+        computed with NumPy's warnings off (a mistake may overflow).
+
+    Example:
+
+    >>> def _relu_answer(x, *, slope=0.0):
+    ...     return np.where(x > 0, x, slope * x)
+    >>> mistakes_from(_relu_answer, {"the identity": {"slope": 1.0}}, np.array([-2.0]))
+    {'the identity': array([-2.])}
+    """
+    return {description: quiet(answer, *args, **kwargs, **switches)
+            for description, switches in table.items()}
+
+
+def mistake_message(descriptions):
+    """The sentence that names known mistakes a result matches.
+
+    Several mistakes can give the same result on a case: the message names them all.
+
+    Example:
+
+    >>> mistake_message(["a sum, not a mean"])
+    'your result matches a common mistake: a sum, not a mean.'
+    """
+    descriptions = list(dict.fromkeys(descriptions))
+    if len(descriptions) == 1:
+        return f"your result matches a common mistake: {descriptions[0]}."
+    return ("your result matches common mistakes that give the same result here: " +
+            "; or ".join(descriptions) + ".")
+
+
+def first_mismatch(expected, received):
+    """The first index where two sequences differ (the shorter length if one is a prefix)."""
+    return next((i for i, (a, b) in enumerate(zip(expected, received)) if a != b),
+                min(len(expected), len(received)))
+
+
 def is_int(value):
     """Tells whether `value` is a whole-number type (Python or NumPy int, not bool)."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
@@ -201,9 +265,12 @@ def compare_frequencies(ex, case, counts, trials, probs, *, mistakes, problem, h
     shown = (f"\n  expected probabilities: {np.array2string(probs, precision=3)}"
              f"\n  frequencies in {trials} {tries}: "
              f"{np.array2string(counts / trials, precision=3)}")
-    for description, wrong in mistakes.items():
-        if not np.allclose(wrong, probs, atol=0.02) and counts_follow(counts, trials, wrong):
-            ex.fail(case, f"the {observed} match a common mistake: {description}.{shown}")
+    matched = [description for description, wrong in mistakes.items()
+               if not np.allclose(wrong, probs, atol=0.02) and counts_follow(counts, trials, wrong)]
+    if matched:
+        ex.fail(case, mistake_message(matched).replace("your result matches",
+                                                  f"the {observed} match", 1)
+                + shown)
     worst = int(np.argmax(np.abs(counts - trials * probs)))
     ex.fail(case, problem(worst) + shown, hint)
 
@@ -341,6 +408,50 @@ class Exercise:
         if hint:
             message += f"\nHint: {hint}"
         raise CheckError(message) from None
+
+    def fail_mistake(self, case, descriptions, details=None, hint=None, part=None):
+        """Raises CheckError for `case`, naming the known mistake(s) the result matches.
+
+        Args:
+            case: name of the case, shown in messages.
+            descriptions: a mistake's description, or a list of them (all give the
+                received result; the message names each).
+            details: more lines, e.g. `"expected: ...\n  received: ..."`.
+            hint: what to look at, shown on failure.
+            part: which part of a structured result this is.
+        """
+        __tracebackhide__ = True
+        if isinstance(descriptions, str):
+            descriptions = [descriptions]
+        problem = mistake_message(descriptions) + (f"\n  {details}" if details else "")
+        self.fail(case, problem, hint, part)
+
+    def compare_sequence(self, case, received, expected, *, items, hint=None, mistakes=None):
+        """Fails `case` unless two lists are equal, naming the known mistakes that give the
+        received list, then the first item that differs.
+
+        Args:
+            case: name of the case, shown in messages.
+            received, expected: lists (of merges, tokens, decisions, ...).
+            items: what the list holds, in words, e.g. `"merge"` (for "merge 3 differs").
+            hint: what to look at.
+            mistakes: dict mapping a mistake's description to the list it gives
+                (`mistakes_from`); those equal to `expected` are skipped.
+        """
+        __tracebackhide__ = True
+        self.cases.add(case)
+        if received == expected:
+            return
+        i = first_mismatch(expected, received)
+        where = (f"{items} {i + 1} differs: expected {expected[i]!r}, received {received[i]!r}"
+                 if i < min(len(expected), len(received)) else
+                 f"expected {len(expected)} {items}s, received {len(received)}")
+        details = f"{where}.\n  expected: {describe(expected)}\n  received: {describe(received)}"
+        named = [name for name, wrong in (mistakes or {}).items()
+                 if wrong != expected and wrong == received]
+        if named:
+            self.fail_mistake(case, named, details, hint)
+        self.fail(case, details, hint)
 
     def call(self, case, *args, copy_inputs=True, **kwargs):
         """Calls the student's function on one case and returns its result.
@@ -607,16 +718,17 @@ class Exercise:
             array, expected, rtol=rtol, atol=atol, equal_nan=True
         ):
             return
+        matched = []
         for description, wrong in mistakes.items():
             wrong = np.asarray(wrong)
             if wrong.shape != array.shape or not _is_numeric(wrong):
                 continue
             if np.allclose(array, wrong, rtol=rtol, atol=atol, equal_nan=True):
-                shown_expected, shown_received = describe_pair(expected, array)
-                self.fail(
-                    case,
-                    f"your result matches a common mistake: {description}."
-                    f"\n  expected: {shown_expected}\n  received: {shown_received}", part=part)
+                matched.append(description)
+        if matched:
+            shown_expected, shown_received = describe_pair(expected, array)
+            self.fail_mistake(case, matched, f"expected: {shown_expected}\n  received: "
+                                             f"{shown_received}", part=part)
 
     def require(self, case, condition, problem, hint=None, part=None):
         """Fails `case` (and `part` of its result) with `problem` unless `condition` is true."""
