@@ -18,6 +18,12 @@ A solution notebook (`solutions/NN_slug.ipynb`) is laid out like this:
 The release step, the grader, the tests and the before-stop checks all read the
 format through this module; nothing else parses a test line.
 
+The format has a version, `FORMAT_VERSION`: the release step writes it into each
+student notebook's metadata (`metadata["workbook"]["format"]`), and the grader
+says when a submission was made from a notebook of another version. Grading's
+feedback records carry it too. Raise it when a change here means that notebooks
+released before cannot be graded as they are.
+
 Example:
 
 >>> parse_test_line("# TEST: 02.3 conv2d_forward [3 pts]\\ncheck.conv2d_forward(f)")
@@ -42,6 +48,10 @@ SETUP_CALL = "helpers.setup()"
 #: A cell whose outputs nbval runs but does not compare carries this line.
 IGNORE_OUTPUT = "# NBVAL_IGNORE_OUTPUT"
 
+#: The version of this format (markers, test lines, stub, feedback records).
+#: Notebooks released before versions existed count as version 1.
+FORMAT_VERSION = 2
+
 TestLine = namedtuple("TestLine", "id name points")
 TestLine.__doc__ = "An exercise as its test cell's first line names it: id, name and points."
 
@@ -60,6 +70,29 @@ _CLAIMED_ID = re.compile(r"\s*#\s*TEST:\s*(\S+)")
 _CHECK_IMPORT = re.compile(r"^from helpers\.checks import (\w+) as check$", re.MULTILINE)
 _CHECK_CALL = re.compile(r"^check\.(\w+)\((\w+)\)$", re.MULTILINE)
 _SUCCESS_LINE = re.compile(r"(\d\d\.\d+) (\w+): all (\d+) cases? passed$")
+
+
+def workbook_metadata(version=FORMAT_VERSION, generated_from=None):
+    """The notebook metadata the release step writes under `"workbook"`."""
+    metadata = {"format": version}
+    if generated_from:
+        metadata["generated_from"] = generated_from
+    return metadata
+
+
+def format_version(notebook_metadata):
+    """The format version a notebook was released with, from its metadata (a dict).
+
+    Returns:
+        The version (an int): 1 for a notebook released before versions existed,
+        None when the metadata has no workbook entry at all (an editor dropped it,
+        or the notebook never came from the workbook).
+    """
+    workbook = (notebook_metadata or {}).get("workbook")
+    if not isinstance(workbook, dict):
+        return None
+    version = workbook.get("format", 1)
+    return version if isinstance(version, int) else None
 
 
 def first_line(source):

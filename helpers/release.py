@@ -1,11 +1,12 @@
 """The release step: makes the student copies in notebooks/ from solutions/.
 
 For every `solutions/NN_slug.ipynb` it writes `notebooks/NN_slug.ipynb` where
-  * each `### BEGIN SOLUTION` ... `### END SOLUTION` block becomes
-    `# YOUR CODE HERE` and `raise NotImplementedError()` (same indentation);
+  * each solution block (between `notebook_format.BEGIN_SOLUTION` and
+    `END_SOLUTION`) becomes the `notebook_format.STUB` lines (same indentation);
   * outputs and execution counts are cleared;
   * a hidden comment in the first cell and the notebook metadata say the file is
-    generated and must not be edited by hand.
+    generated and must not be edited by hand; the metadata also holds the format
+    version (`notebook_format.FORMAT_VERSION`).
 
 It also stamps two things into the solutions themselves from the settings in
 pyproject.toml (`[tool.workbook]`): the Colab setup cell and the "Open in Colab"
@@ -196,7 +197,8 @@ def student_copy(nb, filename):
     first = next((c for c in student.cells if c.cell_type == "markdown"), None)
     if first is not None:
         first.source = note + first.source
-    student.metadata["workbook"] = {"generated_from": f"solutions/{filename}"}
+    student.metadata["workbook"] = fmt.workbook_metadata(
+        generated_from=f"solutions/{filename}")
     return student
 
 

@@ -37,10 +37,6 @@ if ROOT not in sys.path:
 
 from helpers import notebook_format as fmt  # noqa: E402  (needs ROOT on the path)
 
-#: A feedback line of helpers.grade: `00.1 standardize: 2 of 2 points, passed`.
-FEEDBACK_LINE = re.compile(
-    r"^(?P<id>\S+) (?P<name>\S+): (?P<earned>[\d.]+) of (?P<max>[\d.]+) points"
-    r"(?P<passed>, passed)?(?P<note>.*)$")
 STUDENT = "you"
 
 
@@ -110,31 +106,16 @@ def _require_notebook(path):
         raise BadInput(f"{path} is not a notebook (JSON, but not in Jupyter's notebook format).")
 
 
-def read_feedback(path):
-    """Reads a helpers.grade feedback file.
-
-    Returns:
-        A list of dicts with id, name, earned, max, passed, note and message
-        (the exercise's message lines, without their indentation).
-    """
-    rows = []
-    with open(path, encoding="utf-8") as f:
-        for line in f.read().splitlines():
-            match = FEEDBACK_LINE.match(line)
-            if match:
-                rows.append({**match.groupdict(), "passed": bool(match["passed"]),
-                             "earned": float(match["earned"]), "max": float(match["max"]),
-                             "message": []})
-            elif rows and line.startswith("    "):
-                rows[-1]["message"].append(line[4:])
-    return rows
-
-
 def summary(row):
-    """The first line of an exercise's message, without the `00.1 standardize` prefix."""
+    """The first line of an exercise's message, without the `00.1 standardize` prefix.
+
+    Args:
+        row: one exercise of a feedback record (`helpers.grade.report.feedback_record`).
+    """
     if row["passed"]:
         return "passed"
-    first = next((line.strip() for line in row["message"] if line.strip()), "failed")
+    first = next((line.strip() for line in (row["message"] or "").splitlines() if line.strip()),
+                 "failed")
     for prefix in (f"{row['id']} {row['name']}: ", f"{row['id']} {row['name']}, "):
         if first.startswith(prefix):
             first = first[len(prefix):]
@@ -157,7 +138,7 @@ def table(rows, total, maximum):
     """Formats the result table."""
     width_id = max([len("exercise")] + [len(r["id"]) for r in rows])
     width_name = max([len("name")] + [len(r["name"]) for r in rows])
-    cells = [f"{_points(r['earned'])} / {_points(r['max'])}" for r in rows]
+    cells = [f"{_points(r['points'])} / {_points(r['max'])}" for r in rows]
     width_points = max([len("points")] + [len(c) for c in cells])
     lines = [f"{'exercise':<{width_id}}  {'name':<{width_name}}  "
              f"{'points':>{width_points}}  result"]
@@ -177,6 +158,7 @@ def check(name, timeout=120):
     """
     path, released = resolve(name)
     from helpers.grade import grade  # after resolve(): a typo gets its message at once
+    from helpers.grade.report import RESTORED_NOTE
 
     print(f"checking {_shown(path)} against the released {os.path.relpath(released, ROOT)}, "
           f"in quick mode: every cell runs again ...", flush=True)
@@ -189,21 +171,18 @@ def check(name, timeout=120):
         feedback = os.path.join(work, "feedback")
         log = io.StringIO()
         with contextlib.redirect_stdout(log):
-            gradebook = grade(released, os.path.dirname(submissions), out, feedback=feedback,
-                              timeout=timeout, workers=1)
-        feedback_file = os.path.join(feedback, f"{STUDENT}.txt")
-        if STUDENT not in gradebook.index or not os.path.isfile(feedback_file):
-            print(f"the grading did not run; its log:\n{log.getvalue()}", file=sys.stderr)
-            return 1
-        rows = read_feedback(feedback_file)
-        result = gradebook.loc[STUDENT]
-    print(table(rows, float(result["total"]), float(result["max"])))
-    status = str(result["status"])
-    if status != "graded":
-        print(f"note: {status}")
-    for row in rows:
-        if row["note"].strip(" ()"):
-            print(f"note: {row['id']} {row['note'].strip(' ()')}")
+            grades = grade(released, os.path.dirname(submissions), out, feedback=feedback,
+                           timeout=timeout, workers=1)
+    record = grades.feedback.get(STUDENT)
+    if record is None:
+        print(f"the grading did not run; its log:\n{log.getvalue()}", file=sys.stderr)
+        return 1
+    print(table(record["exercises"], record["total"], record["max"]))
+    if record["status"] != "graded":
+        print(f"note: {record['status']}")
+    for row in record["exercises"]:
+        if row["restored"]:
+            print(f"note: {row['id']} {RESTORED_NOTE}")
     print(f"({time.monotonic() - started:.0f} s; the whole messages appear when you run a "
           f"test cell in the notebook)")
     return 0

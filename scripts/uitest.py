@@ -325,9 +325,9 @@ def step_not_attempted(nb):
     nb.run(solution)
     text = nb.run(test)
     if f"00.1 standardize: {fmt.NOT_ATTEMPTED}" not in text:
-        raise StepFailed(f"the unfilled 00.1 test cell should say 'not attempted yet', "
+        raise StepFailed(f"the unfilled 00.1 test cell should say {fmt.NOT_ATTEMPTED!r}, "
                          f"it shows: {short(text)}")
-    return "the unfilled test cell says 'not attempted yet'"
+    return f"the unfilled test cell says {fmt.NOT_ATTEMPTED!r}"
 
 
 def step_wrong_answer(nb):
@@ -410,7 +410,7 @@ def live_epochs(nb, index, before, seen):
 
 STEPS = [
     ("setup cell prints one line", step_setup),
-    ("unfilled test cell says 'not attempted yet'", step_not_attempted),
+    (f"unfilled test cell says {fmt.NOT_ATTEMPTED!r}", step_not_attempted),
     ("a wrong answer gets the mistake named", step_wrong_answer),
     ("a right answer passes", step_right_answer),
     ("training shows live epoch progress", step_training_progress),

@@ -29,7 +29,8 @@ from synthetic_notebook import (
 
 from helpers.grade import grade
 from helpers.grade.released import ROOT, read_released
-from helpers.notebook_format import code_sources
+from helpers.grade.report import feedback_text
+from helpers.notebook_format import FORMAT_VERSION, code_sources
 
 TIMEOUT = 6  # seconds per cell in the synthetic runs; every normal cell takes well under 1 s
 
@@ -66,6 +67,12 @@ def print_a_million_lines(cells):
                  new_code_cell("print('\\n'.join(str(i) for i in range(1_000_000)))"))
 
 
+def released_before_versions(nb):
+    """A copy of a notebook released before format versions (metadata without one)."""
+    nb.metadata["workbook"] = {"generated_from": f"solutions/{NAME}"}
+    return nb
+
+
 NOINT = ("    import signal, time\n    signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
          "    while True:\n        time.sleep(0.01)")
 
@@ -89,6 +96,7 @@ CASES = {
     f"dup/{NAME}": (lambda d: student(), (2, 1, 3)),
     "dup/attempt_old.ipynb": (lambda d: student(solve=()), None),
     "carol/my copy.ipynb": (lambda d: student(), (2, 1, 3)),
+    "oldformat.ipynb": (lambda d: released_before_versions(student()), (2, 1, 3)),
 }
 BROKEN_FILES = {
     "malformed.ipynb": b'{"cells": [{"cell_type": "code", ',
@@ -129,9 +137,9 @@ def graded(tmp_path_factory):
         (submissions / name).write_bytes(content)
     before = files_digest(submissions)
     out = base / "out" / "grades.csv"
-    table = grade(str(released), str(submissions), str(out), timeout=TIMEOUT, workers=2,
-                  keep=str(base / "kept"))
-    return {"table": table, "csv": out, "feedback": base / "out" / "grades_feedback",
+    grades = grade(str(released), str(submissions), str(out), timeout=TIMEOUT, workers=2,
+                   keep=str(base / "kept"))
+    return {"table": grades.table, "records": grades.feedback, "csv": out, "feedback": base / "out" / "grades_feedback",
             "submissions": submissions, "before": before, "markers": markers,
             "kept": base / "kept"}
 
@@ -187,6 +195,23 @@ def test_unreadable_submissions_get_zero_and_a_reason(graded, student, status):
     assert row(graded, student)["status"].startswith(status)
     assert row(graded, student)["total"] == 0
     assert status in feedback(graded, student)
+
+
+def test_feedback_records_hold_what_the_files_say(graded):
+    for student, record in graded["records"].items():
+        assert record["format"] == FORMAT_VERSION and record["student"] == student
+        assert feedback(graded, student) == feedback_text(record)
+    first = graded["records"]["deleted"]["exercises"][0]
+    assert first["id"] == "99.1" and first["points"] == 0 and not first["passed"]
+    assert first["message"].startswith("99.1 double, case 'x = 3': double(3) should be 6.")
+
+
+def test_a_copy_of_another_format_version_is_graded_with_a_note(graded):
+    assert row(graded, "oldformat")["status"] == (
+        f"made from another version of this notebook (format 1; the released one is format "
+        f"{FORMAT_VERSION}): the released setup and test cells were run; if an exercise fails "
+        f"to run, copy your code into the current notebook")
+    assert row(graded, "full")["status"] == "graded"  # a copy without workbook metadata
 
 
 def test_deleted_test_cells_are_put_back_and_run(graded):
@@ -269,7 +294,7 @@ def test_setup_cell_failing_in_the_grading_environment_is_reported(tmp_path):
     (tmp_path / "subs").mkdir()
     nbformat.write(student(), tmp_path / "subs" / "alice.ipynb")
     table = grade(str(released), str(tmp_path / "subs"), str(tmp_path / "grades.csv"),
-                        timeout=TIMEOUT, workers=1)
+                  timeout=TIMEOUT, workers=1).table
     assert table.loc["alice", "status"] == "setup cell failed: RuntimeError: data file missing"
 
 

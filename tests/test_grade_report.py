@@ -57,8 +57,13 @@ def test_gradebook_has_a_row_and_a_feedback_file_for_every_student(tmp_path):
     results = {"ann": ({"99.1": 2, "99.2": 0}, {"99.2": "99.2 square, case 'x = 3'"})}
     statuses = {"ann": [], "b/o b": ["not a notebook: empty file"], "b:o:b": []}
     restored = {"ann": {"99.1"}, "b/o b": set(), "b:o:b": set()}
-    table = write_gradebook(str(tmp_path / "grades.csv"), str(tmp_path / "feedback"), RELEASED,
-                            ["ann", "b/o b", "b:o:b"], results, statuses, restored)
+    table, records = write_gradebook(str(tmp_path / "grades.csv"), str(tmp_path / "feedback"),
+                                     RELEASED, ["ann", "b/o b", "b:o:b"], results, statuses,
+                                     restored)
+    assert records["ann"]["exercises"][1] == {
+        "id": "99.2", "name": "square", "points": 0, "max": 1, "passed": False,
+        "restored": False, "message": "99.2 square, case 'x = 3'"}
+    assert records["b/o b"]["status"] == "not a notebook: empty file"
     assert table.loc["ann", "total"] == 2 and table.loc["ann", "status"] == "graded"
     assert table.loc["b/o b", "status"] == "not a notebook: empty file"
     assert table.loc["b:o:b", "total"] == 0

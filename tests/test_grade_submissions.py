@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from helpers.grade.submissions import NotANotebook, find_submissions, read_code_cells
+from helpers.grade.submissions import (NotANotebook, find_submissions, read_code_cells,
+                                      read_format)
 
 
 def test_find_submissions_accepts_both_layouts(tmp_path):
@@ -35,3 +36,17 @@ def test_read_code_cells_says_why_a_file_is_not_a_notebook(tmp_path):
     (tmp_path / "a.ipynb").write_text(json.dumps({"nbformat": 4, "cells": cells}))
     with pytest.raises(NotANotebook, match="a code cell's source is not text"):
         read_code_cells(str(tmp_path / "a.ipynb"))
+
+
+@pytest.mark.parametrize("metadata, version", [
+    ({"workbook": {"format": 2, "generated_from": "solutions/01_x.ipynb"}}, 2),
+    ({"workbook": {"generated_from": "solutions/01_x.ipynb"}}, 1),  # before versions
+    ({"kernelspec": {}}, None),  # an editor dropped the workbook's metadata
+    ({"workbook": "odd"}, None),
+    ({"workbook": {"format": "2"}}, None),
+    ("not a dict", None),
+])
+def test_read_format_reads_the_version_from_the_metadata(tmp_path, metadata, version):
+    (tmp_path / "a.ipynb").write_text(json.dumps({"nbformat": 4, "cells": [],
+                                                  "metadata": metadata}))
+    assert read_format(str(tmp_path / "a.ipynb")) == version

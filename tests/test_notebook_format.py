@@ -179,3 +179,19 @@ def test_defines_finds_the_graded_function_or_class():
     assert nf.defines("class ReplayBuffer:\n    pass", "ReplayBuffer")
     assert not nf.defines("def relu_grad(x):\n    pass", "relu")
     assert not nf.defines("y = relu(x)", "relu")
+
+
+def test_released_notebooks_carry_the_format_version():
+    import glob
+    import json
+    import os
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    paths = sorted(glob.glob(os.path.join(root, "notebooks", "*.ipynb")))
+    assert paths
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            metadata = json.load(f)["metadata"]
+        assert nf.format_version(metadata) == nf.FORMAT_VERSION, path
+    assert nf.workbook_metadata(generated_from="solutions/x.ipynb") == {
+        "format": nf.FORMAT_VERSION, "generated_from": "solutions/x.ipynb"}

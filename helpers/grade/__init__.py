@@ -54,12 +54,17 @@ import os
 import shutil
 import sys
 import tempfile
+from collections import namedtuple
 
 from helpers.grade.prepare import prepare
 from helpers.grade.released import find_notebook, read_released
 from helpers.grade.report import score, write_gradebook
 from helpers.grade.run import run_all
-from helpers.grade.submissions import NotANotebook, find_submissions, read_code_cells
+from helpers.grade.submissions import (NotANotebook, find_submissions, read_code_cells,
+                                      read_format)
+
+Grades = namedtuple("Grades", "table feedback")
+Grades.__doc__ = "What `grade` returns: the gradebook (a DataFrame) and the feedback records."
 
 
 def grade(notebook, submissions, out, feedback=None, timeout=120, workers=2, keep=None):
@@ -77,11 +82,17 @@ def grade(notebook, submissions, out, feedback=None, timeout=120, workers=2, kee
             to see what was run (by default they are deleted).
 
     Returns:
-        The gradebook, a pandas DataFrame indexed by student.
+        A `Grades`: `table`, the gradebook (a pandas DataFrame indexed by student,
+        as in the CSV), and `feedback`, each student's feedback record
+        (`report.feedback_record`: a dict with the format version, the total and
+        every exercise's points and message), from which the feedback files are
+        written.
 
     Example:
 
-    >>> grade("01", "submissions", "grades.csv")  # doctest: +SKIP
+    >>> grades = grade("01", "submissions", "grades.csv")  # doctest: +SKIP
+    >>> grades.feedback["alice"]["exercises"][0]["passed"]  # doctest: +SKIP
+    True
     """
     if timeout <= 0 or workers < 1:
         raise ValueError(f"timeout must be > 0 and workers >= 1, received {timeout} and {workers}.")
@@ -102,6 +113,13 @@ def grade(notebook, submissions, out, feedback=None, timeout=120, workers=2, kee
         try:
             cells, restored[sub.student] = prepare(read_code_cells(sub.path), released)
             jobs[f"s{number:04d}"] = (sub.student, cells)
+            version = read_format(sub.path)
+            if version is not None and version != released.format:
+                statuses[sub.student].append(
+                    f"made from another version of this notebook (format {version}; the "
+                    f"released one is format {released.format}): the released setup and test "
+                    f"cells were run; if an exercise fails to run, copy your code into the "
+                    f"current notebook")
         except NotANotebook as error:
             statuses[sub.student].append(f"not a notebook: {error}")
         except Exception as error:  # noqa: BLE001 - never lose a row
@@ -122,11 +140,11 @@ def grade(notebook, submissions, out, feedback=None, timeout=120, workers=2, kee
         points, messages, notes = score(cells, records[key], released, timeout)
         results[student] = (points, messages)
         statuses[student] += notes + run_notes[key]
-    table = write_gradebook(out, feedback, released, [sub.student for sub in found],
-                            results, statuses, restored)
+    table, records = write_gradebook(out, feedback, released, [sub.student for sub in found],
+                                     results, statuses, restored)
     print(f"wrote {out} ({len(table)} rows; max {released.max_points:g} points) and feedback in "
           f"{feedback}{os.sep}", flush=True)
-    return table
+    return Grades(table, records)
 
 
 def main(argv=None):

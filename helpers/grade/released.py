@@ -11,7 +11,8 @@ from helpers import notebook_format
 #: The workbook's folder: it holds `notebooks/` and the `helpers` package.
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-Released = namedtuple("Released", "path filename setup exercises max_points")
+Released = namedtuple("Released", "path filename setup exercises max_points format",
+                      defaults=(notebook_format.FORMAT_VERSION,))
 Released.__doc__ = """The released notebook, as the grader needs it.
 
 Fields:
@@ -19,6 +20,7 @@ Fields:
     setup: the sources of its setup cells.
     exercises: its `notebook_format.Exercise`s, in notebook order.
     max_points: the sum of their points.
+    format: the format version it was released with (`notebook_format.format_version`).
 """
 
 
@@ -64,7 +66,8 @@ def read_released(path):
         ValueError: the notebook does not open with its setup cells, has no
             test cells or repeats an exercise id.
     """
-    code = notebook_format.code_sources(nbformat.read(path, as_version=4))
+    nb = nbformat.read(path, as_version=4)
+    code = notebook_format.code_sources(nb)
     try:
         setup_cells = notebook_format.count_setup_cells(code)
         exercises = notebook_format.exercises(code)
@@ -75,4 +78,5 @@ def read_released(path):
         raise ValueError(f"{path}: expected test cells whose first line reads like "
                          f"{example!r}; found none.")
     return Released(path, os.path.basename(path), code[:setup_cells], exercises,
-                    sum(ex.points for ex in exercises))
+                    sum(ex.points for ex in exercises),
+                    notebook_format.format_version(nb.metadata) or notebook_format.FORMAT_VERSION)

@@ -3,7 +3,7 @@
 import os
 import re
 
-from helpers.notebook_format import parse_test_line
+from helpers.notebook_format import FORMAT_VERSION, parse_test_line
 
 
 def _message(record, timeout):
@@ -72,25 +72,55 @@ def _safe_name(student):
     return re.sub(r"[^\w.@+-]+", "_", student).strip("._") or "student"
 
 
-def write_feedback(path, student, released, points, messages, status, restored):
-    """Writes one student's feedback file."""
-    total = sum(points.values())
-    lines = [f"{released.filename}: feedback for {student}",
-             f"total: {total:g} of {released.max_points:g} points", f"status: {status}", ""]
+#: Said of an exercise whose test cell the grader restored from the released notebook.
+RESTORED_NOTE = "your test cell was edited or missing: the released one was run"
+
+
+def feedback_record(student, released, points, messages, status, restored):
+    """One student's feedback as data: what the feedback file says, and what
+    `./workbook check` shows.
+
+    Args:
+        student: the student id.
+        released: the `Released` notebook.
+        points: exercise id -> points earned.
+        messages: exercise id -> the message of each exercise that did not pass.
+        status: the status column's text.
+        restored: the ids of the exercises whose test cell was restored.
+
+    Returns:
+        A dict: `format` (`notebook_format.FORMAT_VERSION`), `notebook`, `student`,
+        `total`, `max`, `status`, and `exercises`, one dict per exercise in notebook
+        order with `id`, `name`, `points`, `max`, `passed`, `restored` and `message`
+        (None when it passed; at most 3000 characters).
+    """
+    exercises = []
     for ex in released.exercises:
-        earned = points.get(ex.id, 0)
-        line = f"{ex.id} {ex.name}: {earned:g} of {ex.points:g} points"
-        line += ", passed" if ex.id not in messages else ""
-        if ex.id in restored:
-            line += " (your test cell was edited or missing: the released one was run)"
+        message = messages.get(ex.id)
+        if message is not None and len(message) > 3000:
+            message = message[:3000] + " ..."
+        exercises.append({"id": ex.id, "name": ex.name, "points": points.get(ex.id, 0),
+                          "max": ex.points, "passed": ex.id not in messages,
+                          "restored": ex.id in restored, "message": message})
+    return {"format": FORMAT_VERSION, "notebook": released.filename, "student": student,
+            "total": sum(points.values()), "max": released.max_points, "status": status,
+            "exercises": exercises}
+
+
+def feedback_text(record):
+    """The text of a feedback file, from a `feedback_record`."""
+    lines = [f"{record['notebook']}: feedback for {record['student']}",
+             f"total: {record['total']:g} of {record['max']:g} points",
+             f"status: {record['status']}", ""]
+    for ex in record["exercises"]:
+        line = f"{ex['id']} {ex['name']}: {ex['points']:g} of {ex['max']:g} points"
+        line += ", passed" if ex["passed"] else ""
+        if ex["restored"]:
+            line += f" ({RESTORED_NOTE})"
         lines.append(line)
-        if ex.id in messages:
-            message = messages[ex.id]
-            if len(message) > 3000:
-                message = message[:3000] + " ..."
-            lines += ["    " + m for m in message.splitlines()]
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
+        if ex["message"] is not None:
+            lines += ["    " + m for m in ex["message"].splitlines()]
+    return "\n".join(lines) + "\n"
 
 
 def write_gradebook(out, feedback, released, students, results, statuses, restored):
@@ -110,12 +140,13 @@ def write_gradebook(out, feedback, released, students, results, statuses, restor
         restored: student -> the ids of the exercises whose test cell was restored.
 
     Returns:
-        The gradebook, a pandas DataFrame indexed by student.
+        A pair: the gradebook, a pandas DataFrame indexed by student, and each
+        student's `feedback_record` (a dict by student).
     """
     import pandas as pd  # only the instructor's side needs pandas
 
     os.makedirs(feedback, exist_ok=True)
-    rows, used_names = {}, set()
+    rows, records, used_names = {}, {}, set()
     for student in students:
         points, messages = results.get(student, ({ex.id: 0 for ex in released.exercises}, {}))
         if student not in results:
@@ -128,11 +159,13 @@ def write_gradebook(out, feedback, released, students, results, statuses, restor
         while name.lower() in used_names:  # two ids that differ only in odd characters
             name += "_"
         used_names.add(name.lower())
-        write_feedback(os.path.join(feedback, name + ".txt"), student,
-                       released, points, messages, status, restored[student])
+        records[student] = feedback_record(student, released, points, messages, status,
+                                           restored[student])
+        with open(os.path.join(feedback, name + ".txt"), "w", encoding="utf-8") as f:
+            f.write(feedback_text(records[student]))
     columns = [ex.id for ex in released.exercises] + ["total", "max", "status"]
     table = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
     table.index.name = "student"
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     table.to_csv(out)
-    return table
+    return table, records

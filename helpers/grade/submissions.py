@@ -6,6 +6,8 @@ from collections import namedtuple
 
 import nbformat
 
+from helpers import notebook_format
+
 Submission = namedtuple("Submission", "student path notes")
 Submission.__doc__ = "A student's notebook (None when there is none) and notes for the status."
 
@@ -74,6 +76,34 @@ def read_code_cells(path):
     Raises:
         NotANotebook: the file is empty, not text, not JSON or not a notebook.
     """
+    cells = _read_notebook(path).get("cells")
+    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+        raise NotANotebook("valid JSON but not in Jupyter's notebook format (no list of cells)")
+    sources = []
+    for cell in cells:
+        if cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            if isinstance(source, list) and all(isinstance(s, str) for s in source):
+                source = "".join(source)
+            if not isinstance(source, str):
+                raise NotANotebook("a code cell's source is not text")
+            sources.append(source)
+    return sources
+
+
+def read_format(path):
+    """The format version of the notebook a submission was made from (see
+    `notebook_format.format_version`): None when its metadata does not say.
+
+    Raises:
+        NotANotebook: as for `read_code_cells`.
+    """
+    metadata = _read_notebook(path).get("metadata")
+    return notebook_format.format_version(metadata if isinstance(metadata, dict) else None)
+
+
+def _read_notebook(path):
+    """Reads a submitted file as a notebook's JSON (a dict), converting nbformat 3."""
     with open(path, "rb") as f:
         raw = f.read()
     if not raw.strip():
@@ -95,16 +125,4 @@ def read_code_cells(path):
             data = nbformat.reads(text, as_version=4)
         except Exception as error:  # noqa: BLE001 - any failure means "not a notebook"
             raise NotANotebook(f"unreadable notebook ({type(error).__name__}: {error})") from None
-    cells = data.get("cells")
-    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
-        raise NotANotebook("valid JSON but not in Jupyter's notebook format (no list of cells)")
-    sources = []
-    for cell in cells:
-        if cell.get("cell_type") == "code":
-            source = cell.get("source", "")
-            if isinstance(source, list) and all(isinstance(s, str) for s in source):
-                source = "".join(source)
-            if not isinstance(source, str):
-                raise NotANotebook("a code cell's source is not text")
-            sources.append(source)
-    return sources
+    return data
