@@ -534,7 +534,7 @@ def test_other_correct_answers_pass(capsys):
 
 def test_the_random_corpora_are_tie_free_and_the_trainer_agrees_with_the_rule():
     for case, corpus, num_merges, expected in check._train_bpe_cases():
-        ours = check._bpe(corpus, num_merges)
+        ours = check._train_bpe_answer(corpus, num_merges)
         if expected is None:
             assert check._tie_free(corpus, num_merges), case
             assert check._tokenizers_merges(corpus, num_merges) == ours, case
@@ -556,25 +556,44 @@ def test_the_tokenizers_trainer_counts_overlapping_pairs_and_merges_left_to_righ
     (a, z</w>) counts 3 + 1 ('az'); from the right, 'a aa z</w>', it would count 1."""
     corpus = "aaaz aaaz aaaz bq bq bq bq bq az"
     expected = [("a", "a"), ("b", "q</w>"), ("a", "z</w>")]
-    assert check._tokenizers_merges(corpus, 3) == expected == check._bpe(corpus, 3)
+    assert check._tokenizers_merges(corpus, 3) == expected == check._train_bpe_answer(corpus, 3)
     assert check._tie_free(corpus, 3)
-    assert check._bpe(corpus, 3, overlap=False)[0] == ("b", "q</w>")
-    assert check._bpe(corpus, 3, direction="right")[2] != ("a", "z</w>")
+    assert check._train_bpe_answer(corpus, 3, overlap=False)[0] == ("b", "q</w>")
+    assert check._train_bpe_answer(corpus, 3, direction="right")[2] != ("a", "z</w>")
 
 
 def test_every_named_bpe_mistake_shows_in_some_case():
-    cases = check._train_bpe_cases()
-    for name, switches in check._BPE_MISTAKES.items():
-        assert any(check._bpe(corpus, n, **switches) != check._bpe(corpus, n)
-                   for _, corpus, n, _ in cases), name
-    for name, switches in check._ENCODE_MISTAKES.items():
-        assert any(check._encode(word, merges, **switches) != check._encode(word, merges)
+    train, encode = check._train_bpe_answer, check._bpe_encode_answer
+    for name, switches in check._TRAIN_BPE_MISTAKES.items():
+        assert any(train(corpus, n, **switches) != train(corpus, n)
+                   for _, corpus, n, _ in check._train_bpe_cases()), name
+    for name, switches in check._BPE_ENCODE_MISTAKES.items():
+        assert any(encode(word, merges, **switches) != encode(word, merges)
                    for _, word, merges in check._bpe_encode_cases()), name
+
+
+def test_every_named_mask_embedding_and_patch_mistake_shows_in_some_case():
+    def differs(answer, switches, *inputs):
+        right, wrong = answer(*inputs), answer(*inputs, **switches)
+        return right.shape != wrong.shape or not np.allclose(right, wrong)
+
+    for name, switches in check._CAUSAL_MASK_MISTAKES.items():
+        assert any(differs(check._causal_mask_answer, switches, length)
+                   for _, length in check._causal_mask_cases()), name
+    tokens, positions = check._embedding_tables(740, 13, 6, 4)
+    token_ids = np.array([[3, 0, 5, 1], [2, 2, 4, 0]])
+    for name, switches in check._TOKEN_AND_POSITION_EMBEDDING_MISTAKES.items():
+        assert differs(check._token_and_position_embedding_answer, switches, token_ids, tokens,
+                       positions), name
+    for name, switches in check._PATCHIFY_MISTAKES.items():
+        assert any(differs(check._patchify_answer, switches, images, p)
+                   for _, images, p in check._patchify_cases()[:1]), name
 
 
 def test_encoding_in_learned_order_is_the_tokenizers_model():
     for case, word, merges in check._bpe_encode_cases():
-        assert check._encode(word, merges) == check._tokenizers_encode(word, merges), case
+        assert check._bpe_encode_answer(word, merges) == check._tokenizers_encode(word,
+                                                                                  merges), case
 
 
 def test_a_random_corpus_keeps_its_repr_short_and_splits_as_a_str():
@@ -590,7 +609,7 @@ def test_the_keras_causal_mask_is_the_lower_triangle():
 
 def test_the_numpy_block_is_a_keras_block_with_the_same_weights():
     """The reference of 07.5 against a Keras block built here, given the check's weights."""
-    for case, t, d, num_heads, ff_dim, extra, seed in check._block_cases():
+    for case, t, d, num_heads, ff_dim, extra, seed in check._transformer_block_cases():
         causal = bool(extra and extra[0])
         inputs = keras.Input(shape=(t, d))
         model = keras.Model(inputs, transformer_block(inputs, num_heads, ff_dim, *extra))
@@ -600,7 +619,8 @@ def test_the_numpy_block_is_a_keras_block_with_the_same_weights():
         weights = check._known_block_weights(*layers, d, num_heads, seed)
         x = check.random_values(seed + 5, (2, t, d)).astype(np.float32)
         np.testing.assert_allclose(np.asarray(model(x, training=False)),
-                                   check._block(x, weights, causal), rtol=1e-4, atol=1e-4)
+                                   check._transformer_block_answer(x, weights, causal),
+                                   rtol=1e-4, atol=1e-4)
 
 
 def test_keras_dense_gelu_is_the_exact_gelu():
@@ -623,14 +643,16 @@ def test_the_references_multi_head_attention_is_the_keras_layer():
 
 def test_the_keras_patches_are_the_reshape_and_transpose_layout():
     for case, images, p in check._patchify_cases():
-        np.testing.assert_array_equal(check._keras_patches(images, p), check._patches(images, p))
+        if images.shape[1] % p == 0 and images.shape[2] % p == 0:
+            np.testing.assert_array_equal(check._keras_patches(images, p),
+                                          check._patchify_answer(images, p))
 
 
 def test_a_correct_masking_rule_passes_many_seeds():
     """5-sigma bounds: a correct rule with other draws passes the statistical cases."""
     ex = Exercise("07.6", "mask_tokens", _mask_tokens_choice)
     for seed in range(5):
-        for case, tokens, mask_id, vocab_size, rate, _ in check._masking_cases():
+        for case, tokens, mask_id, vocab_size, rate, _ in check._mask_tokens_cases():
             check._check_masking(ex, case, tokens, mask_id, vocab_size, rate, 1000 + seed)
 
 

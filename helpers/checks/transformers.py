@@ -36,7 +36,7 @@ import numpy as np
 
 from helpers.checks import references
 from helpers.checks.core import (exercise, count_agrees, describe, expected_count,
-                                 import_keras, random_values)
+                                 import_keras, mistakes_from, random_values)
 from helpers.checks.keras_models import (
     activation_name,
     call_builder,
@@ -55,37 +55,6 @@ SUFFIX = "</w>"
 
 
 # ---------------------------------------------------------------- helpers ---
-
-def _first_mismatch(expected, received):
-    """The first index where two sequences differ (the shorter length if one is a prefix)."""
-    return next((i for i, (a, b) in enumerate(zip(expected, received)) if a != b),
-                min(len(expected), len(received)))
-
-
-def _compare_sequence(ex, case, received, expected, mistakes, hint, items):
-    """Fails unless two lists are equal; names a known mistake whose list is the received one.
-
-    Args:
-        ex, case: the `Exercise` and the case name.
-        received, expected: lists (of merges or tokens).
-        mistakes: dict mapping a mistake's description to the list it gives.
-        hint: what to look at.
-        items: what the list holds, in words, e.g. "merge" (for "merge 3").
-    """
-    __tracebackhide__ = True
-    if received == expected:
-        return
-    i = _first_mismatch(expected, received)
-    where = (f"{items} {i + 1} differs: expected {expected[i]!r}, received {received[i]!r}"
-             if i < min(len(expected), len(received)) else
-             f"expected {len(expected)} {items}s, received {len(received)}")
-    problem = (f"{where}.\n  expected: {describe(expected)}\n  received: {describe(received)}")
-    named = next((name for name, wrong in mistakes.items()
-                  if wrong != expected and wrong == received), None)
-    if named:
-        problem = f"your result matches a common mistake: {named}.\n  " + problem
-    ex.fail(case, problem, hint)
-
 
 def _symbols(word, suffix="attached"):
     """A word as its first symbols: its characters, the suffix attached to the last
@@ -142,15 +111,29 @@ def _pick(counts, ties):
     return min(counts, key=lambda pair: (-counts[pair], pair))
 
 
-def _bpe(corpus, num_merges, *, frequencies=True, boundaries=True, suffix="attached",
-         ties="smallest", overlap=True, direction="left", scope="everywhere", on_step=None):
-    """BPE training as 07.1 defines it, with switches for known mistakes.
+def _train_bpe_answer(corpus, num_merges, *, frequencies=True, boundaries=True,
+                      suffix="attached", ties="smallest", overlap=True, direction="left",
+                      scope="everywhere", on_step=None):
+    """BPE training as 07.1 defines it: the list of merges learned from `corpus`.
 
-    `frequencies=False` counts each distinct word once; `boundaries=False` counts
-    the whole text as one sequence; `suffix` as in `_symbols`; `ties` as in
-    `_pick`; `overlap` as in `_pair_counts`; `direction` as in `_merge`; `scope`
-    "first in word" merges only a pair's first occurrence in each word, "first word"
-    only the first word that has it. `on_step(counts, pair)` is called at each step.
+    Args:
+        corpus: the text; its words are `corpus.split()`.
+        num_merges: how many merges to learn (fewer when no pair is left).
+        frequencies: False counts each distinct word once (a mistake).
+        boundaries: False counts the whole text as one sequence, pairs across words
+            included (a mistake).
+        suffix: the end-of-word suffix, as in `_symbols`: "attached" (right), "separate"
+            or None (mistakes).
+        ties: which of equally frequent pairs wins, as in `_pick`: "smallest" (right),
+            "largest" or "first" (mistakes).
+        overlap: False counts a run of one symbol without overlap, as in `_pair_counts`
+            (a mistake).
+        direction: "right" merges a run of one symbol from the right, as in `_merge`
+            (a mistake).
+        scope: "first in word" merges only a pair's first occurrence in each word,
+            "first word" only the first word that has it (mistakes).
+        on_step: if given, called as `on_step(counts, pair)` at each step (for
+            `_tie_free`).
     """
     words = corpus.split()
     if boundaries:
@@ -177,7 +160,7 @@ def _bpe(corpus, num_merges, *, frequencies=True, boundaries=True, suffix="attac
     return merges
 
 
-_BPE_MISTAKES = {
+_TRAIN_BPE_MISTAKES = {
     "pairs counted across word boundaries (the text as one sequence): count pairs inside "
     "each word only, the last symbol of a word and the first of the next are no pair":
         {"boundaries": False},
@@ -212,7 +195,7 @@ class _Corpus(str):
 def _tie_free(corpus, num_merges):
     """Tells whether every step of 07.1 on `corpus` has a single most frequent pair."""
     ties = []
-    _bpe(corpus, num_merges, on_step=lambda counts, pair: ties.append(
+    _train_bpe_answer(corpus, num_merges, on_step=lambda counts, pair: ties.append(
         sum(count == counts[pair] for count in counts.values()) > 1))
     return not any(ties)
 
@@ -379,21 +362,28 @@ def train_bpe(ex):
                                                         num_merges))
         if expected is None:
             expected = _tokenizers_merges(corpus, num_merges)
-        mistakes = {name: _bpe(corpus, num_merges, **switches)
-                    for name, switches in _BPE_MISTAKES.items()}
-        _compare_sequence(ex, case, merges, expected, mistakes, hint, "merge")
+        ex.compare_sequence(case, merges, expected, items="merge", hint=hint,
+                            mistakes=mistakes_from(_train_bpe_answer, _TRAIN_BPE_MISTAKES,
+                                                   corpus, num_merges))
 
 
 # -------------------------------------------------------------- bpe_encode ---
 
-def _encode(word, merges, *, order="learned", suffix="attached", scope="everywhere"):
-    """07.2's encoding with switches for known mistakes.
+def _bpe_encode_answer(word, merges, *, order="learned", suffix="attached",
+                      scope="everywhere"):
+    """07.2's encoding: the tokens of `word` under `merges`, applied in the learned order.
 
-    `order`: "learned" (the merges in their order), "reversed", "frequent" (the pair
-    most frequent in the word first, ties by rank), "one pass" (one left-to-right scan
-    merging any pair that is a merge, never again) or "longest" (greedy longest match
-    against the vocabulary of symbols and merged tokens); `suffix` as in `_symbols`;
-    `scope` "first in word" merges each pair at its first occurrence only.
+    Args:
+        word: a str without whitespace.
+        merges: (left, right) tuples in the order they were learned.
+        order: how the merges are applied: "learned" (right: each in turn, everywhere);
+            mistakes: "reversed", "frequent" (the pair most frequent in the word first,
+            ties by rank), "one pass" (one left-to-right scan merging any pair that is a
+            merge, never again) or "longest" (greedy longest match against the
+            vocabulary of symbols and merged tokens).
+        suffix: the end-of-word suffix, as in `_symbols`: "attached" (right), "separate"
+            or None (mistakes).
+        scope: "first in word" merges each pair at its first occurrence only (a mistake).
     """
     symbols = _symbols(word, suffix)
     if order == "longest":
@@ -433,7 +423,7 @@ def _merge_any(symbols, pairs):
     return out
 
 
-_ENCODE_MISTAKES = {
+_BPE_ENCODE_MISTAKES = {
     "the pair most frequent in this word merged first: apply the merges in the order they "
     "were learned, however often a pair occurs in the word": {"order": "frequent"},
     "the merges applied in reverse order: apply them in the order they were learned "
@@ -529,10 +519,9 @@ def bpe_encode(ex):
         ex.require(case, isinstance(tokens, list) and all(isinstance(t, str) for t in tokens),
                    f"expected a list of tokens (str), received {describe(tokens)}.",
                    f"return the list of tokens, e.g. ['lo', 'w{SUFFIX}'].")
-        mistakes = {name: _encode(word, merges, **switches)
-                    for name, switches in _ENCODE_MISTAKES.items()}
-        _compare_sequence(ex, case, tokens, _tokenizers_encode(word, merges), mistakes, hint,
-                          "token")
+        ex.compare_sequence(case, tokens, _tokenizers_encode(word, merges), items="token",
+                            hint=hint, mistakes=mistakes_from(_bpe_encode_answer,
+                                                              _BPE_ENCODE_MISTAKES, word, merges))
 
 
 # ------------------------------------------------------------- causal_mask ---
@@ -552,16 +541,40 @@ def _keras_causal_mask(length):
     return np.asarray(weights)[0, 0] > 0
 
 
-def _causal_mask_mistakes(expected):
-    return {
-        "the future visible: True above the diagonal (the transpose). Row i is the query "
-        "position, column j the key: True where j <= i": expected.T,
-        "True marks the positions that are masked (as in PyTorch's bool masks); in Keras's "
-        "attention_mask True means the query may attend that key": ~expected,
-        "the diagonal excluded: a position may attend to itself (j <= i)":
-            np.tril(expected, k=-1),
-        "every position visible: nothing masked": np.ones_like(expected),
-    }
+def _causal_mask_answer(length, *, transposed=False, inverted=False, diagonal=True,
+                        masked=True):
+    """The causal mask (length, length): True where query i may attend key j, j <= i.
+
+    Args:
+        length: the sequence length.
+        transposed: True above the diagonal instead, j >= i: the future visible
+            (a mistake).
+        inverted: True where the key is masked, as in PyTorch's bool masks (a mistake).
+        diagonal: False leaves out j == i, a position attending to itself (a mistake).
+        masked: False makes every position visible (a mistake).
+    """
+    query, key = np.indices((length, length))
+    mask = key >= query if transposed else key <= query
+    if not diagonal:
+        mask &= key != query
+    if not masked:
+        mask = np.ones((length, length), bool)
+    return ~mask if inverted else mask
+
+
+_CAUSAL_MASK_MISTAKES = {
+    "the future visible: True above the diagonal (the transpose). Row i is the query "
+    "position, column j the key: True where j <= i": {"transposed": True},
+    "True marks the positions that are masked (as in PyTorch's bool masks); in Keras's "
+    "attention_mask True means the query may attend that key": {"inverted": True},
+    "the diagonal excluded: a position may attend to itself (j <= i)": {"diagonal": False},
+    "every position visible: nothing masked": {"masked": False},
+}
+
+
+def _causal_mask_cases():
+    """(case, length) for 07.3."""
+    return [(f"length {length}", length) for length in (4, 1, 2, 5, 8)]
 
 
 def _require_bool_mask(ex, case, mask, expected):
@@ -577,10 +590,10 @@ def _require_bool_mask(ex, case, mask, expected):
                           f"0/1 {'integers' if mask.dtype.kind in 'iu' else 'numbers'}.", hint)
         if mask.dtype.kind == "f" and np.all(mask[expected] == 0) and \
                 np.all(mask[~expected] < -1e3):
-            ex.fail(case, "your result matches a common mistake: an additive mask (0 where "
-                          "allowed, -inf or a large negative number where not). Keras's "
-                          "attention_mask is a bool array, True where position i may attend "
-                          "position j.", hint)
+            ex.fail_mistake(case, "an additive mask (0 where allowed, -inf or a large "
+                                  "negative number where not). Keras's attention_mask is a "
+                                  "bool array, True where position i may attend position j",
+                            hint=hint)
     ex.fail(case, f"expected a bool array, received dtype {mask.dtype}: {describe(mask)}.", hint)
 
 
@@ -598,12 +611,12 @@ def causal_mask(ex):
     """
     hint = ("True where the key position j is not after the query position i (j <= i): "
             "row i holds i + 1 Trues, then Falses.")
-    for length in (4, 1, 2, 5, 8):
-        case = f"length {length}"
+    for case, length in _causal_mask_cases():
         mask = ex.call(case, length)
         expected = _keras_causal_mask(length)
         _require_bool_mask(ex, case, mask, expected)
-        ex.compare(case, mask, expected, mistakes=_causal_mask_mistakes(expected), hint=hint,
+        ex.compare(case, mask, expected, hint=hint,
+                   mistakes=mistakes_from(_causal_mask_answer, _CAUSAL_MASK_MISTAKES, length),
                    shape_hint="one row per query position and one column per key position: "
                               "(length, length), for length 1 too.")
 
@@ -658,27 +671,50 @@ def _embedding_tables(seed, vocab_size, max_length, dim):
             (3.0 + random_values(seed + 1, (max_length, dim))).astype(np.float32))
 
 
-def _embedding_mistakes(token_ids, tokens, positions):
+def _token_and_position_embedding_answer(token_ids, tokens, positions, *, combine="add",
+                                         position_ids="0 .. T - 1", scaled=False):
+    """What 07.4's layer gives with the tables `tokens` and `positions`, (batch, T, dim).
+
+    Args:
+        token_ids: int array (batch, T).
+        tokens, positions: the token table (vocab_size, dim) and the position table
+            (max_length, dim).
+        combine: "add" (right: token embeddings + position embeddings); mistakes:
+            "tokens only", "positions only", "concatenate" (on the last axis).
+        position_ids: the rows of the position table: "0 .. T - 1" (right); mistakes:
+            "1 .. T", "reversed" or "token ids". Rows past the table are clipped to its
+            last one.
+        scaled: the token embeddings multiplied by sqrt(dim) (a mistake).
+    """
     t, dim = token_ids.shape[1], tokens.shape[1]
-    looked_up = tokens[token_ids]
-    mistakes = {
-        "positions missing: only the token embeddings. Add position_embedding(positions "
-        "0 .. T - 1)": looked_up,
-        "only the position embeddings: add token_embedding(token_ids)":
-            np.broadcast_to(positions[:t], looked_up.shape),
-        "the position table looked up with the token ids: position_embedding takes the "
-        "positions 0 .. T - 1": looked_up + positions[np.minimum(token_ids, len(positions) - 1)],
-        "positions reversed: the first token is at position 0": looked_up + positions[:t][::-1],
-        "the token embeddings scaled by sqrt(dim) (as in Vaswani et al.): this layer adds "
-        "them unscaled": looked_up * math.sqrt(dim) + positions[:t],
-        "concatenated instead of added: the result is (batch, T, dim), token embedding + "
-        "position embedding": np.concatenate(
-            [looked_up, np.broadcast_to(positions[:t], looked_up.shape)], axis=-1),
-    }
-    if t < len(positions):
-        mistakes["positions counted from 1: the first token is at position 0"] = \
-            looked_up + positions[1:t + 1]
-    return mistakes
+    ids = {"0 .. T - 1": np.arange(t), "1 .. T": np.arange(1, t + 1),
+           "reversed": np.arange(t)[::-1], "token ids": token_ids}[position_ids]
+    token_part = tokens[token_ids] * (math.sqrt(dim) if scaled else 1.0)
+    position_part = np.broadcast_to(positions[np.minimum(ids, len(positions) - 1)],
+                                    token_part.shape)
+    if combine == "tokens only":
+        return token_part
+    if combine == "positions only":
+        return position_part
+    if combine == "concatenate":
+        return np.concatenate([token_part, position_part], axis=-1)
+    return token_part + position_part
+
+
+_TOKEN_AND_POSITION_EMBEDDING_MISTAKES = {
+    "positions missing: only the token embeddings. Add position_embedding(positions "
+    "0 .. T - 1)": {"combine": "tokens only"},
+    "only the position embeddings: add token_embedding(token_ids)":
+        {"combine": "positions only"},
+    "the position table looked up with the token ids: position_embedding takes the "
+    "positions 0 .. T - 1": {"position_ids": "token ids"},
+    "positions reversed: the first token is at position 0": {"position_ids": "reversed"},
+    "the token embeddings scaled by sqrt(dim) (as in Vaswani et al.): this layer adds "
+    "them unscaled": {"scaled": True},
+    "concatenated instead of added: the result is (batch, T, dim), token embedding + "
+    "position embedding": {"combine": "concatenate"},
+    "positions counted from 1: the first token is at position 0": {"position_ids": "1 .. T"},
+}
 
 
 def _embedding_layer(ex, case, vocab_size, max_length, dim, seed):
@@ -704,7 +740,7 @@ def _embedding_layer(ex, case, vocab_size, max_length, dim, seed):
     return layer, _layer_caller(ex, layer), tables
 
 
-def _embedding_cases():
+def _token_and_position_embedding_cases():
     """(case, vocab_size, max_length, dim, T, batch, in a model, seed) for 07.4."""
     return [
         ("eager: T 4 < max_length 6, token ids < 6, vocab 13, dim 4", 13, 6, 4, 4, 2, False, 740),
@@ -739,7 +775,8 @@ def TokenAndPositionEmbedding(ex):  # named like the exercise: the student's cla
             "positions 0 .. T - 1 (keras.ops.arange, T from the input's shape); the (T, dim) "
             "position embeddings broadcast over the batch.")
     layers = {}
-    for case, vocab_size, max_length, dim, t, batch, in_model, seed in _embedding_cases():
+    cases = _token_and_position_embedding_cases()
+    for case, vocab_size, max_length, dim, t, batch, in_model, seed in cases:
         key = (vocab_size, max_length, dim)
         if key not in layers:
             layers[key] = _embedding_layer(ex, case, vocab_size, max_length, dim, seed)
@@ -759,7 +796,9 @@ def TokenAndPositionEmbedding(ex):  # named like the exercise: the student's cla
             received = caller.call_explained(case, _explain_embedding_error, token_ids)
         expected = tokens[token_ids].astype(np.float64) + positions[:t]
         ex.compare(case, received, expected, kind="tensor", hint=hint,
-                   mistakes=_embedding_mistakes(token_ids, tokens, positions),
+                   mistakes=mistakes_from(_token_and_position_embedding_answer,
+                                          _TOKEN_AND_POSITION_EMBEDDING_MISTAKES, token_ids,
+                                          tokens, positions),
                    shape_hint="the result is (batch, T, dim): the token embeddings plus the "
                               "position embeddings (added, not concatenated).")
 
@@ -781,16 +820,24 @@ def _gelu(x):
 _ACTIVATIONS = {"gelu": _gelu, "relu": lambda x: np.maximum(x, 0.0), None: lambda x: x}
 
 
-def _block(x, w, causal, *, norm="pre", attention_residual=True, ffn_residual=True,
-           masked=None, activation="gelu", attend="normed", ffn_input="h"):
-    """The pre-norm block of 07.5 in float64 from the weights `w`, with switches for mistakes.
+def _transformer_block_answer(x, w, causal, *, norm="pre", attention_residual=True,
+                              ffn_residual=True, masked=None, activation="gelu",
+                              attend="normed", ffn_input="h"):
+    """The pre-norm block of 07.5 in float64, computed from the weights `w`.
 
-    `w` holds "ln1" and "ln2" (gamma, beta, epsilon), "mha" (a dict as in
-    `references.MHA_PARAMS`), "dense1" and "dense2" (kernel, bias). Switches:
-    `norm` "post" (LN(x + sublayer(x))); no residual around the attention or the
-    FFN; `masked` (None: causal) forces the mask on or off; `activation` of the FFN;
-    `attend` "x" attends on x instead of LN1(x); `ffn_input` "x" normalises x, not h,
-    for the FFN.
+    Args:
+        x: the input (batch, T, d).
+        w: the weights: "ln1" and "ln2" (gamma, beta, epsilon), "mha" (a dict as in
+            `references.MHA_PARAMS`), "dense1" and "dense2" (kernel, bias).
+        causal: whether the attention is causal.
+        norm: "post" gives LN(x + sublayer(x)) after each sublayer (a mistake).
+        attention_residual, ffn_residual: False leaves out the residual around the
+            attention or the FFN (mistakes).
+        masked: None follows `causal`; True or False forces the causal mask on or off
+            (mistakes).
+        activation: the FFN's activation, "gelu" (right); "relu" or None (mistakes).
+        attend: "x" attends on x instead of LN1(x) (a mistake).
+        ffn_input: "x" gives the FFN LN2(x) instead of LN2(h) (a mistake).
     """
     x = np.asarray(x, np.float64)
     mask = references.causal_mask(len(x), x.shape[1]) if (
@@ -816,33 +863,28 @@ def _block(x, w, causal, *, norm="pre", attention_residual=True, ffn_residual=Tr
     return h + f if ffn_residual else f
 
 
-def _block_mistakes(x, w, causal):
-    mistakes = {
-        "post-norm (\"Add & Norm\" after each sublayer, LN(x + sublayer(x))): this block is "
-        "pre-norm, as in GPT-2 and ViT: x + sublayer(LN(x))": _block(x, w, causal, norm="post"),
-        "no residual connection around the attention: h = x + attention(LN1(x))":
-            _block(x, w, causal, attention_residual=False),
-        "no residual connection around the FFN: the output is h + FFN(LN2(h))":
-            _block(x, w, causal, ffn_residual=False),
-        "the attention applied to x instead of LN1(x): pre-norm normalises the sublayer's "
-        "input": _block(x, w, causal, attend="x"),
-        "the FFN applied to LN2(x) instead of LN2(h): the FFN works on the output of the "
-        "attention sublayer": _block(x, w, causal, ffn_input="x"),
-        "ReLU in the FFN: the block uses GELU, as GPT-2 and ViT do":
-            _block(x, w, causal, activation="relu"),
-        "no activation in the FFN: Dense(ff_dim, activation=\"gelu\")":
-            _block(x, w, causal, activation=None),
-    }
-    if causal:
-        mistakes["no causal mask although causal=True: pass use_causal_mask=causal to the "
-                 "attention"] = _block(x, w, causal, masked=False)
-    else:
-        mistakes["a causal mask although causal=False: use_causal_mask=causal"] = \
-            _block(x, w, causal, masked=True)
-    return mistakes
+_RELU_IN_FFN = "ReLU in the FFN: the block uses GELU, as GPT-2 and ViT do"
+
+_TRANSFORMER_BLOCK_MISTAKES = {
+    "post-norm (\"Add & Norm\" after each sublayer, LN(x + sublayer(x))): this block is "
+    "pre-norm, as in GPT-2 and ViT: x + sublayer(LN(x))": {"norm": "post"},
+    "no residual connection around the attention: h = x + attention(LN1(x))":
+        {"attention_residual": False},
+    "no residual connection around the FFN: the output is h + FFN(LN2(h))":
+        {"ffn_residual": False},
+    "the attention applied to x instead of LN1(x): pre-norm normalises the sublayer's "
+    "input": {"attend": "x"},
+    "the FFN applied to LN2(x) instead of LN2(h): the FFN works on the output of the "
+    "attention sublayer": {"ffn_input": "x"},
+    _RELU_IN_FFN: {"activation": "relu"},
+    "no activation in the FFN: Dense(ff_dim, activation=\"gelu\")": {"activation": None},
+    "no causal mask although causal=True: pass use_causal_mask=causal to the attention":
+        {"masked": False},
+    "a causal mask although causal=False: use_causal_mask=causal": {"masked": True},
+}
 
 
-def _block_cases():
+def _transformer_block_cases():
     """(case, T, d, num_heads, ff_dim, extra arguments (causal, dropout), seed) for 07.5."""
     return [
         ("not causal (the defaults): T 5, d 8, 2 heads, ff_dim 16", 5, 8, 2, 16, (), 760),
@@ -877,10 +919,11 @@ def _require_block_layers(ex, case, model, d, num_heads, ff_dim, dropout):
                f"the MultiHeadAttention has num_heads = {config['num_heads']}, expected "
                f"{num_heads}.", "pass num_heads to MultiHeadAttention.")
     if config["key_dim"] == d and num_heads > 1:
-        ex.fail(case, f"your result matches a common mistake: key_dim = d ({d}) instead of "
-                      f"d // num_heads ({d // num_heads}). Each head works on d // num_heads "
-                      f"features, so that the heads together have d.",
-                "MultiHeadAttention(num_heads, key_dim=d // num_heads), d = x.shape[-1].")
+        ex.fail_mistake(case, f"key_dim = d ({d}) instead of d // num_heads ({d // num_heads})."
+                              f" Each head works on d // num_heads features, so that the heads "
+                              f"together have d",
+                        hint="MultiHeadAttention(num_heads, key_dim=d // num_heads), "
+                             "d = x.shape[-1].")
     value_dim = config.get("value_dim") or config["key_dim"]
     ex.require(case, (config["key_dim"], value_dim) == (d // num_heads, d // num_heads),
                f"the MultiHeadAttention has key_dim {config['key_dim']} and value_dim "
@@ -888,16 +931,17 @@ def _require_block_layers(ex, case, model, d, num_heads, ff_dim, dropout):
                "MultiHeadAttention(num_heads, key_dim=d // num_heads), d = x.shape[-1].")
     norms = [layer for layer in leaves if isinstance(layer, layers.LayerNormalization)]
     if len(norms) == 1 and _applications(model, norms[0]) > 1:
-        ex.fail(case, f"your result matches a common mistake: one LayerNormalization layer "
-                      f"used for both sublayers. Each sublayer has its own LayerNorm, with "
-                      f"its own gamma and beta; {found}.",
-                "make two layers: ln1 = keras.layers.LayerNormalization() before the "
-                "attention, ln2 = keras.layers.LayerNormalization() before the FFN.")
+        ex.fail_mistake(case, f"one LayerNormalization layer used for both sublayers. Each "
+                              f"sublayer has its own LayerNorm, with its own gamma and beta; "
+                              f"{found}",
+                        hint="make two layers: ln1 = keras.layers.LayerNormalization() before "
+                             "the attention, ln2 = keras.layers.LayerNormalization() before "
+                             "the FFN.")
     if len(norms) == 1 and chain(attentions[0].output, model.input) == attentions[:1]:
-        ex.fail(case, f"your result matches a common mistake: the attention applied to x "
-                      f"instead of LN1(x). Pre-norm normalises each sublayer's input, and "
-                      f"the block has one LayerNormalization; {found}.",
-                "a = LN1(x); h = x + Dropout(MultiHeadAttention(...)(a, a, ...)).")
+        ex.fail_mistake(case, f"the attention applied to x instead of LN1(x). Pre-norm "
+                              f"normalises each sublayer's input, and the block has one "
+                              f"LayerNormalization; {found}",
+                        hint="a = LN1(x); h = x + Dropout(MultiHeadAttention(...)(a, a, ...)).")
     ex.require(case, len(norms) == 2,
                f"expected two LayerNormalization layers (before the attention and before the "
                f"FFN); {found}.",
@@ -918,11 +962,11 @@ def _require_block_layers(ex, case, model, d, num_heads, ff_dim, dropout):
     dense2 = next(layer for layer in denses if layer is not dense1)
     first = activation_name(dense1)
     if first not in ("gelu", "linear", ""):  # a linear Dense may be followed by a gelu
-        named = {"relu": "ReLU in the FFN: the block uses GELU, as GPT-2 and ViT do"}.get(
-            first, f"{first} in the FFN")
-        ex.fail(case, f"your result matches a common mistake: {named}. The first Dense "
-                      f"(ff_dim units) has activation {first!r}, expected \"gelu\".",
-                "Dense(ff_dim, activation=\"gelu\") (Keras's exact GELU) then Dense(d).")
+        named = _RELU_IN_FFN if first == "relu" else f"{first} in the FFN"
+        ex.fail_mistake(case, f"{named}. The first Dense (ff_dim units) has activation "
+                              f"{first!r}, expected \"gelu\"",
+                        hint="Dense(ff_dim, activation=\"gelu\") (Keras's exact GELU) then "
+                             "Dense(d).")
     ex.require(case, activation_name(dense2) in ("linear", ""),
                f"the second Dense (d units) has activation {activation_name(dense2)!r}: it is "
                f"linear.", "Dense(d) without an activation; the residual adds its output.")
@@ -942,7 +986,8 @@ def _require_block_layers(ex, case, model, d, num_heads, ff_dim, dropout):
 
 
 def _known_block_weights(mha, norms, dense1, dense2, d, num_heads, seed):
-    """Gives every weight of the block known values; returns them for `_block`."""
+    """Gives every weight of the block known values; returns them for
+    `_transformer_block_answer`."""
     key_dim = d // num_heads
     params = references.mha_params(seed, d, d, d, num_heads, key_dim, key_dim, np.float32)
     mha.set_weights([params[name] for name in references.MHA_PARAMS])
@@ -997,7 +1042,7 @@ def transformer_block(ex):
     hint = ("pre-norm: a = LN1(x); h = x + Dropout(MultiHeadAttention(...)(a, a, "
             "use_causal_mask=causal)); out = h + Dropout(Dense(d)(Dense(ff_dim, "
             "activation=\"gelu\")(LN2(h)))).")
-    for case, t, d, num_heads, ff_dim, extra, seed in _block_cases():
+    for case, t, d, num_heads, ff_dim, extra, seed in _transformer_block_cases():
         model = call_builder(ex, case, keras.Input(shape=(t, d)), num_heads, ff_dim, *extra,
                              error_hint="apply keras.layers to the Keras tensor x; each "
                                         "residual adds two tensors of shape (batch, T, d).")
@@ -1011,14 +1056,16 @@ def transformer_block(ex):
         weights = _known_block_weights(*layers, d, num_heads, seed)
         x = random_values(seed + 5, (2, t, d)).astype(np.float32)
         received = model(x, training=False)
-        ex.compare(case, received, _block(x, weights, causal), kind="tensor", rtol=2e-4,
-                   atol=2e-4, mistakes=_block_mistakes(x, weights, causal), hint=hint,
+        ex.compare(case, received, _transformer_block_answer(x, weights, causal),
+                   kind="tensor", rtol=2e-4, atol=2e-4, hint=hint,
+                   mistakes=mistakes_from(_transformer_block_answer,
+                                          _TRANSFORMER_BLOCK_MISTAKES, x, weights, causal),
                    part="output with known weights")
 
 
 # -------------------------------------------------------------- mask_tokens ---
 
-def _masking_cases():
+def _mask_tokens_cases():
     """(case, tokens, mask_id, vocab_size, rate, seed) for the statistical cases of 07.6.
 
     No token equals mask_id. The first case's 12 token values are skewed (Zipf) and
@@ -1049,8 +1096,8 @@ def _masking_result(ex, case, result, tokens):
     inputs, selected = ex.require_pair(case, result, "(inputs, selected)", pair_hint)
     if isinstance(inputs, np.ndarray) and inputs.dtype == bool and \
             isinstance(selected, np.ndarray) and selected.dtype != bool:
-        ex.fail(case, "your result matches a common mistake: (selected, inputs) returned "
-                      "instead of (inputs, selected).", pair_hint)
+        ex.fail_mistake(case, "(selected, inputs) returned instead of (inputs, selected)",
+                        hint=pair_hint)
     for name, value, dtype in (("inputs (the first value)", inputs, tokens.dtype),
                                ("selected (the second value)", selected, np.dtype(bool))):
         ex.require(case, isinstance(value, np.ndarray) and value.shape == tokens.shape,
@@ -1076,10 +1123,11 @@ def _check_unselected(ex, case, inputs, selected, tokens, mask_id):
     if not changed:
         return
     problem = f"{changed} position(s) outside `selected` changed: only selected positions change."
+    part = "inputs (the first value)"
     if count_agrees(int(np.sum(outside_in == mask_id)), outside_in.size, 0.8):
-        problem = ("your result matches a common mistake: the 80/10/10 rule applied to every "
-                   "position instead of only the selected ones. " + problem)
-    ex.fail(case, problem, _MASKING_HINT, part="inputs (the first value)")
+        ex.fail_mistake(case, "the 80/10/10 rule applied to every position instead of only "
+                              "the selected ones", problem, _MASKING_HINT, part)
+    ex.fail(case, problem, _MASKING_HINT, part=part)
 
 
 def _check_selection(ex, case, inputs, selected, tokens, rate):
@@ -1096,24 +1144,23 @@ def _check_selection(ex, case, inputs, selected, tokens, rate):
                        f"were selected, expected {expected_count(int(where.sum()), k / n)} (the "
                        f"fraction selected overall, {k / n:.3f}): whether a position is "
                        f"selected must not depend on its token.")
+            hint = "draw one random number per position, rng.random(tokens.shape) < rate."
             if all(selected[tokens == v].all() or not selected[tokens == v].any()
                    for v in values):
-                problem = ("your result matches a common mistake: one draw per token value, "
-                           "so that all the positions of a token are selected or none. "
-                           + problem)
-            ex.fail(case, problem, "draw one random number per position, "
-                                   "rng.random(tokens.shape) < rate.", part=part)
+                ex.fail_mistake(case, "one draw per token value, so that all the positions "
+                                      "of a token are selected or none", problem, hint, part)
+            ex.fail(case, problem, hint, part=part)
     if count_agrees(k, n, rate):
         return
     problem = f"{k} of {n} positions selected, expected rate x {n}: {expected_count(n, rate)}."
     kept = int(np.sum(inputs[selected] == tokens[selected]))
     if rate != 0.15 and count_agrees(k, n, 0.15):
-        problem = ("your result matches a common mistake: the rate ignored (0.15 used "
-                   "whatever rate is). " + problem)
-    elif count_agrees(k, n, 0.9 * rate) and kept < 0.02 * max(k, 1):
-        problem = ("your result matches a common mistake: `selected` leaves out the positions "
-                   "kept unchanged. They are selected too: the loss is computed on every "
-                   "selected position, the unchanged 10% included. " + problem)
+        ex.fail_mistake(case, "the rate ignored (0.15 used whatever rate is)", problem,
+                        _MASKING_HINT, part)
+    if count_agrees(k, n, 0.9 * rate) and kept < 0.02 * max(k, 1):
+        ex.fail_mistake(case, "`selected` leaves out the positions kept unchanged. They are "
+                              "selected too: the loss is computed on every selected position, "
+                              "the unchanged 10% included", problem, _MASKING_HINT, part)
     ex.fail(case, problem, _MASKING_HINT, part=part)
 
 
@@ -1130,9 +1177,9 @@ def _check_replacements(ex, case, inputs, selected, tokens, mask_id, vocab_size)
                    f"expected 80% (+ random tokens that are mask_id): "
                    f"{expected_count(k, p_masked)}.")
         if masked == k:
-            problem = ("your result matches a common mistake: every selected position "
-                       "replaced by mask_id. 10% get a random token and 10% stay unchanged. "
-                       + problem)
+            ex.fail_mistake(case, "every selected position replaced by mask_id. 10% get a "
+                                  "random token and 10% stay unchanged", problem,
+                            _MASKING_HINT, part)
         ex.fail(case, problem, _MASKING_HINT, part=part)
     kept = int(np.sum(rows == originals))
     p_kept = 0.1 + 0.1 / vocab_size
@@ -1160,12 +1207,12 @@ def _check_replacements(ex, case, inputs, selected, tokens, mask_id, vocab_size)
     absent = [v for v in counts if not np.any(tokens == v)]
     absent_trials = sum(counts[v][1] for v in absent)
     if absent and sum(counts[v][0] for v in absent) == 0 and not count_agrees(0, absent_trials, p):
-        problem = ("your result matches a common mistake: random tokens drawn from the tokens "
-                   "themselves, not uniformly from the vocabulary [0, vocab_size). " + problem)
-    elif counts.get(vocab_size - 1, (1, 0))[0] == 0 and \
+        ex.fail_mistake(case, "random tokens drawn from the tokens themselves, not uniformly "
+                              "from the vocabulary [0, vocab_size)", problem, hint, part)
+    if counts.get(vocab_size - 1, (1, 0))[0] == 0 and \
             not count_agrees(0, counts[vocab_size - 1][1], p):
-        problem = (f"your result matches a common mistake: random tokens from [0, vocab_size - "
-                   f"1): the last id {vocab_size - 1} is never drawn. " + problem)
+        ex.fail_mistake(case, f"random tokens from [0, vocab_size - 1): the last id "
+                              f"{vocab_size - 1} is never drawn", problem, hint, part)
     ex.fail(case, problem, hint, part)
 
 
@@ -1199,7 +1246,7 @@ def mask_tokens(ex):
     result and two seeds different ones, rate 0 selects nothing, rate 1 everything.
     Known mistakes are named.
     """
-    cases = _masking_cases()
+    cases = _mask_tokens_cases()
     for case, tokens, mask_id, vocab_size, rate, seed in cases:
         _check_masking(ex, case, tokens, mask_id, vocab_size, rate, seed)
     case = "rate 0: nothing selected, tokens (7, 9)"
@@ -1228,10 +1275,25 @@ def mask_tokens(ex):
 
 # ----------------------------------------------------------------- patchify ---
 
-def _patches(images, p, *, grid="rows", pixels="rows", channels="last"):
-    """The patches of 07.7 with switches for known mistakes: the grid in "columns" order,
-    each patch's pixels column by column, the channels flattened first."""
+def _patchify_answer(images, p, *, grid="rows", pixels="rows", channels="last",
+                     transpose=True, first_channel_only=False):
+    """07.7's patches: (batch, N, p * p * C), the p x p squares of `images` flattened.
+
+    Args:
+        images: (batch, H, W, C), H and W multiples of `p`.
+        p: the patch size.
+        grid: the order of the patches: "rows" (right), "columns" (a mistake).
+        pixels: the order of a patch's pixels: "rows" (right), "columns" (a mistake).
+        channels: where the channel axis goes in a flattened patch: "last" (right, the
+            channels of one pixel side by side), "first" (a mistake).
+        transpose: False reshapes without a transpose, which cuts strips (a mistake).
+        first_channel_only: True keeps only the first channel (a mistake).
+    """
+    if first_channel_only:
+        images = images[..., :1]
     b, height, width, c = images.shape
+    if not transpose:
+        return images.reshape(b, -1, p * p * c)
     x = images.reshape(b, height // p, p, width // p, p, c)  # (b, gh, ph, gw, pw, c)
     grid_axes = (1, 3) if grid == "rows" else (3, 1)
     pixel_axes = (2, 4) if pixels == "rows" else (4, 2)
@@ -1240,23 +1302,19 @@ def _patches(images, p, *, grid="rows", pixels="rows", channels="last"):
     return x.transpose(order).reshape(b, -1, p * p * c)
 
 
-def _patchify_mistakes(images, p):
-    b, c = images.shape[0], images.shape[-1]
-    mistakes = {
-        "the patches in column order: the grid is read row by row, left to right, then top "
-        "to bottom": _patches(images, p, grid="columns"),
-        "reshaped without a transpose: that cuts horizontal strips, not p x p squares. "
-        "Reshape to (batch, H // p, p, W // p, p, C), then bring the two grid axes "
-        "together": images.reshape(b, -1, p * p * c),
-        "each patch flattened column by column: flatten it row by row, (row, column, "
-        "channel)": _patches(images, p, pixels="columns"),
-        "each patch flattened channels first: the order is (row, column, channel), the "
-        "channels of one pixel side by side": _patches(images, p, channels="first"),
-    }
-    if c > 1:
-        mistakes["only the first channel kept: each patch holds p * p * C values"] = \
-            _patches(images[..., :1], p)
-    return mistakes
+_PATCHIFY_MISTAKES = {
+    "the patches in column order: the grid is read row by row, left to right, then top "
+    "to bottom": {"grid": "columns"},
+    "reshaped without a transpose: that cuts horizontal strips, not p x p squares. "
+    "Reshape to (batch, H // p, p, W // p, p, C), then bring the two grid axes "
+    "together": {"transpose": False},
+    "each patch flattened column by column: flatten it row by row, (row, column, "
+    "channel)": {"pixels": "columns"},
+    "each patch flattened channels first: the order is (row, column, channel), the "
+    "channels of one pixel side by side": {"channels": "first"},
+    "only the first channel kept: each patch holds p * p * C values":
+        {"first_channel_only": True},
+}
 
 
 def _keras_patches(images, p):
@@ -1275,7 +1333,8 @@ def _explain_patchify_error(message):
 
 
 def _patchify_cases():
-    """(case, images, patch_size) for 07.7."""
+    """(case, images, patch_size) for 07.7; in the last two, H or W is not a multiple of
+    patch_size, so that patchify must raise ValueError."""
     rng = np.random.default_rng(7700)
     return [
         ("2 RGB images 4 x 6 (H != W), patch 2", random_values(7701, (2, 4, 6, 3)), 2),
@@ -1289,6 +1348,8 @@ def _patchify_cases():
          rng.integers(0, 256, size=(3, 28, 28, 1)).astype(np.uint8), 7),
         ("float32: 2 images 8 x 12 x 2, patch 4",
          random_values(7706, (2, 8, 12, 2)).astype(np.float32), 4),
+        ("H 5 is not a multiple of patch_size 2", random_values(7707, (1, 5, 6, 3)), 2),
+        ("W 7 is not a multiple of patch_size 3", random_values(7707, (2, 6, 7, 1)), 3),
     ]
 
 
@@ -1311,22 +1372,22 @@ def patchify(ex):
     hint = ("split H into (H // p, p) and W into (W // p, p) with one reshape that keeps C, "
             "move the two patch-grid axes in front of the two axes within a patch, then "
             "flatten each patch.")
+    raise_hint = ("check H % patch_size and W % patch_size first and raise ValueError "
+                  "naming the size and the patch size, e.g. f\"H = {H} is not a multiple "
+                  "of patch_size = {patch_size}\".")
     for case, images, p in _patchify_cases():
-        out = ex.call_explained(case, _explain_patchify_error, images, p)
-        ex.compare(case, out, _keras_patches(images, p), mistakes=_patchify_mistakes(images, p),
-                   hint=hint, shape_hint="one row per patch: (batch, (H // p) * (W // p), "
-                                         "p * p * C).")
-        ex.require(case, out.dtype == images.dtype,
-                   f"the patches have dtype {out.dtype}, the images {images.dtype}: patchify "
-                   f"only moves values, so the dtype stays.",
-                   "reshape and transpose keep the dtype; leave out np.zeros or astype.")
-    for case, shape, p in [("H 5 is not a multiple of patch_size 2", (1, 5, 6, 3), 2),
-                           ("W 7 is not a multiple of patch_size 3", (2, 6, 7, 1), 3)]:
-        images = random_values(7707, shape)
-        size = shape[1] if shape[1] % p else shape[2]
-        raise_hint = ("check H % patch_size and W % patch_size first and raise ValueError "
-                      "naming the size and the patch size, e.g. f\"H = {H} is not a multiple "
-                      "of patch_size = {patch_size}\".")
+        _, height, width, _ = images.shape
+        if height % p == 0 and width % p == 0:
+            out = ex.call_explained(case, _explain_patchify_error, images, p)
+            ex.compare(case, out, _keras_patches(images, p), hint=hint,
+                       mistakes=mistakes_from(_patchify_answer, _PATCHIFY_MISTAKES, images, p),
+                       shape_hint="one row per patch: (batch, (H // p) * (W // p), p * p * C).")
+            ex.require(case, out.dtype == images.dtype,
+                       f"the patches have dtype {out.dtype}, the images {images.dtype}: "
+                       f"patchify only moves values, so the dtype stays.",
+                       "reshape and transpose keep the dtype; leave out np.zeros or astype.")
+            continue
+        size = height if height % p else width
         ex.call_expecting_error(case, ValueError, f"{case.split(' is')[0]} cannot be cut into "
                                                   f"patches of {p}", images, p, hint=raise_hint)
         message = _error_message(fn, images, p)

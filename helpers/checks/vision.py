@@ -10,9 +10,11 @@ targets and grid decoding follow this notebook's own conventions, which no
 installed library shares (Keras has no anchor generator and no YOLO-style grid), so
 their oracles are written out here, and the small cases are worked by hand. The
 losses are compared with hand-worked numbers and with their formulas in float64.
-Each check computes known wrong answers too (IoU without clamping, NMS with `>=`,
-width and height swapped for a ratio, the cell of a box's corner, a Gram matrix over
-positions, ...), so that a message can name the mistake.
+Each exercise has a switch oracle, `_<exercise>_answer`: with no switches it gives the
+right answer, and each switch turns on one known mistake of the table
+`_<EXERCISE>_MISTAKES` (IoU without clamping, NMS with `>=`, width and height swapped
+for a ratio, the cell of a box's corner, a Gram matrix over positions, ...), so that a
+message can name the mistake.
 
 The triplet loss and the style-transfer costs (04.6 to 04.9) are called in training
 loops, so each is also run on float32 tensors, eagerly, inside `tf.function`, and
@@ -28,7 +30,8 @@ Example:
 import numpy as np
 
 from helpers.checks import tensor_modes
-from helpers.checks.core import exercise, import_keras, import_tensorflow, random_values
+from helpers.checks.core import (exercise, import_keras, import_tensorflow, mistakes_from,
+                                 random_values)
 
 __all__ = [
     "iou", "non_max_suppression", "make_anchors", "encode_grid_targets",
@@ -51,25 +54,6 @@ def _random_boxes(seed, n, low=0.0, high=1.0, min_size=0.05, max_size=0.5):
     sizes = rng.uniform(min_size, max_size, size=(n, 2)) * span
     starts = low + rng.uniform(size=(n, 2)) * (span - sizes)
     return np.concatenate([starts, starts + sizes], axis=1)
-
-
-def _distinct(mistakes):
-    """Known wrong answers, those with equal values merged into one entry naming them all.
-
-    On some cases two mistakes give the same numbers (on a square map, cells taken
-    column by column and centres with x and y swapped); the message then names both.
-    """
-    merged = []
-    for name, value in mistakes.items():
-        value = np.asarray(value)
-        for names, other in merged:
-            if other.shape == value.shape and np.allclose(other, value, rtol=1e-9, atol=1e-12,
-                                                          equal_nan=True):
-                names.append(name)
-                break
-        else:
-            merged.append(([name], value))
-    return {"; or ".join(names): value for names, value in merged}
 
 
 def _require_int_array(ex, case, out, what, hint):
@@ -129,14 +113,20 @@ def _keras_iou(boxes_a, boxes_b):
         np.asarray(boxes_a, np.float32), np.asarray(boxes_b, np.float32), "xyxy"), np.float64)
 
 
-def _box_iou(boxes_a, boxes_b, *, clamp="sides", centres=False, subtract=True, plus=0.0,
-             over="union", guard=True):
-    """Pairwise IoU in float64 with switches for known mistakes (defaults: right).
+def _iou_answer(boxes_a, boxes_b, *, clamp="sides", centres=False, subtract=True, plus=0.0,
+                over="union", guard=True, transpose=False):
+    """Pairwise IoU (N, M) of corner boxes, in float64.
 
-    clamp: "sides" (the overlap's width and height at 0), "area" or None;
-    centres: read the boxes as (cx, cy, w, h); subtract: the intersection from the
-    union; plus: added to every width and height (pixel counting); over: "union" or
-    "a" (the first box's area); guard: 0 where the union is 0 (else 0 / 0 = NaN).
+    Args:
+        boxes_a, boxes_b: corner boxes (x1, y1, x2, y2), shapes (N, 4) and (M, 4).
+        clamp: "sides" clamps the overlap's width and height at 0 (right); "area"
+            clamps their product instead; None does not clamp.
+        centres: read the boxes as (cx, cy, w, h).
+        subtract: False leaves the intersection in the union (counted twice).
+        plus: added to every width and height (the pixel-counting convention).
+        over: "union" (right), or "a" to divide by the area of the box from boxes_a.
+        guard: False gives 0 / 0 = NaN where the union is 0 (instead of 0).
+        transpose: return the (M, N) table.
     """
     a, b = (np.asarray(x, np.float64) for x in (boxes_a, boxes_b))
     if centres:
@@ -153,34 +143,32 @@ def _box_iou(boxes_a, boxes_b, *, clamp="sides", centres=False, subtract=True, p
         area_a + 0.0 * area_b
     with np.errstate(all="ignore"):
         ratio = inter / below
-    return np.where(below > 0, ratio, 0.0) if guard else ratio
+    table = np.where(below > 0, ratio, 0.0) if guard else ratio
+    return table.T if transpose else table
 
 
-def _iou_mistakes(a, b):
-    found = {
-        "the overlap's width and height not clamped at 0: for boxes apart along x or y, "
-        "min(x2) - max(x1) is negative, and two negatives multiply to a positive 'overlap'":
-            _box_iou(a, b, clamp=None, guard=False),
-        "the overlap's width and height not clamped at 0 (a zero-union guard hides some "
-        "pairs): for boxes apart along x or y, min(x2) - max(x1) is negative, and two "
-        "negatives multiply to a positive 'overlap'": _box_iou(a, b, clamp=None),
-        "the overlap's area clamped at 0 instead of its width and height: boxes apart along "
-        "both x and y give (-w) * (-h) > 0": _box_iou(a, b, clamp="area"),
-        "the boxes read as centres and sizes (cx, cy, w, h): they are corners "
-        "(x1, y1, x2, y2), so width = x2 - x1": _box_iou(a, b, centres=True),
-        "the union counts the overlap twice: union = area_a + area_b - intersection":
-            _box_iou(a, b, subtract=False),
-        "+1 added to widths and heights (the pixel-counting convention of old PASCAL VOC "
-        "code): these corners are real numbers, width = x2 - x1": _box_iou(a, b, plus=1.0),
-        "the intersection divided by the area of the box from boxes_a, not by the union":
-            _box_iou(a, b, over="a"),
-        "0 / 0 = NaN for a pair whose union has zero area (degenerate boxes): return 0 "
-        "there": _box_iou(a, b, guard=False),
-    }
-    if len(a) != len(b):
-        found["the table transposed: row i is box i of boxes_a, column j box j of "
-              "boxes_b, shape (N, M)"] = _box_iou(b, a)
-    return _distinct(found)
+_IOU_MISTAKES = {
+    "the overlap's width and height not clamped at 0: for boxes apart along x or y, "
+    "min(x2) - max(x1) is negative, and two negatives multiply to a positive 'overlap'":
+        {"clamp": None, "guard": False},
+    "the overlap's width and height not clamped at 0 (a zero-union guard hides some "
+    "pairs): for boxes apart along x or y, min(x2) - max(x1) is negative, and two "
+    "negatives multiply to a positive 'overlap'": {"clamp": None},
+    "the overlap's area clamped at 0 instead of its width and height: boxes apart along "
+    "both x and y give (-w) * (-h) > 0": {"clamp": "area"},
+    "the boxes read as centres and sizes (cx, cy, w, h): they are corners "
+    "(x1, y1, x2, y2), so width = x2 - x1": {"centres": True},
+    "the union counts the overlap twice: union = area_a + area_b - intersection":
+        {"subtract": False},
+    "+1 added to widths and heights (the pixel-counting convention of old PASCAL VOC "
+    "code): these corners are real numbers, width = x2 - x1": {"plus": 1.0},
+    "the intersection divided by the area of the box from boxes_a, not by the union":
+        {"over": "a"},
+    "0 / 0 = NaN for a pair whose union has zero area (degenerate boxes): return 0 "
+    "there": {"guard": False},
+    "the table transposed: row i is box i of boxes_a, column j box j of boxes_b, "
+    "shape (N, M)": {"transpose": True},
+}
 
 
 def _iou_cases():
@@ -231,7 +219,8 @@ def iou(ex):
         out = ex.call(case, boxes_a, boxes_b)
         expected = hand if hand is not None else _keras_iou(boxes_a, boxes_b)
         ex.compare(case, out, expected, rtol=1e-4, atol=1e-6,
-                   mistakes=_iou_mistakes(boxes_a, boxes_b), hint=hint,
+                   mistakes=mistakes_from(_iou_answer, _IOU_MISTAKES, boxes_a, boxes_b),
+                   hint=hint,
                    shape_hint="one row per box of boxes_a and one column per box of "
                               "boxes_b: shape (N, M).",
                    nonfinite_hint="two degenerate boxes (zero width or height) have a union "
@@ -249,17 +238,22 @@ def _tf_nms(boxes, scores, iou_threshold, max_out):
     return np.asarray(kept, np.int64)
 
 
-def _greedy_nms(boxes, scores, iou_threshold, max_out, *, order="score", rule="above",
-                against="kept"):
-    """Greedy NMS in float64 with switches for known mistakes (defaults: right).
+def _non_max_suppression_answer(boxes, scores, iou_threshold, max_out, *, order="score",
+                                rule="above", against="kept", sort=False):
+    """Greedy NMS in float64: the indices of the kept boxes, in the order kept.
 
-    order: "score" (stable, ties by index), "index" or "reversed ties"
-    (argsort(scores)[::-1]); rule: which IoU with a kept box suppresses, "above"
-    (> threshold), "at or above" (>=) or "below" (the test inverted: a box is kept
-    when it overlaps a kept box by more than the threshold); against: compare
-    with the "kept" boxes or with "all" boxes visited before.
+    Args:
+        boxes, scores, iou_threshold, max_out: as for the exercise.
+        order: the order boxes are visited in: "score" (right: highest first, equal
+            scores by index), "index", or "reversed ties" (argsort(scores)[::-1]).
+        rule: which IoU with a kept box suppresses: "above" (right: > threshold),
+            "at or above" (>=), or "below" (the test inverted: a box is kept when it
+            overlaps a kept box by more than the threshold).
+        against: compare with the "kept" boxes (right), or with "all" boxes visited
+            before.
+        sort: return the kept indices sorted.
     """
-    overlaps = _box_iou(boxes, boxes)
+    overlaps = _iou_answer(boxes, boxes)
     scores = np.asarray(scores, np.float64)
     visit = {"score": np.argsort(-scores, kind="stable"), "index": np.arange(len(scores)),
              "reversed ties": np.argsort(scores, kind="stable")[::-1]}[order]
@@ -274,31 +268,24 @@ def _greedy_nms(boxes, scores, iou_threshold, max_out, *, order="score", rule="a
         if not earlier or keeps(overlaps[i, earlier]):
             kept.append(int(i))
         seen.append(int(i))
-    return np.array(kept, np.int64)
+    return np.array(sorted(kept) if sort else kept, np.int64)
 
 
-def _nms_mistakes(boxes, scores, iou_threshold, max_out):
-    def nms(**switches):
-        return _greedy_nms(boxes, scores, iou_threshold, max_out, **switches)
-
-    right = nms()
-    return _distinct({
-        "the test inverted: boxes that overlap a kept box by MORE than the threshold are "
-        "the ones to drop": nms(rule="below"),
-        "boxes visited in index order: visit them from the highest score down":
-            nms(order="index"),
-        "an IoU equal to the threshold suppresses (>=): only an IoU strictly greater than "
-        "the threshold does, as in tf.image.non_max_suppression": nms(rule="at or above"),
-        "equal scores visited from the higher index (argsort(scores)[::-1] reverses ties): "
-        "the lower index goes first (np.argsort(-scores, kind='stable'))":
-            nms(order="reversed ties"),
-        "boxes compared with every box visited before, suppressed ones too: only the kept "
-        "boxes suppress": nms(against="all"),
-        "the kept indices sorted: return them in the order they were kept, highest score "
-        "first": np.sort(right),
-        "max_out ignored: stop once max_out boxes are kept":
-            _greedy_nms(boxes, scores, iou_threshold, len(scores)),
-    })
+_NON_MAX_SUPPRESSION_MISTAKES = {
+    "the test inverted: boxes that overlap a kept box by MORE than the threshold are "
+    "the ones to drop": {"rule": "below"},
+    "boxes visited in index order: visit them from the highest score down":
+        {"order": "index"},
+    "an IoU equal to the threshold suppresses (>=): only an IoU strictly greater than "
+    "the threshold does, as in tf.image.non_max_suppression": {"rule": "at or above"},
+    "equal scores visited from the higher index (argsort(scores)[::-1] reverses ties): "
+    "the lower index goes first (np.argsort(-scores, kind='stable'))":
+        {"order": "reversed ties"},
+    "boxes compared with every box visited before, suppressed ones too: only the kept "
+    "boxes suppress": {"against": "all"},
+    "the kept indices sorted: return them in the order they were kept, highest score "
+    "first": {"sort": True},
+}
 
 
 def _clustered(seed, clusters, per_cluster, spread=0.08):
@@ -310,7 +297,7 @@ def _clustered(seed, clusters, per_cluster, spread=0.08):
     return _corners(centres, sizes), rng.uniform(0.05, 1.0, size=len(centres))
 
 
-def _nms_cases():
+def _non_max_suppression_cases():
     """(case, boxes, scores, iou_threshold, max_out). Every IoU of the cases is at
     least 0.02 away from the threshold except in the case that sits on it (a test
     proves it), so float32 and float64 agree on which boxes suppress which."""
@@ -354,7 +341,7 @@ def non_max_suppression(ex):
     hint = ("visit the boxes from the highest score down (np.argsort(-scores, "
             "kind='stable') keeps equal scores in index order); keep a box unless its IoU "
             "with a box already kept is > iou_threshold; stop at max_out boxes.")
-    for case, boxes, scores, threshold, max_out in _nms_cases():
+    for case, boxes, scores, threshold, max_out in _non_max_suppression_cases():
         out = ex.call(case, boxes, scores, threshold, max_out)
         ex.require(case, not isinstance(out, np.ndarray) or out.ndim != 1 or
                    len(out) <= max_out,
@@ -362,7 +349,10 @@ def non_max_suppression(ex):
                    f"indices, more than max_out = {max_out}.",
                    "stop once max_out boxes are kept.")
         ex.compare(case, out, _tf_nms(boxes, scores, threshold, max_out),
-                   mistakes=_nms_mistakes(boxes, scores, threshold, max_out), hint=hint,
+                   mistakes=mistakes_from(_non_max_suppression_answer,
+                                          _NON_MAX_SUPPRESSION_MISTAKES, boxes, scores,
+                                          threshold, max_out),
+                   hint=hint,
                    shape_hint="return the indices of the kept boxes, one number per box, "
                               "not the boxes themselves.")
         _require_int_array(ex, case, out, "the index array",
@@ -371,11 +361,25 @@ def non_max_suppression(ex):
 
 # ------------------------------------------------------------- make_anchors ---
 
-def _anchors(feature_size, scales, ratios, *, swap=False, root=True, ratio_fastest=True,
-             row_major=True, offset=0.5, centre_xy=True, centre_format=False, d2l=False):
-    """Anchors written out with loops, with switches for known mistakes (defaults: right)."""
+def _make_anchors_answer(feature_size, scales, ratios, *, swap=False, root=True,
+                         ratio_fastest=True, row_major=True, offset=0.5, centre_xy=True,
+                         centre_format=False, d2l=False):
+    """Anchors (H * W * k, 4) written out with loops, in float64.
+
+    Args:
+        feature_size, scales, ratios: as for the exercise.
+        swap: width and height swapped for a ratio (w = s / sqrt(r)).
+        root: False uses r without its square root (w = s * r, h = s / r).
+        ratio_fastest: False makes the scale change fastest within a cell.
+        row_major: False visits the cells column by column.
+        offset: where a cell's centre sits in it (0.5, right; 0.0 is its corner).
+        centre_xy: False swaps the centre's x and y.
+        centre_format: return (cx, cy, w, h) instead of corners.
+        d2l: d2l's anchor set: each scale with the first ratio, then the first scale
+            with the other ratios (n + m - 1 per cell).
+    """
     height, width = feature_size
-    if d2l:  # n + m - 1 pairs: each scale with the first ratio, the first scale with the rest
+    if d2l:
         pairs = [(s, ratios[0]) for s in scales] + [(scales[0], r) for r in ratios[1:]]
     elif ratio_fastest:
         pairs = [(s, r) for s in scales for r in ratios]
@@ -398,33 +402,28 @@ def _anchors(feature_size, scales, ratios, *, swap=False, root=True, ratio_faste
     return np.array(boxes, np.float64).reshape(-1, 4)
 
 
-def _anchor_mistakes(feature_size, scales, ratios):
-    def anchors(**switches):
-        return _anchors(feature_size, scales, ratios, **switches)
-
-    return _distinct({
-        "width and height swapped for a ratio (w = s / sqrt(r)): r is width / height, so "
-        "w = s * sqrt(r) and h = s / sqrt(r)": anchors(swap=True),
-        "r used without its square root (w = s * r, h = s / r): then the area is not "
-        "s**2; w = s * sqrt(r), h = s / sqrt(r)": anchors(root=False),
-        "the scale changes fastest: for each cell, the order is scale, then ratio (the "
-        "ratio fastest), as in `for s in scales: for r in ratios`":
-            anchors(ratio_fastest=False),
-        "cells in column-major order: row i first, then column j (row by row)":
-            anchors(row_major=False),
-        "cell centres at the cell's corner (j / W, i / H): the centre is at "
-        "((j + 0.5) / W, (i + 0.5) / H)": anchors(offset=0.0),
-        "the centre's x and y swapped: cell (i, j) is at x = (j + 0.5) / W, "
-        "y = (i + 0.5) / H": anchors(centre_xy=False),
-        "centre format (cx, cy, w, h) returned: the anchors are corners (x1, y1, x2, y2)":
-            anchors(centre_format=True),
-        "d2l's anchor set (every scale with the first ratio, then the first scale with "
-        "the other ratios, n + m - 1 per cell): here every scale x ratio pair is used":
-            anchors(d2l=True),
-    })
+_MAKE_ANCHORS_MISTAKES = {
+    "width and height swapped for a ratio (w = s / sqrt(r)): r is width / height, so "
+    "w = s * sqrt(r) and h = s / sqrt(r)": {"swap": True},
+    "r used without its square root (w = s * r, h = s / r): then the area is not "
+    "s**2; w = s * sqrt(r), h = s / sqrt(r)": {"root": False},
+    "the scale changes fastest: for each cell, the order is scale, then ratio (the "
+    "ratio fastest), as in `for s in scales: for r in ratios`": {"ratio_fastest": False},
+    "cells in column-major order: row i first, then column j (row by row)":
+        {"row_major": False},
+    "cell centres at the cell's corner (j / W, i / H): the centre is at "
+    "((j + 0.5) / W, (i + 0.5) / H)": {"offset": 0.0},
+    "the centre's x and y swapped: cell (i, j) is at x = (j + 0.5) / W, "
+    "y = (i + 0.5) / H": {"centre_xy": False},
+    "centre format (cx, cy, w, h) returned: the anchors are corners (x1, y1, x2, y2)":
+        {"centre_format": True},
+    "d2l's anchor set (every scale with the first ratio, then the first scale with "
+    "the other ratios, n + m - 1 per cell): here every scale x ratio pair is used":
+        {"d2l": True},
+}
 
 
-def _anchor_cases():
+def _make_anchors_cases():
     """(case, feature_size, scales, ratios, hand-worked anchors or None for the loops)."""
     return [
         ("1 x 1 map, scale 0.5, ratios 1 and 4", (1, 1), [0.5], [1.0, 4.0],
@@ -460,10 +459,12 @@ def make_anchors(ex):
     hint = ("for each row i, each column j, each scale s, each ratio r (in that nesting): "
             "centre ((j + 0.5) / W, (i + 0.5) / H), width s * sqrt(r), height s / sqrt(r), "
             "corners centre -/+ half the size.")
-    for case, size, scales, ratios, hand in _anchor_cases():
+    for case, size, scales, ratios, hand in _make_anchors_cases():
         out = ex.call(case, size, scales, ratios)
-        expected = hand if hand is not None else _anchors(size, scales, ratios)
-        ex.compare(case, out, expected, mistakes=_anchor_mistakes(size, scales, ratios),
+        expected = hand if hand is not None else _make_anchors_answer(size, scales, ratios)
+        ex.compare(case, out, expected,
+                   mistakes=mistakes_from(_make_anchors_answer, _MAKE_ANCHORS_MISTAKES, size,
+                                          scales, ratios),
                    hint=hint,
                    shape_hint="one row of 4 corners per anchor: H * W cells times "
                               "len(scales) * len(ratios) pairs, shape (H * W * k, 4).")
@@ -471,15 +472,21 @@ def make_anchors(ex):
 
 # ------------------------------------------------------ encode_grid_targets ---
 
-def _grid_targets(boxes, labels, grid, num_classes, *, cell_by="centre", offsets="cell",
-                  swap=False, later_wins=True, clear=True, size_in_cells=False, edge="floor"):
-    """The targets of one image written out, with switches for known mistakes.
+def _encode_grid_targets_answer(boxes, labels, grid, num_classes, *, cell_by="centre",
+                                offsets="cell", swap=False, later_wins=True, clear=True,
+                                size_in_cells=False, edge="floor"):
+    """The targets (grid, grid, 5 + num_classes) of one image written out, in float32.
 
-    cell_by: "centre", or "corner" (the cell of (x1, y1), offsets from the centre)
-    or "corner only" (cell and offsets from (x1, y1)); offsets: "cell" or "image"
-    (cx, cy); swap: row and column swapped; later_wins: a later box in a taken cell
-    replaces it (else the first stays); clear: the replaced cell's class is cleared;
-    size_in_cells: width and height times grid; edge: "floor" or "ceil" (ceil - 1).
+    Args:
+        boxes, labels, grid, num_classes: as for the exercise.
+        cell_by: "centre" (right); "corner", the cell of (x1, y1) with offsets from the
+            centre; or "corner only", cell and offsets from (x1, y1).
+        offsets: "cell" (right), or "image" for (cx, cy) themselves.
+        swap: row and column swapped.
+        later_wins: False keeps the first box in a taken cell.
+        clear: False leaves the replaced box's class in the cell.
+        size_in_cells: width and height times grid.
+        edge: "floor" (right), or "ceil" for the cell ceil(c * grid) - 1.
     """
     target = np.zeros((grid, grid, 5 + num_classes), np.float32)
     for box, label in zip(np.asarray(boxes, np.float64), labels):
@@ -505,28 +512,24 @@ def _grid_targets(boxes, labels, grid, num_classes, *, cell_by="centre", offsets
     return target
 
 
-def _encode_mistakes(boxes, labels, grid, num_classes):
-    def targets(**switches):
-        return _grid_targets(boxes, labels, grid, num_classes, **switches)
-
-    return _distinct({
-        "the cell chosen by the box's corner (x1, y1): the box belongs to the cell that "
-        "holds its centre ((x1 + x2) / 2, (y1 + y2) / 2)": targets(cell_by="corner"),
-        "the cell and the offsets from the box's corner (x1, y1): use the box's centre "
-        "((x1 + x2) / 2, (y1 + y2) / 2)": targets(cell_by="corner only"),
-        "offsets relative to the image (cx, cy): they are relative to the cell, "
-        "cx * grid - column and cy * grid - row": targets(offsets="image"),
-        "row and column swapped: the row comes from cy, the column from cx, and the "
-        "target is indexed [row, column]": targets(swap=True),
-        "width and height in cells (times grid): they are fractions of the image, "
-        "x2 - x1 and y2 - y1": targets(size_in_cells=True),
-        "the earlier box kept when two centres share a cell: the later box replaces it":
-            targets(later_wins=False),
-        "the earlier box's class left in the cell: a later box replaces the whole vector, "
-        "its one-hot class included": targets(clear=False),
-        "a centre on a cell's edge put in the cell before it (ceil(c * grid) - 1): the "
-        "cell is floor(c * grid)": targets(edge="ceil"),
-    })
+_ENCODE_GRID_TARGETS_MISTAKES = {
+    "the cell chosen by the box's corner (x1, y1): the box belongs to the cell that "
+    "holds its centre ((x1 + x2) / 2, (y1 + y2) / 2)": {"cell_by": "corner"},
+    "the cell and the offsets from the box's corner (x1, y1): use the box's centre "
+    "((x1 + x2) / 2, (y1 + y2) / 2)": {"cell_by": "corner only"},
+    "offsets relative to the image (cx, cy): they are relative to the cell, "
+    "cx * grid - column and cy * grid - row": {"offsets": "image"},
+    "row and column swapped: the row comes from cy, the column from cx, and the "
+    "target is indexed [row, column]": {"swap": True},
+    "width and height in cells (times grid): they are fractions of the image, "
+    "x2 - x1 and y2 - y1": {"size_in_cells": True},
+    "the earlier box kept when two centres share a cell: the later box replaces it":
+        {"later_wins": False},
+    "the earlier box's class left in the cell: a later box replaces the whole vector, "
+    "its one-hot class included": {"clear": False},
+    "a centre on a cell's edge put in the cell before it (ceil(c * grid) - 1): the "
+    "cell is floor(c * grid)": {"edge": "ceil"},
+}
 
 
 def _target_cells(grid, num_classes, cells):
@@ -548,7 +551,7 @@ def _spread_boxes(seed, n, grid):
     return _corners(centres, np.minimum(sizes, 2 * np.minimum(centres, 1 - centres)))
 
 
-def _encode_cases():
+def _encode_grid_targets_cases():
     """(case, boxes, labels, grid, num_classes, hand-worked target or None)."""
     return [
         ("hand-worked: one box, centre (0.3, 0.65) in row 2, column 1 of a 4 x 4 grid",
@@ -597,11 +600,15 @@ def encode_grid_targets(ex):
     hint = ("for each box: centre cx = (x1 + x2) / 2, cy = (y1 + y2) / 2; row = "
             "min(floor(cy * grid), grid - 1), col likewise from cx; target[row, col] = "
             "[1, cx * grid - col, cy * grid - row, x2 - x1, y2 - y1, one-hot label].")
-    for case, boxes, labels, grid, num_classes, hand in _encode_cases():
+    for case, boxes, labels, grid, num_classes, hand in _encode_grid_targets_cases():
         out = ex.call_explained(case, _explain_encode_error, boxes, labels, grid, num_classes)
-        expected = hand if hand is not None else _grid_targets(boxes, labels, grid, num_classes)
+        expected = hand if hand is not None else \
+            _encode_grid_targets_answer(boxes, labels, grid, num_classes)
         ex.compare(case, out, expected, rtol=1e-5, atol=1e-5,
-                   mistakes=_encode_mistakes(boxes, labels, grid, num_classes), hint=hint,
+                   mistakes=mistakes_from(_encode_grid_targets_answer,
+                                          _ENCODE_GRID_TARGETS_MISTAKES, boxes, labels, grid,
+                                          num_classes),
+                   hint=hint,
                    shape_hint="the target is (grid, grid, 5 + num_classes): one vector per "
                               "cell, objectness, two offsets, width, height, then the "
                               "one-hot class.")
@@ -613,10 +620,22 @@ def encode_grid_targets(ex):
 
 # --------------------------------------------------- decode_grid_predictions ---
 
-def _decode(predictions, threshold, *, score="product", strict=True, offsets="cell",
-            swap=False, corners=True, row_major=True):
-    """Decoded (boxes, scores, labels) written out with loops, with switches for
-    known mistakes (defaults: right). score: "product" or "objectness"."""
+def _decode_grid_predictions_answer(predictions, threshold, *, score="product", strict=True,
+                                    offsets="cell", swap=False, corners=True, row_major=True,
+                                    part=None):
+    """Decoded (boxes, scores, labels) written out with loops, in float64 (labels int64).
+
+    Args:
+        predictions, threshold: as for the exercise.
+        score: "product" (right: objectness times the largest class probability), or
+            "objectness" alone.
+        strict: False keeps a score equal to the threshold (>=).
+        offsets: "cell" (right), or "image" for a centre at the offsets themselves.
+        swap: row and column swapped.
+        corners: False returns boxes as (cx, cy, w, h).
+        row_major: False visits the cells column by column.
+        part: "boxes", "scores" or "labels" to return that array alone (None: all three).
+    """
     predictions = np.asarray(predictions, np.float64)
     grid = predictions.shape[0]
     cells = [(r, c) for r in range(grid) for c in range(grid)] if row_major else \
@@ -634,27 +653,25 @@ def _decode(predictions, threshold, *, score="product", strict=True, offsets="ce
                      [cx, cy, w, h])
         scores.append(value)
         labels.append(int(np.argmax(probs)))
-    return (np.array(boxes, np.float64).reshape(-1, 4), np.array(scores, np.float64),
-            np.array(labels, np.int64))
+    decoded = {"boxes": np.array(boxes, np.float64).reshape(-1, 4),
+               "scores": np.array(scores, np.float64), "labels": np.array(labels, np.int64)}
+    return tuple(decoded.values()) if part is None else decoded[part]
 
 
-def _decode_mistakes(predictions, threshold):
-    names = {
-        "the score is the objectness alone: it is objectness times the largest class "
-        "probability": {"score": "objectness"},
-        "a score equal to the threshold kept (>=): keep scores strictly greater than it":
-            {"strict": False},
-        "the centre taken as the offsets themselves (relative to the image): it is "
-        "((col + ox) / grid, (row + oy) / grid)": {"offsets": "image"},
-        "row and column swapped: x comes from the column, (col + ox) / grid, and y from "
-        "the row": {"swap": True},
-        "centre format (cx, cy, w, h) returned: the boxes are corners (x1, y1, x2, y2)":
-            {"corners": False},
-        "cells in column-major order: go row by row (a boolean mask scores > threshold "
-        "does)": {"row_major": False},
-    }
-    return [_distinct({name: _decode(predictions, threshold, **switches)[part]
-                       for name, switches in names.items()}) for part in range(3)]
+_DECODE_GRID_PREDICTIONS_MISTAKES = {
+    "the score is the objectness alone: it is objectness times the largest class "
+    "probability": {"score": "objectness"},
+    "a score equal to the threshold kept (>=): keep scores strictly greater than it":
+        {"strict": False},
+    "the centre taken as the offsets themselves (relative to the image): it is "
+    "((col + ox) / grid, (row + oy) / grid)": {"offsets": "image"},
+    "row and column swapped: x comes from the column, (col + ox) / grid, and y from "
+    "the row": {"swap": True},
+    "centre format (cx, cy, w, h) returned: the boxes are corners (x1, y1, x2, y2)":
+        {"corners": False},
+    "cells in column-major order: go row by row (a boolean mask scores > threshold "
+    "does)": {"row_major": False},
+}
 
 
 def _grid_predictions(seed, grid, num_classes, threshold):
@@ -672,7 +689,7 @@ def _grid_predictions(seed, grid, num_classes, threshold):
     return predictions
 
 
-def _decode_cases():
+def _decode_grid_predictions_cases():
     """(case, predictions, threshold, hand-worked (boxes, scores, labels) or None)."""
     one = np.zeros((2, 2, 7))
     one[1, 0] = [0.9, 0.5, 0.25, 0.4, 0.2, 0.3, 0.7]  # score 0.63; centre (0.25, 0.625)
@@ -685,7 +702,7 @@ def _decode_cases():
     low_probs[0, 0] = [0.9, 0.5, 0.5, 0.4, 0.4, 0.4, 0.35, 0.25]   # 0.36: dropped
     low_probs[1, 1] = [0.95, 0.5, 0.5, 0.4, 0.4, 0.05, 0.05, 0.9]  # 0.855; centre (0.75, 0.75)
     boxes, labels = _spread_boxes(80, 5, 5), np.array([1, 0, 2, 2, 1])
-    round_trip = _grid_targets(boxes, labels, 5, 3)
+    round_trip = _encode_grid_targets_answer(boxes, labels, 5, 3)
     order = np.lexsort((np.floor((boxes[:, 0] + boxes[:, 2]) / 2 * 5),
                         np.floor((boxes[:, 1] + boxes[:, 3]) / 2 * 5)))  # row-major cells
     return [
@@ -724,16 +741,19 @@ def decode_grid_predictions(ex):
             "a kept cell (row, col): cx = (col + ox) / grid, cy = (row + oy) / grid, box "
             "[cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], label = argmax of the class "
             "probabilities.")
-    for case, predictions, threshold, hand in _decode_cases():
+    for case, predictions, threshold, hand in _decode_grid_predictions_cases():
         out = ex.call(case, predictions, threshold)
-        boxes, scores, labels = hand if hand is not None else _decode(predictions, threshold)
+        boxes, scores, labels = hand if hand is not None else \
+            _decode_grid_predictions_answer(predictions, threshold)
         ex.require(case, isinstance(out, (tuple, list)) and len(out) == 3,
                    f"expected a tuple (boxes, scores, labels), received "
                    f"{type(out).__name__} {out!r:.80}.", "return boxes, scores, labels")
-        mistakes = _decode_mistakes(predictions, threshold)
-        for part, received, expected, named in zip(("boxes", "scores", "labels"), out,
-                                                   (boxes, scores, labels), mistakes):
-            ex.compare(case, received, expected, rtol=1e-5, atol=1e-6, mistakes=named,
+        for part, received, expected in zip(("boxes", "scores", "labels"), out,
+                                            (boxes, scores, labels)):
+            ex.compare(case, received, expected, rtol=1e-5, atol=1e-6,
+                       mistakes=mistakes_from(_decode_grid_predictions_answer,
+                                              _DECODE_GRID_PREDICTIONS_MISTAKES, predictions,
+                                              threshold, part=part),
                        hint=hint, part=part,
                        shape_hint=f"{part}: one entry per kept cell (score > threshold); "
                                   f"boxes (k, 4), scores and labels (k,).")
@@ -743,48 +763,54 @@ def decode_grid_predictions(ex):
 
 # -------------------------------------------------------------- triplet_loss ---
 
-def _triplet_rows(anchor, positive, negative, margin, *, square=True, features="sum"):
+def _triplet_loss_answer(anchor, positive, negative, margin, *, square=True, reduce=np.sum,
+                         swap=False, margin_sign=1.0, hinge="rows", batch=np.mean):
+    """The triplet loss, one number, in float64.
+
+    Args:
+        anchor, positive, negative, margin: as for the exercise.
+        square: False uses Euclidean distances, not their squares.
+        reduce: how a squared distance combines the embedding's dimensions (np.sum,
+            right; np.mean averages them).
+        swap: positive and negative swapped.
+        margin_sign: 1.0 (right); 0.0 leaves the margin out; -1.0 subtracts it.
+        hinge: "rows" (right: max(..., 0) for each row), "none", or "after mean"
+            (max(..., 0) of the batch mean).
+        batch: how the rows combine (np.mean, right; np.sum).
+    """
     a, p, n = (np.asarray(x, np.float64) for x in (anchor, positive, negative))
-    reduce = np.sum if features == "sum" else np.mean
     d_ap, d_an = reduce((a - p) ** 2, axis=-1), reduce((a - n) ** 2, axis=-1)
     if not square:
         d_ap, d_an = np.sqrt(d_ap), np.sqrt(d_an)
-    return d_ap - d_an + margin, d_ap, d_an
+    if swap:
+        d_ap, d_an = d_an, d_ap
+    rows = d_ap - d_an + margin_sign * margin
+    if hinge == "after mean":
+        return float(max(batch(rows), 0.0))
+    return float(batch(np.maximum(rows, 0.0) if hinge == "rows" else rows))
 
 
-def _triplet(anchor, positive, negative, margin):
-    rows = _triplet_rows(anchor, positive, negative, margin)[0]
-    return float(np.mean(np.maximum(rows, 0.0)))
-
-
-def _triplet_mistakes(anchor, positive, negative, margin):
-    rows, d_ap, d_an = _triplet_rows(anchor, positive, negative, margin)
-    return _distinct({
-        "no margin: max(d(a, p) - d(a, n) + margin, 0)":
-            np.mean(np.maximum(d_ap - d_an, 0.0)),
-        "no hinge (the mean of the raw differences): clip each row at 0 with "
-        "max(..., 0) before the mean": np.mean(rows),
-        "the hinge after the batch mean: take max(..., 0) for each row, then the mean":
-            max(np.mean(rows), 0.0),
-        "distances not squared (Euclidean norms): FaceNet's loss uses squared distances, "
-        "sum((a - p)**2)": np.mean(np.maximum(_triplet_rows(anchor, positive, negative, margin,
-                                                            square=False)[0], 0.0)),
-        "distances averaged over the embedding's dimensions: sum the squares over them":
-            np.mean(np.maximum(_triplet_rows(anchor, positive, negative, margin,
-                                             features="mean")[0], 0.0)),
-        "summed over the batch: the loss is the mean over the batch":
-            np.sum(np.maximum(rows, 0.0)),
-        "positive and negative swapped: d(a, p) - d(a, n) + margin":
-            np.mean(np.maximum(d_an - d_ap + margin, 0.0)),
-        "the margin subtracted: d(a, p) - d(a, n) + margin":
-            np.mean(np.maximum(d_ap - d_an - margin, 0.0)),
-    })
+_TRIPLET_LOSS_MISTAKES = {
+    "no margin: max(d(a, p) - d(a, n) + margin, 0)": {"margin_sign": 0.0},
+    "no hinge (the mean of the raw differences): clip each row at 0 with "
+    "max(..., 0) before the mean": {"hinge": "none"},
+    "the hinge after the batch mean: take max(..., 0) for each row, then the mean":
+        {"hinge": "after mean"},
+    "distances not squared (Euclidean norms): FaceNet's loss uses squared distances, "
+    "sum((a - p)**2)": {"square": False},
+    "distances averaged over the embedding's dimensions: sum the squares over them":
+        {"reduce": np.mean},
+    "summed over the batch: the loss is the mean over the batch": {"batch": np.sum},
+    "positive and negative swapped: d(a, p) - d(a, n) + margin": {"swap": True},
+    "the margin subtracted: d(a, p) - d(a, n) + margin": {"margin_sign": -1.0},
+}
 
 
 def _triplet_gradients(anchor, positive, negative, margin):
     """d(loss)/d(anchor, positive, negative): rows past the margin give 0."""
     a, p, n = (np.asarray(x, np.float64) for x in (anchor, positive, negative))
-    active = (_triplet_rows(a, p, n, margin)[0] > 0)[:, None] * (2.0 / len(a))
+    rows = np.sum((a - p) ** 2, axis=-1) - np.sum((a - n) ** 2, axis=-1) + margin
+    active = (rows > 0)[:, None] * (2.0 / len(a))
     return [active * (n - p), active * (p - a), active * (a - n)]
 
 
@@ -793,6 +819,23 @@ def _triplets(seed, batch, dim, spread=1.0):
     anchor = rng.normal(size=(batch, dim))
     return (anchor, anchor + rng.normal(0.0, 0.5, (batch, dim)),
             anchor + rng.normal(0.0, spread, (batch, dim)))
+
+
+def _triplet_loss_cases():
+    """(case, mode, anchor, positive, negative, margin or None for the default), the last
+    case again on float32 tensors, eagerly and inside tf.function."""
+    hand = (np.array([[0.0, 0.0], [1.0, 1.0]]), np.array([[1.0, 0.0], [1.0, 2.0]]),
+            np.array([[2.0, 0.0], [1.0, 1.5]]))  # rows: max(1 - 4 + 0.2, 0), 1 - 0.25 + 0.2
+    far = _triplets(602, 3, 4, spread=0.1)
+    return tensor_modes.with_tensor_modes([
+        ("hand-worked: the hinge active for row 2 only, 0.95 / 2", "numpy", *hand, 0.2),
+        ("margin 1.0, (6, 3) embeddings: the hinge active for some rows only", "numpy",
+         *_triplets(601, 6, 3), 1.0),
+        ("every row past the margin: the loss is 0", "numpy", far[0], far[0] + 0.01,
+         far[0] + 3.0, 0.5),
+        ("the default margin, 0.2", "numpy", *_triplets(603, 5, 4), None),
+        ("(4, 16) embeddings, margin 0.5", "numpy", *_triplets(604, 4, 16), 0.5),
+    ])
 
 
 @exercise("04.6")
@@ -809,26 +852,16 @@ def triplet_loss(ex):
     hint = ("per row: d_ap = sum((a - p)**2), d_an = sum((a - n)**2) over the embedding "
             "axis; max(d_ap - d_an + margin, 0); then the mean over the batch.")
     shape_hint = "return one number: the mean over the batch of the per-row losses."
-    hand = (np.array([[0.0, 0.0], [1.0, 1.0]]), np.array([[1.0, 0.0], [1.0, 2.0]]),
-            np.array([[2.0, 0.0], [1.0, 1.5]]))  # rows: max(1 - 4 + 0.2, 0), 1 - 0.25 + 0.2
-    far = _triplets(602, 3, 4, spread=0.1)
-    cases = tensor_modes.with_tensor_modes([
-        ("hand-worked: the hinge active for row 2 only, 0.95 / 2", "numpy", *hand, 0.2),
-        ("margin 1.0, (6, 3) embeddings: the hinge active for some rows only", "numpy",
-         *_triplets(601, 6, 3), 1.0),
-        ("every row past the margin: the loss is 0", "numpy", far[0], far[0] + 0.01,
-         far[0] + 3.0, 0.5),
-        ("the default margin, 0.2", "numpy", *_triplets(603, 5, 4), None),
-        ("(4, 16) embeddings, margin 0.5", "numpy", *_triplets(604, 4, 16), 0.5),
-    ])
-    for case, mode, anchor, positive, negative, margin in cases:
+    for case, mode, anchor, positive, negative, margin in _triplet_loss_cases():
         args = (anchor, positive, negative) + (() if margin is None else (margin,))
         out = tensor_modes.call(ex, case, mode, *args)
         margin = 0.2 if margin is None else margin
         rtol, atol = tensor_modes.tolerances(np.float32 if mode != "numpy" else np.float64)
-        ex.compare(case, tensor_modes.as_numpy(out), _triplet(anchor, positive, negative, margin),
-                   kind="scalar", rtol=rtol, atol=atol,
-                   mistakes=_triplet_mistakes(anchor, positive, negative, margin),
+        ex.compare(case, tensor_modes.as_numpy(out),
+                   _triplet_loss_answer(anchor, positive, negative, margin), kind="scalar",
+                   rtol=rtol, atol=atol,
+                   mistakes=mistakes_from(_triplet_loss_answer, _TRIPLET_LOSS_MISTAKES, anchor,
+                                          positive, negative, margin),
                    hint=hint, shape_hint=shape_hint)
     anchor, positive, negative = _triplets(601, 6, 3)
     _compare_gradients(ex, "gradients under tf.GradientTape, margin 1.0, hinge active for "
@@ -840,14 +873,24 @@ def triplet_loss(ex):
 
 # --------------------------------------------------------------- gram_matrix ---
 
-def _gram(features, *, normalise="positions", axes="channels", batch=True):
-    """Gram matrices in float64 with switches for known mistakes (defaults: right)."""
+def _gram_matrix_answer(features, *, normalise="positions", axes="channels", batch=True):
+    """Gram matrices (batch, C, C) of features (batch, H, W, C), in float64.
+
+    Args:
+        features: as for the exercise.
+        normalise: what the sums are divided by: "positions" (right: H * W), "all"
+            (H * W * C) or "none".
+        axes: "channels" (right); "positions" for F F^T, (batch, H * W, H * W); or
+            "reshaped" for the features reshaped to (C, H * W) without moving the
+            channel axis.
+        batch: False sums the Gram matrices over the batch.
+    """
     f = np.asarray(features, np.float64)
     b, h, w, c = f.shape
     flat = f.reshape(b, h * w, c)
     if axes == "positions":
         gram = np.einsum("bpc,bqc->bpq", flat, flat)
-    elif axes == "reshaped":  # (C, H * W) by reshaping, without moving the channel axis
+    elif axes == "reshaped":
         wrong = f.reshape(b, c, h * w)
         gram = np.einsum("bcp,bdp->bcd", wrong, wrong)
     else:
@@ -856,21 +899,33 @@ def _gram(features, *, normalise="positions", axes="channels", batch=True):
     return gram if batch else gram.sum(axis=0)
 
 
-def _gram_mistakes(features):
-    return _distinct({
-        "not normalised: divide the sums by H * W, the number of positions":
-            _gram(features, normalise="none"),
-        "divided by H * W * C: divide by H * W, the number of positions":
-            _gram(features, normalise="all"),
-        "positions x positions (F F^T): the Gram matrix compares channels, "
-        "sum over positions of F[..., c] * F[..., c'], shape (batch, C, C)":
-            _gram(features, axes="positions"),
-        "the features reshaped to (C, H * W) without moving the channel axis first: "
-        "reshape to (batch, H * W, C), then multiply the transpose by it":
-            _gram(features, axes="reshaped"),
-        "summed over the batch: each example has its own Gram matrix, (batch, C, C)":
-            _gram(features, batch=False),
-    })
+_GRAM_MATRIX_MISTAKES = {
+    "not normalised: divide the sums by H * W, the number of positions":
+        {"normalise": "none"},
+    "divided by H * W * C: divide by H * W, the number of positions": {"normalise": "all"},
+    "positions x positions (F F^T): the Gram matrix compares channels, "
+    "sum over positions of F[..., c] * F[..., c'], shape (batch, C, C)":
+        {"axes": "positions"},
+    "the features reshaped to (C, H * W) without moving the channel axis first: "
+    "reshape to (batch, H * W, C), then multiply the transpose by it": {"axes": "reshaped"},
+    "summed over the batch: each example has its own Gram matrix, (batch, C, C)":
+        {"batch": False},
+}
+
+
+def _gram_matrix_cases():
+    """(case, mode, features, hand-worked Gram or None), the last case again on float32
+    tensors, eagerly and inside tf.function."""
+    hand = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])            # positions (1, 2) and (3, 4)
+    pair = np.array([[[[1.0, 2.0], [3.0, 4.0]]], [[[1.0, 0.0], [0.0, 2.0]]]])
+    return tensor_modes.with_tensor_modes([
+        ("hand-worked: (1, 1, 2, 2), 2 positions", "numpy", hand,
+         np.array([[[5.0, 7.0], [7.0, 10.0]]])),
+        ("hand-worked: a batch of two, each its own Gram", "numpy", pair,
+         np.array([[[5.0, 7.0], [7.0, 10.0]], [[0.5, 0.0], [0.0, 2.0]]])),
+        ("(2, 3, 4, 5) features", "numpy", random_values(700, (2, 3, 4, 5)), None),
+        ("(1, 4, 4, 3) features", "numpy", random_values(701, (1, 4, 4, 3)), None),
+    ])
 
 
 @exercise("04.7")
@@ -886,23 +941,13 @@ def gram_matrix(ex):
     """
     hint = ("G[b, c, d] = sum over h, w of F[b, h, w, c] * F[b, h, w, d], divided by H * W "
             "(keras.ops.einsum('bhwc,bhwd->bcd', F, F) / (H * W)).")
-    hand = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])            # positions (1, 2) and (3, 4)
-    pair = np.array([[[[1.0, 2.0], [3.0, 4.0]]], [[[1.0, 0.0], [0.0, 2.0]]]])
-    expected_hand = {"hand": np.array([[[5.0, 7.0], [7.0, 10.0]]]),
-                     "pair": np.array([[[5.0, 7.0], [7.0, 10.0]], [[0.5, 0.0], [0.0, 2.0]]])}
-    cases = tensor_modes.with_tensor_modes([
-        ("hand-worked: (1, 1, 2, 2), 2 positions", "numpy", hand),
-        ("hand-worked: a batch of two, each its own Gram", "numpy", pair),
-        ("(2, 3, 4, 5) features", "numpy", random_values(700, (2, 3, 4, 5))),
-        ("(1, 4, 4, 3) features", "numpy", random_values(701, (1, 4, 4, 3))),
-    ])
-    for case, mode, features in cases:
+    for case, mode, features, hand in _gram_matrix_cases():
         out = tensor_modes.call(ex, case, mode, features)
-        expected = expected_hand["hand"] if features is hand else \
-            expected_hand["pair"] if features is pair else _gram(features)
+        expected = hand if hand is not None else _gram_matrix_answer(features)
         rtol, atol = tensor_modes.tolerances(np.float32 if mode != "numpy" else np.float64)
         ex.compare(case, tensor_modes.as_numpy(out), expected, kind="tensor", rtol=rtol, atol=atol,
-                   mistakes=_gram_mistakes(features), hint=hint,
+                   mistakes=mistakes_from(_gram_matrix_answer, _GRAM_MATRIX_MISTAKES, features),
+                   hint=hint,
                    shape_hint="one C x C matrix per example: shape (batch, C, C).")
     features = random_values(702, (2, 3, 2, 4))
     upstream = random_values(703, (2, 4, 4))
@@ -916,24 +961,43 @@ def gram_matrix(ex):
 
 # -------------------------------------------------------------- content_cost ---
 
-def _content(a_c, a_g, *, scale="4HWC", batch=np.mean):
+def _content_cost_answer(a_c, a_g, *, scale="4HWC", batch=np.mean):
+    """The content cost, one number, in float64.
+
+    Args:
+        a_c, a_g: as for the exercise.
+        scale: what each example's sum is divided by: "4HWC" (right), "HWC" or "1".
+        batch: how the examples combine (np.mean, right; np.sum).
+    """
     a_c, a_g = np.asarray(a_c, np.float64), np.asarray(a_g, np.float64)
     b, h, w, c = a_c.shape
     per_example = np.sum((a_c - a_g) ** 2, axis=(1, 2, 3))
     return float(batch(per_example) / {"4HWC": 4 * h * w * c, "HWC": h * w * c, "1": 1}[scale])
 
 
-def _content_mistakes(a_c, a_g):
-    return _distinct({
-        "not normalised: divide each example's sum by 4 * H * W * C":
-            _content(a_c, a_g, scale="1"),
-        "the 4 missing (e.g. the mean of the squares): the cost is sum / (4 * H * W * C)":
-            _content(a_c, a_g, scale="HWC"),
-        "summed over the batch: the cost is the mean over the batch":
-            _content(a_c, a_g, batch=np.sum),
-        "summed over the batch and not normalised: batch mean of sum / (4 * H * W * C)":
-            _content(a_c, a_g, scale="1", batch=np.sum),
-    })
+_CONTENT_COST_MISTAKES = {
+    "not normalised: divide each example's sum by 4 * H * W * C": {"scale": "1"},
+    "the 4 missing (e.g. the mean of the squares): the cost is sum / (4 * H * W * C)":
+        {"scale": "HWC"},
+    "summed over the batch: the cost is the mean over the batch": {"batch": np.sum},
+    "summed over the batch and not normalised: batch mean of sum / (4 * H * W * C)":
+        {"scale": "1", "batch": np.sum},
+}
+
+
+def _content_cost_cases():
+    """(case, mode, a_c, a_g, hand-worked cost or None), the last case again on float32
+    tensors, eagerly and inside tf.function."""
+    same = random_values(801, (1, 2, 3, 4))
+    return tensor_modes.with_tensor_modes([
+        ("hand-worked: (1, 1, 2, 1), 5 / 8", "numpy", np.array([[[[1.0], [2.0]]]]),
+         np.array([[[[0.0], [4.0]]]]), 0.625),
+        ("hand-worked: a batch of two, (0.25 + 0.5) / 2", "numpy",
+         np.array([[[[1.0, 1.0]]], [[[2.0, 0.0]]]]), np.zeros((2, 1, 1, 2)), 0.375),
+        ("equal activations: the cost is 0", "numpy", same, same.copy(), 0.0),
+        ("(2, 3, 4, 5) activations", "numpy", random_values(800, (2, 3, 4, 5)),
+         random_values(802, (2, 3, 4, 5)), None),
+    ])
 
 
 @exercise("04.8")
@@ -948,21 +1012,13 @@ def content_cost(ex):
     """
     hint = ("per example: the sum of (a_c - a_g)**2 over H, W and C, divided by "
             "4 * H * W * C; then the mean over the batch.")
-    same = random_values(801, (1, 2, 3, 4))
-    cases = tensor_modes.with_tensor_modes([
-        ("hand-worked: (1, 1, 2, 1), 5 / 8", "numpy", np.array([[[[1.0], [2.0]]]]),
-         np.array([[[[0.0], [4.0]]]]), 0.625),
-        ("hand-worked: a batch of two, (0.25 + 0.5) / 2", "numpy",
-         np.array([[[[1.0, 1.0]]], [[[2.0, 0.0]]]]), np.zeros((2, 1, 1, 2)), 0.375),
-        ("equal activations: the cost is 0", "numpy", same, same.copy(), 0.0),
-        ("(2, 3, 4, 5) activations", "numpy", random_values(800, (2, 3, 4, 5)),
-         random_values(802, (2, 3, 4, 5)), None),
-    ])
-    for case, mode, a_c, a_g, hand in cases:
+    for case, mode, a_c, a_g, hand in _content_cost_cases():
         out = tensor_modes.call(ex, case, mode, a_c, a_g)
         rtol, atol = tensor_modes.tolerances(np.float32 if mode != "numpy" else np.float64)
-        ex.compare(case, tensor_modes.as_numpy(out), _content(a_c, a_g) if hand is None else hand,
-                   kind="scalar", rtol=rtol, atol=atol, mistakes=_content_mistakes(a_c, a_g),
+        expected = hand if hand is not None else _content_cost_answer(a_c, a_g)
+        ex.compare(case, tensor_modes.as_numpy(out), expected, kind="scalar", rtol=rtol,
+                   atol=atol,
+                   mistakes=mistakes_from(_content_cost_answer, _CONTENT_COST_MISTAKES, a_c, a_g),
                    hint=hint, shape_hint="return one number, the mean over the batch.")
     a_c, a_g = random_values(803, (2, 2, 3, 4)), random_values(804, (2, 2, 3, 4))
     _compare_gradients(ex, "the gradient with respect to a_g under tf.GradientTape",
@@ -972,8 +1028,19 @@ def content_cost(ex):
 
 # ---------------------------------------------------------------- style_cost ---
 
-def _style(grams_s, grams_g, weights, *, scale="4C2", batch=np.mean, weighted=True,
-           combine="sum"):
+def _style_cost_answer(grams_s, grams_g, weights, *, scale="4C2", batch=np.mean,
+                       weighted=True, combine="sum"):
+    """The style cost, one number, in float64.
+
+    Args:
+        grams_s, grams_g, weights: as for the exercise.
+        scale: what a layer's batch mean is divided by: "4C2" (right: 4 * C_l**2),
+            "4C", "4" or "1".
+        batch: how the examples combine (np.mean, right; np.sum).
+        weighted: False leaves the weights out.
+        combine: how the layers' costs combine: "sum" (right), "mean", or "last"
+            (the last layer's alone).
+    """
     costs = []
     for gs, gg in zip(grams_s, grams_g):
         gs, gg = np.asarray(gs, np.float64), np.asarray(gg, np.float64)
@@ -985,29 +1052,48 @@ def _style(grams_s, grams_g, weights, *, scale="4C2", batch=np.mean, weighted=Tr
     return float({"sum": sum, "mean": np.mean, "last": lambda t: t[-1]}[combine](terms))
 
 
-def _style_mistakes(grams_s, grams_g, weights):
-    def style(**switches):
-        return _style(grams_s, grams_g, weights, **switches)
-
-    return _distinct({
-        "the weights ignored: the cost is sum over layers of weights[l] times the layer's "
-        "cost": style(weighted=False),
-        "without 1 / (4 C**2): each layer's cost is its batch mean of sum((G_s - G_g)**2) "
-        "divided by 4 * C_l**2": style(scale="1"),
-        "divided by 4 * C instead of 4 * C**2": style(scale="4C"),
-        "divided by 4 only: each layer's cost is divided by 4 * C_l**2": style(scale="4"),
-        "summed over the batch: each layer's cost is the mean over the batch":
-            style(batch=np.sum),
-        "the weighted costs averaged over the layers: add them up": style(combine="mean"),
-        "only the last layer counted (the total overwritten in the loop): add each "
-        "layer's weighted cost to the total": style(combine="last"),
-    })
+_STYLE_COST_MISTAKES = {
+    "the weights ignored: the cost is sum over layers of weights[l] times the layer's "
+    "cost": {"weighted": False},
+    "without 1 / (4 C**2): each layer's cost is its batch mean of sum((G_s - G_g)**2) "
+    "divided by 4 * C_l**2": {"scale": "1"},
+    "divided by 4 * C instead of 4 * C**2": {"scale": "4C"},
+    "divided by 4 only: each layer's cost is divided by 4 * C_l**2": {"scale": "4"},
+    "summed over the batch: each layer's cost is the mean over the batch": {"batch": np.sum},
+    "the weighted costs averaged over the layers: add them up": {"combine": "mean"},
+    "only the last layer counted (the total overwritten in the loop): add each "
+    "layer's weighted cost to the total": {"combine": "last"},
+}
 
 
 def _grams(seed, batch, channels):
     """Random symmetric 'Gram matrices' (batch, C, C) of random features."""
     features = random_values(seed, (batch, 6, channels))
     return np.einsum("bpc,bpd->bcd", features, features) / 6
+
+
+def _three_layers():
+    """(grams_s, grams_g): three layers of 2, 3 and 4 channels, a batch of two."""
+    return ([_grams(900 + c, 2, c) for c in (2, 3, 4)],
+            [_grams(910 + c, 2, c) for c in (2, 3, 4)])
+
+
+def _style_cost_cases():
+    """(case, mode, grams_s, grams_g, weights, hand-worked cost or None), the last case
+    again on float32 tensors, eagerly and inside tf.function."""
+    eye, other = np.array([[[1.0, 0.0], [0.0, 1.0]]]), np.array([[[0.0, 0.0], [0.0, 3.0]]])
+    three = _three_layers()
+    return tensor_modes.with_tensor_modes([
+        ("hand-worked: one layer of 2 channels, weight 0.3: 0.3 * 5 / 16", "numpy", [eye],
+         [other], [0.3], 0.09375),
+        ("hand-worked: layers of 1 and 2 channels, weights 0.25 and 2: 0.25 * 1 + 2 * "
+         "0.3125", "numpy", [np.array([[[2.0]]]), eye], [np.array([[[0.0]]]), other],
+         [0.25, 2.0], 0.875),
+        ("weights [1, 0]: the second layer does not count", "numpy", three[0][1:],
+         three[1][1:], [1.0, 0.0], None),
+        ("3 layers of 2, 3 and 4 channels, batch 2, weights 0.5, 0.3, 0.2", "numpy",
+         *three, [0.5, 0.3, 0.2], None),
+    ])
 
 
 @exercise("04.9")
@@ -1024,29 +1110,17 @@ def style_cost(ex):
     """
     hint = ("for each layer l: sum((G_s - G_g)**2) over the two channel axes, mean over "
             "the batch, divided by 4 * C_l**2, times weights[l]; then the sum over layers.")
-    eye, other = np.array([[[1.0, 0.0], [0.0, 1.0]]]), np.array([[[0.0, 0.0], [0.0, 3.0]]])
-    three = ([_grams(900 + c, 2, c) for c in (2, 3, 4)],
-             [_grams(910 + c, 2, c) for c in (2, 3, 4)])
-    cases = tensor_modes.with_tensor_modes([
-        ("hand-worked: one layer of 2 channels, weight 0.3: 0.3 * 5 / 16", "numpy", [eye],
-         [other], [0.3], 0.09375),
-        ("hand-worked: layers of 1 and 2 channels, weights 0.25 and 2: 0.25 * 1 + 2 * "
-         "0.3125", "numpy", [np.array([[[2.0]]]), eye], [np.array([[[0.0]]]), other],
-         [0.25, 2.0], 0.875),
-        ("weights [1, 0]: the second layer does not count", "numpy", three[0][1:],
-         three[1][1:], [1.0, 0.0], None),
-        ("3 layers of 2, 3 and 4 channels, batch 2, weights 0.5, 0.3, 0.2", "numpy",
-         *three, [0.5, 0.3, 0.2], None),
-    ])
-    for case, mode, grams_s, grams_g, weights, hand in cases:
+    for case, mode, grams_s, grams_g, weights, hand in _style_cost_cases():
         out = tensor_modes.call(ex, case, mode, grams_s, grams_g, weights)
-        expected = _style(grams_s, grams_g, weights) if hand is None else hand
+        expected = hand if hand is not None else _style_cost_answer(grams_s, grams_g, weights)
         rtol, atol = tensor_modes.tolerances(np.float32 if mode != "numpy" else np.float64)
         ex.compare(case, tensor_modes.as_numpy(out), expected, kind="scalar", rtol=rtol, atol=atol,
-                   mistakes=_style_mistakes(grams_s, grams_g, weights), hint=hint,
+                   mistakes=mistakes_from(_style_cost_answer, _STYLE_COST_MISTAKES, grams_s,
+                                          grams_g, weights),
+                   hint=hint,
                    shape_hint="return one number: a weighted sum over the layers of each "
                               "layer's batch mean.")
-    weights = [0.5, 0.3, 0.2]
+    three, weights = _three_layers(), [0.5, 0.3, 0.2]
     expected = [w * (gg - gs) / (2 * gs.shape[-1] ** 2 * len(gs))
                 for w, gs, gg in zip(weights, *three)]
     _compare_gradients(ex, "the gradients with respect to grams_g under tf.GradientTape",
