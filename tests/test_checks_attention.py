@@ -23,12 +23,12 @@ def softmax(z, axis=-1):
 
 
 def nadaraya_watson(queries, keys, values, bandwidth, *, power=2, denominator=None, sign=-1,
-                    normalise=True, axis=1, stable=True):
+                    normalise=True, shift=False, axis=1, stable=True):
     diff = queries[:, None] - keys[None, :]
     scores = sign * diff ** power / (2 * bandwidth ** 2 if denominator is None
                                      else denominator(bandwidth))
-    if not normalise:
-        return np.exp(scores) @ values
+    if not normalise:  # exp(scores), after subtracting each query's largest score if shift
+        return np.exp(scores - (scores.max(axis=1, keepdims=True) if shift else 0.0)) @ values
     if not stable:
         with np.errstate(invalid="ignore", under="ignore"):
             e = np.exp(scores)
@@ -254,6 +254,8 @@ MUTANTS = [
     ("nadaraya_watson", lambda *a: nadaraya_watson(*a, sign=1), "the minus sign missing"),
     ("nadaraya_watson", lambda *a: nadaraya_watson(*a, normalise=False),
      "the weights are not normalised"),
+    ("nadaraya_watson", lambda *a: nadaraya_watson(*a, normalise=False, shift=True),
+     "the weights are not normalised: after subtracting the largest score"),
     ("nadaraya_watson", lambda *a: nadaraya_watson(*a, axis=0),
      r"the softmax taken over the queries \(axis 0\)"),
     ("nadaraya_watson", lambda q, k, v, h: np.full(len(q), v.mean()),
@@ -330,6 +332,12 @@ MUTANTS = [
      "q and k added position by position"),
     ("additive_attention", lambda *a: additive_attention(*a)[::-1],
      r"\(weights, output\) returned instead"),
+    ("additive_attention", lambda *a: (additive_attention(*a)[0],
+                                       additive_attention(*a)[1].swapaxes(1, 2)),
+     r"weights \(the second value\): your result matches a common mistake: the weights tr"),
+    ("additive_attention", lambda *a: (additive_attention(*a)[0].swapaxes(1, 2),
+                                       additive_attention(*a)[1]),
+     r"output \(the first value\): your result matches a common mistake: the output tr"),
     # split_heads
     ("split_heads", lambda *a: split_heads(*a, transpose=False), "without a transpose"),
     ("split_heads", lambda x, n: x.reshape(x.shape[0], x.shape[1], n, -1),
@@ -574,17 +582,17 @@ def test_other_correct_answers_pass(capsys):
 
 # ------------------------------------------------------- oracles and cases ---
 
-@pytest.mark.parametrize("case", check._additive_cases(640), ids=lambda c: c[0][:30])
+@pytest.mark.parametrize("case", check._additive_attention_cases(), ids=lambda c: c[0][:30])
 def test_additive_attention_layer_with_projected_inputs_is_bahdanau(case):
     """The oracle (AdditiveAttention on q W_q, k W_k, scale w_v) agrees with the formula."""
     _, q, k, v, w_q, w_k, w_v, kind = case
     mask = check._mask_of(kind, q.shape[0], q.shape[1])
-    for expected, received in zip(check._additive(q, k, v, w_q, w_k, w_v, mask),
+    for expected, received in zip(check._additive_attention_answer(q, k, v, w_q, w_k, w_v, mask),
                                   check._keras_additive(q, k, v, w_q, w_k, w_v, kind)):
         np.testing.assert_allclose(received, expected, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("case", check._mha_cases(), ids=lambda c: c[0][:30])
+@pytest.mark.parametrize("case", check._multi_head_attention_cases(), ids=lambda c: c[0][:30])
 def test_keras_multi_head_attention_is_the_documented_formula(case):
     """Up to ~1e-7 relative: the layer (float64) keeps a little float32 arithmetic inside."""
     _, query, key, value, params, mask = case
@@ -595,8 +603,8 @@ def test_keras_multi_head_attention_is_the_documented_formula(case):
 
 def test_keras_dot_product_attention_agrees_with_the_weights_formula():
     """Up to ~1e-7 relative, as for the layer above (the check's tolerance is 1e-5)."""
-    for _, q, k, v, mask in check._attention_cases(620):
-        output, _ = check._dot_attention(q, k, v, mask)
+    for _, q, k, v, mask in check._scaled_dot_product_attention_cases():
+        output, _ = check._scaled_dot_product_attention_answer(q, k, v, mask)
         np.testing.assert_allclose(check._keras_dot_attention(q, k, v, mask), output,
                                    rtol=1e-6, atol=1e-9)
 
@@ -604,13 +612,14 @@ def test_keras_dot_product_attention_agrees_with_the_weights_formula():
 def test_bleu_mistake_generator_without_switches_is_nltk():
     """Every named BLEU mistake is one switch away from a formula that agrees with nltk."""
     for _, candidate, references, max_n in check._bleu_cases():
-        assert check._bleu(candidate, references, max_n) == pytest.approx(
+        assert check._bleu_answer(candidate, references, max_n) == pytest.approx(
             check._nltk_bleu(candidate, references, max_n), abs=1e-12)
 
 
 def test_every_named_bleu_mistake_shows_in_some_case():
     for name, switches in check._BLEU_MISTAKES.items():
-        assert any(abs(check._bleu(c, refs, n, **switches) - check._nltk_bleu(c, refs, n)) > 1e-3
+        assert any(abs(check._bleu_answer(c, refs, n, **switches) - check._nltk_bleu(c, refs, n))
+                   > 1e-3
                    for _, c, refs, n in check._bleu_cases()), name
 
 
@@ -618,12 +627,12 @@ def _beam_results(case, **switches):
     _, rows, default, start, end, width, max_len, alpha = case
     table = check._StepTable(rows, default, start, end, width, max_len)
     table.checking = False
-    return check._beam_search(table, start, end, switches.pop("width", width), max_len,
-                              switches.pop("alpha", alpha), **switches)[0]
+    return check._beam_search_answer(table, start, end, switches.pop("width", width), max_len,
+                                     switches.pop("alpha", alpha), **switches)[0]
 
 
 def test_beam_search_cases_show_what_their_names_say():
-    cases = {case[0].split(":")[0]: case for case in check._beam_cases()}
+    cases = {case[0].split(":")[0]: case for case in check._beam_search_cases()}
     greedy = cases["greedy and beam search differ"]
     assert _beam_results(greedy) != _beam_results(greedy, width=1)
     assert _beam_results(cases["beam_width 1 is greedy search"]) == _beam_results(greedy, width=1)

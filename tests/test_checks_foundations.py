@@ -129,14 +129,18 @@ MUTANTS = [
      "computes both a and b"),
     ("sigmoid", lambda x: sigmoid(-x), r"exp\(x\) instead of exp\(-x\)"),
     ("sigmoid", lambda x: np.exp(x) / (1 + np.exp(x)), "NaN or infinite"),
+    ("sigmoid", np.tanh, r"tanh\(x\) instead of sigmoid\(x\)"),
     # sigmoid_grad
     ("sigmoid_grad", sigmoid, r"returns sigmoid\(x\) itself"),
     ("sigmoid_grad", lambda x: x * (1 - x), r"x \* \(1 - x\)"),
     ("sigmoid_grad", lambda x: np.exp(-x) / (1 + np.exp(-x)) ** 2, "NaN or infinite"),
+    ("sigmoid_grad", lambda x: sigmoid(x) * (1 + sigmoid(x)), "the sign inside is wrong"),
+    ("sigmoid_grad", lambda x: 1 - sigmoid(x) ** 2, "the tanh-style formula"),
     # tanh
     ("tanh", lambda x: (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x)), "exp only ever"),
     ("tanh", lambda x: 2 * sigmoid(x) - 1, r"tanh\(x / 2\)"),
     ("tanh", sigmoid, r"returns sigmoid\(x\), not tanh"),
+    ("tanh", lambda x: -tanh(x), r"sign flipped: that is tanh\(-x\)"),
     # tanh_grad
     ("tanh_grad", lambda x: 1 - x**2, r"1 - x \*\* 2"),
     ("tanh_grad", lambda x: 1 - tanh(x), "needs squaring"),
@@ -150,6 +154,7 @@ MUTANTS = [
     ("relu_grad", lambda x: (x >= 0).astype(float), "gives 1 at x = 0"),
     ("relu_grad", relu, r"returns relu\(x\) itself"),
     ("relu_grad", lambda x: x > 0, "expected floating-point values, received dtype bool"),
+    ("relu_grad", lambda x: (x < 0).astype(float), "the step is reversed"),
     # leaky_relu
     ("leaky_relu", lambda x, alpha=0.01: relu(x), "plain relu"),
     ("leaky_relu", lambda x, alpha=0.01: np.where(x > 0, x, 0.01 * x), "alpha ignored"),
@@ -158,6 +163,7 @@ MUTANTS = [
     ("leaky_relu_grad", lambda x, alpha=0.01: np.where(x >= 0, 1.0, alpha), "gives 1 at x = 0"),
     ("leaky_relu_grad", lambda x, alpha=0.01: relu_grad(x), "relu's derivative"),
     ("leaky_relu_grad", lambda x, alpha=0.01: np.where(x > 0, 1.0, 0.01), "alpha ignored"),
+    ("leaky_relu_grad", leaky_relu, r"returns leaky_relu\(x\) itself"),
     # softmax
     ("softmax", lambda z: np.exp(z) / np.sum(np.exp(z), axis=-1, keepdims=True),
      "subtract each row's maximum"),
@@ -167,15 +173,20 @@ MUTANTS = [
     ("softmax", lambda z: softmax(z, keepdims=False), "without keepdims=True"),
     ("softmax", lambda z: softmax(np.swapaxes(z, 1, -1)).swapaxes(1, -1) if z.ndim > 2
      else softmax(z), "over axis 1 instead of the last axis"),
+    ("softmax", np.exp, "exp taken but not normalised"),
+    ("softmax", lambda z: softmax(z - np.max(z, axis=-1)), "max taken without keepdims=True"),
     # mse
     ("mse", lambda t, p: np.sum((t - p) ** 2), "summed instead of averaged"),
     ("mse", lambda t, p: np.sqrt(np.mean((t - p) ** 2)), "RMSE"),
     ("mse", lambda t, p: np.mean(np.sum((t - p) ** 2, axis=-1)), "squared errors summed"),
     ("mse", lambda t, p: (t - p) ** 2, "expected a single number"),
+    ("mse", mae, r"absolute errors instead of squared errors \(that is the MAE\)"),
     # mae
     ("mae", lambda t, p: np.sum(np.abs(t - p)), "summed instead of averaged"),
     ("mae", lambda t, p: np.mean(t - p), "absolute value missing"),
     ("mae", mse, "squared errors instead of absolute"),
+    ("mae", lambda t, p: np.mean(np.sum(np.abs(t - p), axis=-1)),
+     "absolute errors summed over the outputs of each example"),
     # binary_cross_entropy
     ("binary_cross_entropy", lambda t, p: -np.mean(t * np.log(p) + (1 - t) * np.log(1 - p)),
      "Clip the predictions"),
@@ -185,6 +196,8 @@ MUTANTS = [
      "summed instead of averaged"),
     ("binary_cross_entropy",
      lambda t, p: -np.mean(t * np.log(np.clip(p, EPS, 1 - EPS))), "only the y_true"),
+    ("binary_cross_entropy", lambda t, p: binary_cross_entropy(t, p) * np.shape(t)[-1],
+     "summed over the outputs of each example, then averaged over the batch"),
     ("binary_cross_entropy", lambda t, p: -np.mean(
         t * np.log(np.clip(p, 1e-12, 1)) + (1 - t) * np.log(np.clip(1 - p, 1e-12, 1))),
      "eps = 1e-7 exactly"),

@@ -27,7 +27,8 @@ import warnings
 
 import numpy as np
 
-from helpers.checks.core import exercise, describe, import_keras, is_int, random_values
+from helpers.checks.core import (describe, exercise, import_keras, is_int, mistakes_from,
+                                random_values)
 from helpers.checks.references import MASK_VALUE
 from helpers.checks.references import MHA_PARAMS as _MHA_PARAMS
 from helpers.checks.references import as_float64 as _f64
@@ -58,49 +59,59 @@ def _padding_mask(tq, lengths):
     return np.broadcast_to(keep[:, None, :], (len(lengths), tq, tk)).copy()
 
 
-def _masked_scores(scores, mask):
-    return scores if mask is None else np.where(mask, scores, MASK_VALUE)
-
-
 # -------------------------------------------------------- nadaraya_watson ---
 
-def _kernel_scores(queries, keys, bandwidth, square=True, denominator=None):
-    """-(q - k)^2 / (2 h^2) for every query (rows) and key (columns), in float64.
-
-    `square=False` leaves (q - k) unsquared; `denominator` replaces 2 h^2.
-    """
+def _kernel_scores(queries, keys, bandwidth):
+    """-(q - k)^2 / (2 h^2) for every query (rows) and key (columns), in float64."""
     diff = np.subtract.outer(*_f64(queries, keys))
     h = float(bandwidth)
-    return -(diff ** 2 if square else diff) / (2 * h * h if denominator is None else denominator)
+    return -(diff ** 2) / (2 * h * h)
 
 
-def _nadaraya_watson_mistakes(queries, keys, values, bandwidth):
-    """Known wrong answers of nadaraya_watson, from float64 inputs."""
+def _nadaraya_watson_answer(queries, keys, values, bandwidth, *, distance_power=2,
+                            bandwidth_power=2, factor=2, sign=-1, normalise=True, shift=False,
+                            axis=1, uniform=False):
+    """`nadaraya_watson` in float64 (m,): softmax over the keys of -(q - k)**2 / (2 h**2),
+    @ values; with switches for known mistakes.
+
+    Args:
+        distance_power: 1 leaves q - k unsquared.
+        bandwidth_power: 1 divides by 2 h, not 2 h**2.
+        factor: 1 leaves out the 2 of 2 h**2.
+        sign: 1 leaves out the minus sign.
+        normalise: False takes exp(scores) as the weights, not divided by their sum.
+        shift: True (with `normalise=False`) subtracts each query's largest score first.
+        axis: 0 takes the softmax over the queries.
+        uniform: True ignores the weights: every query gets the mean of the values.
+    """
     values = np.asarray(values, np.float64)
-    h = float(bandwidth)
-    scores = _kernel_scores(queries, keys, h)
-    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        unnormalised = np.exp(scores) @ values
-        shifted = np.exp(scores - scores.max(axis=1, keepdims=True)) @ values
-    return {
-        "(q - k) not squared: the Gaussian kernel uses the squared distance, "
-        "-(q - k)**2 / (2 * bandwidth**2)":
-            _softmax(_kernel_scores(queries, keys, h, square=False)) @ values,
-        "the bandwidth not squared: divide (q - k)**2 by 2 * bandwidth**2, not by "
-        "2 * bandwidth": _softmax(_kernel_scores(queries, keys, h, denominator=2 * h)) @ values,
-        "the 2 missing: divide (q - k)**2 by 2 * bandwidth**2, not by bandwidth**2":
-            _softmax(_kernel_scores(queries, keys, h, denominator=h * h)) @ values,
-        "the minus sign missing: nearer keys must get larger weights, so the score is "
-        "-(q - k)**2 / (2 * bandwidth**2)": _softmax(-scores) @ values,
-        "the weights are not normalised: divide each query's exp(scores) by its sum over "
-        "the keys (a softmax over the keys)": unnormalised,
-        "the weights are not normalised: after subtracting the largest score, divide "
-        "exp(scores) by its sum over the keys": shifted,
-        "the softmax taken over the queries (axis 0): each query's weights over the keys "
-        "must sum to 1, so normalise along the keys axis": _softmax(scores, axis=0) @ values,
-        "every query gives the mean of the values: the weights were ignored":
-            np.full(len(queries), values.mean()),
-    }
+    if uniform:
+        return np.full(len(queries), values.mean())
+    diff = np.subtract.outer(*_f64(queries, keys))
+    scores = sign * diff ** distance_power / (factor * float(bandwidth) ** bandwidth_power)
+    if normalise:
+        return _softmax(scores, axis=axis) @ values
+    if shift:
+        scores = scores - scores.max(axis=1, keepdims=True)
+    return np.exp(scores) @ values
+
+
+_NADARAYA_WATSON_MISTAKES = {
+    "(q - k) not squared: the Gaussian kernel uses the squared distance, "
+    "-(q - k)**2 / (2 * bandwidth**2)": {"distance_power": 1},
+    "the bandwidth not squared: divide (q - k)**2 by 2 * bandwidth**2, not by "
+    "2 * bandwidth": {"bandwidth_power": 1},
+    "the 2 missing: divide (q - k)**2 by 2 * bandwidth**2, not by bandwidth**2": {"factor": 1},
+    "the minus sign missing: nearer keys must get larger weights, so the score is "
+    "-(q - k)**2 / (2 * bandwidth**2)": {"sign": 1},
+    "the weights are not normalised: divide each query's exp(scores) by its sum over "
+    "the keys (a softmax over the keys)": {"normalise": False},
+    "the weights are not normalised: after subtracting the largest score, divide "
+    "exp(scores) by its sum over the keys": {"normalise": False, "shift": True},
+    "the softmax taken over the queries (axis 0): each query's weights over the keys "
+    "must sum to 1, so normalise along the keys axis": {"axis": 0},
+    "every query gives the mean of the values: the weights were ignored": {"uniform": True},
+}
 
 
 def _nadaraya_watson_cases():
@@ -143,7 +154,8 @@ def nadaraya_watson(ex):
         rtol, atol = _tolerances(queries.dtype)
         ex.compare(
             case, out, expected, rtol=rtol, atol=atol,
-            mistakes=_nadaraya_watson_mistakes(queries, keys, values, bandwidth),
+            mistakes=mistakes_from(_nadaraya_watson_answer, _NADARAYA_WATSON_MISTAKES,
+                                   queries, keys, values, bandwidth),
             hint="scores[i, j] = -(queries[i] - keys[j])**2 / (2 * bandwidth**2) (an (m, n) "
                  "array: np.subtract.outer or broadcasting); the weights are the softmax of "
                  "each row (over the keys); the result is weights @ values, shape (m,).",
@@ -173,34 +185,52 @@ def _query_axis_mask(valid_lens, shape):
     return None
 
 
-def _masked_softmax_mistakes(scores, valid_lens):
-    """Known wrong answers of masked_softmax, from float64 scores."""
-    mask = _key_mask(valid_lens, scores.shape)
-    mistakes = {
-        "the mask applied after the softmax: masked weights set to 0 without "
-        "renormalising, so the rows no longer sum to 1. Replace the masked scores by -1e6, "
-        "then take the softmax": _softmax(scores) * mask,
-        "off by one: keys j <= valid_len kept. valid_len keys are valid, 0 .. valid_len - 1, "
-        "so key j is masked when j >= valid_len":
-            _softmax(np.where(_key_mask(valid_lens, scores.shape, 1), scores, MASK_VALUE)),
-        "off by one: key valid_len - 1 masked too. valid_len keys are valid, 0 .. valid_len "
-        "- 1": _softmax(np.where(_key_mask(valid_lens, scores.shape, -1), scores, MASK_VALUE)),
-        "valid_lens ignored: nothing was masked": _softmax(scores),
-        "-1e6 added to the masked scores instead of replacing them: a row with no valid key "
-        "then gives softmax(scores), not the uniform distribution":
-            _softmax(scores + MASK_VALUE * ~mask),
-        "masked scores set to 0 instead of -1e6: a score of 0 still gets weight":
-            _softmax(np.where(mask, scores, 0.0)),
-        "the softmax taken over the queries axis (axis 1): each query's weights over the "
-        "keys must sum to 1, so use the last axis": _softmax(np.where(mask, scores, MASK_VALUE),
-                                                             axis=1),
-    }
-    query_mask = _query_axis_mask(valid_lens, scores.shape)
-    if query_mask is not None:
-        mistakes["the mask laid along the queries axis: valid_lens counts keys, so the "
-                 "comparison j < valid_len runs along the last axis of scores"] = _softmax(
-            np.where(query_mask, scores, MASK_VALUE))
-    return mistakes
+def _masked_softmax_answer(scores, valid_lens, *, offset=0, value=MASK_VALUE, add=False,
+                           after=False, use_mask=True, axis=-1, query_axis=False):
+    """`masked_softmax` in float64: the scores of keys j >= valid_len replaced by -1e6,
+    then a softmax over the keys; with switches for known mistakes.
+
+    Args:
+        offset: keeps the keys j < valid_len + offset (1 or -1: off by one).
+        value: the score a masked key gets (0.0: masked scores set to 0).
+        add: True adds `value` to the masked scores instead of replacing them.
+        after: True takes the softmax first, then sets the masked weights to 0.
+        use_mask: False ignores `valid_lens`: nothing is masked.
+        axis: 1 takes the softmax over the queries.
+        query_axis: True lays the mask along the queries axis (None where that has no
+            shape: lengths per query and queries != keys).
+    """
+    scores = np.asarray(scores, np.float64)
+    if not use_mask:
+        return _softmax(scores)
+    if query_axis:
+        mask = _query_axis_mask(valid_lens, scores.shape)
+        if mask is None:
+            return None
+    else:
+        mask = _key_mask(valid_lens, scores.shape, offset)
+    if after:
+        return _softmax(scores) * mask
+    return _softmax(scores + value * ~mask if add else np.where(mask, scores, value), axis)
+
+
+_MASKED_SOFTMAX_MISTAKES = {
+    "the mask applied after the softmax: masked weights set to 0 without "
+    "renormalising, so the rows no longer sum to 1. Replace the masked scores by -1e6, "
+    "then take the softmax": {"after": True},
+    "off by one: keys j <= valid_len kept. valid_len keys are valid, 0 .. valid_len - 1, "
+    "so key j is masked when j >= valid_len": {"offset": 1},
+    "off by one: key valid_len - 1 masked too. valid_len keys are valid, 0 .. valid_len "
+    "- 1": {"offset": -1},
+    "valid_lens ignored: nothing was masked": {"use_mask": False},
+    "-1e6 added to the masked scores instead of replacing them: a row with no valid key "
+    "then gives softmax(scores), not the uniform distribution": {"add": True},
+    "masked scores set to 0 instead of -1e6: a score of 0 still gets weight": {"value": 0.0},
+    "the softmax taken over the queries axis (axis 1): each query's weights over the "
+    "keys must sum to 1, so use the last axis": {"axis": 1},
+    "the mask laid along the queries axis: valid_lens counts keys, so the "
+    "comparison j < valid_len runs along the last axis of scores": {"query_axis": True},
+}
 
 
 def _masked_softmax_cases():
@@ -246,7 +276,8 @@ def masked_softmax(ex):
         rtol, atol = _tolerances(scores.dtype)
         ex.compare(
             case, out, expected, rtol=rtol, atol=atol,
-            mistakes=_masked_softmax_mistakes(scores64, valid_lens),
+            mistakes=mistakes_from(_masked_softmax_answer, _MASKED_SOFTMAX_MISTAKES, scores,
+                                   valid_lens),
             hint="build a bool mask of shape (batch, queries, keys) that is True where "
                  "np.arange(keys) < valid_len (valid_lens[:, None, None] for (batch,), "
                  "valid_lens[:, :, None] for (batch, queries)), replace the other scores by "
@@ -258,9 +289,49 @@ def masked_softmax(ex):
 
 # ----------------------------------------------- scaled_dot_product_attention ---
 
-def _dot_attention(q, k, v, mask, scale="sqrt", mask_after=False, axis=-1, use_mask=True,
-                   invert=False):
-    """(output, weights) of dot-product attention in float64, with switches for mistakes."""
+def _as_returned(output, weights, part=None, *, swap_pair=False, transpose_output=False,
+                 transpose_weights=False):
+    """The pair (output, weights) that an attention function returns, or its item `part`
+    (0 or 1); with switches for known mistakes in what is returned.
+
+    Args:
+        swap_pair: True returns (weights, output).
+        transpose_output: True swaps the output's last two axes.
+        transpose_weights: True swaps the weights' last two axes.
+    """
+    if transpose_output:
+        output = output.swapaxes(1, 2)
+    if transpose_weights:
+        weights = weights.swapaxes(1, 2)
+    pair = (weights, output) if swap_pair else (output, weights)
+    return pair if part is None else pair[part]
+
+
+#: Mistakes in what scaled_dot_product_attention and additive_attention return, by the
+#: switches of `_as_returned`.
+_RETURNED_PAIR_MISTAKES = {
+    "(weights, output) returned instead of (output, weights)": {"swap_pair": True},
+    "the weights transposed: (batch, queries, keys), a row per query":
+        {"transpose_weights": True},
+    "the output transposed: it is (batch, queries, dv), weights @ v": {"transpose_output": True},
+}
+
+
+def _scaled_dot_product_attention_answer(q, k, v, mask, *, scale="sqrt", mask_after=False,
+                                         axis=-1, use_mask=True, invert=False, part=None,
+                                         **returned):
+    """`scaled_dot_product_attention` in float64: (output, weights), the weights the softmax
+    over the keys of q k^T / sqrt(d) (-1e6 where the mask is False); with switches for
+    known mistakes.
+
+    Args:
+        scale: "sqrt" (right: divide by sqrt(d)), "none" (no scaling) or "d".
+        mask_after: True takes the softmax first, then sets the masked weights to 0.
+        axis: 1 takes the softmax over the queries.
+        use_mask: False ignores the mask.
+        invert: True inverts the mask.
+        part, **returned: as for `_as_returned`.
+    """
     q, k, v = _f64(q, k, v)
     d = q.shape[-1]
     factor = {"sqrt": 1 / math.sqrt(d), "none": 1.0, "d": 1 / d}[scale]
@@ -273,35 +344,27 @@ def _dot_attention(q, k, v, mask, scale="sqrt", mask_after=False, axis=-1, use_m
             weights = _softmax(np.where(mask, scores, MASK_VALUE), axis)
     else:
         weights = _softmax(scores, axis)
-    return weights @ v, weights
+    return _as_returned(weights @ v, weights, part, **returned)
 
 
-def _dot_attention_mistakes(q, k, v, mask):
-    """Known wrong (output, weights) of scaled_dot_product_attention, by description."""
-    mistakes = {
-        "no scaling: the scores are q k^T / sqrt(d), d the last axis of q and k":
-            _dot_attention(q, k, v, mask, scale="none"),
-        "scaled by d instead of sqrt(d): the scores are q k^T / sqrt(d)":
-            _dot_attention(q, k, v, mask, scale="d"),
-        "the softmax taken over the queries axis (axis 1): each query's weights over the "
-        "keys must sum to 1, so use the last axis": _dot_attention(q, k, v, mask, axis=1),
-    }
-    if mask is not None:
-        mistakes.update({
-            "the mask applied after the softmax: masked weights set to 0 without "
-            "renormalising, so the rows no longer sum to 1. Replace the masked scores by "
-            "-1e6 before the softmax": _dot_attention(q, k, v, mask, mask_after=True),
-            "the mask ignored": _dot_attention(q, k, v, mask, use_mask=False),
-            "the mask inverted: True means the query may attend that key":
-                _dot_attention(q, k, v, mask, invert=True),
-        })
-    return mistakes
+_SCALED_DOT_PRODUCT_ATTENTION_MISTAKES = {
+    **_RETURNED_PAIR_MISTAKES,
+    "no scaling: the scores are q k^T / sqrt(d), d the last axis of q and k": {"scale": "none"},
+    "scaled by d instead of sqrt(d): the scores are q k^T / sqrt(d)": {"scale": "d"},
+    "the softmax taken over the queries axis (axis 1): each query's weights over the "
+    "keys must sum to 1, so use the last axis": {"axis": 1},
+    "the mask applied after the softmax: masked weights set to 0 without "
+    "renormalising, so the rows no longer sum to 1. Replace the masked scores by "
+    "-1e6 before the softmax": {"mask_after": True},
+    "the mask ignored": {"use_mask": False},
+    "the mask inverted: True means the query may attend that key": {"invert": True},
+}
 
 
-def _attention_cases(seed):
+def _scaled_dot_product_attention_cases():
     """(case, q, k, v, mask) for 06.3: unmasked, padding, causal, large d, float32."""
     def drawn(number, batch, tq, tk, d, dv):
-        first = seed + 10 * number
+        first = 620 + 10 * number
         return (random_values(first, (batch, tq, d)), random_values(first + 1, (batch, tk, d)),
                 random_values(first + 2, (batch, tk, dv)))
 
@@ -325,26 +388,23 @@ def _keras_dot_attention(q, k, v, mask):
     return np.asarray(out)[:, :, 0, :]
 
 
-def _compare_attention(ex, case, out, expected, mistakes, dtype, hint):
-    """Compares (output, weights) with the expected pair: the weights first, then the output."""
+def _compare_attention(ex, case, out, expected, answer, table, inputs, dtype, hint):
+    """Compares (output, weights) with the expected pair: the weights first, then the output.
+
+    The mistakes of each part are those of `table`, computed by the switch oracle
+    `answer(*inputs, part=...)`.
+    """
     __tracebackhide__ = True
     output, weights = ex.require_pair(case, out, "(output, weights)",
                                       "return both: `return output, weights`.")
     (expected_output, expected_weights) = expected
     rtol, atol = _tolerances(dtype)
-    ex.compare(
-        case, weights, expected_weights, rtol=rtol, atol=atol, hint=hint,
-        part="weights (the second value)",
-        mistakes={"(weights, output) returned instead of (output, weights)": expected_output,
-                  "the weights transposed: (batch, queries, keys), a row per query":
-                      expected_weights.swapaxes(1, 2),
-                  **{name: w for name, (_, w) in mistakes.items()}})
-    ex.compare(
-        case, output, expected_output, rtol=rtol, atol=atol, hint=hint,
-        part="output (the first value)",
-        mistakes={"the output transposed: it is (batch, queries, dv), weights @ v":
-                      expected_output.swapaxes(1, 2),
-                  **{name: o for name, (o, _) in mistakes.items() if o is not None}})
+    ex.compare(case, weights, expected_weights, rtol=rtol, atol=atol, hint=hint,
+               part="weights (the second value)",
+               mistakes=mistakes_from(answer, table, *inputs, part=1))
+    ex.compare(case, output, expected_output, rtol=rtol, atol=atol, hint=hint,
+               part="output (the first value)",
+               mistakes=mistakes_from(answer, table, *inputs, part=0))
 
 
 @exercise("06.3")
@@ -365,64 +425,77 @@ def scaled_dot_product_attention(ex):
     """
     hint = ("scores = q @ k.transpose(0, 2, 1) / sqrt(d), (batch, tq, tk); where the mask is "
             "False put -1e6; weights = softmax over the last axis; output = weights @ v.")
-    for case, q, k, v, mask in _attention_cases(620):
+    for case, q, k, v, mask in _scaled_dot_product_attention_cases():
         out = ex.call(case, q, k, v) if mask is None else ex.call(case, q, k, v, mask)
-        _, weights = _dot_attention(q, k, v, mask)
+        _, weights = _scaled_dot_product_attention_answer(q, k, v, mask)
         expected = (_keras_dot_attention(q, k, v, mask), weights)
-        _compare_attention(ex, case, out, expected, _dot_attention_mistakes(q, k, v, mask),
-                           q.dtype, hint)
+        _compare_attention(ex, case, out, expected, _scaled_dot_product_attention_answer,
+                           _SCALED_DOT_PRODUCT_ATTENTION_MISTAKES, (q, k, v, mask), q.dtype,
+                           hint)
 
 
 # ----------------------------------------------------- additive_attention ---
 
-def _additive(q, k, v, w_q, w_k, w_v, mask, tanh=True, swap=False, transposed=False,
-              use_w_v=True, use_mask=True, axis=-1):
-    """(output, weights) of additive attention in float64, with switches for mistakes."""
+def _additive_attention_answer(q, k, v, w_q, w_k, w_v, mask, *, tanh=True, swap=False,
+                               transposed=False, paired=False, use_w_v=True, use_mask=True,
+                               axis=-1, part=None, **returned):
+    """`additive_attention` in float64: (output, weights), the weights the softmax over the
+    keys of tanh(q W_q [:, :, None] + k W_k [:, None]) @ w_v (-1e6 where the mask is
+    False); with switches for known mistakes.
+
+    Args:
+        tanh: False leaves out the tanh.
+        swap: True swaps w_q and w_k (where their shapes allow it).
+        transposed: True broadcasts the keys against the queries, (batch, tk, tq, h)
+            (no output, None, unless tq == tk).
+        paired: True adds q W_q and k W_k position by position (where tq == tk):
+            weights (batch, tq) and no output (None).
+        use_w_v: False sums the features over the hidden axis instead of @ w_v.
+        use_mask: False ignores the mask.
+        axis: 1 takes the softmax over the queries.
+        part, **returned: as for `_as_returned`.
+    """
     q, k, v, w_q, w_k, w_v = _f64(q, k, v, w_q, w_k, w_v)
-    if swap:
+    if swap and w_q.shape == w_k.shape:
         w_q, w_k = w_k, w_q
     qp, kp = q @ w_q, k @ w_k
+    if paired and qp.shape == kp.shape:
+        return _as_returned(None, _softmax(np.tanh(qp + kp) @ w_v), part, **returned)
     features = kp[:, :, None] + qp[:, None] if transposed else qp[:, :, None] + kp[:, None]
     features = np.tanh(features) if tanh else features
     scores = features @ w_v if use_w_v else features.sum(axis=-1)
     if mask is not None and use_mask:
         scores = np.where(mask.swapaxes(1, 2) if transposed else mask, scores, MASK_VALUE)
     weights = _softmax(scores, axis)
-    return weights @ v if weights.shape[2] == v.shape[1] else None, weights
+    output = weights @ v if weights.shape[2] == v.shape[1] else None
+    return _as_returned(output, weights, part, **returned)
 
 
-def _additive_mistakes(q, k, v, w_q, w_k, w_v, mask):
-    """Known wrong (output, weights) of additive_attention, by description."""
-    args = (q, k, v, w_q, w_k, w_v, mask)
-    mistakes = {
-        "tanh missing: the scores are w_v . tanh(q W_q + k W_k); without tanh the query's "
-        "part is the same for every key and cancels in the softmax": _additive(*args, tanh=False),
-        "w_v ignored (the features summed over the hidden axis): the scores are "
-        "tanh(q W_q + k W_k) @ w_v": _additive(*args, use_w_v=False),
-        "the softmax taken over the queries axis (axis 1): each query's weights over the "
-        "keys must sum to 1, so use the last axis": _additive(*args, axis=1),
-    }
-    if w_q.shape == w_k.shape:
-        mistakes["w_q and w_k swapped: q (batch, tq, dq) is projected by w_q (dq, h), k by "
-                 "w_k"] = _additive(*args, swap=True)
-    if q.shape[1] == k.shape[1]:
-        mistakes["the queries and keys broadcast the other way round: the features are "
-                 "q W_q [:, :, None, :] + k W_k [:, None, :, :], (batch, tq, tk, h), so that "
-                 "the weights have a row per query"] = _additive(*args, transposed=True)
-        paired = np.tanh(q @ w_q + k @ w_k) @ w_v
-        mistakes["q and k added position by position: every query must meet every key, "
-                 "features (batch, tq, tk, h) from q W_q [:, :, None, :] + k W_k "
-                 "[:, None, :, :]"] = (None, _softmax(paired))
-    if mask is not None:
-        mistakes["the mask ignored"] = _additive(*args, use_mask=False)
-    return mistakes
+_ADDITIVE_ATTENTION_MISTAKES = {
+    **_RETURNED_PAIR_MISTAKES,
+    "tanh missing: the scores are w_v . tanh(q W_q + k W_k); without tanh the query's "
+    "part is the same for every key and cancels in the softmax": {"tanh": False},
+    "w_v ignored (the features summed over the hidden axis): the scores are "
+    "tanh(q W_q + k W_k) @ w_v": {"use_w_v": False},
+    "the softmax taken over the queries axis (axis 1): each query's weights over the "
+    "keys must sum to 1, so use the last axis": {"axis": 1},
+    "w_q and w_k swapped: q (batch, tq, dq) is projected by w_q (dq, h), k by w_k":
+        {"swap": True},
+    "the queries and keys broadcast the other way round: the features are "
+    "q W_q [:, :, None, :] + k W_k [:, None, :, :], (batch, tq, tk, h), so that "
+    "the weights have a row per query": {"transposed": True},
+    "q and k added position by position: every query must meet every key, "
+    "features (batch, tq, tk, h) from q W_q [:, :, None, :] + k W_k "
+    "[:, None, :, :]": {"paired": True},
+    "the mask ignored": {"use_mask": False},
+}
 
 
-def _additive_cases(seed):
+def _additive_attention_cases():
     """(case, q, k, v, w_q, w_k, w_v, mask kind) for 06.4; the kind is None, a list of key
     lengths (padding) or "causal"."""
     def drawn(number, batch, tq, tk, dq, dk, h, dv, dtype=np.float64):
-        first = seed + 10 * number
+        first = 640 + 10 * number
         values = (random_values(first, (batch, tq, dq)), random_values(first + 1, (batch, tk, dk)),
                   random_values(first + 2, (batch, tk, dv)),
                   random_values(first + 3, (dq, h), 0.7), random_values(first + 4, (dk, h), 0.7),
@@ -485,12 +558,13 @@ def additive_attention(ex):
     hint = ("features = tanh((q @ w_q)[:, :, None, :] + (k @ w_k)[:, None, :, :]), (batch, tq, "
             "tk, h); scores = features @ w_v; where the mask is False put -1e6; weights = "
             "softmax over the last axis; output = weights @ v.")
-    for case, q, k, v, w_q, w_k, w_v, kind in _additive_cases(640):
+    for case, q, k, v, w_q, w_k, w_v, kind in _additive_attention_cases():
         mask = _mask_of(kind, q.shape[0], q.shape[1])
         args = (q, k, v, w_q, w_k, w_v)
         out = ex.call(case, *args) if mask is None else ex.call(case, *args, mask)
-        mistakes = _additive_mistakes(*args, mask)
-        _compare_attention(ex, case, out, _keras_additive(*args, kind), mistakes, q.dtype, hint)
+        _compare_attention(ex, case, out, _keras_additive(*args, kind),
+                           _additive_attention_answer, _ADDITIVE_ATTENTION_MISTAKES,
+                           (*args, mask), q.dtype, hint)
 
 
 # ---------------------------------------------------- split/merge heads ---
@@ -501,36 +575,65 @@ def _split_reference(x, num_heads):
     return np.stack([x[..., h * depth:(h + 1) * depth] for h in range(num_heads)], axis=1)
 
 
-def _split_mistakes(x, num_heads):
+def _split_heads_answer(x, num_heads, *, order="seq, heads, depth", transpose=True):
+    """`split_heads` by a reshape and a transpose to (batch, heads, seq, depth); with
+    switches for known mistakes.
+
+    Args:
+        order: the axes x is reshaped to after the batch: "seq, heads, depth" (right),
+            "heads, seq, depth" (which cuts the flat array, not the features) or
+            "seq, depth, heads" (the heads interleaved).
+        transpose: False leaves the axes in `order`.
+    """
     batch, seq, d_model = x.shape
-    depth = d_model // num_heads
-    return {
-        "reshaped to (batch, heads, seq, depth) without a transpose: that cuts the flat "
-        "array, not the features. Reshape to (batch, seq, heads, depth), then transpose to "
-        "(batch, heads, seq, depth)": x.reshape(batch, num_heads, seq, depth),
-        "not transposed: (batch, seq, heads, depth) still has the heads on axis 2; "
-        "transpose to (batch, heads, seq, depth)": x.reshape(batch, seq, num_heads, depth),
-        "the heads interleaved: head h must take a block of depth neighbouring columns, "
-        "h * depth .. (h + 1) * depth - 1, not every heads-th column (reshape to (batch, seq, "
-        "heads, depth), not (batch, seq, depth, heads))":
-            x.reshape(batch, seq, depth, num_heads).transpose(0, 3, 1, 2),
-    }
+    sizes = {"seq": seq, "heads": num_heads, "depth": d_model // num_heads}
+    names = order.split(", ")
+    y = x.reshape(batch, *(sizes[name] for name in names))
+    if not transpose:
+        return y
+    return y.transpose(0, *(1 + names.index(name) for name in ("heads", "seq", "depth")))
 
 
-def _merge_mistakes(x):
+_SPLIT_HEADS_MISTAKES = {
+    "reshaped to (batch, heads, seq, depth) without a transpose: that cuts the flat "
+    "array, not the features. Reshape to (batch, seq, heads, depth), then transpose to "
+    "(batch, heads, seq, depth)": {"order": "heads, seq, depth"},
+    "not transposed: (batch, seq, heads, depth) still has the heads on axis 2; "
+    "transpose to (batch, heads, seq, depth)": {"transpose": False},
+    "the heads interleaved: head h must take a block of depth neighbouring columns, "
+    "h * depth .. (h + 1) * depth - 1, not every heads-th column (reshape to (batch, seq, "
+    "heads, depth), not (batch, seq, depth, heads))": {"order": "seq, depth, heads"},
+}
+
+
+def _merge_heads_answer(x, *, order="seq, heads, depth", reshape=True):
+    """`merge_heads` by a transpose and a reshape to (batch, seq, heads * depth); with
+    switches for known mistakes.
+
+    Args:
+        order: the axes x is transposed to after the batch, before the reshape:
+            "seq, heads, depth" (right), "heads, seq, depth" (not transposed) or
+            "seq, depth, heads" (the heads interleaved).
+        reshape: False leaves the transposed array, not merged.
+    """
     batch, _, seq, _ = x.shape
-    return {
-        "reshaped to (batch, seq, heads * depth) without transposing first: move the heads "
-        "next to depth, (batch, seq, heads, depth), then reshape": x.reshape(batch, seq, -1),
-        "the heads interleaved: head h's block goes to columns h * depth .. (h + 1) * depth "
-        "- 1 (transpose to (batch, seq, heads, depth), not (batch, seq, depth, heads))":
-            x.transpose(0, 2, 3, 1).reshape(batch, seq, -1),
-        "not merged: (batch, seq, heads, depth) must become (batch, seq, heads * depth)":
-            x.transpose(0, 2, 1, 3),
-    }
+    axes = {"heads": 1, "seq": 2, "depth": 3}
+    y = x.transpose(0, *(axes[name] for name in order.split(", ")))
+    return y.reshape(batch, seq, -1) if reshape else y
 
 
-def _split_cases():
+_MERGE_HEADS_MISTAKES = {
+    "reshaped to (batch, seq, heads * depth) without transposing first: move the heads "
+    "next to depth, (batch, seq, heads, depth), then reshape": {"order": "heads, seq, depth"},
+    "the heads interleaved: head h's block goes to columns h * depth .. (h + 1) * depth "
+    "- 1 (transpose to (batch, seq, heads, depth), not (batch, seq, depth, heads))":
+        {"order": "seq, depth, heads"},
+    "not merged: (batch, seq, heads, depth) must become (batch, seq, heads * depth)":
+        {"reshape": False},
+}
+
+
+def _split_heads_cases():
     """(case, x, num_heads) for 06.5; the inputs of 06.6 are their split versions."""
     return [
         ("batch 2, 3 positions, d_model 8, 2 heads", random_values(660, (2, 3, 8)), 2),
@@ -558,9 +661,10 @@ def split_heads(ex):
     """
     hint = ("x.reshape(batch, seq, num_heads, depth) puts head h's block of depth columns "
             "on axis 2; .transpose(0, 2, 1, 3) moves the heads to axis 1.")
-    for case, x, num_heads in _split_cases():
-        ex.compare(case, ex.call(case, x, num_heads), _split_reference(x, num_heads),
-                   mistakes=_split_mistakes(x, num_heads), hint=hint)
+    for case, x, num_heads in _split_heads_cases():
+        ex.compare(case, ex.call(case, x, num_heads), _split_reference(x, num_heads), hint=hint,
+                   mistakes=mistakes_from(_split_heads_answer, _SPLIT_HEADS_MISTAKES, x,
+                                          num_heads))
     for d_model, num_heads in [(10, 4), (6, 4)]:
         ex.call_expecting_error(
             f"d_model {d_model}, {num_heads} heads", ValueError,
@@ -582,41 +686,50 @@ def merge_heads(ex):
     """
     hint = ("x.transpose(0, 2, 1, 3) gives (batch, seq, heads, depth); reshape it to "
             "(batch, seq, heads * depth).")
-    for case, x, num_heads in _split_cases():
+    for case, x, num_heads in _split_heads_cases():
         heads = _split_reference(x, num_heads)
-        ex.compare(case, ex.call(case, heads), x, mistakes=_merge_mistakes(heads), hint=hint)
+        ex.compare(case, ex.call(case, heads), x, hint=hint,
+                   mistakes=mistakes_from(_merge_heads_answer, _MERGE_HEADS_MISTAKES, heads))
 
 
 # --------------------------------------------------- multi_head_attention ---
 
-def _mha_mistakes(query, key, value, params, mask):
-    args = (query, key, value, params, mask)
-    mistakes = {
-        "the heads split along the wrong axis: (batch, seq, heads * key_dim) reshaped to "
-        "(batch, heads, seq, key_dim) without a transpose. Reshape to (batch, seq, heads, "
-        "key_dim), then transpose": _mha(*args, layout="no_transpose"),
-        "the heads interleaved: head h uses the block h of the kernel, wq[:, h, :], i.e. "
-        "columns h * key_dim .. (h + 1) * key_dim - 1 of the flattened projection":
-            _mha(*args, layout="interleaved"),
-        "no output projection: the merged heads (batch, tq, heads * value_dim) go through "
-        "wo (reshaped to (heads * value_dim, d_model)) plus bo": _mha(*args, output=False),
-        "no scaling: the scores of each head are q k^T / sqrt(key_dim)": _mha(*args, scale=None),
-        "scaled by sqrt(d_model) instead of sqrt(key_dim), the width of each head's q and k":
-            _mha(*args, scale="d_model"),
-        "the biases bq, bk and bv missing: each projection is x @ w + b":
-            _mha(*args, biases=False),
-        "the output bias bo missing": _mha(*args, output_bias=False),
-        "the biases missing, bo too": _mha(*args, biases=False, output_bias=False),
-    }
-    if key is not value and key.shape == value.shape:
-        mistakes["key and value swapped: this function takes (query, key, value); Keras's "
-                 "layer is called as (query, value, key)"] = _mha(*args, swap_kv=True)
-    if mask is not None:
-        mistakes["the mask ignored"] = _mha(*args, use_mask=False)
-    return mistakes
+def _multi_head_attention_answer(query, key, value, params, mask, *, swap_kv=False,
+                                 **switches):
+    """`references.multi_head_attention` (float64), with its switches for known mistakes.
+
+    Args:
+        swap_kv: True swaps key and value (where their shapes allow it).
+        **switches: its other switches (layout, scale, output, biases, output_bias,
+            use_mask).
+    """
+    if swap_kv and key.shape == value.shape:
+        key, value = value, key
+    return _mha(query, key, value, params, mask, **switches)
 
 
-def _mha_cases():
+_MULTI_HEAD_ATTENTION_MISTAKES = {
+    "the heads split along the wrong axis: (batch, seq, heads * key_dim) reshaped to "
+    "(batch, heads, seq, key_dim) without a transpose. Reshape to (batch, seq, heads, "
+    "key_dim), then transpose": {"layout": "no_transpose"},
+    "the heads interleaved: head h uses the block h of the kernel, wq[:, h, :], i.e. "
+    "columns h * key_dim .. (h + 1) * key_dim - 1 of the flattened projection":
+        {"layout": "interleaved"},
+    "no output projection: the merged heads (batch, tq, heads * value_dim) go through "
+    "wo (reshaped to (heads * value_dim, d_model)) plus bo": {"output": False},
+    "no scaling: the scores of each head are q k^T / sqrt(key_dim)": {"scale": None},
+    "scaled by sqrt(d_model) instead of sqrt(key_dim), the width of each head's q and k":
+        {"scale": "d_model"},
+    "the biases bq, bk and bv missing: each projection is x @ w + b": {"biases": False},
+    "the output bias bo missing": {"output_bias": False},
+    "the biases missing, bo too": {"biases": False, "output_bias": False},
+    "key and value swapped: this function takes (query, key, value); Keras's "
+    "layer is called as (query, value, key)": {"swap_kv": True},
+    "the mask ignored": {"use_mask": False},
+}
+
+
+def _multi_head_attention_cases():
     """(case, query, key, value, params, mask) for 06.7."""
     x = random_values(670, (2, 4, 8))
     cross_q, cross_k, cross_v = (random_values(671, (2, 3, 6)), random_values(672, (2, 5, 4)),
@@ -680,12 +793,13 @@ def multi_head_attention(ex):
             "heads (batch, heads, seq, dim); scores = q k^T / sqrt(key_dim), -1e6 where the "
             "mask is False, softmax over the keys, @ v; merge the heads to (batch, tq, heads * "
             "value_dim) and project with wo.reshape(-1, dq) + bo.")
-    for case, query, key, value, params, mask in _mha_cases():
+    for case, query, key, value, params, mask in _multi_head_attention_cases():
         args = (query, key, value, params)
         out = ex.call(case, *args) if mask is None else ex.call(case, *args, mask)
         rtol, atol = _tolerances(query.dtype)
         ex.compare(case, out, _keras_mha(*args, mask), rtol=rtol, atol=atol, hint=hint,
-                   mistakes=_mha_mistakes(*args, mask))
+                   mistakes=mistakes_from(_multi_head_attention_answer,
+                                          _MULTI_HEAD_ATTENTION_MISTAKES, *args, mask))
 
 
 # ---------------------------------------------------- positional_encoding ---
@@ -700,50 +814,72 @@ def _positional_reference(max_len, d_model):
     return pe
 
 
-def _positional(max_len, d_model, exponent=lambda j, d: 2 * (j // 2) / d, layout="interleaved",
-                first=0, columns=None):
-    """The encoding with switches for mistakes: the exponent of 10000 for column j, the
-    layout ("interleaved", "swapped" or "halves"), the first position, the width used."""
-    width = d_model if columns is None else columns
+def _positional_encoding_answer(max_len, d_model, *, layout="interleaved", exponent="2i",
+                                first=0, transpose=False, round_up=False, keep="all"):
+    """`positional_encoding` in float64: column j of row p holds sin (even j) or cos (odd
+    j) of p / 10000**(2 * (j // 2) / d_model); with switches for known mistakes.
+
+    Args:
+        layout: "interleaved" (right), "swapped" (cos in the even columns, sin in the
+            odd ones) or "halves" (the sines of the even columns' angles, then the
+            cosines of the odd columns').
+        exponent: the exponent of 10000 for column j: "2i" (right, 2 * (j // 2) / d),
+            "i" ((j // 2) / d) or "j" (j / d).
+        first: the first position (1: positions counted from 1).
+        transpose: True returns the table transposed, (d_model, max_len).
+        round_up: True builds an odd d_model's table for d_model + 1 columns (its
+            exponent too).
+        keep: the columns returned: "all" those built, "d_model" the first d_model, or
+            "even" the first d_model rounded down to even (an odd d_model's last column
+            left out).
+    """
+    width = d_model + d_model % 2 if round_up else d_model
     positions = np.arange(first, first + max_len, dtype=np.float64)[:, None]
     j = np.arange(width)
-    angles = positions / 10000.0 ** exponent(j, width)
-    if layout == "halves":  # sin of the even columns' angles, then cos of the odd ones'
-        return np.concatenate([np.sin(angles[:, 0::2]), np.cos(angles[:, 1::2])], axis=1)
-    sin_columns = (j % 2 == 0) if layout == "interleaved" else (j % 2 == 1)
-    return np.where(sin_columns, np.sin(angles), np.cos(angles))
+    power = {"2i": 2 * (j // 2), "i": j // 2, "j": j}[exponent] / width
+    angles = positions / 10000.0 ** power
+    if layout == "halves":
+        pe = np.concatenate([np.sin(angles[:, 0::2]), np.cos(angles[:, 1::2])], axis=1)
+    else:
+        sin_columns = (j % 2 == 0) if layout == "interleaved" else (j % 2 == 1)
+        pe = np.where(sin_columns, np.sin(angles), np.cos(angles))
+    pe = pe[:, :{"all": width, "d_model": d_model, "even": d_model - d_model % 2}[keep]]
+    return pe.T if transpose else pe
 
 
-def _positional_mistakes(max_len, d_model):
-    right = _positional(max_len, d_model)
-    mistakes = {
-        "sin and cos swapped: column 2i holds sin, column 2i + 1 cos":
-            _positional(max_len, d_model, layout="swapped"),
-        "sin block then cos block: all the sines first, then all the cosines. That is a "
-        "valid alternative layout (tensor2tensor and some tutorials use it, and a model "
-        "learns as well with it), but not this exercise's: here they are interleaved, "
-        "column 2i sin and column 2i + 1 cos of the same angle":
-            _positional(max_len, d_model, layout="halves"),
-        "exponent i / d_model instead of 2i / d_model: column pair i (columns 2i and 2i + 1) "
-        "divides the position by 10000**(2i / d_model)":
-            _positional(max_len, d_model, exponent=lambda j, d: (j // 2) / d),
-        "the column index j used for 2i: columns 2i and 2i + 1 share one frequency, "
-        "10000**(2i / d_model), so use 2 * (j // 2)":
-            _positional(max_len, d_model, exponent=lambda j, d: j / d),
-        "positions counted from 1: the first row is position 0 (sin 0 = 0, cos 0 = 1)":
-            _positional(max_len, d_model, first=1),
-        "transposed: the result is (max_len, d_model), a row per position": right.T,
-    }
-    if d_model % 2:
-        mistakes.update({
-            "odd d_model: one column too many; the last column is sin, and there are "
-            "d_model columns": _positional(max_len, d_model + 1),
-            "odd d_model: one column too few; the last column (an even index, d_model - 1) "
-            "holds sin": right[:, :-1],
-            "odd d_model: made for d_model + 1 columns and cut; the exponent uses d_model "
-            "itself, 2i / d_model": _positional(max_len, d_model, columns=d_model + 1)[:, :-1],
-        })
-    return mistakes
+_POSITIONAL_ENCODING_MISTAKES = {
+    "sin and cos swapped: column 2i holds sin, column 2i + 1 cos": {"layout": "swapped"},
+    "sin block then cos block: all the sines first, then all the cosines. That is a "
+    "valid alternative layout (tensor2tensor and some tutorials use it, and a model "
+    "learns as well with it), but not this exercise's: here they are interleaved, "
+    "column 2i sin and column 2i + 1 cos of the same angle": {"layout": "halves"},
+    "exponent i / d_model instead of 2i / d_model: column pair i (columns 2i and 2i + 1) "
+    "divides the position by 10000**(2i / d_model)": {"exponent": "i"},
+    "the column index j used for 2i: columns 2i and 2i + 1 share one frequency, "
+    "10000**(2i / d_model), so use 2 * (j // 2)": {"exponent": "j"},
+    "positions counted from 1: the first row is position 0 (sin 0 = 0, cos 0 = 1)":
+        {"first": 1},
+    "transposed: the result is (max_len, d_model), a row per position": {"transpose": True},
+    "odd d_model: one column too many; the last column is sin, and there are "
+    "d_model columns": {"round_up": True},
+    "odd d_model: one column too few; the last column (an even index, d_model - 1) "
+    "holds sin": {"keep": "even"},
+    "odd d_model: made for d_model + 1 columns and cut; the exponent uses d_model "
+    "itself, 2i / d_model": {"round_up": True, "keep": "d_model"},
+}
+
+
+def _positional_encoding_cases():
+    """(case, max_len, d_model) for 06.8."""
+    return [
+        ("10 positions, d_model 8", 10, 8),
+        ("50 positions, d_model 16", 50, 16),
+        ("one position: 1 x 4", 1, 4),
+        ("odd d_model: 7 positions, d_model 5", 7, 5),
+        ("odd d_model: 12 positions, d_model 7", 12, 7),
+        ("d_model 1: sin(p) only", 6, 1),
+        ("d_model 2: sin(p), cos(p)", 4, 2),
+    ]
 
 
 def _explain_positional_error(message):
@@ -772,18 +908,12 @@ def positional_encoding(ex):
     hint = ("positions p = np.arange(max_len)[:, None] and column pairs i = np.arange(d_model) "
             "// 2 give angles p / 10000**(2 * i / d_model); sin for the even columns, cos for "
             "the odd ones.")
-    for case, max_len, d_model in [
-        ("10 positions, d_model 8", 10, 8),
-        ("50 positions, d_model 16", 50, 16),
-        ("one position: 1 x 4", 1, 4),
-        ("odd d_model: 7 positions, d_model 5", 7, 5),
-        ("odd d_model: 12 positions, d_model 7", 12, 7),
-        ("d_model 1: sin(p) only", 6, 1),
-        ("d_model 2: sin(p), cos(p)", 4, 2),
-    ]:
+    for case, max_len, d_model in _positional_encoding_cases():
         out = ex.call_explained(case, _explain_positional_error, max_len, d_model)
         ex.compare(case, out, _positional_reference(max_len, d_model), rtol=1e-5, atol=2e-5,
-                   mistakes=_positional_mistakes(max_len, d_model), hint=hint,
+                   mistakes=mistakes_from(_positional_encoding_answer,
+                                          _POSITIONAL_ENCODING_MISTAKES, max_len, d_model),
+                   hint=hint,
                    shape_hint="one row per position and one column per feature: "
                               "(max_len, d_model), for odd d_model too.")
 
@@ -848,17 +978,36 @@ class _StepTable:
         return self.log_probs.get(generated, self.default).copy()
 
 
-def _beam_search(step_fn, start, end, beam_width, max_len, alpha, *,
-                 length=lambda tokens, alpha: len(tokens) ** alpha, refill=False,
-                 larger_wins=False):
-    """Beam search as 06.9 defines it, with switches for known mistakes.
+def _beam_search_answer(step_fn, start, end, beam_width, max_len, alpha, *,
+                        length="L**alpha", refill=False, larger_wins=False, greedy=False,
+                        raw_score=False, include_start=False, part=None):
+    """`beam_search` as 06.9 defines it, on a `_StepTable` that does not check its calls;
+    with switches for known mistakes.
 
-    `length(tokens, alpha)` divides the summed log-probability; `refill` keeps
-    going through the candidates until beam_width live ones are kept (finished
-    ones not counted); `larger_wins` breaks ties towards the larger token list.
-    Returns (tokens, score): the generated tokens of the best finished hypothesis
-    (start left out, end kept) and its score.
+    Args:
+        length: what divides a finished hypothesis's sum of log-probabilities to score
+            it: "L**alpha" (right: L generated tokens, the end token included), "1" (no
+            length normalisation), "L", "(L + 1)**alpha" (the start token counted) or
+            "(L - end)**alpha" (the end token left out).
+        refill: True keeps going through the candidates until beam_width live ones are
+            kept (finished ones not counted).
+        larger_wins: True breaks ties towards the larger token list.
+        greedy: True ignores beam_width: one hypothesis is kept.
+        raw_score: True returns the winner's plain sum of log-probabilities as its score.
+        include_start: True puts the start token before the returned tokens.
+        part: 0 or 1 gives only the tokens or only the score; None, both.
+
+    Returns:
+        (tokens, score): the generated tokens of the best finished hypothesis (start
+        left out, end kept), a list of ints, and its score; or its part `part`.
     """
+    beam_width = 1 if greedy else beam_width
+
+    def normaliser(tokens):
+        size = len(tokens)
+        return {"L**alpha": size ** alpha, "1": 1, "L": size, "(L + 1)**alpha": (size + 1) ** alpha,
+                "(L - end)**alpha": max(size - (tokens[-1] == end), 1) ** alpha}[length]
+
     order = (lambda tokens: tuple(-t for t in tokens)) if larger_wins else tuple
     live, finished = [((), 0.0)], []
     for _ in range(max_len):
@@ -878,39 +1027,31 @@ def _beam_search(step_fn, start, end, beam_width, max_len, alpha, *,
                 break
         if not live:
             break
-    scored = [(logp / length(tokens, alpha), tokens) for tokens, logp in finished]
-    score, tokens = min(scored, key=lambda s: (-s[0], order(s[1])))
-    return list(tokens), score
+    scored = [(logp / normaliser(tokens), logp, tokens) for tokens, logp in finished]
+    score, logp, tokens = min(scored, key=lambda s: (-s[0], order(s[2])))
+    result = ([start, *tokens] if include_start else list(tokens), logp if raw_score else score)
+    return result if part is None else result[part]
 
 
-def _beam_variants(table, start, end, beam_width, max_len, alpha):
-    """Known wrong (tokens, score) of beam_search, by description, in the order tried."""
-    def run(width=beam_width, **switches):
-        return _beam_search(table, start, end, width, max_len, alpha, **switches)
-
-    right = run()
-    variants = {
-        "the returned score is the plain sum of log-probabilities: return the normalised "
-        "score sum log P / L**alpha that chose the winner": (
-            right[0], right[1] * len(right[0]) ** alpha),
-        "no length normalisation: the score is sum log P / L**alpha. The plain sum loses a "
-        "little with every token, so it favours short sequences": run(length=lambda tokens, a: 1),
-        "normalised by L instead of L**alpha": run(length=lambda tokens, a: len(tokens)),
-        "L counts the start token: L is the number of generated tokens, the end token "
-        "included, the start token not": run(length=lambda tokens, a: (len(tokens) + 1) ** a),
-        "L leaves out the end token: L is the number of generated tokens, the end token "
-        "included": run(length=lambda tokens, a: max(len(tokens) - (tokens[-1] == end), 1) ** a),
-        "the start token included in the returned tokens: return the generated tokens only, "
-        "which the score counts": ([start, *right[0]], right[1]),
-        "the beam refilled: here a kept candidate that ends takes one of the beam_width "
-        "places and the beam narrows as hypotheses finish. Refilling the beam with the next "
-        "live candidates is another valid variant, but not this exercise's": run(refill=True),
-        "ties broken towards the larger token list: among equal candidates (and equal "
-        "scores) the smaller token list in Python's list order wins": run(larger_wins=True),
-    }
-    if beam_width > 1:
-        variants["beam_width ignored: greedy search keeps one hypothesis"] = run(width=1)
-    return variants
+_BEAM_SEARCH_MISTAKES = {
+    "the returned score is the plain sum of log-probabilities: return the normalised "
+    "score sum log P / L**alpha that chose the winner": {"raw_score": True},
+    "no length normalisation: the score is sum log P / L**alpha. The plain sum loses a "
+    "little with every token, so it favours short sequences": {"length": "1"},
+    "normalised by L instead of L**alpha": {"length": "L"},
+    "L counts the start token: L is the number of generated tokens, the end token "
+    "included, the start token not": {"length": "(L + 1)**alpha"},
+    "L leaves out the end token: L is the number of generated tokens, the end token "
+    "included": {"length": "(L - end)**alpha"},
+    "the start token included in the returned tokens: return the generated tokens only, "
+    "which the score counts": {"include_start": True},
+    "the beam refilled: here a kept candidate that ends takes one of the beam_width "
+    "places and the beam narrows as hypotheses finish. Refilling the beam with the next "
+    "live candidates is another valid variant, but not this exercise's": {"refill": True},
+    "ties broken towards the larger token list: among equal candidates (and equal "
+    "scores) the smaller token list in Python's list order wins": {"larger_wins": True},
+    "beam_width ignored: greedy search keeps one hypothesis": {"greedy": True},
+}
 
 
 #: A table where the plain sum, sum / L**0.5 and sum / L pick three different winners.
@@ -923,7 +1064,7 @@ _LENGTHS = {(): [0.427, 0.56, 0.013], (1,): [0.657, 0.34, 0.003], (1, 1): [0.01,
 _GREEDY = {(): [0.1, 0.5, 0.4], (1,): [0.4, 0.3, 0.3], (2,): [0.9, 0.05, 0.05]}
 
 
-def _beam_cases():
+def _beam_search_cases():
     """(case, rows, default, start, end, beam_width, max_len, alpha) for 06.9.
 
     Tokens 0 .. V - 1; the rows are probabilities (normalised by the table).
@@ -1004,7 +1145,7 @@ def beam_search(ex):
             "keep beam_width of them; move the kept ones that end (end token or max_len "
             "tokens) to the finished list; at the end return the finished hypothesis with "
             "the highest sum / len(tokens)**alpha.")
-    for case, rows, default, start, end, beam_width, max_len, alpha in _beam_cases():
+    for case, rows, default, start, end, beam_width, max_len, alpha in _beam_search_cases():
         def table(rows=rows, default=default, start=start, end=end, width=beam_width,
                   max_len=max_len):
             return _StepTable(rows, default, start, end, width, max_len)
@@ -1015,22 +1156,15 @@ def beam_search(ex):
         tokens = _tokens_of(ex, case, tokens)
         oracle = table()
         oracle.checking = False
-        expected_tokens, expected_score = _beam_search(oracle, start, end, beam_width,
-                                                       max_len, alpha)
-        variants = _beam_variants(oracle, start, end, beam_width, max_len, alpha)
-        if tokens != expected_tokens:
-            same = [name for name, (wrong, _) in variants.items() if wrong == tokens]
-            named = next((name for name in same if np.isclose(variants[name][1], score)), None)
-            named = named or (same[0] if same else None)
-            problem = (f"expected the tokens {expected_tokens} (score {expected_score:.6g}), "
-                       f"received {tokens}.")
-            if named:
-                problem = f"your result matches a common mistake: {named}.\n  " + problem
-            ex.fail(case, problem, hint, part="tokens (the first value)")
+        inputs = (oracle, start, end, beam_width, max_len, alpha)
+        expected_tokens, expected_score = _beam_search_answer(*inputs)
+        ex.compare_sequence(case, tokens, expected_tokens, items="token", hint=hint,
+                            mistakes=mistakes_from(_beam_search_answer, _BEAM_SEARCH_MISTAKES,
+                                                   *inputs, part=0))
         ex.compare(case, score, expected_score, kind="scalar", hint=hint,
                    part="score (the second value)",
-                   mistakes={name: s for name, (wrong, s) in variants.items()
-                             if wrong == tokens})
+                   mistakes=mistakes_from(_beam_search_answer, _BEAM_SEARCH_MISTAKES, *inputs,
+                                          part=1))
     for case, width, length in [("beam_width 0", 0, 3), ("max_len 0", 2, 0)]:
         ex.call_expecting_error(
             case, ValueError, f"{case} leaves nothing to search",
@@ -1046,10 +1180,21 @@ def _ngrams(tokens, n):
     return collections.Counter(tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
 
 
-def _bleu(candidate, references, max_n, clip="max", bp="closest", mean="geometric"):
-    """BLEU with switches for known mistakes: clip ("max", "sum" or None), bp ("closest",
-    "closest-longer", "first", "longest", "reversed", "flipped" or None),
-    mean ("geometric" or "arithmetic")."""
+def _bleu_answer(candidate, references, max_n, *, clip="max", bp="closest", mean="geometric"):
+    """`bleu`: sentence BLEU without smoothing, with switches for known mistakes.
+
+    Args:
+        clip: how a candidate n-gram's count is clipped: "max" (right: by its largest
+            count in one reference), "sum" (by its counts in all the references added
+            up) or None (not clipped: by its count in the candidate, if some reference
+            holds it).
+        bp: the brevity penalty: "closest" (right: exp(1 - r / c) when c < r, r the
+            reference length closest to c, ties the shorter), "closest-longer" (ties
+            the longer), "first" (r the first reference's length), "longest" (r the
+            longest), "reversed" (exp(1 - c / r) for c > r), "flipped" (exp(1 - c / r)
+            for c < r) or None (no penalty).
+        mean: "geometric" (right) or "arithmetic" mean of the precisions.
+    """
     precisions = []
     for n in range(1, max_n + 1):
         counts = _ngrams(candidate, n)
@@ -1185,8 +1330,7 @@ def bleu(ex):
     for case, candidate, references, max_n in _bleu_cases():
         out = ex.call(case, candidate, references, max_n)
         out = float(out) if is_int(out) else out  # `return 0` is fine
-        mistakes = {name: _bleu(candidate, references, max_n, **switches)
-                    for name, switches in _BLEU_MISTAKES.items()}
         ex.compare(case, out, _nltk_bleu(candidate, references, max_n), kind="scalar",
-                   mistakes=mistakes, hint=hint)
+                   mistakes=mistakes_from(_bleu_answer, _BLEU_MISTAKES, candidate, references,
+                                          max_n), hint=hint)
 

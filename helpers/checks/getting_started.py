@@ -1,9 +1,10 @@
 """Checks for notebook 00, getting started: standardize, one_hot, numerical_gradient.
 
-Each function takes the student's function, runs it on a few fixed cases and
+Each check runs the student's function on the cases of its `_name_cases()` and
 compares the results with an independent oracle: TensorFlow's own operations
 (`tf.nn.moments`, `tf.one_hot`, `tf.GradientTape`) or values worked out by hand.
-Known wrong answers are computed too, so that a message can name the mistake.
+Known wrong answers are listed in each exercise's `_NAME_MISTAKES` table,
+computed by its switch oracle `_name_answer` and named in the message.
 
 Use it from the notebook's test cells:
 
@@ -14,7 +15,7 @@ Use it from the notebook's test cells:
 
 import numpy as np
 
-from helpers.checks.core import exercise, import_tensorflow
+from helpers.checks.core import exercise, import_tensorflow, mistakes_from
 
 __all__ = ["standardize", "one_hot", "numerical_gradient"]
 
@@ -54,39 +55,52 @@ def _moments_tf(images, axes):
     return mean.numpy(), variance.numpy()
 
 
-def _standardize_mistakes(x, eps):
-    """Known wrong answers to 00.1, computed with TF's moments."""
-    x64 = np.asarray(x, np.float64)
-    mistakes = {}
-    for description, axes in (
-        ("one mean and std over all axes (channels mixed together) instead of one "
-         "per channel", [0, 1, 2, 3]),
-        ("statistics per image (axes 1, 2) instead of over batch, height and width "
-         "(axes 0, 1, 2)", [1, 2]),
-        ("statistics per image over all its pixels and channels (axes 1, 2, 3) instead "
-         "of per channel over axes 0, 1, 2", [1, 2, 3]),
-        ("statistics over the batch axis only (one per pixel position) instead of over "
-         "axes 0, 1, 2", [0]),
-        ("statistics along the channel axis (axis -1) instead of per channel over "
-         "axes 0, 1, 2", [3]),
-    ):
-        mean, variance = _moments_tf(x64, axes)
-        mistakes[description] = (x64 - mean) / (np.sqrt(variance) + eps)
-    mean, variance = _moments_tf(x64, [0, 1, 2])
-    std = np.sqrt(variance)
-    count = x64.shape[0] * x64.shape[1] * x64.shape[2]
-    sample_std = np.sqrt(variance * count / max(count - 1, 1))
-    mistakes.update({
-        "only subtracted the mean, did not divide by the standard deviation": x64 - mean,
-        "divided by the variance instead of the standard deviation":
-            (x64 - mean) / (variance + eps),
-        "sample standard deviation (ddof=1) instead of the population one (ddof=0)":
-            (x64 - mean) / (sample_std + eps),
-        "eps added to the variance under the square root instead of to the standard "
-        "deviation": (x64 - mean) / np.sqrt(variance + eps),
-        "the eps argument is ignored (a fixed 1e-7 is used)": (x64 - mean) / (std + 1e-7),
-    })
-    return mistakes
+def _standardize_answer(images, eps=1e-7, *, axes=(0, 1, 2), ddof=0, divide="std + eps",
+                        ignore_eps=False):
+    """Standardized images, (x - mean) / (std + eps), with one mean and one standard
+    deviation per channel over axes 0, 1 and 2, in float64.
+
+    Args:
+        images: an array (batch, height, width, channels).
+        eps: added to the standard deviation.
+        axes: the axes the statistics are taken over; other axes take them over all
+            axes, per image, per pixel position or along the channels.
+        ddof: 1 gives the sample standard deviation.
+        divide: what x - mean is divided by: "var + eps", "sqrt(var + eps)" or
+            "nothing" in place of "std + eps".
+        ignore_eps: True uses 1e-7 whatever eps is.
+    """
+    x = np.asarray(images, np.float64)
+    eps = 1e-7 if ignore_eps else eps
+    mean = x.mean(axis=axes, keepdims=True)
+    var = x.var(axis=axes, ddof=ddof, keepdims=True)
+    if divide == "nothing":
+        return x - mean
+    if divide == "var + eps":
+        return (x - mean) / (var + eps)
+    if divide == "sqrt(var + eps)":
+        return (x - mean) / np.sqrt(var + eps)
+    return (x - mean) / (np.sqrt(var) + eps)
+
+
+_STANDARDIZE_MISTAKES = {
+    "one mean and std over all axes (channels mixed together) instead of one per channel":
+        {"axes": (0, 1, 2, 3)},
+    "statistics per image (axes 1, 2) instead of over batch, height and width (axes 0, 1, 2)":
+        {"axes": (1, 2)},
+    "statistics per image over all its pixels and channels (axes 1, 2, 3) instead of per "
+    "channel over axes 0, 1, 2": {"axes": (1, 2, 3)},
+    "statistics over the batch axis only (one per pixel position) instead of over axes 0, "
+    "1, 2": {"axes": (0,)},
+    "statistics along the channel axis (axis -1) instead of per channel over axes 0, 1, 2":
+        {"axes": (3,)},
+    "only subtracted the mean, did not divide by the standard deviation": {"divide": "nothing"},
+    "divided by the variance instead of the standard deviation": {"divide": "var + eps"},
+    "sample standard deviation (ddof=1) instead of the population one (ddof=0)": {"ddof": 1},
+    "eps added to the variance under the square root instead of to the standard deviation":
+        {"divide": "sqrt(var + eps)"},
+    "the eps argument is ignored (a fixed 1e-7 is used)": {"ignore_eps": True},
+}
 
 
 @exercise("00.1")
@@ -107,7 +121,7 @@ def standardize(ex):
         ex.compare(
             case, received, expected,
             rtol=1e-4 if float32 else 1e-5, atol=1e-5 if float32 else 1e-6,
-            mistakes=_standardize_mistakes(images, eps),
+            mistakes=mistakes_from(_standardize_answer, _STANDARDIZE_MISTAKES, images, eps),
             hint="the result must keep the shape (batch, height, width, channels); "
                  "compute one mean and one std per channel over axes 0, 1 and 2, with "
                  "keepdims=True so they broadcast, and use (x - mean) / (std + eps).",
@@ -120,15 +134,44 @@ def standardize(ex):
 # 00.2 one_hot
 # ---------------------------------------------------------------------------
 
+def _one_hot_cases():
+    """(case, labels, num_classes, error) for 00.2: error is None for a case compared with
+    `tf.one_hot`, or the exception that labels outside [0, num_classes) must raise."""
+    return [
+        ("4 labels, 4 classes", np.array([2, 0, 3, 1]), 4, None),
+        ("classes 2, 3 and 5 never appear", np.array([0, 0, 4, 1, 4]), 6, None),
+        ("uint8 labels as in Fashion-MNIST", np.array([9, 0, 5], dtype=np.uint8), 10, None),
+        ("a single label", np.array([7]), 10, None),
+        ("labels given as a Python list", [1, 0, 2, 1], 3, None),
+        ("label equal to num_classes", np.array([0, 3, 4]), 4, ValueError),
+        ("a negative label", np.array([1, -1, 2]), 3, ValueError),
+    ]
+
+
 def _one_hot_tf(labels, num_classes):
     tf = import_tensorflow()
     return tf.one_hot(np.asarray(labels, np.int64), num_classes, dtype=tf.float32).numpy()
 
 
-def _rows(labels, num_classes, shift):
-    """One-hot rows with every label moved by `shift` columns (wrapping around)."""
+def _one_hot_answer(labels, num_classes, *, shift=0, transpose=False):
+    """One-hot rows: row i is 1.0 in column labels[i] and 0.0 elsewhere, float32.
+
+    Args:
+        shift: moves every 1 by this many columns (wrapping around): -1 and 1 are the
+            off-by-one mistakes.
+        transpose: True gives one row per class and one column per label.
+    """
     columns = (np.asarray(labels, np.int64) + shift) % num_classes
-    return np.eye(num_classes, dtype=np.float32)[columns]
+    rows = np.eye(num_classes, dtype=np.float32)[columns]
+    return rows.T if transpose else rows
+
+
+_ONE_HOT_MISTAKES = {
+    "off by one: label k marked in column k - 1": {"shift": -1},
+    "off by one: label k marked in column k + 1": {"shift": 1},
+    "transposed: row k marks the labels equal to k, not the label of example k":
+        {"transpose": True},
+}
 
 
 @exercise("00.2")
@@ -138,14 +181,18 @@ def one_hot(ex):
     The oracle is `tf.one_hot`. Labels outside `[0, num_classes)` must raise
     ValueError.
     """
-    cases = [
-        ("4 labels, 4 classes", np.array([2, 0, 3, 1]), 4),
-        ("classes 2, 3 and 5 never appear", np.array([0, 0, 4, 1, 4]), 6),
-        ("uint8 labels as in Fashion-MNIST", np.array([9, 0, 5], dtype=np.uint8), 10),
-        ("a single label", np.array([7]), 10),
-        ("labels given as a Python list", [1, 0, 2, 1], 3),
-    ]
-    for case, labels, num_classes in cases:
+    for case, labels, num_classes, error in _one_hot_cases():
+        if error is not None:
+            ex.call_expecting_error(
+                case, error,
+                f"labels {labels.tolist()} with num_classes={num_classes} hold a label "
+                f"outside [0, {num_classes})",
+                labels, num_classes,
+                hint="check the range of the labels yourself and raise ValueError with a "
+                     "message that says which label is wrong; note that a negative index "
+                     "does not fail in NumPy, it counts from the end.",
+            )
+            continue
         received = ex.call(case, labels, num_classes)
         n = len(labels)
         if isinstance(received, np.ndarray) and received.shape != (n, num_classes):
@@ -165,16 +212,9 @@ def one_hot(ex):
                 f"received shape: {received.shape}",
                 hint,
             )
-        mistakes = {
-            "off by one: label k marked in column k - 1": _rows(labels, num_classes, -1),
-            "off by one: label k marked in column k + 1": _rows(labels, num_classes, 1),
-        }
-        if n == num_classes:
-            mistakes["transposed: row k marks the labels equal to k, not the label of "
-                     "example k"] = _one_hot_tf(labels, num_classes).T
         ex.compare(
             case, received, _one_hot_tf(labels, num_classes), rtol=0, atol=1e-6,
-            mistakes=mistakes,
+            mistakes=mistakes_from(_one_hot_answer, _ONE_HOT_MISTAKES, labels, num_classes),
             hint="row i is all zeros except a 1 in column labels[i].",
         )
         ex.require(
@@ -182,19 +222,6 @@ def one_hot(ex):
             f"expected dtype float32, received dtype {received.dtype}.",
             "Keras works in float32: create the array with dtype=np.float32 or convert "
             "it with .astype(np.float32).",
-        )
-    for case, labels, num_classes in [
-        ("label equal to num_classes", np.array([0, 3, 4]), 4),
-        ("a negative label", np.array([1, -1, 2]), 3),
-    ]:
-        ex.call_expecting_error(
-            case, ValueError,
-            f"labels {labels.tolist()} with num_classes={num_classes} hold a label "
-            f"outside [0, {num_classes})",
-            labels, num_classes,
-            hint="check the range of the labels yourself and raise ValueError with a "
-                 "message that says which label is wrong; note that a negative index does "
-                 "not fail in NumPy, it counts from the end.",
         )
 
 
@@ -226,44 +253,83 @@ def _gradient_tf(f_tf, x):
     return tape.gradient(value, variable).numpy()
 
 
-def _each_entry(f, x, step):
-    """Calls step(f, x, index) for every entry of x; returns an array of x's shape."""
-    out = np.zeros(x.shape, np.float64)
+def _numerical_gradient_cases():
+    """(case, f, x, eps or None for the default, expected, note) for 00.3.
+
+    f checks the shape of its argument (`_shape_guard`). The expected gradient
+    comes from `tf.GradientTape` on the same function written in TF, except for
+    the cubic with a large eps, worked out by hand:
+    ((x + h)^3 - (x - h)^3) / (2h) = 3x^2 + h^2 exactly. The note ends the hint.
+    """
+    tf = import_tensorflow()
+    w = np.array([[0.5, -1.0, 2.0, 0.3],
+                  [1.5, 0.2, -0.7, 1.1],
+                  [-0.4, 0.8, 0.6, -1.3]])
+    v = np.array([1.0, -2.0, 0.5, 1.5])
+    squares = np.array([1.0, -2.0, 0.5, 3.0])
+    waves = np.linspace(-1.5, 1.5, 12).reshape(2, 2, 3)
+    cubic = np.array([-1.0, 0.5, 2.0])
+    return [
+        ("sum of squares, 1-D x", _shape_guard(lambda x: np.sum(x ** 2), squares.shape),
+         squares, None, _gradient_tf(lambda x: tf.reduce_sum(x ** 2), squares), ""),
+        ("log-sum-exp of a matrix product, 2-D x",
+         _shape_guard(lambda x: np.log(np.sum(np.exp(x @ v))), w.shape), w, None,
+         _gradient_tf(lambda x: tf.math.log(tf.reduce_sum(tf.exp(tf.linalg.matvec(x, v)))),
+                      w), ""),
+        ("sin(x) * exp(x / 2), 3-D x",
+         _shape_guard(lambda x: np.sum(np.sin(x) * np.exp(x / 2)), waves.shape), waves, None,
+         _gradient_tf(lambda x: tf.reduce_sum(tf.sin(x) * tf.exp(x / 2)), waves), ""),
+        ("cubic with a large eps=0.1", _shape_guard(lambda x: np.sum(x ** 3), cubic.shape),
+         cubic, 0.1, 3 * cubic ** 2 + 0.1 ** 2,
+         " With eps=0.1 the central difference of x^3 is 3x^2 + eps^2."),
+    ]
+
+
+def _numerical_gradient_answer(f, x, eps=1e-5, *, difference="central", half=True, power=1,
+                               each_entry=True, ignore_eps=False):
+    """The central difference of a scalar function f at x, one entry at a time, in
+    float64: (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) for each entry i.
+
+    Args:
+        f: a function of an array of x's shape, returning a number.
+        difference: "forward" gives (f(x + eps e_i) - f(x)) / eps, "backward"
+            (f(x) - f(x - eps e_i)) / eps.
+        half: False divides by eps in place of 2 eps.
+        power: 2 divides by eps ** 2 in place of eps.
+        each_entry: False moves every entry at once: each entry of the result is
+            (f(x + eps) - f(x - eps)) / (2 eps).
+        ignore_eps: True uses 1e-5 whatever eps is.
+    """
+    eps = 1e-5 if ignore_eps else eps
+    x = np.asarray(x, np.float64)
+    if not each_entry:
+        return np.full(x.shape, (f(x + eps) - f(x - eps)) / (2 * eps))
+    here = f(x)
+    grad = np.zeros(x.shape)
     for index in np.ndindex(*x.shape):
-        out[index] = step(f, x, index)
-    return out
+        step = np.zeros(x.shape)
+        step[index] = eps
+        up, down = f(x + step), f(x - step)
+        if difference == "forward":
+            grad[index] = (up - here) / eps
+        elif difference == "backward":
+            grad[index] = (here - down) / eps
+        else:
+            grad[index] = (up - down) / ((2 if half else 1) * eps ** power)
+    return grad
 
 
-def _moved(x, index, delta):
-    y = np.array(x, np.float64)
-    y[index] += delta
-    return y
-
-
-def _gradient_mistakes(f, x, eps):
-    """Known wrong finite differences for 00.3."""
-    def forward(f, x, i):
-        return (f(_moved(x, i, eps)) - f(x)) / eps
-
-    def backward(f, x, i):
-        return (f(x) - f(_moved(x, i, -eps))) / eps
-
-    def difference(f, x, i):
-        return f(_moved(x, i, eps)) - f(_moved(x, i, -eps))
-
-    two_sided = _each_entry(f, x, difference)
-    everything = (f(x + eps) - f(x - eps)) / (2 * eps)
-    return {
-        "forward difference (f(x + eps) - f(x)) / eps, whose error shrinks only like "
-        "eps (the central difference's shrinks like eps^2)": _each_entry(f, x, forward),
-        "backward difference (f(x) - f(x - eps)) / eps instead of the central "
-        "difference": _each_entry(f, x, backward),
-        "missing the 1/2: the two points are 2 * eps apart": two_sided / eps,
-        "divided by eps twice": two_sided / (2 * eps * eps),
-        "divided by eps squared": two_sided / (eps * eps),
-        "every entry of x moved at once instead of one entry at a time":
-            np.full(x.shape, everything),
-    }
+_NUMERICAL_GRADIENT_MISTAKES = {
+    "forward difference (f(x + eps) - f(x)) / eps, whose error shrinks only like eps (the "
+    "central difference's shrinks like eps^2)": {"difference": "forward"},
+    "backward difference (f(x) - f(x - eps)) / eps instead of the central difference":
+        {"difference": "backward"},
+    "missing the 1/2: the two points are 2 * eps apart": {"half": False},
+    "divided by eps twice": {"power": 2},
+    "divided by eps squared": {"half": False, "power": 2},
+    "every entry of x moved at once instead of one entry at a time": {"each_entry": False},
+    "the eps argument is ignored (a fixed, smaller step is used)": {"ignore_eps": True},
+}
 
 
 @exercise("00.3")
@@ -274,37 +340,16 @@ def numerical_gradient(ex):
     case uses a cubic and a large eps, where the central difference is worked
     out by hand: ((x + h)^3 - (x - h)^3) / (2h) = 3x^2 + h^2 exactly.
     """
-    tf = import_tensorflow()
-    w = np.array([[0.5, -1.0, 2.0, 0.3],
-                  [1.5, 0.2, -0.7, 1.1],
-                  [-0.4, 0.8, 0.6, -1.3]])
-    v = np.array([1.0, -2.0, 0.5, 1.5])
-    cases = [
-        ("sum of squares, 1-D x", np.array([1.0, -2.0, 0.5, 3.0]),
-         lambda x: np.sum(x ** 2), lambda x: tf.reduce_sum(x ** 2)),
-        ("log-sum-exp of a matrix product, 2-D x", w,
-         lambda x: np.log(np.sum(np.exp(x @ v))),
-         lambda x: tf.math.log(tf.reduce_sum(tf.exp(tf.linalg.matvec(x, v))))),
-        ("sin(x) * exp(x / 2), 3-D x",
-         np.linspace(-1.5, 1.5, 12).reshape(2, 2, 3),
-         lambda x: np.sum(np.sin(x) * np.exp(x / 2)),
-         lambda x: tf.reduce_sum(tf.sin(x) * tf.exp(x / 2))),
-    ]
     hint = ("for each entry i, evaluate f at x with only entry i moved by +eps and by "
             "-eps (on copies of x, in float64), and divide the difference by the "
             "distance between the two points.")
-    for case, x, f_np, f_tf in cases:
-        f = _shape_guard(f_np, x.shape)
-        received = ex.call(case, f, x)
-        ex.compare(case, received, _gradient_tf(f_tf, x), rtol=1e-6, atol=1e-8,
-                   mistakes=_gradient_mistakes(f, x, 1e-5), hint=hint)
-
-    case, eps = "cubic with a large eps=0.1", 0.1
-    x = np.array([-1.0, 0.5, 2.0])
-    f = _shape_guard(lambda x: np.sum(x ** 3), x.shape)
-    received = ex.call(case, f, x, eps=eps)
-    mistakes = _gradient_mistakes(f, x, eps)
-    mistakes["the eps argument is ignored (a fixed, smaller step is used)"] = 3 * x ** 2
-    ex.compare(case, received, 3 * x ** 2 + eps ** 2, rtol=1e-6, atol=1e-8,
-               mistakes=mistakes,
-               hint=hint + " With eps=0.1 the central difference of x^3 is 3x^2 + eps^2.")
+    for case, f, x, eps, expected, note in _numerical_gradient_cases():
+        if eps is None:
+            received = ex.call(case, f, x)
+            eps = 1e-5
+        else:
+            received = ex.call(case, f, x, eps=eps)
+        ex.compare(case, received, expected, rtol=1e-6, atol=1e-8,
+                   mistakes=mistakes_from(_numerical_gradient_answer,
+                                          _NUMERICAL_GRADIENT_MISTAKES, f, x, eps),
+                   hint=hint + note)
