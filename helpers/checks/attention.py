@@ -1159,7 +1159,7 @@ def beam_search(ex):
         inputs = (oracle, start, end, beam_width, max_len, alpha)
         expected_tokens, expected_score = _beam_search_answer(*inputs)
         ex.compare_sequence(case, tokens, expected_tokens, items="token", hint=hint,
-                            mistakes=mistakes_from(_beam_search_answer, _BEAM_SEARCH_MISTAKES,
+                            part="tokens (the first value)", mistakes=mistakes_from(_beam_search_answer, _BEAM_SEARCH_MISTAKES,
                                                    *inputs, part=0))
         ex.compare(case, score, expected_score, kind="scalar", hint=hint,
                    part="score (the second value)",

@@ -426,7 +426,8 @@ class Exercise:
         problem = mistake_message(descriptions) + (f"\n  {details}" if details else "")
         self.fail(case, problem, hint, part)
 
-    def compare_sequence(self, case, received, expected, *, items, hint=None, mistakes=None):
+    def compare_sequence(self, case, received, expected, *, items, hint=None, mistakes=None,
+                         part=None):
         """Fails `case` unless two lists are equal, naming the known mistakes that give the
         received list, then the first item that differs.
 
@@ -437,6 +438,7 @@ class Exercise:
             hint: what to look at.
             mistakes: dict mapping a mistake's description to the list it gives
                 (`mistakes_from`); those equal to `expected` are skipped.
+            part: which part of a structured result the list is, e.g. `"tokens"`.
         """
         __tracebackhide__ = True
         self.cases.add(case)
@@ -450,8 +452,8 @@ class Exercise:
         named = [name for name, wrong in (mistakes or {}).items()
                  if wrong != expected and wrong == received]
         if named:
-            self.fail_mistake(case, named, details, hint)
-        self.fail(case, details, hint)
+            self.fail_mistake(case, named, details, hint, part)
+        self.fail(case, details, hint, part)
 
     def call(self, case, *args, copy_inputs=True, **kwargs):
         """Calls the student's function on one case and returns its result.
