@@ -31,6 +31,8 @@ def _same_pads(n, f, s, rule="tf"):
     """'same' padding along one axis, (before, after): TensorFlow's, or a known mistake."""
     if rule == "symmetric":  # as for stride 1
         return (f - 1) // 2, f - 1 - (f - 1) // 2
+    if rule == "f // 2 for an even f" and f % 2 == 0:
+        return f // 2, f // 2
     total = max((-(-n // s) - 1) * s + f - n, 0)
     before, after = total // 2, total - total // 2
     return (after, before) if rule == "extra on top" else (before, after)
@@ -60,7 +62,7 @@ def conv2d_forward(x, w, b, stride=1, padding="valid", *, same_pads="tf", pad_tw
 
 
 def pool2d_forward(x, size, stride, mode, *, over_channels=False, from_zero=False,
-                   partial_windows=False):
+                   partial_windows=False, step=None):
     if mode not in ("max", "avg"):
         raise ValueError(mode)
     reduce = np.max if mode == "max" else np.mean
@@ -69,7 +71,8 @@ def pool2d_forward(x, size, stride, mode, *, over_channels=False, from_zero=Fals
     out = np.zeros((x.shape[0], steps[0] + 1, steps[1] + 1, x.shape[3]), dtype=x.dtype)
     for i in range(steps[0] + 1):
         for j in range(steps[1] + 1):
-            window = x[:, i * stride:i * stride + size, j * stride:j * stride + size, :]
+            top, left = i * (step or stride), j * (step or stride)
+            window = x[:, top:top + size, left:left + size, :]
             pooled = reduce(window, axis=(1, 2, 3) if over_channels else (1, 2))
             out[:, i, j, :] = pooled.reshape(len(x), -1)
     return np.maximum(out, 0) if from_zero and mode == "max" else out
@@ -168,6 +171,12 @@ MUTANTS = [
      "border pixels repeated"),
     ("zero_pad", lambda x, p: np.pad(x, ((0, 0), (p, p), (0, 0), (0, 0))),
      "only the height padded"),
+    ("zero_pad", lambda x, p: np.pad(x, ((0, 0), (0, 0), (p, p), (0, 0))),
+     "only the width padded"),
+    ("zero_pad", lambda x, p: np.pad(x, ((p, p), (p, p), (p, p), (0, 0))),
+     "the batch axis padded too"),
+    ("zero_pad", lambda x, p: np.pad(x, ((0, 0), (p, 0), (p, 0), (0, 0))),
+     r"padded on one side only \(top and left\)"),
     # conv2d_forward
     ("conv2d_forward", lambda *a, **k: conv2d_forward(*a, **k, bias=False), "bias missing"),
     ("conv2d_forward", lambda *a, **k: conv2d_forward(*a, **k, flip=True), "kernel flipped"),
@@ -186,6 +195,8 @@ MUTANTS = [
       r"stride 2 TensorFlow pads max")),
     ("conv2d_forward", lambda *a, **k: conv2d_forward(*a, **k, same_pads="extra on top"),
      r"TensorFlow pads max\(\(out - 1\) \* stride \+ f - n, 0\)"),
+    ("conv2d_forward", lambda *a, **k: conv2d_forward(*a, **k, same_pads="f // 2 for an even f"),
+     "'same' padded by f // 2 on every side: with an even filter size"),
     ("conv2d_forward", lambda x, w, b, stride=1, padding="valid":
      conv2d_forward(x, w, b, stride, "valid"), "'same' treated as 'valid'"),
     ("conv2d_forward", lambda x, w, b, stride=1, padding="valid":
@@ -199,8 +210,11 @@ MUTANTS = [
      "the channel axis reduced away"),
     ("pool2d_forward", lambda x, size, stride, mode: pool2d_forward(x, size, stride, "max"),
      "max pooling computed instead of avg pooling"),
+    ("pool2d_forward", lambda x, size, stride, mode: pool2d_forward(x, size, stride, "avg"),
+     "avg pooling computed instead of max pooling"),
     ("pool2d_forward", lambda x, size, stride, mode: pool2d_forward(x, size, 1, mode),
      "stride ignored"),
+    ("pool2d_forward", lambda *a: pool2d_forward(*a, step=1), r"windows start at \(i, j\)"),
     ("pool2d_forward", lambda x, size, stride, mode: pool2d_forward(x, size, size, mode),
      "moved by the window size instead of by the stride"),
     ("pool2d_forward", lambda *a: pool2d_forward(*a, from_zero=True),
@@ -213,6 +227,8 @@ MUTANTS = [
     ("global_average_pool", lambda x: x.mean(axis=(2, 3)), "averaged over width and channels"),
     ("global_average_pool", lambda x: x.mean(axis=(1, 2, 3)),
      "averaged over height, width and channels"),
+    ("global_average_pool", lambda x: x.mean(axis=(0, 1)), "averaged over batch and height"),
+    ("global_average_pool", lambda x: x.mean(axis=1), "averaged over height only"),
     ("global_average_pool", lambda x: x.max(axis=(1, 2)), "global max pooling"),
     ("global_average_pool", lambda x: x.sum(axis=(1, 2)), "summed instead of averaged"),
     # count_conv_params
@@ -220,6 +236,7 @@ MUTANTS = [
     ("count_conv_params", lambda f, c, n: f * f * n + n, "input channels missing"),
     ("count_conv_params", lambda f, c, n: f * c * n + n, "f not squared"),
     ("count_conv_params", lambda f, c, n: f * f * c * n + c * n, "one bias per input channel"),
+    ("count_conv_params", lambda f, c, n: 2 * f * f * c * n, "one bias per weight"),
     ("count_conv_params", lambda f, c, n: (f * f * c + 1) * n / 1,
      "the value is right, but it is a float"),
     # build_cnn
@@ -253,7 +270,8 @@ MUTANTS = [
      "between Flatten and the output the model has nothing; expected one or more hidden Dense"),
     ("build_cnn", lambda s, n: build_cnn(s, n, hidden_activation="sigmoid"),
      r"the Dense \(16\) is followed by sigmoid, not by a ReLU"),
-    ("build_cnn", lambda s, n: build_cnn(s, n, hidden=(16, 16), shared_bn=True), "a layer is used twice"),
+    ("build_cnn", lambda s, n: build_cnn(s, n, hidden=(16, 16), shared_bn=True),
+     "a layer is used twice"),
     ("build_cnn", lambda s, n: build_cnn(s, n, softmax_axis=0),
      "expected probabilities of shape .* that sum to 1 in each row"),
     # build_augmentation

@@ -41,14 +41,14 @@ def vgg_block(x, num_convs, filters, *, kernel=3, padding="same", relu="relu", p
     return x
 
 
-def vgg16_param_count(*, biases=True, head=True):
+def vgg16_param_count(*, biases=True, head=True, dense_in=7 * 7 * 512, classes=1000):
     count, c_in = 0, 3
     for num_convs, filters in [(2, 64), (2, 128), (3, 256), (3, 512), (3, 512)]:
         for _ in range(num_convs):
             count += 9 * c_in * filters + (filters if biases else 0)
             c_in = filters
     if head:
-        for a, b in [(7 * 7 * 512, 4096), (4096, 4096), (4096, 1000)]:
+        for a, b in [(dense_in, 4096), (4096, 4096), (4096, classes)]:
             count += a * b + (b if biases else 0)
     return count
 
@@ -83,18 +83,26 @@ def inception_block(x, c1, c2, c3, c4, *, axis=-1, order=(0, 1, 2, 3), pool_conv
 
 def batch_norm_forward(x, gamma, beta, moving_mean, moving_var, training, momentum=0.99,
                        eps=1e-3, *, ddof=0, reverse=False, batch_at_inference=False,
-                       eps_outside=False, in_place=False):
-    axes = tuple(range(x.ndim - 1))
-    if training or batch_at_inference:
-        mean, var = x.mean(axis=axes), x.var(axis=axes, ddof=ddof)
+                       moving_in_training=False, eps_outside=False, swap=False,
+                       batch_axis_only=False, update="average", moving_ddof=None,
+                       in_place=False):
+    axes = (0,) if batch_axis_only else tuple(range(x.ndim - 1))
+    batch_mean, batch_var = x.mean(axis=axes), x.var(axis=axes, ddof=ddof)
+    if (training and not moving_in_training) or (not training and batch_at_inference):
+        mean, var = batch_mean, batch_var
     else:
         mean, var = moving_mean, moving_var
     scale = np.sqrt(var) + eps if eps_outside else np.sqrt(var + eps)
-    y = gamma * (x - mean) / scale + beta
-    if training:
+    scale_by, shift_by = (beta, gamma) if swap else (gamma, beta)
+    y = scale_by * (x - mean) / scale + shift_by
+    if (training and update != "none") or update == "always":
         keep = 1 - momentum if reverse else momentum
-        new_mean = moving_mean * keep + mean * (1 - keep)
-        moving_var = moving_var * keep + var * (1 - keep)
+        if moving_ddof is not None:
+            batch_var = x.var(axis=axes, ddof=moving_ddof)
+        new_mean = moving_mean * keep + batch_mean * (1 - keep)
+        moving_var = moving_var * keep + batch_var * (1 - keep)
+        if update == "replace":
+            new_mean, moving_var = batch_mean, batch_var
         if in_place:
             moving_mean[...] = new_mean
         moving_mean = new_mean
@@ -226,6 +234,12 @@ MUTANTS = [
      "common mistake: biases missing"),
     ("vgg16_param_count", lambda: vgg16_param_count(head=False),
      "common mistake: only the 13 convolutions counted"),
+    ("vgg16_param_count", lambda: vgg16_param_count(dense_in=14 * 14 * 512),
+     "common mistake: the first dense layer gets 14x14x512 inputs"),
+    ("vgg16_param_count", lambda: vgg16_param_count(dense_in=512),
+     "common mistake: the first dense layer gets 512 inputs"),
+    ("vgg16_param_count", lambda: vgg16_param_count(classes=10),
+     "common mistake: the output layer has 10 classes"),
     ("vgg16_param_count", lambda: float(vgg16_param_count()), "it is a float"),
     # nin_block
     ("nin_block", lambda x, f, k, s: nin_block(x, f, k, s, last=None),
@@ -275,6 +289,20 @@ MUTANTS = [
      r"common mistake: unbiased variance \(ddof=1\) for the batch"),
     ("batch_norm_forward", lambda *a, **k: batch_norm_forward(*a, **k, eps_outside=True),
      "common mistake: eps added outside the square root"),
+    ("batch_norm_forward", lambda *a, **k: batch_norm_forward(*a, **k, moving_in_training=True),
+     "common mistake: training mode used the moving statistics"),
+    ("batch_norm_forward", lambda *a, **k: batch_norm_forward(*a, **k, swap=True),
+     "common mistake: gamma and beta swapped"),
+    ("batch_norm_forward", lambda *a, **k: batch_norm_forward(*a, **k, batch_axis_only=True),
+     "common mistake: normalised over the batch axis only"),
+    ("batch_norm_forward", lambda *a, **k: batch_norm_forward(*a, **k, moving_ddof=1),
+     r"common mistake: unbiased variance \(ddof=1\) in the moving average"),
+    ("batch_norm_forward", lambda *a, **k: batch_norm_forward(*a, **k, update="replace"),
+     "common mistake: the moving statistics replaced by the batch statistics"),
+    ("batch_norm_forward", lambda *a, **k: batch_norm_forward(*a, **k, update="none"),
+     "common mistake: moving statistics left unchanged in training mode"),
+    ("batch_norm_forward", lambda *a, **k: batch_norm_forward(*a, **k, update="always"),
+     "common mistake: moving statistics updated in inference mode"),
     ("batch_norm_forward", lambda *a, **k: batch_norm_forward(*a, **k)[0],
      r"expected a tuple \(y, new_moving_mean, new_moving_var\)"),
     ("batch_norm_forward", lambda x, gamma, beta, moving_mean, *a, **k: batch_norm_forward(
@@ -301,6 +329,8 @@ MUTANTS = [
           ("relu before add", "common mistake: shortcut added after the ReLU"),
           ("no projection", "projection shortcut is missing"),
           ("stride first", "common mistake: the stride is on the first 1x1"),
+          ("no relu", "common mistake: no ReLU after the addition"),
+          ("no shortcut", "common mistake: no shortcut: the block must add its input"),
           ("relu before BN", "common mistake: ReLU before BN inside F"),
           ("1x1 middle", (r"expected Conv2D layers \(kernel, filters\) \[\(1, 4\), \(1, 16\), "
                           r"\(3, 4\)\]")),

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from helpers.checks import regularisation as check
-from helpers.checks.core import Exercise, CheckError
+from helpers.checks.core import Exercise, CheckError, mistakes_from
 
 from mutants import CheckTests
 
@@ -51,12 +51,14 @@ def should_stop(val_losses, patience, min_delta=0.0):
 
 
 def _should_stop_wrong(val_losses, patience, min_delta=0.0, *, reference="best", sign=-1,
-                       threshold=lambda wait, patience: wait >= patience, reset=True):
+                       threshold=lambda wait, patience: wait >= patience, reset=True,
+                       equal=False):
     """should_stop with one known mistake switched on."""
     best, previous, wait, improved = None, None, 0, True
     for loss in val_losses:
         ref = previous if reference == "previous" else best
-        improved = ref is None or loss < ref + sign * min_delta
+        improved = ref is None or loss < ref + sign * min_delta or (
+            equal and loss == ref + sign * min_delta)
         if improved:
             best, wait = loss, (0 if reset else wait)
         else:
@@ -85,7 +87,7 @@ def k_fold_indices(n, k, seed, *, shuffle=True, sizes="kfold", train="others", o
 
 
 def random_search(space, n_trials, seed, *, log=True, rng=None, one_draw=False, grid=False,
-                  last_choice=True):
+                  last_choice=True, all_log=False):
     rng = np.random.default_rng(seed) if rng is None else rng
     trials = []
     for t in range(n_trials):
@@ -97,7 +99,7 @@ def random_search(space, n_trials, seed, *, log=True, rng=None, one_draw=False, 
                 u = (t % 7) / 7 + 0.05
             if isinstance(spec, list):
                 trial[name] = spec[int(u * (len(spec) - (0 if last_choice else 1)))]
-            elif spec[0] == "log" and log:
+            elif (spec[0] == "log" and log) or (all_log and spec[1] > 0):
                 low, high = np.log(spec[1]), np.log(spec[2])
                 trial[name] = float(np.exp(low + u * (high - low)))
             else:
@@ -106,16 +108,20 @@ def random_search(space, n_trials, seed, *, log=True, rng=None, one_draw=False, 
     return trials
 
 
-def bagging_predict(models, x, *, combine="average", use=None):
+def bagging_predict(models, x, *, combine="average", use=None, axis=1):
     probabilities = np.stack([np.asarray(model(x)) for model in models[:use]])
     labels = probabilities.argmax(axis=2)
     if combine == "vote":
         return np.array([np.bincount(c).argmax() for c in labels.T])
     if combine == "labels":
         return np.rint(labels.mean(axis=0)).astype(int)
+    if combine == "floor":
+        return np.floor(labels.mean(axis=0)).astype(int)
+    if combine == "confident":
+        return labels[probabilities.max(axis=2).argmax(axis=0), np.arange(labels.shape[1])]
     if combine == "probabilities":
         return probabilities.mean(axis=0)
-    return probabilities.mean(axis=0).argmax(axis=1)
+    return probabilities.mean(axis=0).argmax(axis=axis)
 
 
 def diagnose(train_err, dev_err, human_err, *, from_zero=False, variance_from_human=False,
@@ -137,11 +143,15 @@ def f1_score(y_true, y_pred, *, formula="f1", zero=0.0, positive=1):
         return float(np.mean(y_true == y_pred))
     if formula == "tn for fn":
         fn = tn
+    if formula == "tn for fp":
+        fp = tn
     if tp == 0:
         return zero
     precision, recall = tp / (tp + fp), tp / (tp + fn)
     if formula == "mean":
         return float((precision + recall) / 2)
+    if formula == "half":
+        return float(precision * recall / (precision + recall))
     return float(2 * precision * recall / (precision + recall))
 
 
@@ -192,6 +202,7 @@ MUTANTS = [
     ("l2_penalty", lambda w, l2: l1_penalty(w, l2), "absolute values instead of squares"),
     ("l2_penalty", lambda w, l2: l2_penalty(w, l2, arrays=1), "only the first array"),
     ("l2_penalty", lambda w, l2: l2_penalty(w, l2, half=True, mean=True), "values differ"),
+    ("l2_penalty", lambda w, l2: l2_penalty(w, 1.0), "the strength l2 left out"),
     # inverted_dropout
     ("inverted_dropout", lambda *a: inverted_dropout(*a, scale=lambda r: 1.0), "no rescaling"),
     ("inverted_dropout", lambda *a: inverted_dropout(*a, at_inference=lambda r: 1 / (1 - r)),
@@ -238,6 +249,8 @@ MUTANTS = [
      "the best moved to every lower loss"),
     ("should_stop", lambda *a: _should_stop_wrong(*a, reset=False),
      "the wait counter is not reset"),
+    ("should_stop", lambda *a: _should_stop_wrong(*a, equal=True),
+     "an equal loss counted as an improvement"),
     ("should_stop", lambda losses, p, d=0.0: min(losses) < losses[-1] and len(losses) > p,
      r"case 'patience 3: an improvement on the last epoch'.*after epoch 4"),
     ("should_stop", lambda *a: int(should_stop(*a)), "expected a bool"),
@@ -271,6 +284,8 @@ MUTANTS = [
      "are correlated .*: each hyperparameter needs its own random number"),
     ("random_search", lambda *a: random_search(*a, last_choice=False),
      "the last choice never drawn"),
+    ("random_search", lambda *a: random_search(*a, all_log=True),
+     "dropout drawn log-uniform where uniform is asked"),
     ("random_search", lambda s, n, seed: [{k: (int(v * 1000) if isinstance(v, float) else v)
                                            for k, v in t.items()}
                                           for t in random_search(s, n, seed)],
@@ -290,6 +305,10 @@ MUTANTS = [
     ("bagging_predict", lambda *a: bagging_predict(*a, combine="labels"),
      "the average of the models' labels"),
     ("bagging_predict", lambda *a: bagging_predict(*a, use=1), "only the first model used"),
+    ("bagging_predict", lambda *a: bagging_predict(*a, combine="floor"), r"\(rounded down\)"),
+    ("bagging_predict", lambda *a: bagging_predict(*a, combine="confident"),
+     "the label of the most confident model"),
+    ("bagging_predict", lambda *a: bagging_predict(*a, axis=0), r"the argmax over the samples"),
     ("bagging_predict", lambda *a: bagging_predict(*a, combine="probabilities"),
      "the average probabilities returned"),
     ("bagging_predict", lambda models, x: bagging_predict(models, x[:1]),
@@ -301,6 +320,10 @@ MUTANTS = [
     ("diagnose", lambda *a: diagnose(*a, larger=False), "the smaller gap chosen"),
     ("diagnose", lambda *a: diagnose(*a, tie="variance"), "a tie sent to \"variance\""),
     ("diagnose", lambda *a: diagnose(*a, clip=True), "clipped at 0"),
+    ("diagnose", lambda t, d, h: {**diagnose(t, d, h), "avoidable_bias": h - t},
+     '"avoidable_bias": your result matches a common mistake: the sign flipped'),
+    ("diagnose", lambda t, d, h: {**diagnose(t, d, h), "variance": t - d},
+     '"variance": your result matches a common mistake: the sign flipped'),
     ("diagnose", lambda *a: {**diagnose(*a), "focus": "Bias"}, "expected 'bias'"),
     ("diagnose", lambda *a: tuple(diagnose(*a).values()), "expected a dict with the keys"),
     # f1_score
@@ -309,6 +332,11 @@ MUTANTS = [
     ("f1_score", lambda *a: f1_score(*a, formula="tn for fn"),
      "true negatives counted where false negatives belong"),
     ("f1_score", lambda *a: f1_score(*a, positive=0), "the F1 of class 0"),
+    ("f1_score", lambda *a: f1_score(*a, formula="half"), "F1 not doubled"),
+    ("f1_score", lambda *a: f1_score(*a, formula="tn for fp"),
+     "true negatives counted where false positives belong"),
+    ("f1_score", lambda *a: (f1_score(*a) + f1_score(*a, positive=0)) / 2,
+     "the average of the F1 of both classes"),
     ("f1_score", _nan_f1, "NaN"),
     ("f1_score", lambda *a: np.array([f1_score(*a)] * 2), "expected a single number"),
     ("f1_score", lambda *a: f1_score(*a, zero=0), "expected floating-point values"),
@@ -371,7 +399,7 @@ def test_other_correct_answers_pass(capsys):
 # ------------------------------------------------------- oracles and cases ---
 
 def test_the_stopping_rule_agrees_with_keras_on_every_case_and_many_curves():
-    cases = [(losses, p, d) for _, losses, p, d in check._stopping_cases()]
+    cases = [(losses, p, d) for _, losses, p, d in check._should_stop_cases()]
     rng = np.random.default_rng(1)
     while len(cases) < 300:
         length = int(rng.integers(1, 12))
@@ -381,15 +409,15 @@ def test_the_stopping_rule_agrees_with_keras_on_every_case_and_many_curves():
             cases.append((losses, int(rng.integers(0, 5)), min_delta))
     for losses, patience, min_delta in cases:
         expected = list(check._keras_decisions(losses, patience, min_delta))
-        assert check._early_stopping(losses, patience, min_delta) == expected, losses
+        assert check._should_stop_answer(losses, patience, min_delta) == expected, losses
         assert [should_stop(list(losses[:i + 1]), patience, min_delta)
                 for i in range(len(losses))] == expected, losses
 
 
 def test_the_stopping_cases_show_every_named_mistake():
-    for what, switches in check._STOPPING_MISTAKES.items():
-        assert any(check._early_stopping(losses, p, d, **switches)[:len(stops)] != stops
-                   for _, losses, p, d in check._stopping_cases()
+    for what, switches in check._SHOULD_STOP_MISTAKES.items():
+        assert any(check._should_stop_answer(losses, p, d, **switches)[:len(stops)] != stops
+                   for _, losses, p, d in check._should_stop_cases()
                    for stops in [check._until_stop(check._keras_decisions(losses, p, d))]), what
 
 
@@ -402,8 +430,8 @@ def test_a_correct_dropout_passes_many_seeds():
     """5-sigma bounds: a correct dropout with other draws passes the statistical cases."""
     ex = Exercise("09.4", "inverted_dropout", _dropout_binomial)
     for seed in range(20):
-        for case, x, rate, training, _ in check._dropout_cases():
-            if training:
+        for case, x, rate, training, seeds in check._inverted_dropout_cases():
+            if training and rate > 0 and len(seeds) == 1:
                 check._check_training(ex, case, x, rate, 5000 + seed)
 
 
@@ -416,20 +444,21 @@ def test_a_correct_search_passes_many_seeds():
 
 
 def test_the_bagging_cases_separate_the_average_from_every_mistake():
-    for case, models, x in check._bagging_cases()[:2]:
+    for case, models, x in check._bagging_predict_cases()[:2]:
         probabilities = np.stack([model(x) for model in models])
         expected = probabilities.mean(axis=0).argmax(axis=1)
+        mistakes = mistakes_from(check._bagging_predict_answer, check._BAGGING_PREDICT_MISTAKES,
+                                 probabilities)
         for what in ("a majority vote", "the average of the models' labels (rounded)",
                      "only the first model"):
             if case.startswith("5 models") and what.startswith("the average"):
                 continue
-            wrong = next(v for k, v in check._bagging_mistakes(probabilities).items()
-                         if k.startswith(what))
+            wrong = next(v for k, v in mistakes.items() if k.startswith(what))
             assert not np.array_equal(wrong, expected), (case, what)
 
 
 def test_the_fold_sizes_are_kfold_and_array_split():
-    for _, n, k, _ in check._kfold_cases():
+    for _, n, k, _ in check._k_fold_indices_cases():
         assert check._kfold_sizes(n, k) == [len(f) for f in np.array_split(np.arange(n), k)]
 
 

@@ -2,12 +2,14 @@
 convolution layer, pooling, global average pooling, parameter counts, a Keras CNN
 and an augmentation pipeline.
 
-Each function takes the student's function, runs it on fixed cases and compares
-the results with an independent oracle: `tf.nn.conv2d`, `tf.pad`, Keras's pooling
-layers, `keras.layers.Conv2D.count_params()` and values worked out by hand. Known
-wrong answers (kernel flipped, bias missing, windows stepped by 1 instead of the
-stride, padding on the wrong side or twice, pooling across channels, ...) are
-computed too, so that a message can name the mistake.
+Each check runs the student's function on the cases of its `_name_cases()` and
+compares the results with an independent oracle: `tf.nn.conv2d`, `tf.pad`,
+Keras's pooling layers, `keras.layers.Conv2D.count_params()` and values worked
+out by hand. Each exercise's switch oracle `_name_answer` computes the known
+wrong answers of its table `_NAME_MISTAKES` (kernel flipped, bias missing,
+windows stepped by 1 instead of the stride, padding on the wrong side or twice,
+pooling across channels, ...), so that a message can name the mistake. The
+Keras builders are checked structurally.
 
 Example:
 
@@ -20,8 +22,8 @@ import math
 
 import numpy as np
 
-from helpers.checks.core import (exercise, describe, import_keras, import_tensorflow, is_int,
-                                 random_values)
+from helpers.checks.core import (exercise, describe, filled_in, import_keras,
+                                 import_tensorflow, is_int, mistakes_from, random_values)
 from helpers.checks.keras_models import (activation_name, activation_of, conv_layers,
                                          count_params_from_config, describe_convs, describe_layer,
                                          is_nonlinear, layer_names, leaf_layers,
@@ -45,20 +47,34 @@ def _tf_conv(x, w, b, stride, pads):
     return out + np.asarray(b, np.float64)
 
 
-def _tf_same_pads(size, f, stride):
-    """TensorFlow's 'same' padding along one axis: (before, after), the odd one after."""
+def _tf_same_pads(size, f, stride, rule="tf"):
+    """'same' padding along one axis, (before, after): TensorFlow's, or a known mistake.
+
+    TensorFlow pads max((out - 1) * stride + f - size, 0) zeros in total, with
+    out = ceil(size / stride): half before, and the odd one after.
+
+    Args:
+        rule: "tf" (TensorFlow's), "as for stride 1" ((f - 1) // 2 before, the rest
+            after, whatever the stride), "extra on top" (the odd zero before) or
+            "f // 2" (f // 2 on each side for an even f; TensorFlow's for an odd f).
+    """
     out = -(-size // stride)
     total = max((out - 1) * stride + f - size, 0)
-    return total // 2, total - total // 2
+    before, after = total // 2, total - total // 2
+    if rule == "as for stride 1":
+        return (f - 1) // 2, f - 1 - (f - 1) // 2
+    if rule == "extra on top":
+        return after, before
+    if rule == "f // 2" and f % 2 == 0:
+        return f // 2, f // 2
+    return before, after
 
 
 # ------------------------------------------------------- conv_output_size ---
 
-@exercise("02.1")
-def conv_output_size(ex):
-    """Checks `conv_output_size(n, f, p, s)` against the shape `tf.nn.conv2d` produces."""
-    tf = import_tensorflow()
-    cases = [
+def _conv_output_size_cases():
+    """(case, n, f, p, s) for 02.1."""
+    return [
         ("5x5 image, 3x3 filter, no padding, stride 1", 5, 3, 0, 1),
         ("28x28 image, 5x5 filter, padding 2, stride 1", 28, 5, 2, 1),
         ("7x7 image, 3x3 filter, stride 2", 7, 3, 0, 2),
@@ -68,26 +84,54 @@ def conv_output_size(ex):
         ("6x6 image, 2x2 pooling window, stride 2", 6, 2, 0, 2),
         ("3x3 image, 5x5 filter, padding 1 (the filter just fits)", 3, 5, 1, 1),
     ]
+
+
+def _conv_output_size_answer(n, f, p, s, *, rounding="down", plus_one=True, sides=2,
+                             stride=True):
+    """The output size of a convolution, floor((n + 2p - f) / s) + 1.
+
+    Switches (each one mistake):
+        rounding: "none" keeps the fraction (/ instead of //); "up" rounds up.
+        plus_one: False leaves out the + 1.
+        sides: 1 counts the padding once (n + p - f).
+        stride: False leaves out the division by s.
+    """
+    span = n + sides * p - f
+    divisor = s if stride else 1
+    if rounding == "none":
+        steps = span / divisor
+    elif rounding == "up":
+        steps = math.ceil(span / divisor)
+    else:
+        steps = span // divisor
+    return steps + 1 if plus_one else steps
+
+
+_CONV_OUTPUT_SIZE_MISTAKES = {
+    "no rounding down: when the filter does not fit a whole number of steps, the last "
+    "partial step is dropped (use // for the division)": {"rounding": "none"},
+    "rounded up instead of down: a step the filter cannot complete gives no output":
+        {"rounding": "up"},
+    "+ 1 missing: the first position of the filter counts too": {"plus_one": False},
+    "padding counted once: p zeros go on both sides, so the padded size is n + 2p":
+        {"sides": 1},
+    "stride ignored: the division by s is missing": {"stride": False},
+}
+
+
+@exercise("02.1")
+def conv_output_size(ex):
+    """Checks `conv_output_size(n, f, p, s)` against the shape `tf.nn.conv2d` produces."""
+    tf = import_tensorflow()
     results = []
-    for case, n, f, p, s in cases:
+    for case, n, f, p, s in _conv_output_size_cases():
         out = ex.call(case, n, f, p, s)
         conv = tf.nn.conv2d(tf.zeros((1, n, n, 1)), tf.zeros((f, f, 1, 1)), strides=s,
                             padding=[[0, 0], [p, p], [p, p], [0, 0]])
-        expected = int(conv.shape[1])
         ex.compare(
-            case, out, expected, kind="scalar",
-            mistakes={
-                "no rounding down: when the filter does not fit a whole number of "
-                "steps, the last partial step is dropped (use // for the division)":
-                    (n + 2 * p - f) / s + 1,
-                "rounded up instead of down: a step the filter cannot complete "
-                "gives no output": math.ceil((n + 2 * p - f) / s) + 1,
-                "+ 1 missing: the first position of the filter counts too":
-                    (n + 2 * p - f) // s,
-                "padding counted once: p zeros go on both sides, so the padded size "
-                "is n + 2p": (n + p - f) // s + 1,
-                "stride ignored: the division by s is missing": n + 2 * p - f + 1,
-            },
+            case, out, int(conv.shape[1]), kind="scalar",
+            mistakes=mistakes_from(_conv_output_size_answer, _CONV_OUTPUT_SIZE_MISTAKES,
+                                   n, f, p, s),
             hint="the output size is floor((n + 2p - f) / s) + 1.",
         )
         results.append((case, out))
@@ -102,45 +146,57 @@ def conv_output_size(ex):
 
 # --------------------------------------------------------------- zero_pad ---
 
-@exercise("02.2")
-def zero_pad(ex):
-    """Checks `zero_pad(x, p)` (NHWC, height and width only) against `tf.pad`."""
-    tf = import_tensorflow()
-    cases = [
+def _zero_pad_cases():
+    """(case, x, p) for 02.2."""
+    return [
         ("one 3x3 image, one channel, p=1", np.arange(1.0, 10.0).reshape(1, 3, 3, 1), 1),
         ("batch of 2, 4x5 images, 3 channels, p=2", random_values(1, (2, 4, 5, 3)), 2),
         ("float32 batch of 3, 2x3 images, 2 channels, p=1",
          random_values(2, (3, 2, 3, 2)).astype(np.float32), 1),
         ("p=0 leaves the images as they are", random_values(3, (2, 3, 3, 2)), 0),
     ]
-    for case, x, p in cases:
+
+
+def _zero_pad_answer(x, p, *, axes=(1, 2), sides=(1, 1), mode="constant"):
+    """NHWC `x` with p zeros on each side of its height and width (axes 1 and 2).
+
+    Switches (each one mistake):
+        axes: the axes padded, e.g. (0, 1, 2, 3) for every axis.
+        sides: how many times p goes (before, after) on each padded axis: (0, 1)
+            bottom/right only, (1, 0) top/left only, (2, 2) twice.
+        mode: np.pad's mode: "edge" repeats the border pixels instead of zeros.
+    """
+    widths = [(sides[0] * p, sides[1] * p) if axis in axes else (0, 0)
+              for axis in range(x.ndim)]
+    return np.pad(x, widths, mode=mode)
+
+
+_ZERO_PAD_MISTAKES = {
+    "every axis padded, batch and channels too: pad only height and width (axes 1 and 2)":
+        {"axes": (0, 1, 2, 3)},
+    "the channel axis padded too: pad only height and width (axes 1 and 2)":
+        {"axes": (1, 2, 3)},
+    "the batch axis padded too: pad only height and width (axes 1 and 2)":
+        {"axes": (0, 1, 2)},
+    "only the height padded: pad the width (axis 2) too": {"axes": (1,)},
+    "only the width padded: pad the height (axis 1) too": {"axes": (2,)},
+    "padded on one side only: p zeros go on each side (top and bottom, left and right)":
+        {"sides": (0, 1)},
+    "padded on one side only (top and left): p zeros go on each side": {"sides": (1, 0)},
+    "padding applied twice: 2p zeros on each side instead of p": {"sides": (2, 2)},
+    "border pixels repeated instead of zeros (np.pad's mode='edge')": {"mode": "edge"},
+}
+
+
+@exercise("02.2")
+def zero_pad(ex):
+    """Checks `zero_pad(x, p)` (NHWC, height and width only) against `tf.pad`."""
+    tf = import_tensorflow()
+    for case, x, p in _zero_pad_cases():
         out = ex.call(case, x, p)
-        expected = tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]).numpy()
-
-        def pad(*widths, **kwargs):
-            return np.pad(x, widths, **kwargs)
-
-        none, both = (0, 0), (p, p)
         ex.compare(
-            case, out, expected,
-            mistakes={
-                "every axis padded, batch and channels too: pad only height and width "
-                "(axes 1 and 2)": np.pad(x, p),
-                "the channel axis padded too: pad only height and width (axes 1 and 2)":
-                    pad(none, both, both, both),
-                "the batch axis padded too: pad only height and width (axes 1 and 2)":
-                    pad(both, both, both, none),
-                "only the height padded: pad the width (axis 2) too": pad(none, both, none, none),
-                "only the width padded: pad the height (axis 1) too": pad(none, none, both, none),
-                "padded on one side only: p zeros go on each side (top and bottom, "
-                "left and right)": pad(none, (0, p), (0, p), none),
-                "padded on one side only (top and left): p zeros go on each side":
-                    pad(none, (p, 0), (p, 0), none),
-                "padding applied twice: 2p zeros on each side instead of p":
-                    pad(none, (2 * p, 2 * p), (2 * p, 2 * p), none),
-                "border pixels repeated instead of zeros (np.pad's mode='edge')":
-                    pad(none, both, both, none, mode="edge"),
-            },
+            case, out, tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]).numpy(),
+            mistakes=mistakes_from(_zero_pad_answer, _ZERO_PAD_MISTAKES, x, p),
             hint="the result has shape (batch, height + 2p, width + 2p, channels): zeros "
                  "around each image, the original pixels in the middle.",
         )
@@ -148,7 +204,7 @@ def zero_pad(ex):
 
 # --------------------------------------------------------- conv2d_forward ---
 
-def _conv_cases():
+def _conv2d_forward_cases():
     """(case, x, w, b, stride, padding, rtol) for 02.3."""
     five = np.arange(25.0).reshape(1, 5, 5, 1)
     edge = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]]).reshape(3, 3, 1, 1)
@@ -181,64 +237,76 @@ def _conv_cases():
     ]
 
 
-def _conv_pads(x, f, stride, padding):
-    """((top, bottom), (left, right)) zeros for 'valid' or TensorFlow's 'same'."""
+def _conv_pads(x, f, stride, padding, rule="tf"):
+    """((top, bottom), (left, right)) zeros for 'valid' or 'same' (see `_tf_same_pads`)."""
     if padding == "valid":
         return (0, 0), (0, 0)
-    return _tf_same_pads(x.shape[1], f, stride), _tf_same_pads(x.shape[2], f, stride)
+    return (_tf_same_pads(x.shape[1], f, stride, rule),
+            _tf_same_pads(x.shape[2], f, stride, rule))
 
 
-def _conv_mistakes(x, w, b, stride, padding):
-    """Known wrong answers of conv2d_forward, computed with tf.nn.conv2d."""
-    f, h, width = w.shape[0], x.shape[1], x.shape[2]
-    pads = _conv_pads(x, f, stride, padding)
-    right = _tf_conv(x, w, b, stride, pads)
-    oh, ow = right.shape[1:3]
-    stride_one = _tf_conv(x, w, b, 1, pads)
-    mistakes = {
-        "bias missing: add b[k] to every position of output channel k":
-            _tf_conv(x, w, 0.0, stride, pads),
-        "kernel flipped: that is the convolution of mathematics, but CNN layers compute "
-        "cross-correlation, where w[i, j] multiplies the pixel at offset (i, j) of the "
-        "window, unflipped": _tf_conv(x, w[::-1, ::-1], b, stride, pads),
-        "kernel rows and columns swapped: w[i, j] belongs to row offset i and column "
-        "offset j": _tf_conv(x, w.transpose(1, 0, 2, 3), b, stride, pads),
-        "windows start at (i, j) instead of (i * stride, j * stride): the output has the "
-        "right size, but neighbouring windows must be `stride` pixels apart":
-            stride_one[:, :oh, :ow],
-        "stride ignored: the windows moved one pixel at a time": stride_one,
-        "output size (n + 2p - f + 1) // stride: with a stride the number of windows "
-        "is (n + 2p - f) // stride + 1": right[:, :(h + sum(pads[0]) - f + 1) // stride,
-                                                :(width + sum(pads[1]) - f + 1) // stride],
-        "'same' treated as 'valid' (or the padding argument ignored)":
-            _tf_conv(x, w, b, stride, ((0, 0), (0, 0))),
-    }
-    double = tuple((2 * a, 2 * c) for a, c in pads)
-    if double != pads:
-        mistakes["padding applied twice: the input was padded, then padded again"] = \
-            _tf_conv(x, w, b, stride, double)
-    if padding == "valid":
-        mistakes["'valid' treated as 'same': 'valid' means no padding at all"] = \
-            _tf_conv(x, w, b, stride, _conv_pads(x, f, stride, "same"))
-    else:
-        rule = ("TensorFlow pads max((out - 1) * stride + f - n, 0) zeros in total along "
-                "each axis, with out = ceil(n / stride): half before, and the odd one "
-                "after (bottom/right)")
-        half = (f - 1) // 2
-        fixed = ((half, f - 1 - half), (half, f - 1 - half))
-        if fixed != pads:
-            mistakes[f"'same' padded by (f - 1) // 2 = {half} on each side as for stride "
-                     f"1, but with stride {stride} {rule}"] = _tf_conv(x, w, b, stride, fixed)
-        flipped = tuple((after, before) for before, after in pads)
-        if flipped != pads:
-            mistakes[f"the odd zero row/column of 'same' padding went on top/left; "
-                     f"{rule}"] = _tf_conv(x, w, b, stride, flipped)
-        if (f - 1) % 2:
-            even = ((f // 2, f // 2), (f // 2, f // 2))
-            mistakes["'same' padded by f // 2 on every side: with an even filter size "
-                     "the total padding is odd, and the extra zero goes at the "
-                     "bottom/right only"] = _tf_conv(x, w, b, stride, even)
-    return mistakes
+def _conv2d_forward_answer(x, w, b, stride=1, padding="valid", *, bias=True, flip=False,
+                           swap=False, steps="stride", keep_size=False, size_plus_one=False,
+                           padding_as=None, pad_twice=False, same_pads="tf"):
+    """The cross-correlation of NHWC `x` with the filters `w` (f, f, c_in, filters), plus `b`.
+
+    Computed with tf.nn.conv2d in float64; 'same' padding is TensorFlow's.
+
+    Switches (each one mistake):
+        bias: False leaves the bias out.
+        flip: True flips the kernel (the convolution of mathematics).
+        swap: True swaps the kernel's rows and columns.
+        steps: "one pixel" moves the windows one pixel at a time, whatever the stride.
+        keep_size: True cuts the output to its right size (with `steps`: the windows
+            start at (i, j) instead of (i * stride, j * stride)).
+        size_plus_one: True cuts the output to (n + 2p - f + 1) // stride.
+        padding_as: the padding used instead of `padding` ("valid" or "same").
+        pad_twice: True doubles the padding.
+        same_pads: how 'same' padding is split (a rule of `_tf_same_pads`).
+    """
+    f = w.shape[0]
+    pads = _conv_pads(x, f, stride, padding_as or padding, same_pads)
+    if pad_twice:
+        pads = tuple((2 * before, 2 * after) for before, after in pads)
+    w = w[::-1, ::-1] if flip else w
+    w = w.transpose(1, 0, 2, 3) if swap else w
+    out = _tf_conv(x, w, b if bias else 0.0, 1 if steps == "one pixel" else stride, pads)
+    spans = [n + before + after - f for n, (before, after) in zip(x.shape[1:3], pads)]
+    if keep_size:
+        out = out[:, :spans[0] // stride + 1, :spans[1] // stride + 1]
+    if size_plus_one:
+        out = out[:, :(spans[0] + 1) // stride, :(spans[1] + 1) // stride]
+    return out
+
+
+_SAME_RULE = ("TensorFlow pads max((out - 1) * stride + f - n, 0) zeros in total along each "
+              "axis, with out = ceil(n / stride): half before, and the odd one after "
+              "(bottom/right)")
+
+#: `{half}` and `{stride}` are filled in for each case (`filled_in`).
+_CONV2D_FORWARD_MISTAKES = {
+    "bias missing: add b[k] to every position of output channel k": {"bias": False},
+    "kernel flipped: that is the convolution of mathematics, but CNN layers compute "
+    "cross-correlation, where w[i, j] multiplies the pixel at offset (i, j) of the window, "
+    "unflipped": {"flip": True},
+    "kernel rows and columns swapped: w[i, j] belongs to row offset i and column offset j":
+        {"swap": True},
+    "windows start at (i, j) instead of (i * stride, j * stride): the output has the right "
+    "size, but neighbouring windows must be `stride` pixels apart":
+        {"steps": "one pixel", "keep_size": True},
+    "stride ignored: the windows moved one pixel at a time": {"steps": "one pixel"},
+    "output size (n + 2p - f + 1) // stride: with a stride the number of windows is "
+    "(n + 2p - f) // stride + 1": {"size_plus_one": True},
+    "'same' treated as 'valid' (or the padding argument ignored)": {"padding_as": "valid"},
+    "padding applied twice: the input was padded, then padded again": {"pad_twice": True},
+    "'valid' treated as 'same': 'valid' means no padding at all": {"padding_as": "same"},
+    "'same' padded by (f - 1) // 2 = {half} on each side as for stride 1, but with stride "
+    "{stride} " + _SAME_RULE: {"same_pads": "as for stride 1"},
+    "the odd zero row/column of 'same' padding went on top/left; " + _SAME_RULE:
+        {"same_pads": "extra on top"},
+    "'same' padded by f // 2 on every side: with an even filter size the total padding is "
+    "odd, and the extra zero goes at the bottom/right only": {"same_pads": "f // 2"},
+}
 
 
 @exercise("02.3")
@@ -249,14 +317,16 @@ def conv2d_forward(ex):
     'same' padding with stride 2 and with an even filter size), stride 1 and 2,
     batches with several input channels and several filters.
     """
-    for number, (case, x, w, b, stride, padding, rtol) in enumerate(_conv_cases()):
+    for number, (case, x, w, b, stride, padding, rtol) in enumerate(_conv2d_forward_cases()):
         # The first case relies on the defaults, stride=1 and padding="valid".
         kwargs = {"stride": stride, "padding": padding} if number else {}
         out = ex.call(case, x, w, b, **kwargs)
-        expected = _tf_conv(x, w, b, stride, _conv_pads(x, w.shape[0], stride, padding))
+        f = w.shape[0]
+        table = filled_in(_CONV2D_FORWARD_MISTAKES, half=(f - 1) // 2, stride=stride)
         ex.compare(
-            case, out, expected, rtol=rtol, atol=rtol,
-            mistakes=_conv_mistakes(x, w, b, stride, padding),
+            case, out, _tf_conv(x, w, b, stride, _conv_pads(x, f, stride, padding)),
+            rtol=rtol, atol=rtol,
+            mistakes=mistakes_from(_conv2d_forward_answer, table, x, w, b, stride, padding),
             hint="out[n, i, j, k] = sum over (di, dj, c) of "
                  "x_padded[n, i * stride + di, j * stride + dj, c] * w[di, dj, c, k] + b[k]; "
                  "the output is (batch, out_height, out_width, filters). 'same' pads "
@@ -274,46 +344,10 @@ def _keras_pool(x, size, stride, mode, padding="valid"):
     return np.asarray(layer(np.asarray(x, np.float64)))
 
 
-def _pool_mistakes(x, size, stride, mode):
-    """Known wrong answers of pool2d_forward, computed with Keras's pooling layers."""
-    right = _keras_pool(x, size, stride, mode)
-    oh, ow = right.shape[1:3]
-    other = "avg" if mode == "max" else "max"
-    reduce = np.max if mode == "max" else np.mean
-    stride_one = _keras_pool(x, size, 1, mode)
-    # The whole (window, channels) block reduced to one number per position.
-    windows = np.stack([
-        np.stack([x[:, i * stride:i * stride + size, j * stride:j * stride + size, :]
-                  for j in range(ow)], axis=1) for i in range(oh)], axis=1)
-    across = reduce(windows, axis=(3, 4, 5))                       # (batch, oh, ow)
-    mistakes = {
-        f"{other} pooling computed instead of {mode} pooling (check the mode argument)":
-            _keras_pool(x, size, stride, other),
-        "pooled across the channels too: each channel is pooled on its own, over its "
-        "window only": np.repeat(across[..., None], x.shape[-1], axis=-1),
-        "the channel axis reduced away: pool over height and width only (axes 1 and 2 "
-        "of each window) and keep one result per channel": across,
-        "windows start at (i, j) instead of (i * stride, j * stride): neighbouring "
-        "windows must be `stride` pixels apart": stride_one[:, :oh, :ow],
-        "stride ignored: the windows moved one pixel at a time": stride_one,
-        "the partial windows at the right/bottom edge were kept; 'valid' pooling drops "
-        "them": _keras_pool(x, size, stride, mode, padding="same"),
-    }
-    if stride != size:
-        mistakes["the windows moved by the window size instead of by the stride"] = \
-            _keras_pool(x, size, size, mode)
-    if mode == "max":
-        mistakes["the maximum started from 0, so windows of negative values gave 0 "
-                 "(start from the first value or -inf)"] = np.maximum(right, 0.0)
-    return mistakes
-
-
-@exercise("02.4")
-def pool2d_forward(ex):
-    """Checks `pool2d_forward(x, size, stride, mode)` against Keras's MaxPooling2D and
-    AveragePooling2D with 'valid' padding."""
+def _pool2d_forward_cases():
+    """(case, x, size, stride, mode) for 02.4."""
     x4 = random_values(40, (2, 4, 4, 3))
-    cases = [
+    return [
         ("max, 2x2, stride 2: batch of 2, 4x4 images, 3 channels", x4, 2, 2, "max"),
         ("avg, 2x2, stride 2: the same images", x4, 2, 2, "avg"),
         ("max, 3x3, stride 2: overlapping windows on 7x7 images", random_values(41, (1, 7, 7, 2)),
@@ -326,13 +360,81 @@ def pool2d_forward(ex):
         ("avg, 2x2, stride 1, float32: batch of 3, 3x4 images, 4 channels",
          random_values(45, (3, 3, 4, 4)).astype(np.float32), 2, 1, "avg"),
     ]
-    for case, x, size, stride, mode in cases:
+
+
+def _pool2d_forward_answer(x, size, stride, mode, *, mode_as=None, channels="each",
+                           steps="stride", keep_size=False, partial_windows=False,
+                           from_zero=False):
+    """Max or average pooling ('valid') of NHWC `x`: size x size windows, `stride` apart.
+
+    Computed with Keras's MaxPooling2D and AveragePooling2D in float64.
+
+    Switches (each one mistake):
+        mode_as: the mode computed instead of `mode` ("max" or "avg").
+        channels: "pooled" pools each window across its channels too (one number per
+            window, repeated for every channel); "reduced away" gives that number alone,
+            without the channel axis.
+        steps: "one pixel" or "window size": how far apart the windows are instead of
+            the stride.
+        keep_size: True cuts the output to its right size (with `steps`: the windows
+            start at (i, j) instead of (i * stride, j * stride)).
+        partial_windows: True keeps the partial windows at the right/bottom edge.
+        from_zero: True starts the maximum from 0 (max pooling only).
+    """
+    mode = mode_as or mode
+    oh, ow = [(n - size) // stride + 1 for n in x.shape[1:3]]
+    if channels != "each":
+        reduce = np.max if mode == "max" else np.mean
+        # The whole (window, channels) block reduced to one number per position.
+        windows = np.stack([
+            np.stack([x[:, i * stride:i * stride + size, j * stride:j * stride + size, :]
+                      for j in range(ow)], axis=1) for i in range(oh)], axis=1)
+        across = reduce(windows, axis=(3, 4, 5))                       # (batch, oh, ow)
+        if channels == "reduced away":
+            return across
+        return np.repeat(across[..., None], x.shape[-1], axis=-1)
+    step = {"stride": stride, "one pixel": 1, "window size": size}[steps]
+    out = _keras_pool(x, size, step, mode, padding="same" if partial_windows else "valid")
+    if keep_size:
+        out = out[:, :oh, :ow]
+    if from_zero and mode == "max":
+        out = np.maximum(out, 0.0)
+    return out
+
+
+_POOL2D_FORWARD_MISTAKES = {
+    "max pooling computed instead of avg pooling (check the mode argument)":
+        {"mode_as": "max"},
+    "avg pooling computed instead of max pooling (check the mode argument)":
+        {"mode_as": "avg"},
+    "pooled across the channels too: each channel is pooled on its own, over its window "
+    "only": {"channels": "pooled"},
+    "the channel axis reduced away: pool over height and width only (axes 1 and 2 of each "
+    "window) and keep one result per channel": {"channels": "reduced away"},
+    "windows start at (i, j) instead of (i * stride, j * stride): neighbouring windows must "
+    "be `stride` pixels apart": {"steps": "one pixel", "keep_size": True},
+    "stride ignored: the windows moved one pixel at a time": {"steps": "one pixel"},
+    "the partial windows at the right/bottom edge were kept; 'valid' pooling drops them":
+        {"partial_windows": True},
+    "the windows moved by the window size instead of by the stride":
+        {"steps": "window size"},
+    "the maximum started from 0, so windows of negative values gave 0 (start from the "
+    "first value or -inf)": {"from_zero": True},
+}
+
+
+@exercise("02.4")
+def pool2d_forward(ex):
+    """Checks `pool2d_forward(x, size, stride, mode)` against Keras's MaxPooling2D and
+    AveragePooling2D with 'valid' padding."""
+    for case, x, size, stride, mode in _pool2d_forward_cases():
         out = ex.call(case, x, size, stride, mode)
         float32 = x.dtype == np.float32
         ex.compare(
             case, out, _keras_pool(x, size, stride, mode),
             rtol=1e-5 if float32 else 1e-7, atol=1e-6 if float32 else 1e-9,
-            mistakes=_pool_mistakes(x, size, stride, mode),
+            mistakes=mistakes_from(_pool2d_forward_answer, _POOL2D_FORWARD_MISTAKES,
+                                   x, size, stride, mode),
             hint="out[n, i, j, c] is the max (or mean) of x[n, i * stride : i * stride + "
                  "size, j * stride : j * stride + size, c]; the output is (batch, "
                  "(height - size) // stride + 1, (width - size) // stride + 1, channels).",
@@ -341,38 +443,57 @@ def pool2d_forward(ex):
 
 # ---------------------------------------------------- global_average_pool ---
 
-@exercise("02.5")
-def global_average_pool(ex):
-    """Checks `global_average_pool(x)` against `keras.layers.GlobalAveragePooling2D`."""
-    keras = import_keras()
-    cases = [
+def _global_average_pool_cases():
+    """(case, x) for 02.5."""
+    return [
         ("batch of 2, 3x4 maps, 5 channels", random_values(50, (2, 3, 4, 5))),
         ("one image, 1x1 map, 3 channels", random_values(51, (1, 1, 1, 3))),
         ("batch of 3, 6x7 maps, 2 channels", random_values(52, (3, 6, 7, 2))),
         ("float32, batch of 4, 2x3 maps, 8 channels",
          random_values(53, (4, 2, 3, 8)).astype(np.float32)),
     ]
+
+
+def _global_average_pool_answer(x, *, axes=(1, 2), keepdims=False, reduce=np.mean):
+    """The mean of each channel of each NHWC image over its height and width (axes 1, 2).
+
+    Switches (each one mistake):
+        axes: the axes averaged instead.
+        keepdims: True keeps the averaged axes, (batch, 1, 1, channels).
+        reduce: np.max or np.sum instead of the mean.
+    """
+    return reduce(x, axis=axes, keepdims=keepdims)
+
+
+_GLOBAL_AVERAGE_POOL_MISTAKES = {
+    "keepdims=True left (batch, 1, 1, channels): the result is (batch, channels)":
+        {"keepdims": True},
+    "averaged over the batch too (axes 0, 1, 2): average each image's height and width "
+    "(axes 1 and 2)": {"axes": (0, 1, 2)},
+    "averaged over height, width and channels (axes 1, 2, 3): keep one value per channel":
+        {"axes": (1, 2, 3)},
+    "averaged over width and channels (axes 2, 3) instead of height and width (axes 1, 2)":
+        {"axes": (2, 3)},
+    "averaged over batch and height (axes 0, 1) instead of height and width (axes 1, 2)":
+        {"axes": (0, 1)},
+    "averaged over height only (axis 1)": {"axes": 1},
+    "maximum instead of mean (that is global max pooling)": {"reduce": np.max},
+    "summed instead of averaged": {"reduce": np.sum},
+}
+
+
+@exercise("02.5")
+def global_average_pool(ex):
+    """Checks `global_average_pool(x)` against `keras.layers.GlobalAveragePooling2D`."""
+    keras = import_keras()
     layer = keras.layers.GlobalAveragePooling2D(dtype="float64")
-    for case, x in cases:
+    for case, x in _global_average_pool_cases():
         out = ex.call(case, x)
         ex.compare(
             case, out, np.asarray(layer(np.asarray(x, np.float64))),
             rtol=1e-5, atol=1e-6,
-            mistakes={
-                "keepdims=True left (batch, 1, 1, channels): the result is (batch, channels)":
-                    x.mean(axis=(1, 2), keepdims=True),
-                "averaged over the batch too (axes 0, 1, 2): average each image's "
-                "height and width (axes 1 and 2)": x.mean(axis=(0, 1, 2)),
-                "averaged over height, width and channels (axes 1, 2, 3): keep one value "
-                "per channel": x.mean(axis=(1, 2, 3)),
-                "averaged over width and channels (axes 2, 3) instead of height and width "
-                "(axes 1, 2)": x.mean(axis=(2, 3)),
-                "averaged over batch and height (axes 0, 1) instead of height and width "
-                "(axes 1, 2)": x.mean(axis=(0, 1)),
-                "averaged over height only (axis 1)": x.mean(axis=1),
-                "maximum instead of mean (that is global max pooling)": x.max(axis=(1, 2)),
-                "summed instead of averaged": x.sum(axis=(1, 2)),
-            },
+            mistakes=mistakes_from(_global_average_pool_answer, _GLOBAL_AVERAGE_POOL_MISTAKES,
+                                   x),
             hint="average each channel of each image over its height and width: the "
                  "result has shape (batch, channels).",
         )
@@ -380,32 +501,60 @@ def global_average_pool(ex):
 
 # ------------------------------------------------------ count_conv_params ---
 
-@exercise("02.6")
-def count_conv_params(ex):
-    """Checks `count_conv_params(f, c_in, n_filters)` against `keras.layers.Conv2D`."""
-    keras = import_keras()
-    cases = [
+def _count_conv_params_cases():
+    """(case, f, c_in, n_filters) for 02.6."""
+    return [
         ("LeNet's first layer: 6 filters of 5x5 on 1 channel", 5, 1, 6),
         ("10 filters of 3x3x3", 3, 3, 10),
         ("1x1 filters: 64 channels in, 32 out", 1, 64, 32),
         ("VGG-style: 128 filters of 3x3 on 64 channels", 3, 64, 128),
         ("AlexNet's first layer: 96 filters of 11x11 on 3 channels", 11, 3, 96),
     ]
-    for case, f, c_in, n in cases:
+
+
+def _count_conv_params_answer(f, c_in, n_filters, *, square=True, channels=True,
+                              biases="one per filter"):
+    """The parameters of a Conv2D layer: f * f * c_in weights and one bias per filter.
+
+    Switches (each one mistake):
+        square: False takes f weights per input channel of a filter, not f * f.
+        channels: False leaves out the input channels (f * f weights per filter).
+        biases: None (no biases), "one per weight" or "one per input channel" (of each
+            filter).
+    """
+    weights = (f * f if square else f) * (c_in if channels else 1) * n_filters
+    if biases is None:
+        return weights
+    if biases == "one per weight":
+        return 2 * weights
+    if biases == "one per input channel":
+        return weights + c_in * n_filters
+    return weights + n_filters
+
+
+_COUNT_CONV_PARAMS_MISTAKES = {
+    "biases missing: each filter has one bias too": {"biases": None},
+    "input channels missing: a filter spans all c_in channels, so it has f * f * c_in "
+    "weights": {"channels": False},
+    "f not squared: a filter is f x f": {"square": False},
+    "one bias per weight: each filter has a single bias": {"biases": "one per weight"},
+    "one bias per input channel: each filter has a single bias":
+        {"biases": "one per input channel"},
+}
+
+
+@exercise("02.6")
+def count_conv_params(ex):
+    """Checks `count_conv_params(f, c_in, n_filters)` against `keras.layers.Conv2D`."""
+    keras = import_keras()
+    for case, f, c_in, n in _count_conv_params_cases():
         out = ex.call(case, f, c_in, n)
         layer = keras.layers.Conv2D(n, f)
         layer.build((None, None, None, c_in))
         ex.compare(
             case, out, int(layer.count_params()), kind="scalar",
-            mistakes={
-                "biases missing: each filter has one bias too": f * f * c_in * n,
-                "input channels missing: a filter spans all c_in channels, so it has "
-                "f * f * c_in weights": f * f * n + n,
-                "f not squared: a filter is f x f": f * c_in * n + n,
-                "one bias per weight: each filter has a single bias": 2 * f * f * c_in * n,
-                "one bias per input channel: each filter has a single bias":
-                    f * f * c_in * n + c_in * n,
-            },
+            mistakes=mistakes_from(_count_conv_params_answer, _COUNT_CONV_PARAMS_MISTAKES,
+                                   f, c_in, n),
             hint="each of the n_filters filters has f * f * c_in weights and one bias.",
         )
         ex.require(
@@ -533,6 +682,15 @@ def _check_cnn(ex, case, model, input_shape, num_classes):
         'the classes, the last axis).')
 
 
+def _build_cnn_cases():
+    """(case, input_shape, num_classes) for 02.7."""
+    return [
+        ("Fashion-MNIST: (28, 28, 1) images, 10 classes", (28, 28, 1), 10),
+        ("colour images: (32, 32, 3), 5 classes", (32, 32, 3), 5),
+        ("non-square images: (40, 24, 1), 3 classes", (40, 24, 1), 3),
+    ]
+
+
 @exercise("02.7")
 def build_cnn(ex):
     """Checks `build_cnn(input_shape, num_classes)` structurally.
@@ -547,12 +705,7 @@ def build_cnn(ex):
     to the sum worked out from the layers' configurations; and rows of
     probabilities on a real batch.
     """
-    cases = [
-        ("Fashion-MNIST: (28, 28, 1) images, 10 classes", (28, 28, 1), 10),
-        ("colour images: (32, 32, 3), 5 classes", (32, 32, 3), 5),
-        ("non-square images: (40, 24, 1), 3 classes", (40, 24, 1), 3),
-    ]
-    for case, input_shape, num_classes in cases:
+    for case, input_shape, num_classes in _build_cnn_cases():
         model = ex.call(case, input_shape, num_classes)
         _check_cnn(ex, case, model, input_shape, num_classes)
 
@@ -613,6 +766,17 @@ def _check_augmentation_layers(ex, case, augment):
                        "pass value_range=(0, 1) (Keras assumes (0, 255) otherwise).")
 
 
+def _build_augmentation_cases():
+    """(case, images) for 02.8."""
+    rng = np.random.default_rng(70)
+    return [
+        ("grayscale batch (8, 28, 28, 1) in [0, 1]",
+         rng.uniform(size=(8, 28, 28, 1)).astype(np.float32)),
+        ("colour batch (4, 32, 32, 3) in [0, 1]",
+         rng.uniform(size=(4, 32, 32, 3)).astype(np.float32)),
+    ]
+
+
 @exercise("02.8")
 def build_augmentation(ex):
     """Checks `build_augmentation()`: a keras.Sequential of random preprocessing layers.
@@ -622,14 +786,7 @@ def build_augmentation(ex):
     `AUGMENTATION_LIMITS`); keep the shape of a batch; leave images unchanged
     with `training=False`; and change them, without NaN, with `training=True`.
     """
-    rng = np.random.default_rng(70)
-    cases = [
-        ("grayscale batch (8, 28, 28, 1) in [0, 1]",
-         rng.uniform(size=(8, 28, 28, 1)).astype(np.float32)),
-        ("colour batch (4, 32, 32, 3) in [0, 1]",
-         rng.uniform(size=(4, 32, 32, 3)).astype(np.float32)),
-    ]
-    for case, images in cases:
+    for case, images in _build_augmentation_cases():
         augment = ex.call(case)
         _check_augmentation_layers(ex, case, augment)
         try:

@@ -168,6 +168,18 @@ def mistakes_from(answer, table, *args, **kwargs):
             for description, switches in table.items()}
 
 
+def filled_in(table, **values):
+    """A mistakes table whose descriptions name values of the case: each description's
+    `{placeholders}` filled in from `values` (`str.format`).
+
+    Example:
+
+    >>> filled_in({"folds of n // k = {size}": {"sizes": "floor"}}, size=3)
+    {'folds of n // k = 3': {'sizes': 'floor'}}
+    """
+    return {description.format(**values): switches for description, switches in table.items()}
+
+
 def mistake_message(descriptions):
     """The sentence that names known mistakes a result matches.
 

@@ -7,11 +7,12 @@ shapes, parameter counts worked out by hand from the layer formula) and
 numerically: the student's block is built in a small Model, every Conv2D and
 BatchNormalization layer gets known weights (a fixed rule that depends only on
 the layer's shape), and the output is compared with a reference computed with
-`tf.nn` operations from the same weights. Known wrong structures (shortcut added
-after the ReLU, branches concatenated in another order, pooling before the
-convolutions, ...) are computed too, so that a message can name the mistake.
-`batch_norm_forward` is compared with `keras.layers.BatchNormalization` in
-training and inference mode.
+`tf.nn` operations from the same weights. Each check takes its cases from its
+`_name_cases()`; the switch oracles (`_name_answer` for values, `_name_shape` for
+output shapes) compute the known wrong structures of the tables `_NAME_MISTAKES`
+(shortcut added after the ReLU, pooling before the convolutions, 'valid'
+padding, ...), so that a message can name the mistake. `batch_norm_forward` is
+compared with `keras.layers.BatchNormalization` in training and inference mode.
 
 Example:
 
@@ -23,7 +24,7 @@ Example:
 import numpy as np
 
 from helpers.checks.core import (exercise, describe, import_keras, import_tensorflow, is_int,
-                                 random_values)
+                                 mistakes_from, random_values)
 from helpers.checks.keras_models import (activation_name, activation_of, bn_with_known_weights,
                                          call_builder, chain, compare_with_known_weights,
                                          concatenated_branches, conv_layers,
@@ -55,19 +56,40 @@ def _inputs(seed, shape):
 
 # ------------------------------------------------------------------ lenet5 ---
 
-def _lenet_params(input_shape, num_classes, paddings=("same", "valid"), dense=(120, 84)):
-    """LeNet-5's parameter count, worked out from the layer formula."""
+def _lenet5_cases():
+    """(case, input_shape, num_classes) for 03.1."""
+    return [
+        ("Fashion-MNIST: (28, 28, 1) images, 10 classes", (28, 28, 1), 10),
+        ("colour images: (32, 32, 3), 5 classes", (32, 32, 3), 5),
+    ]
+
+
+def _lenet5_answer(input_shape, num_classes, *, paddings=("same", "valid")):
+    """LeNet-5's parameter count, worked out from the layer formula.
+
+    Switches (each one mistake):
+        paddings: the padding of the two 5x5 convolutions, e.g. ("valid", "valid").
+    """
     h, w, c = input_shape
     for padding in paddings:  # each 5x5 convolution, then a 2x2 pooling
         if padding == "valid":
             h, w = h - 4, w - 4
         h, w = h // 2, w // 2
     count = 5 * 5 * c * 6 + 6 + 5 * 5 * 6 * 16 + 16
-    units = [h * w * 16, *dense, num_classes]
+    units = [h * w * 16, 120, 84, num_classes]
     for a, b in zip(units[:-1], units[1:]):
         count += a * b + b
     return count
 
+
+_LENET5_MISTAKES = {
+    "the first convolution uses 'valid' padding: LeNet-5 was made for 32x32 inputs; here the "
+    "first Conv2D takes padding=\"same\" so that a 28x28 image gives 5x5 maps before Flatten":
+        {"paddings": ("valid", "valid")},
+    "the second convolution uses 'same' padding: only the first Conv2D takes "
+    "padding=\"same\", the second keeps the default 'valid', so that a 28x28 image gives 5x5 "
+    "maps before Flatten": {"paddings": ("same", "same")},
+}
 
 _LENET_ORDER = ["Conv2D", "AveragePooling2D", "Conv2D", "AveragePooling2D", "Flatten",
                 "Dense", "Dense", "Dense"]
@@ -88,11 +110,7 @@ def lenet5(ex):
     parameter count is worked out from the formula for each input shape.
     """
     layers = import_keras().layers
-    cases = [
-        ("Fashion-MNIST: (28, 28, 1) images, 10 classes", (28, 28, 1), 10),
-        ("colour images: (32, 32, 3), 5 classes", (32, 32, 3), 5),
-    ]
-    for case, input_shape, num_classes in cases:
+    for case, input_shape, num_classes in _lenet5_cases():
         model = ex.call(case, input_shape, num_classes)
         total = require_built_model(ex, case, model)
         leaves = leaf_layers(model)
@@ -142,17 +160,8 @@ def lenet5(ex):
                    f"{' -> '.join(_LENET_ORDER)}.",
                    "each convolution is followed by its pooling: " + _LENET_LAYOUT)
         ex.compare(
-            case, total, _lenet_params(input_shape, num_classes), kind="scalar",
-            mistakes={
-                "the first convolution uses 'valid' padding: LeNet-5 was made for 32x32 "
-                "inputs; here the first Conv2D takes padding=\"same\" so that a 28x28 image "
-                "gives 5x5 maps before Flatten":
-                    _lenet_params(input_shape, num_classes, paddings=("valid", "valid")),
-                "the second convolution uses 'same' padding: only the first Conv2D takes "
-                "padding=\"same\", the second keeps the default 'valid', so that a 28x28 "
-                "image gives 5x5 maps before Flatten":
-                    _lenet_params(input_shape, num_classes, paddings=("same", "same")),
-            },
+            case, total, _lenet5_answer(input_shape, num_classes), kind="scalar",
+            mistakes=mistakes_from(_lenet5_answer, _LENET5_MISTAKES, input_shape, num_classes),
             hint="count (5*5*c_in + 1)*filters per Conv2D and (inputs + 1)*units per Dense; "
                  "the first Conv2D has padding=\"same\", the second 'valid', and each 2x2 "
                  "pooling halves height and width.", part="parameter count")
@@ -164,11 +173,53 @@ _VGG_LAYOUT = ("num_convs Conv2D(filters, 3, padding=\"same\", activation=\"relu
                "then MaxPooling2D(2, strides=2).")
 
 
-def _vgg_ref(x, num_convs, filters, pool_first=False):
+def _vgg_block_cases():
+    """(case, input shape, num_convs, filters) for 03.2."""
+    return [
+        ("two convolutions of 8 filters on (8, 8, 3)", (8, 8, 3), 2, 8),
+        ("one convolution of 4 filters on (6, 10, 2)", (6, 10, 2), 1, 4),
+        ("three convolutions of 6 filters on (7, 7, 4) (odd size: pooling drops the "
+         "last row and column)", (7, 7, 4), 3, 6),
+    ]
+
+
+def _vgg_block_shape(shape, num_convs, filters, *, pool=True, padding="same"):
+    """A VGG block's output shape without the batch axis: height and width halved.
+
+    Switches (each one mistake):
+        pool: False leaves out the final pooling.
+        padding: "valid" makes each 3x3 convolution take 2 off height and width.
+    """
+    h, w, _ = shape
+    if padding == "valid":
+        h, w = h - 2 * num_convs, w - 2 * num_convs
+    return (h // 2, w // 2, filters) if pool else (h, w, filters)
+
+
+_VGG_BLOCK_SHAPE_MISTAKES = {
+    "no pooling at the end: a VGG block ends with MaxPooling2D(2, strides=2), which halves "
+    "height and width": {"pool": False},
+    "'valid' padding: the 3x3 convolutions use padding=\"same\" so that only the pooling "
+    "changes the size": {"padding": "valid"},
+}
+
+
+def _vgg_block_answer(x, num_convs, filters, *, pool_first=False):
+    """A VGG block's output with known weights: num_convs 3x3 convolutions with a ReLU,
+    then a 2x2 max pooling.
+
+    Switches (each one mistake):
+        pool_first: True pools before the convolutions.
+    """
     y = _maxpool(x, 2, 2) if pool_first else x
     for _ in range(num_convs):
         y = _relu(conv_with_known_weights(y, filters, 3))
     return y if pool_first else _maxpool(y, 2, 2)
+
+
+_VGG_BLOCK_MISTAKES = {
+    "pooled before the convolutions: the pooling comes last": {"pool_first": True},
+}
 
 
 @exercise("03.2")
@@ -181,22 +232,13 @@ def vgg_block(ex):
     known weights (naming pooling before the convolutions).
     """
     keras = import_keras()
-    cases = [
-        ("two convolutions of 8 filters on (8, 8, 3)", (8, 8, 3), 2, 8),
-        ("one convolution of 4 filters on (6, 10, 2)", (6, 10, 2), 1, 4),
-        ("three convolutions of 6 filters on (7, 7, 4) (odd size: pooling drops the "
-         "last row and column)", (7, 7, 4), 3, 6),
-    ]
-    for number, (case, shape, num_convs, filters) in enumerate(cases):
+    for number, (case, shape, num_convs, filters) in enumerate(_vgg_block_cases()):
         model = call_builder(ex, case, keras.Input(shape=shape), num_convs, filters)
         h, w, _ = shape
         require_output_shape(
             ex, case, model, (h // 2, w // 2, filters),
-            {"no pooling at the end: a VGG block ends with MaxPooling2D(2, strides=2), "
-             "which halves height and width": (h, w, filters),
-             "'valid' padding: the 3x3 convolutions use padding=\"same\" so that only "
-             "the pooling changes the size": ((h - 2 * num_convs) // 2,
-                                              (w - 2 * num_convs) // 2, filters)},
+            mistakes_from(_vgg_block_shape, _VGG_BLOCK_SHAPE_MISTAKES, shape, num_convs,
+                          filters),
             _VGG_LAYOUT)
         operations = chain(model.output, model.input)
         convs = conv_layers(operations)
@@ -222,9 +264,8 @@ def vgg_block(ex):
                         "(keep the bias); pooling has none.")
         x = _inputs(10 + number, shape)
         compare_with_known_weights(
-            ex, case, model, x, _vgg_ref(x, num_convs, filters),
-            {"pooled before the convolutions: the pooling comes last":
-                _vgg_ref(x, num_convs, filters, pool_first=True)},
+            ex, case, model, x, _vgg_block_answer(x, num_convs, filters),
+            mistakes_from(_vgg_block_answer, _VGG_BLOCK_MISTAKES, x, num_convs, filters),
             "each convolution is followed by a ReLU, and one 2x2 max pooling with stride "
             "2 ends the block.")
 
@@ -234,7 +275,21 @@ def vgg_block(ex):
 VGG16_CONVS = [(2, 64), (2, 128), (3, 256), (3, 512), (3, 512)]
 
 
-def _vgg16(biases=True, head=True, dense_in=7 * 7 * 512, classes=1000):
+def _vgg16_param_count_cases():
+    """(case, expected count) for 03.3: the count worked out by hand."""
+    return [("VGG-16 on 224x224x3 images, 1000 classes", 138_357_544)]
+
+
+def _vgg16_param_count_answer(*, biases=True, head=True, dense_in=7 * 7 * 512, classes=1000):
+    """VGG-16's parameter count: 13 3x3 convolutions (`VGG16_CONVS`), then Dense 4096, 4096
+    and 1000 on the flattened 7x7x512 maps.
+
+    Switches (each one mistake):
+        biases: False leaves out the biases.
+        head: False leaves out the three Dense layers.
+        dense_in: the first Dense layer's inputs instead of 7 * 7 * 512.
+        classes: the output layer's units instead of 1000.
+    """
     count, c_in = 0, 3
     for num_convs, filters in VGG16_CONVS:
         for _ in range(num_convs):
@@ -246,31 +301,33 @@ def _vgg16(biases=True, head=True, dense_in=7 * 7 * 512, classes=1000):
     return count
 
 
+_VGG16_PARAM_COUNT_MISTAKES = {
+    "biases missing: every convolution filter and every dense unit has one bias":
+        {"biases": False},
+    "only the 13 convolutions counted: the three dense layers hold most of the parameters":
+        {"head": False},
+    "the first dense layer gets 14x14x512 inputs: five poolings halve 224 five times, to 7":
+        {"dense_in": 14 * 14 * 512},
+    "the first dense layer gets 512 inputs: VGG flattens the 7x7x512 maps": {"dense_in": 512},
+    "the output layer has 10 classes: VGG-16 was made for ImageNet's 1000": {"classes": 10},
+}
+
+
 @exercise("03.3")
 def vgg16_param_count(ex):
-    """Checks `vgg16_param_count()` against the layer formula (138,357,544)."""
-    case = "VGG-16 on 224x224x3 images, 1000 classes"
-    out = ex.call(case)
-    ex.compare(
-        case, out, _vgg16(), kind="scalar", rtol=0, atol=0,
-        mistakes={
-            "biases missing: every convolution filter and every dense unit has one bias":
-                _vgg16(biases=False),
-            "only the 13 convolutions counted: the three dense layers hold most of the "
-            "parameters": _vgg16(head=False),
-            "the first dense layer gets 14x14x512 inputs: five poolings halve 224 five "
-            "times, to 7": _vgg16(dense_in=14 * 14 * 512),
-            "the first dense layer gets 512 inputs: VGG flattens the 7x7x512 maps":
-                _vgg16(dense_in=512),
-            "the output layer has 10 classes: VGG-16 was made for ImageNet's 1000":
-                _vgg16(classes=10),
-        },
-        hint="add (3*3*c_in + 1)*c_out for each of the 13 convolutions (blocks of 2, 2, 3, "
-             "3, 3 with 64, 128, 256, 512, 512 filters, starting from 3 channels) and "
-             "(inputs + 1)*units for Dense 4096, 4096 and 1000 after flattening 7x7x512.")
-    ex.require(case, is_int(out),
-               f"the value is right, but it is a {type(out).__name__}; a parameter count "
-               "is a whole number.", "return an int (no / in the formula).")
+    """Checks `vgg16_param_count()` against VGG-16's 138,357,544 parameters (the layer
+    formula worked out by hand)."""
+    for case, expected in _vgg16_param_count_cases():
+        out = ex.call(case)
+        ex.compare(
+            case, out, expected, kind="scalar", rtol=0, atol=0,
+            mistakes=mistakes_from(_vgg16_param_count_answer, _VGG16_PARAM_COUNT_MISTAKES),
+            hint="add (3*3*c_in + 1)*c_out for each of the 13 convolutions (blocks of 2, 2, 3, "
+                 "3, 3 with 64, 128, 256, 512, 512 filters, starting from 3 channels) and "
+                 "(inputs + 1)*units for Dense 4096, 4096 and 1000 after flattening 7x7x512.")
+        ex.require(case, is_int(out),
+                   f"the value is right, but it is a {type(out).__name__}; a parameter count "
+                   "is a whole number.", "return an int (no / in the formula).")
 
 
 # --------------------------------------------------------------- nin_block ---
@@ -279,7 +336,47 @@ _NIN_LAYOUT = ("Conv2D(filters, kernel, strides=strides, padding=\"same\") then 
                "Conv2D(filters, 1), each with activation=\"relu\".")
 
 
-def _nin_ref(x, filters, kernel, strides):
+def _nin_block_cases():
+    """(case, input shape, filters, kernel, strides) for 03.4."""
+    return [
+        ("3x3 stride 1, 8 filters on (6, 6, 3)", (6, 6, 3), 8, 3, 1),
+        ("5x5 stride 2, 4 filters on (9, 8, 2)", (9, 8, 2), 4, 5, 2),
+        ("11x11 stride 4, 6 filters on (20, 20, 1) (AlexNet's first layer)",
+         (20, 20, 1), 6, 11, 4),
+    ]
+
+
+def _nin_block_shape(shape, filters, kernel, strides, *, padding="same", strided="first"):
+    """A NiN block's output shape without the batch axis: ceil(n / strides), `filters`.
+
+    Switches (each one mistake):
+        padding: "valid" padding in the first convolution.
+        strided: which convolutions take the stride: "none", or "all" three.
+    """
+    h, w, _ = shape
+    if strided == "none":
+        return h, w, filters
+    if padding == "valid":
+        out_h, out_w = (h - kernel) // strides + 1, (w - kernel) // strides + 1
+    else:
+        out_h, out_w = -(-h // strides), -(-w // strides)
+    if strided == "all":
+        out_h, out_w = -(-out_h // strides ** 2), -(-out_w // strides ** 2)
+    return out_h, out_w, filters
+
+
+_NIN_BLOCK_SHAPE_MISTAKES = {
+    "'valid' padding in the first convolution: this exercise uses padding=\"same\"":
+        {"padding": "valid"},
+    "the stride ignored: the first convolution takes strides=strides": {"strided": "none"},
+    "the 1x1 convolutions strided too: only the first convolution has the stride":
+        {"strided": "all"},
+}
+
+
+def _nin_block_answer(x, filters, kernel, strides):
+    """A NiN block's output with known weights: a kernel x kernel convolution with the
+    stride, then two 1x1 convolutions, each with a ReLU."""
     y = _relu(conv_with_known_weights(x, filters, kernel, strides))
     y = _relu(conv_with_known_weights(y, filters, 1))
     return _relu(conv_with_known_weights(y, filters, 1))
@@ -295,25 +392,13 @@ def nin_block(ex):
     known weights.
     """
     keras = import_keras()
-    cases = [
-        ("3x3 stride 1, 8 filters on (6, 6, 3)", (6, 6, 3), 8, 3, 1),
-        ("5x5 stride 2, 4 filters on (9, 8, 2)", (9, 8, 2), 4, 5, 2),
-        ("11x11 stride 4, 6 filters on (20, 20, 1) (AlexNet's first layer)",
-         (20, 20, 1), 6, 11, 4),
-    ]
-    for number, (case, shape, filters, kernel, strides) in enumerate(cases):
+    for number, (case, shape, filters, kernel, strides) in enumerate(_nin_block_cases()):
         model = call_builder(ex, case, keras.Input(shape=shape), filters, kernel, strides)
         h, w, c = shape
-        out_h, out_w = -(-h // strides), -(-w // strides)
         require_output_shape(
-            ex, case, model, (out_h, out_w, filters),
-            {"'valid' padding in the first convolution: this exercise uses "
-             "padding=\"same\"": ((h - kernel) // strides + 1, (w - kernel) // strides + 1,
-                                 filters),
-             "the stride ignored: the first convolution takes strides=strides":
-                 (h, w, filters),
-             "the 1x1 convolutions strided too: only the first convolution has the stride":
-                 (-(-out_h // strides ** 2), -(-out_w // strides ** 2), filters)},
+            ex, case, model, (-(-h // strides), -(-w // strides), filters),
+            mistakes_from(_nin_block_shape, _NIN_BLOCK_SHAPE_MISTAKES, shape, filters, kernel,
+                          strides),
             _NIN_LAYOUT)
         operations = chain(model.output, model.input)
         convs = conv_layers(operations)
@@ -332,13 +417,52 @@ def nin_block(ex):
                    part="parameter count", hint="(k*k*c_in + 1)*filters for the first "
                    "convolution, (filters + 1)*filters for each 1x1 (keep the biases).")
         x = _inputs(20 + number, shape)
-        compare_with_known_weights(ex, case, model, x, _nin_ref(x, filters, kernel, strides),
-                                   {}, _NIN_LAYOUT)
+        compare_with_known_weights(ex, case, model, x,
+                                   _nin_block_answer(x, filters, kernel, strides), {},
+                                   _NIN_LAYOUT)
 
 
 # --------------------------------------------------------- inception_block ---
 
-def _inception_ref(x, c1, c2, c3, c4):
+def _inception_block_cases():
+    """(case, input shape, c1, c2, c3, c4) for 03.5."""
+    return [
+        ("every branch gives 4 channels, on (6, 6, 3)", (6, 6, 3), 4, (2, 4), (2, 4), 4),
+        ("GoogLeNet's proportions scaled down, on (7, 5, 6)", (7, 5, 6), 4, (3, 6), (1, 2), 2),
+        ("uneven branches on (8, 8, 4)", (8, 8, 4), 2, (4, 5), (2, 3), 1),
+    ]
+
+
+def _inception_block_shape(shape, c1, c2, c3, c4, *, axis=-1, pool_conv=True):
+    """An Inception block's output shape without the batch axis: height and width kept,
+    c1 + c2[1] + c3[1] + c4 channels.
+
+    Switches (each one mistake):
+        axis: 1 or 2, the axis the branches are concatenated on (four branches of c1
+            channels, as when every branch has as many).
+        pool_conv: False leaves out the pooling branch's 1x1 convolution.
+    """
+    h, w, c = shape
+    if axis == 1:
+        return 4 * h, w, c1
+    if axis == 2:
+        return h, 4 * w, c1
+    return h, w, c1 + c2[1] + c3[1] + (c4 if pool_conv else c)
+
+
+_INCEPTION_BLOCK_SHAPE_MISTAKES = {
+    "branches concatenated on the height axis (axis=1): stack them on the channel axis, "
+    "axis=-1": {"axis": 1},
+    "branches concatenated on the width axis (axis=2): stack them on the channel axis, "
+    "axis=-1": {"axis": 2},
+    "the pooling branch has no 1x1 convolution, so it keeps the input's channels":
+        {"pool_conv": False},
+}
+
+
+def _inception_block_answer(x, c1, c2, c3, c4):
+    """An Inception block's output with known weights: the four branches, concatenated on
+    the channel axis."""
     tf = import_tensorflow()
     p1 = _relu(conv_with_known_weights(x, c1, 1))
     p2 = _relu(conv_with_known_weights(_relu(conv_with_known_weights(x, c2[0], 1)), c2[1], 3))
@@ -400,23 +524,13 @@ def inception_block(ex):
     and the values with known weights.
     """
     keras = import_keras()
-    cases = [
-        ("every branch gives 4 channels, on (6, 6, 3)", (6, 6, 3), 4, (2, 4), (2, 4), 4),
-        ("GoogLeNet's proportions scaled down, on (7, 5, 6)", (7, 5, 6), 4, (3, 6), (1, 2), 2),
-        ("uneven branches on (8, 8, 4)", (8, 8, 4), 2, (4, 5), (2, 3), 1),
-    ]
-    for number, (case, shape, c1, c2, c3, c4) in enumerate(cases):
+    for number, (case, shape, c1, c2, c3, c4) in enumerate(_inception_block_cases()):
         model = call_builder(ex, case, keras.Input(shape=shape), c1, c2, c3, c4)
         h, w, c = shape
-        total = c1 + c2[1] + c3[1] + c4
         require_output_shape(
-            ex, case, model, (h, w, total),
-            {"branches concatenated on the height axis (axis=1): stack them on the "
-             "channel axis, axis=-1": (4 * h, w, c1),
-             "branches concatenated on the width axis (axis=2): stack them on the channel "
-             "axis, axis=-1": (h, 4 * w, c1),
-             "the pooling branch has no 1x1 convolution, so it keeps the input's channels":
-                 (h, w, c1 + c2[1] + c3[1] + c)},
+            ex, case, model, (h, w, c1 + c2[1] + c3[1] + c4),
+            mistakes_from(_inception_block_shape, _INCEPTION_BLOCK_SHAPE_MISTAKES, shape,
+                          c1, c2, c3, c4),
             "each branch keeps height and width ('same' padding, pooling with strides=1) "
             "and the four are joined with keras.layers.Concatenate(axis=-1).")
         convs = conv_layers(leaf_layers(model))
@@ -428,7 +542,8 @@ def inception_block(ex):
                    f"{got}.", _INCEPTION_LAYOUT)
         _check_branches(ex, case, model, c1, c2, c3, c4)
         x = _inputs(30 + number, shape)
-        compare_with_known_weights(ex, case, model, x, _inception_ref(x, c1, c2, c3, c4), {},
+        compare_with_known_weights(ex, case, model, x,
+                                   _inception_block_answer(x, c1, c2, c3, c4), {},
                                    _INCEPTION_LAYOUT)
 
 
@@ -443,60 +558,11 @@ def _keras_bn(x, gamma, beta, mean, var, training, momentum, eps):
     return y, np.asarray(layer.moving_mean), np.asarray(layer.moving_variance)
 
 
-def _bn_variants(x, gamma, beta, mean, var, training, momentum, eps):
-    axes = tuple(range(x.ndim - 1))
-    mu, sigma2 = x.mean(axis=axes), x.var(axis=axes)
-    unbiased = x.var(axis=axes, ddof=1)
-
-    def norm(m, v, outside=False):
-        scale = (np.sqrt(v) + eps) if outside else np.sqrt(v + eps)
-        return (x - m) / scale * gamma + beta
-
-    y = {"inference mode used the batch statistics: with training=False normalise "
-         "with moving_mean and moving_var (the batch may be a single image)": norm(mu, sigma2),
-         "training mode used the moving statistics: with training=True normalise with "
-         "the batch's own mean and variance": norm(mean, var),
-         "unbiased variance (ddof=1) for the batch: Keras divides by the number of "
-         "values, np.var's default": norm(mu, unbiased),
-         "eps added outside the square root: divide by sqrt(var + eps)":
-             norm(mu if training else mean, sigma2 if training else var, outside=True),
-         "gamma and beta swapped: gamma scales, beta shifts":
-             (x - (mu if training else mean)) / np.sqrt((sigma2 if training else var) + eps)
-             * beta + gamma,
-         "normalised over the batch axis only: the statistics are per channel, over "
-         "every axis but the last": (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps)
-             * gamma + beta}
-    stats = {
-        "momentum reversed: Keras keeps `momentum` of the old value, "
-        "moving * momentum + batch * (1 - momentum)":
-            (mean * (1 - momentum) + mu * momentum, var * (1 - momentum) + sigma2 * momentum),
-        "unbiased variance (ddof=1) in the moving average: Keras uses the biased batch "
-        "variance": (mean * momentum + mu * (1 - momentum),
-                     var * momentum + unbiased * (1 - momentum)),
-        "the moving statistics replaced by the batch statistics instead of averaged":
-            (mu, sigma2),
-        "moving statistics left unchanged in training mode": (mean, var),
-        "moving statistics updated in inference mode: with training=False they stay as "
-        "they are": (mean * momentum + mu * (1 - momentum),
-                     var * momentum + sigma2 * (1 - momentum)),
-    }
-    return y, stats
-
-
-@exercise("03.6")
-def batch_norm_forward(ex):
-    """Checks `batch_norm_forward(...)` against `keras.layers.BatchNormalization`.
-
-    Both modes, (batch, features) and NHWC inputs, the default and another
-    momentum and eps; the result is `(y, new_moving_mean, new_moving_var)`.
-    """
+def _batch_norm_forward_cases():
+    """(case, x, gamma, beta, moving_mean, moving_var, training, keyword arguments) for
+    03.6: the inputs x are drawn first, then each case's parameters."""
     rng = np.random.default_rng(40)
-
-    def params(c):
-        return (1.0 + 0.3 * rng.normal(size=c), 0.5 * rng.normal(size=c),
-                0.3 * rng.normal(size=c), rng.uniform(0.5, 2.0, size=c))
-
-    cases = [
+    inputs = [
         ("(batch, features) = (8, 5), training", 3.0 + 2.0 * rng.normal(size=(8, 5)), True,
          {}),
         ("(batch, features) = (8, 5), inference", 3.0 + 2.0 * rng.normal(size=(8, 5)), False,
@@ -508,30 +574,113 @@ def batch_norm_forward(ex):
          0.2 * rng.normal(size=(2, 5, 4, 3)), True, {"eps": 0.1}),
         ("one image (1, 4, 4, 3), inference", rng.normal(size=(1, 4, 4, 3)), False, {}),
     ]
-    for case, x, training, kwargs in cases:
-        gamma, beta, mean, var = params(x.shape[-1])
+    cases = []
+    for case, x, training, kwargs in inputs:
+        c = x.shape[-1]
+        gamma, beta = 1.0 + 0.3 * rng.normal(size=c), 0.5 * rng.normal(size=c)
+        mean, var = 0.3 * rng.normal(size=c), rng.uniform(0.5, 2.0, size=c)
+        cases.append((case, x, gamma, beta, mean, var, training, kwargs))
+    return cases
+
+
+def _batch_norm_forward_answer(x, gamma, beta, moving_mean, moving_var, training, momentum,
+                               eps, *, output="y", stats=None, ddof=0, eps_outside=False,
+                               swap_gamma_beta=False, batch_axis_only=False, moving=None,
+                               update_at_inference=False):
+    """One output of batch normalisation: "y", "new_moving_mean" or "new_moving_var".
+
+    y = gamma * (x - mean) / sqrt(var + eps) + beta, with the batch's mean and
+    biased variance over every axis but the last in training mode, and the moving
+    statistics in inference mode. In training mode each moving statistic becomes
+    `moving * momentum + batch_statistic * (1 - momentum)`; in inference mode it stays.
+
+    Switches (each one mistake):
+        stats: "batch" or "moving": the statistics y uses, whatever the mode.
+        ddof: 1 takes the unbiased batch variance for y.
+        eps_outside: True divides by sqrt(var) + eps.
+        swap_gamma_beta: True makes beta scale and gamma shift.
+        batch_axis_only: True normalises with statistics over the batch axis only.
+        moving: how training mode updates the moving statistics: "reversed" (`momentum`
+            weighs the batch statistics), "unbiased" (with the unbiased batch variance),
+            "replaced" (by the batch statistics) or "unchanged".
+        update_at_inference: True updates the moving statistics in inference mode too.
+    """
+    axes = tuple(range(x.ndim - 1))
+    batch_mean, batch_var = x.mean(axis=axes), x.var(axis=axes)
+    if stats == "batch" or (stats is None and training):
+        mean, var = batch_mean, x.var(axis=axes, ddof=ddof)
+    else:
+        mean, var = moving_mean, moving_var
+    if batch_axis_only:
+        mean, var = x.mean(axis=0), x.var(axis=0)
+    scale = np.sqrt(var) + eps if eps_outside else np.sqrt(var + eps)
+    if swap_gamma_beta:
+        gamma, beta = beta, gamma
+    y = (x - mean) / scale * gamma + beta
+    if (training and moving != "unchanged") or (not training and update_at_inference):
+        keep = 1 - momentum if moving == "reversed" else momentum
+        update_var = x.var(axis=axes, ddof=1) if moving == "unbiased" else batch_var
+        new_mean = moving_mean * keep + batch_mean * (1 - keep)
+        new_var = moving_var * keep + update_var * (1 - keep)
+        if moving == "replaced":
+            new_mean, new_var = batch_mean, batch_var
+    else:
+        new_mean, new_var = moving_mean, moving_var
+    return {"y": y, "new_moving_mean": new_mean, "new_moving_var": new_var}[output]
+
+
+_BATCH_NORM_FORWARD_MISTAKES = {
+    "inference mode used the batch statistics: with training=False normalise with "
+    "moving_mean and moving_var (the batch may be a single image)": {"stats": "batch"},
+    "training mode used the moving statistics: with training=True normalise with the "
+    "batch's own mean and variance": {"stats": "moving"},
+    "unbiased variance (ddof=1) for the batch: Keras divides by the number of values, "
+    "np.var's default": {"ddof": 1},
+    "eps added outside the square root: divide by sqrt(var + eps)": {"eps_outside": True},
+    "gamma and beta swapped: gamma scales, beta shifts": {"swap_gamma_beta": True},
+    "normalised over the batch axis only: the statistics are per channel, over every axis "
+    "but the last": {"batch_axis_only": True},
+    "momentum reversed: Keras keeps `momentum` of the old value, "
+    "moving * momentum + batch * (1 - momentum)": {"moving": "reversed"},
+    "unbiased variance (ddof=1) in the moving average: Keras uses the biased batch variance":
+        {"moving": "unbiased"},
+    "the moving statistics replaced by the batch statistics instead of averaged":
+        {"moving": "replaced"},
+    "moving statistics left unchanged in training mode": {"moving": "unchanged"},
+    "moving statistics updated in inference mode: with training=False they stay as they "
+    "are": {"update_at_inference": True},
+}
+
+
+@exercise("03.6")
+def batch_norm_forward(ex):
+    """Checks `batch_norm_forward(...)` against `keras.layers.BatchNormalization`.
+
+    Both modes, (batch, features) and NHWC inputs, the default and another
+    momentum and eps; the result is `(y, new_moving_mean, new_moving_var)`.
+    """
+    for case, x, gamma, beta, mean, var, training, kwargs in _batch_norm_forward_cases():
         momentum, eps = kwargs.get("momentum", 0.99), kwargs.get("eps", 1e-3)
         out = ex.call(case, x, gamma, beta, mean, var, training, **kwargs)
         ex.require(case, isinstance(out, tuple) and len(out) == 3,
                    f"expected a tuple (y, new_moving_mean, new_moving_var), received "
                    f"{describe(out)}.", "return y, new_moving_mean, new_moving_var")
-        y, new_mean, new_var = out
-        ref_y, ref_mean, ref_var = _keras_bn(x, gamma, beta, mean, var, training, momentum, eps)
-        y_mistakes, stat_mistakes = _bn_variants(x, gamma, beta, mean, var, training,
-                                                 momentum, eps)
-        if not training:
-            y_mistakes.pop("unbiased variance (ddof=1) for the batch: Keras divides by "
-                           "the number of values, np.var's default")
-        ex.compare(case, y, ref_y, rtol=1e-5, atol=1e-6, mistakes=y_mistakes, part="y",
+        inputs = (x, gamma, beta, mean, var, training, momentum, eps)
+        ref_y, ref_mean, ref_var = _keras_bn(*inputs)
+        ex.compare(case, out[0], ref_y, rtol=1e-5, atol=1e-6, part="y",
+                   mistakes=mistakes_from(_batch_norm_forward_answer,
+                                          _BATCH_NORM_FORWARD_MISTAKES, *inputs, output="y"),
                    hint="y = gamma * (x - mean) / sqrt(var + eps) + beta, with the batch's "
                         "mean and (biased) variance over all axes but the last in training "
                         "mode, and the moving statistics in inference mode.")
-        for index, (name, received, expected) in enumerate(
-                [("new_moving_mean", new_mean, ref_mean), ("new_moving_var", new_var, ref_var)]):
-            wrong = {k: v[index] for k, v in stat_mistakes.items()}
-            ex.compare(case, received, expected, rtol=1e-5, atol=1e-7, mistakes=wrong,
-                       part=name, hint="training mode: moving = moving * momentum + "
-                       "batch_statistic * (1 - momentum); inference mode: unchanged.")
+        for name, received, expected in [("new_moving_mean", out[1], ref_mean),
+                                         ("new_moving_var", out[2], ref_var)]:
+            ex.compare(case, received, expected, rtol=1e-5, atol=1e-7, part=name,
+                       mistakes=mistakes_from(_batch_norm_forward_answer,
+                                              _BATCH_NORM_FORWARD_MISTAKES, *inputs,
+                                              output=name),
+                       hint="training mode: moving = moving * momentum + batch_statistic * "
+                            "(1 - momentum); inference mode: unchanged.")
 
 
 # ---------------------------------------------------------- residual_block ---
@@ -559,31 +708,45 @@ def _bn_relu(y, variant):
     return _relu(bn_with_known_weights(y))
 
 
-def _residual_ref(x, filters, stride, variant=None):
+def _residual_block_answer(x, filters, stride, *, variant=None):
+    """A residual block's output with known weights: relu(F(x) + shortcut(x)).
+
+    F is Conv2D 3x3 with the stride -> BN -> ReLU -> Conv2D 3x3 -> BN; the
+    shortcut is x, or a 1x1 convolution with the stride and BN when the shape
+    changes.
+
+    Switches (each one mistake):
+        variant: "relu before add" (relu(F(x)) + shortcut), "no relu" (after the
+            addition), "no shortcut", "no shortcut BN" (the projection without BN),
+            "relu before BN" (inside F) or "stride on the second" (convolution).
+    """
     stride_first = variant != "stride on the second"
     y = _bn_relu(conv_with_known_weights(x, filters, 3, stride if stride_first else 1), variant)
     y = bn_with_known_weights(conv_with_known_weights(y, filters, 3, 1 if stride_first else stride))
     return _add_shortcut(x, y, filters, stride, variant)
 
 
-def _residual_mistakes(x, filters, stride, make):
-    return {
-        "shortcut added after the ReLU: add the shortcut to the second BN's output, "
-        "then apply the ReLU, relu(F(x) + shortcut)": make(x, filters, stride,
-                                                           "relu before add"),
-        "no ReLU after the addition": make(x, filters, stride, "no relu"),
-        "no shortcut: the block must add its input (or its projection) to F(x)":
-            make(x, filters, stride, "no shortcut"),
-        "the projection shortcut has no BatchNormalization: the 1x1 convolution is "
-        "followed by BN": make(x, filters, stride, "no shortcut BN"),
-        "the stride is on the second convolution: the first 3x3 convolution takes the "
-        "stride": make(x, filters, stride, "stride on the second"),
-        "ReLU before BN inside F: each convolution is followed by BN, then the ReLU":
-            make(x, filters, stride, "relu before BN"),
-    }
+#: The mistakes of residual and bottleneck blocks alike.
+_SHORTCUT_BLOCK_MISTAKES = {
+    "shortcut added after the ReLU: add the shortcut to the second BN's output, then apply "
+    "the ReLU, relu(F(x) + shortcut)": {"variant": "relu before add"},
+    "no ReLU after the addition": {"variant": "no relu"},
+    "no shortcut: the block must add its input (or its projection) to F(x)":
+        {"variant": "no shortcut"},
+    "the projection shortcut has no BatchNormalization: the 1x1 convolution is followed by "
+    "BN": {"variant": "no shortcut BN"},
+    "ReLU before BN inside F: each convolution is followed by BN, then the ReLU":
+        {"variant": "relu before BN"},
+}
+
+_RESIDUAL_BLOCK_MISTAKES = {
+    **_SHORTCUT_BLOCK_MISTAKES,
+    "the stride is on the second convolution: the first 3x3 convolution takes the stride":
+        {"variant": "stride on the second"},
+}
 
 
-def _check_block(ex, case, fn_args, shape, main, reference, mistakes, hint, seed):
+def _check_block(ex, case, fn_args, shape, main, answer, mistakes, hint, seed):
     """The shared checks of a residual or bottleneck block built by the student.
 
     Args:
@@ -591,8 +754,8 @@ def _check_block(ex, case, fn_args, shape, main, reference, mistakes, hint, seed
         shape: the input shape, without the batch axis.
         main: `(kernel, filters)` of each Conv2D on the main path, in order; the
             last one's filters are the output's channels.
-        reference, mistakes: functions of the input batch giving the expected
-            output and the known wrong outputs.
+        answer, mistakes: the block's switch oracle, `answer(x, *fn_args)`, and its
+            table of mistakes.
         hint: the block's layout, for messages.
         seed: for the input batch.
     """
@@ -613,12 +776,11 @@ def _check_block(ex, case, fn_args, shape, main, reference, mistakes, hint, seed
     leaves = leaf_layers(model)
     convs = conv_layers(leaves)
     bns = [layer for layer in leaves if isinstance(layer, keras.layers.BatchNormalization)]
-    if len(convs) == len(main) + 1 and not projection:
-        ex.fail(case, f"the block has {len(convs)} Conv2D layers ({describe_convs(convs)}); "
-                      f"here input and output have the same shape, so the shortcut is the "
-                      f"identity and no 1x1 projection is needed.",
-                "use the projection only when stride != 1 or the number of channels "
-                "changes.")
+    ex.require(case, projection or len(convs) != len(main) + 1,
+               f"the block has {len(convs)} Conv2D layers ({describe_convs(convs)}); here "
+               f"input and output have the same shape, so the shortcut is the identity and "
+               f"no 1x1 projection is needed.",
+               "use the projection only when stride != 1 or the number of channels changes.")
     wanted = main + ([(1, out_channels)] if projection else [])
     ex.require(case, len(convs) == len(wanted),
                f"expected {len(wanted)} Conv2D layers, the block has {len(convs)} "
@@ -633,7 +795,18 @@ def _check_block(ex, case, fn_args, shape, main, reference, mistakes, hint, seed
                f"the block has {len(bns)}.", "follow every Conv2D with "
                "keras.layers.BatchNormalization().")
     x = _inputs(seed, shape)
-    compare_with_known_weights(ex, case, model, x, reference(x), mistakes(x), hint)
+    compare_with_known_weights(ex, case, model, x, answer(x, *fn_args),
+                               mistakes_from(answer, mistakes, x, *fn_args), hint)
+
+
+def _residual_block_cases():
+    """(case, input shape, filters, stride) for 03.7."""
+    return [
+        ("identity shortcut: 8 filters, stride 1 on (6, 6, 8)", (6, 6, 8), 8, 1),
+        ("projection for stride 2: 8 filters on (6, 6, 8)", (6, 6, 8), 8, 2),
+        ("projection for new channels: 6 filters, stride 1 on (5, 5, 3)", (5, 5, 3), 6, 1),
+        ("projection for both: 16 filters, stride 2 on (7, 7, 8)", (7, 7, 8), 16, 2),
+    ]
 
 
 @exercise("03.7")
@@ -646,17 +819,10 @@ def residual_block(ex):
     shortcut or shortcut BN, the stride on the second convolution and ReLU
     before BN), for identity and projection shortcuts.
     """
-    cases = [
-        ("identity shortcut: 8 filters, stride 1 on (6, 6, 8)", (6, 6, 8), 8, 1),
-        ("projection for stride 2: 8 filters on (6, 6, 8)", (6, 6, 8), 8, 2),
-        ("projection for new channels: 6 filters, stride 1 on (5, 5, 3)", (5, 5, 3), 6, 1),
-        ("projection for both: 16 filters, stride 2 on (7, 7, 8)", (7, 7, 8), 16, 2),
-    ]
-    for number, (case, shape, filters, stride) in enumerate(cases):
+    for number, (case, shape, filters, stride) in enumerate(_residual_block_cases()):
         _check_block(
             ex, case, (filters, stride), shape, [(3, filters), (3, filters)],
-            lambda x, f=filters, s=stride: _residual_ref(x, f, s),
-            lambda x, f=filters, s=stride: _residual_mistakes(x, f, s, _residual_ref),
+            _residual_block_answer, _RESIDUAL_BLOCK_MISTAKES,
             "main path: Conv2D(filters, 3, strides=stride, padding=\"same\") -> BN -> ReLU "
             "-> Conv2D(filters, 3, padding=\"same\") -> BN; shortcut: x, or Conv2D(filters, "
             "1, strides=stride) -> BN when the shape changes; then Add and ReLU.",
@@ -665,12 +831,40 @@ def residual_block(ex):
 
 # -------------------------------------------------------- bottleneck_block ---
 
-def _bottleneck_ref(x, filters, stride, variant=None):
-    first = stride if variant == "stride on the second" else 1  # stride on the first 1x1
+def _bottleneck_block_answer(x, filters, stride, *, variant=None):
+    """A bottleneck block's output with known weights: relu(F(x) + shortcut(x)).
+
+    F is Conv2D 1x1 -> BN -> ReLU -> Conv2D 3x3 with the stride -> BN -> ReLU ->
+    Conv2D 1x1 (4 * filters) -> BN; the shortcut is x, or a 1x1 convolution with
+    the stride and BN when the shape changes.
+
+    Switches (each one mistake):
+        variant: as for `_residual_block_answer` (but "stride on the second"), or
+            "stride on the first 1x1" (as in the 2015 paper).
+    """
+    first = stride if variant == "stride on the first 1x1" else 1
     y = _bn_relu(conv_with_known_weights(x, filters, 1, first), variant)
     y = _bn_relu(conv_with_known_weights(y, filters, 3, 1 if first != 1 else stride), variant)
     y = bn_with_known_weights(conv_with_known_weights(y, 4 * filters, 1))
     return _add_shortcut(x, y, 4 * filters, stride, variant)
+
+
+_BOTTLENECK_BLOCK_MISTAKES = {
+    **_SHORTCUT_BLOCK_MISTAKES,
+    "the stride is on the first 1x1 convolution (as in the 2015 paper); here, as in most "
+    "current code, the 3x3 convolution takes the stride so that no pixel is skipped":
+        {"variant": "stride on the first 1x1"},
+}
+
+
+def _bottleneck_block_cases():
+    """(case, input shape, filters, stride) for 03.8."""
+    return [
+        ("identity shortcut: 4 filters (16 out), stride 1 on (6, 6, 16)", (6, 6, 16), 4, 1),
+        ("projection for new channels: 2 filters (8 out), stride 1 on (5, 5, 4)",
+         (5, 5, 4), 2, 1),
+        ("projection for stride 2: 4 filters (16 out) on (6, 6, 16)", (6, 6, 16), 4, 2),
+    ]
 
 
 @exercise("03.8")
@@ -680,28 +874,10 @@ def bottleneck_block(ex):
     The same checks as `residual_block`, with the stride on the 3x3 convolution
     (naming it on the first 1x1, as in the 2015 paper).
     """
-    cases = [
-        ("identity shortcut: 4 filters (16 out), stride 1 on (6, 6, 16)", (6, 6, 16), 4, 1),
-        ("projection for new channels: 2 filters (8 out), stride 1 on (5, 5, 4)",
-         (5, 5, 4), 2, 1),
-        ("projection for stride 2: 4 filters (16 out) on (6, 6, 16)", (6, 6, 16), 4, 2),
-    ]
-    for number, (case, shape, filters, stride) in enumerate(cases):
-
-        def mistakes(x, f=filters, s=stride):
-            found = _residual_mistakes(x, f, s, _bottleneck_ref)
-            found.pop("the stride is on the second convolution: the first 3x3 convolution "
-                      "takes the stride")
-            if s != 1:
-                found["the stride is on the first 1x1 convolution (as in the 2015 paper); "
-                      "here, as in most current code, the 3x3 convolution takes the stride "
-                      "so that no pixel is skipped"] = _bottleneck_ref(
-                          x, f, s, "stride on the second")
-            return found
-
+    for number, (case, shape, filters, stride) in enumerate(_bottleneck_block_cases()):
         _check_block(
             ex, case, (filters, stride), shape, [(1, filters), (3, filters), (1, 4 * filters)],
-            lambda x, f=filters, s=stride: _bottleneck_ref(x, f, s), mistakes,
+            _bottleneck_block_answer, _BOTTLENECK_BLOCK_MISTAKES,
             "main path: Conv2D(filters, 1) -> BN -> ReLU -> Conv2D(filters, 3, "
             "strides=stride, padding=\"same\") -> BN -> ReLU -> Conv2D(4 * filters, 1) -> BN; "
             "shortcut: x, or Conv2D(4 * filters, 1, strides=stride) -> BN when the shape "

@@ -13,8 +13,9 @@ answer does not miss (the tests run correct answers with other draws on many see
 Bagging is checked with fake models that return fixed probabilities, chosen so that
 the average's argmax differs from a majority vote, an average of labels and the
 first model alone, and with two small Keras models. The diagnosis uses values
-worked by hand. Known wrong answers are computed too, so that a message can name
-the mistake.
+worked by hand. Each exercise's switch oracle (`_<name>_answer`) computes the known
+wrong answers of its table (`_<NAME>_MISTAKES`), so that a message can name the
+mistake.
 
 Example:
 
@@ -28,9 +29,9 @@ import math
 
 import numpy as np
 
-from helpers.checks.core import (exercise, count_agrees, describe, expected_count,
-                                 import_keras, random_values)
-# The 5-sigma binomial bound of 07.6 mask_tokens, shared rather than written twice.
+from helpers.checks.core import (exercise, filled_in, compare_frequencies, count_agrees, describe,
+                                 expected_count, first_mismatch, import_keras, mistakes_from,
+                                 random_values)
 
 __all__ = [
     "l1_penalty", "l2_penalty", "inverted_dropout", "should_stop", "k_fold_indices",
@@ -69,21 +70,69 @@ def _keras_penalty(kind, weights, strength):
     return sum(float(regulariser(np.asarray(w, np.float32))) for w in weights)
 
 
-def _sums(weights):
-    """(sum |w|, sum w**2, sum w, number of weights, the first array) over a list."""
-    flat = np.concatenate([np.asarray(w, np.float64).ravel() for w in weights])
-    return np.sum(np.abs(flat)), np.sum(flat ** 2), np.sum(flat), flat.size, \
-        np.asarray(weights[0], np.float64)
+def _penalty_answer(weights, strength, kind, *, term=None, mean=False, root=None, half=False,
+                    first_only=False, scaled=True):
+    """The L1 or L2 penalty of a list of arrays, with switches for known mistakes.
+
+    Computes, in float64, `strength * sum(|w|)` (kind "L1") or `strength * sum(w**2)`
+    (kind "L2") over every weight of every array of `weights`.
+
+    Args:
+        weights, strength: the case.
+        kind: "L1" or "L2", the penalty asked.
+        term: what is summed, "abs", "square" or "signed" (w itself), in place of the
+            kind's own.
+        mean: divides by the number of weights (the mean instead of the sum).
+        root: "total" takes the square root of the sum; "each" sums the square root of
+            each array's sum (its norm).
+        half: multiplies by 1/2.
+        first_only: penalises the first array alone.
+        scaled: False leaves the strength out.
+    """
+    function = {"abs": np.abs, "square": np.square, "signed": np.asarray}[
+        term or {"L1": "abs", "L2": "square"}[kind]]
+    sums = [np.sum(function(np.asarray(w, np.float64)))
+            for w in (weights[:1] if first_only else weights)]
+    total = sum(np.sqrt(s) for s in sums) if root == "each" else sum(sums)
+    if root == "total":
+        total = np.sqrt(total)
+    if mean:
+        total /= sum(np.size(w) for w in weights)
+    return (strength if scaled else 1.0) * total * (0.5 if half else 1.0)
 
 
-def _check_penalty(ex, kind, mistakes, hint):
+_L1_PENALTY_MISTAKES = {
+    "the squares summed instead of the absolute values (that is the L2 penalty)":
+        {"term": "square"},
+    "the absolute value left out: the signed weights summed": {"term": "signed"},
+    "the mean of |w| instead of the sum (divided by the number of weights)": {"mean": True},
+    "only the first array penalised: add up every array of the list": {"first_only": True},
+    "the strength l1 left out: the penalty is l1 times the sum": {"scaled": False},
+}
+
+_L2_PENALTY_MISTAKES = {
+    "a factor 1/2 (the lambda / 2 of some courses): Keras adds l2 * sum(w**2), with no 1/2":
+        {"half": True},
+    "the mean of w**2 instead of the sum (divided by the number of weights): Keras divides "
+    "by nothing": {"mean": True},
+    "the square root taken (the norm, not squared): the penalty is the squared norm, the "
+    "plain sum of squares": {"root": "total"},
+    "the norm of each array (not squared) summed: the penalty is the plain sum of squares":
+        {"root": "each"},
+    "absolute values instead of squares (that is the L1 penalty)": {"term": "abs"},
+    "only the first array penalised: add up every array of the list": {"first_only": True},
+    "the strength l2 left out: the penalty is l2 times the sum": {"scaled": False},
+}
+
+
+def _check_penalty(ex, penalty, table, hint):
     __tracebackhide__ = True
     for case, weights, strength in _penalty_cases():
         out = ex.call(case, weights, strength)
-        ex.compare(case, out, _keras_penalty(kind, weights, strength), kind="scalar",
-                   mistakes=mistakes(weights, strength), hint=hint,
-                   shape_hint="add everything up into one number: the sum over every "
-                              "array of the list.")
+        ex.compare(case, out, _keras_penalty(penalty, weights, strength), kind="scalar",
+                   mistakes=mistakes_from(_penalty_answer, table, weights, strength, penalty),
+                   hint=hint, shape_hint="add everything up into one number: the sum over "
+                                         "every array of the list.")
 
 
 @exercise("09.2")
@@ -95,21 +144,7 @@ def l1_penalty(ex):
     on 6 cases: one kernel, a conv and a dense kernel, three arrays, float32 kernels,
     zero kernels and strength 0.
     """
-
-    def mistakes(weights, l1):
-        total_abs, total_sq, total, size, first = _sums(weights)
-        return {
-            "the squares summed instead of the absolute values (that is the L2 penalty)":
-                l1 * total_sq,
-            "the absolute value left out: the signed weights summed": l1 * total,
-            "the mean of |w| instead of the sum (divided by the number of weights)":
-                l1 * total_abs / size,
-            "only the first array penalised: add up every array of the list":
-                l1 * np.sum(np.abs(first)),
-            "the strength l1 left out: the penalty is l1 times the sum": total_abs,
-        }
-
-    _check_penalty(ex, "L1", mistakes,
+    _check_penalty(ex, "L1", _L1_PENALTY_MISTAKES,
                    "the penalty is l1 times the sum of the absolute values of every weight "
                    "of every array.")
 
@@ -122,26 +157,7 @@ def l2_penalty(ex):
     Compared with the sum of `keras.regularizers.L2(l2)(w)` over the list, on the
     cases of `l1_penalty`.
     """
-
-    def mistakes(weights, l2):
-        total_abs, total_sq, _, size, first = _sums(weights)
-        norms = sum(np.sqrt(np.sum(np.square(np.asarray(w, np.float64)))) for w in weights)
-        return {
-            "a factor 1/2 (the lambda / 2 of some courses): Keras adds l2 * sum(w**2), "
-            "with no 1/2": 0.5 * l2 * total_sq,
-            "the mean of w**2 instead of the sum (divided by the number of weights): Keras "
-            "divides by nothing": l2 * total_sq / size,
-            "the square root taken (the norm, not squared): the penalty is the squared "
-            "norm, the plain sum of squares": l2 * np.sqrt(total_sq),
-            "the norm of each array (not squared) summed: the penalty is the plain sum of "
-            "squares": l2 * norms,
-            "absolute values instead of squares (that is the L1 penalty)": l2 * total_abs,
-            "only the first array penalised: add up every array of the list":
-                l2 * np.sum(first ** 2),
-            "the strength l2 left out: the penalty is l2 times the sum": total_sq,
-        }
-
-    _check_penalty(ex, "L2", mistakes,
+    _check_penalty(ex, "L2", _L2_PENALTY_MISTAKES,
                    "the penalty is l2 times the sum of the squares of every weight of every "
                    "array: no 1/2, no square root, no mean.")
 
@@ -175,6 +191,62 @@ def _keras_dropout_inference(x, rate):
     return np.asarray(keras.layers.Dropout(rate)(x, training=False)).astype(x.dtype)
 
 
+def _inverted_dropout_answer(x, rate, training, kept=None, *, scale="1 / (1 - rate)",
+                             inference_scale="1"):
+    """Inverted dropout's result for given draws, with switches for known mistakes.
+
+    In training the elements where `kept` is true are divided by 1 - rate and the others
+    are 0; at inference the result is x.
+
+    Args:
+        x, rate, training: the case.
+        kept: bool array of the shape of x, the elements the draws kept (training only).
+        scale: what kept elements are multiplied by in training: "1", "1 / rate" or
+            "1 - rate" in place of "1 / (1 - rate)".
+        inference_scale: what x is multiplied by at inference: "1 / (1 - rate)" or
+            "1 - rate" in place of "1".
+    """
+    factors = {"1": 1.0, "1 - rate": 1.0 - rate, "1 / (1 - rate)": 1.0 / (1.0 - rate),
+               "1 / rate": 1.0 / rate if rate else math.inf}
+    if not training:
+        return x * factors[inference_scale]
+    return np.where(kept, x * factors[scale], 0.0)
+
+
+_INVERTED_DROPOUT_MISTAKES = {
+    "the kept elements divided by 1 - rate at inference too: inverted dropout scales in "
+    "training only, inference returns x": {"inference_scale": "1 / (1 - rate)"},
+    "multiplied by 1 - rate at inference (the original dropout): inverted dropout scales in "
+    "training, so inference returns x unchanged": {"inference_scale": "1 - rate"},
+    "no rescaling: the kept elements must be divided by 1 - rate, so that the expected value "
+    "stays x": {"scale": "1"},
+    "the kept elements divided by rate instead of 1 - rate": {"scale": "1 / rate"},
+    "the kept elements multiplied by 1 - rate instead of divided by it": {"scale": "1 - rate"},
+}
+
+
+def _inverted_dropout_cases():
+    """(case, x, rate, training, seeds) for 09.4: one seed for a generator per case, three
+    (one twice, then another) for the case that tests that the draws come from rng."""
+    return [
+        ("inference, rate 0.5, x (4, 5)", _signed_values(930, (4, 5)), 0.5, False, (931,)),
+        ("inference, rate 0.2, float32 x (2, 3, 4)", _signed_values(932, (2, 3, 4), np.float32),
+         0.2, False, (933,)),
+        ("training, rate 0.5, x (200, 500)", _signed_values(934, (200, 500)), 0.5, True,
+         (935,)),
+        ("training, rate 0.2, x (100, 40, 25)", _signed_values(936, (100, 40, 25)), 0.2, True,
+         (937,)),
+        ("training, rate 0.3, float32 x (400, 250)",
+         _signed_values(938, (400, 250), np.float32), 0.3, True, (939,)),
+        ("training, rate 0.8, x (250, 400)", _signed_values(940, (250, 400)), 0.8, True,
+         (941,)),
+        ("training, rate 0: nothing dropped, x (30, 40)", _signed_values(942, (30, 40)), 0.0,
+         True, (943,)),
+        ("the randomness comes from rng: x (60, 80), rate 0.5", _signed_values(944, (60, 80)),
+         0.5, True, (945, 945, 946)),
+    ]
+
+
 def _dropout_result(ex, case, out, x):
     """Fails unless `out` is a finite float array of the shape of `x`."""
     __tracebackhide__ = True
@@ -199,11 +271,8 @@ def _check_inference(ex, case, x, rate, seed):
                       f"to 0 at inference: with training False nothing is dropped.",
                 _DROPOUT_HINT)
     ex.compare(case, out, _keras_dropout_inference(x, rate), hint=_DROPOUT_HINT,
-               mistakes={"the kept elements divided by 1 - rate at inference too: inverted "
-                         "dropout scales in training only, inference returns x": x / (1 - rate),
-                         "multiplied by 1 - rate at inference (the original dropout): inverted "
-                         "dropout scales in training, so inference returns x unchanged":
-                             x * (1 - rate)})
+               mistakes=mistakes_from(_inverted_dropout_answer, _INVERTED_DROPOUT_MISTAKES,
+                                      x, rate, False))
 
 
 def _check_values(ex, case, out, x, rate):
@@ -214,15 +283,12 @@ def _check_values(ex, case, out, x, rate):
     right = dropped | np.isclose(out, kept_value, rtol=1e-5, atol=1e-6)
     if right.all():
         return
-    kept = ~dropped
-    for what, value in (
-            ("no rescaling: the kept elements must be divided by 1 - rate, so that the "
-             "expected value stays x", x),
-            ("the kept elements divided by rate instead of 1 - rate", x / rate),
-            ("the kept elements multiplied by 1 - rate instead of divided by it", x * (1 - rate)),
-    ):
-        if np.allclose(out[kept], value[kept], rtol=1e-5, atol=1e-6):
-            ex.fail(case, f"your result matches a common mistake: {what}.", _DROPOUT_HINT)
+    mistakes = mistakes_from(_inverted_dropout_answer, _INVERTED_DROPOUT_MISTAKES, x, rate,
+                             True, ~dropped)
+    named = [what for what, wrong in mistakes.items()
+             if np.allclose(out, wrong, rtol=1e-5, atol=1e-6)]
+    if named:
+        ex.fail_mistake(case, named, hint=_DROPOUT_HINT)
     where = tuple(int(i) for i in np.argwhere(~right)[0])
     ex.fail(case, f"{int(np.sum(~right))} of {x.size} elements are neither 0 nor x / (1 - rate)"
                   f", first at index {where}: x is {float(x[where]):.6g}, so expected 0 or "
@@ -237,10 +303,9 @@ def _check_independence(ex, case, dropped):
     for axis, what in ((1, "row (sample)"), (0, "column (feature)")):
         whole = np.all(table, axis=axis) | ~np.any(table, axis=axis)
         if whole.all():
-            ex.fail(case, f"your result matches a common mistake: one draw per {what}, all "
-                          f"its elements dropped or kept together. Each element is dropped "
-                          f"independently.", "draw one number per element: "
-                                             "rng.random(x.shape).")
+            ex.fail_mistake(case, f"one draw per {what}, all its elements dropped or kept "
+                                  f"together. Each element is dropped independently",
+                            hint="draw one number per element: rng.random(x.shape).")
 
 
 def _check_statistics(ex, case, out, x, rate):
@@ -251,8 +316,8 @@ def _check_statistics(ex, case, out, x, rate):
         problem = (f"{count} of {n} elements were dropped, expected rate x {n}: "
                    f"{expected_count(n, rate)}.")
         if count_agrees(count, n, 1 - rate):
-            problem = ("your result matches a common mistake: elements dropped with "
-                       "probability 1 - rate (kept with probability rate).\n  " + problem)
+            ex.fail_mistake(case, "elements dropped with probability 1 - rate (kept with "
+                                  "probability rate)", problem, _DROPOUT_HINT)
         ex.fail(case, problem, _DROPOUT_HINT)
     spread = 5.0 * math.sqrt(float(np.sum(x.astype(np.float64) ** 2)) * rate / (1 - rate)) / n
     mean_out, mean_x = float(np.mean(out, dtype=np.float64)), float(np.mean(x, dtype=np.float64))
@@ -271,19 +336,20 @@ def _check_training(ex, case, x, rate, seed):
     _check_statistics(ex, case, out, x, rate)
 
 
-def _dropout_cases():
-    """(case, x, rate, training, seed) for 09.3."""
-    return [
-        ("inference, rate 0.5, x (4, 5)", _signed_values(930, (4, 5)), 0.5, False, 931),
-        ("inference, rate 0.2, float32 x (2, 3, 4)", _signed_values(932, (2, 3, 4), np.float32),
-         0.2, False, 933),
-        ("training, rate 0.5, x (200, 500)", _signed_values(934, (200, 500)), 0.5, True, 935),
-        ("training, rate 0.2, x (100, 40, 25)", _signed_values(936, (100, 40, 25)), 0.2, True,
-         937),
-        ("training, rate 0.3, float32 x (400, 250)",
-         _signed_values(938, (400, 250), np.float32), 0.3, True, 939),
-        ("training, rate 0.8, x (250, 400)", _signed_values(940, (250, 400)), 0.8, True, 941),
-    ]
+def _check_draws_from_rng(ex, case, x, rate, seeds):
+    """Two generators of one seed drop the same elements, two seeds different ones."""
+    __tracebackhide__ = True
+    runs = [ex.call(case, x, rate, True, np.random.default_rng(seed)) for seed in seeds]
+    for out in runs:
+        _dropout_result(ex, case, out, x)
+    ex.require(case, np.array_equal(runs[0] == 0, runs[1] == 0),
+               "two generators made with the same seed dropped different elements.",
+               "draw with the rng argument (rng.random), not with np.random.* functions "
+               "or a generator of your own.")
+    ex.require(case, not np.array_equal(runs[0] == 0, runs[2] == 0),
+               "two generators made with different seeds dropped the same elements.",
+               "draw with the rng argument, not with a generator of your own made from a "
+               "fixed seed.")
 
 
 @exercise("09.4")
@@ -302,28 +368,17 @@ def inverted_dropout(ex):
     rescaling at inference, scaling by rate, dropping with probability 1 - rate, the
     randomness not from rng) are named.
     """
-    for case, x, rate, training, seed in _dropout_cases():
-        if training:
-            _check_training(ex, case, x, rate, seed)
+    for case, x, rate, training, seeds in _inverted_dropout_cases():
+        if len(seeds) > 1:
+            _check_draws_from_rng(ex, case, x, rate, seeds)
+        elif not training:
+            _check_inference(ex, case, x, rate, seeds[0])
+        elif rate == 0:
+            ex.compare(case, ex.call(case, x, rate, True, np.random.default_rng(seeds[0])), x,
+                       hint="with rate 0 no element is dropped and 1 - rate is 1: the result "
+                            "is x.")
         else:
-            _check_inference(ex, case, x, rate, seed)
-    case = "training, rate 0: nothing dropped, x (30, 40)"
-    x = _signed_values(942, (30, 40))
-    ex.compare(case, ex.call(case, x, 0.0, True, np.random.default_rng(943)), x,
-               hint="with rate 0 no element is dropped and 1 - rate is 1: the result is x.")
-    case = "the randomness comes from rng: x (60, 80), rate 0.5"
-    x = _signed_values(944, (60, 80))
-    runs = [ex.call(case, x, 0.5, True, np.random.default_rng(seed)) for seed in (945, 945, 946)]
-    for out in runs:
-        _dropout_result(ex, case, out, x)
-    ex.require(case, np.array_equal(runs[0] == 0, runs[1] == 0),
-               "two generators made with the same seed dropped different elements.",
-               "draw with the rng argument (rng.random), not with np.random.* functions "
-               "or a generator of your own.")
-    ex.require(case, not np.array_equal(runs[0] == 0, runs[2] == 0),
-               "two generators made with different seeds dropped the same elements.",
-               "draw with the rng argument, not with a generator of your own made from a "
-               "fixed seed.")
+            _check_training(ex, case, x, rate, seeds[0])
 
 
 # ---------------------------------------------------------------- should_stop ---
@@ -350,15 +405,24 @@ def _keras_decisions(losses, patience, min_delta):
     return tuple(decisions)
 
 
-def _early_stopping(losses, patience, min_delta, *, reference="best", delta=-1, equal=False,
-                    reset=True, late=0):
+def _should_stop_answer(losses, patience, min_delta, *, reference="best", delta=-1,
+                        equal=False, reset=True, late=0):
     """The decision at each epoch, by early stopping's rule, with switches for mistakes.
 
-    `reference` is what a loss is compared with: "best" (the loss of the last
-    improvement, the rule), "previous" (the epoch before) or "minimum" (the lowest
-    loss so far); an improvement is loss < reference + delta * min_delta (`equal`:
-    <=); `reset=False` never resets the wait counter; training stops when the wait
-    is at least patience + late.
+    An epoch improves when its loss is below best - min_delta (best: the loss of the last
+    improving epoch; the first epoch improves); training stops at an epoch without
+    improvement once patience or more epochs (at least one) have passed since the last
+    improvement.
+
+    Args:
+        losses, patience, min_delta: the case.
+        reference: what a loss is compared with: "previous" (the epoch before) or
+            "minimum" (the lowest loss so far) in place of "best".
+        delta: the sign of min_delta in the threshold, reference + delta * min_delta: 0
+            or 1 in place of -1.
+        equal: True counts a loss equal to the threshold as an improvement.
+        reset: False never resets the wait counter.
+        late: stops when the wait is at least patience + late.
     """
     decisions, best, minimum, previous, wait = [], None, None, None, 0
     for loss in losses:
@@ -375,7 +439,7 @@ def _early_stopping(losses, patience, min_delta, *, reference="best", delta=-1, 
     return decisions
 
 
-_STOPPING_MISTAKES = {
+_SHOULD_STOP_MISTAKES = {
     "patience counted one epoch too late: training stops as soon as patience epochs in "
     "a row have not improved": {"late": 1},
     "patience counted one epoch too early: the epoch of the last improvement does not "
@@ -406,7 +470,7 @@ def _clear_of_ties(losses, min_delta, margin=1e-4):
     return True
 
 
-def _stopping_cases():
+def _should_stop_cases():
     """(case, losses, patience, min_delta) for 09.5: worked cases, then seeded curves."""
     cases = [
         ("one epoch: the first epoch always improves", (0.7,), 0, 0.0),
@@ -450,14 +514,6 @@ def _until_stop(decisions):
         list(decisions)
 
 
-def _stopping_mistake(runs):
-    """The first known mistake that gives the received answers of every run, or None."""
-    for what, switches in _STOPPING_MISTAKES.items():
-        if all(_early_stopping(losses, patience, min_delta, **switches)[:len(expected)] ==
-               received for _, losses, patience, min_delta, expected, received in runs):
-            return what
-    return None
-
 
 @exercise("09.5")
 def should_stop(ex):
@@ -476,8 +532,8 @@ def should_stop(ex):
     hint = ("an epoch improves when its loss is below best - min_delta (best: the loss of the "
             "last improving epoch; the first epoch improves); stop at an epoch without "
             "improvement once patience or more epochs have passed since the last improvement.")
-    runs = []  # (case, losses, patience, min_delta, expected, received)
-    for case, losses, patience, min_delta in _stopping_cases():
+    runs = []  # (case, losses, patience, min_delta, expected, received, mistakes)
+    for case, losses, patience, min_delta in _should_stop_cases():
         expected = _until_stop(_keras_decisions(losses, patience, min_delta))
         received = []
         for epoch in range(1, len(expected) + 1):
@@ -487,25 +543,30 @@ def should_stop(ex):
                        "return the result of a comparison, which is a bool.",
                        part=f"after epoch {epoch}")
             received.append(bool(out))
-        runs.append((case, losses, patience, min_delta, expected, received))
-    for case, losses, patience, min_delta, expected, received in runs:
+        runs.append((case, losses, patience, min_delta, expected, received,
+                     mistakes_from(_should_stop_answer, _SHOULD_STOP_MISTAKES, losses,
+                                   patience, min_delta)))
+    # A mistake is named only when it gives the received answers of every run.
+    named = [what for what in _SHOULD_STOP_MISTAKES
+             if all(mistakes[what][:len(received)] == received
+                    for *_, received, mistakes in runs)]
+    for case, losses, patience, min_delta, expected, received, _ in runs:
         if received == expected:
             continue
-        epoch = next(i for i, (a, b) in enumerate(zip(expected, received)) if a != b)
+        epoch = first_mismatch(expected, received)
         problem = (f"after epoch {epoch + 1} of the losses {list(losses[:epoch + 1])} "
                    f"(patience {patience}, min_delta {min_delta:g}) EarlyStopping "
                    f"{'stops' if expected[epoch] else 'goes on'}: expected "
                    f"{expected[epoch]}, received {received[epoch]}.")
-        named = _stopping_mistake(runs)
         if named:
-            problem = f"your result matches a common mistake: {named}.\n  " + problem
+            ex.fail_mistake(case, named, problem, hint)
         ex.fail(case, problem, hint)
 
 
 # ------------------------------------------------------------- k_fold_indices ---
 
-def _kfold_cases():
-    """(case, n, k, seed) for 09.5."""
+def _k_fold_indices_cases():
+    """(case, n, k, seed) for 09.6."""
     return [
         ("n 10, k 5: five folds of 2", 10, 5, 950),
         ("n 23, k 5: folds of 5, 5, 5, 4, 4", 23, 5, 951),
@@ -521,6 +582,35 @@ def _kfold_sizes(n, k):
     from sklearn.model_selection import KFold
 
     return [len(val) for _, val in KFold(k).split(np.zeros((n, 1)))]
+
+
+def _k_fold_indices_answer(n, k, seed, *, shuffle=True, sizes="kfold"):
+    """The k folds (train_idx, val_idx) of n samples, with switches for known mistakes.
+
+    Cuts `np.random.default_rng(seed).permutation(n)` into k consecutive validation
+    folds, the first n % k of them one sample longer; each fold trains on the others.
+
+    Args:
+        n, k, seed: the case.
+        shuffle: False cuts 0, 1, ..., n - 1 unshuffled.
+        sizes: "floor" makes every fold n // k long (the n % k remaining samples are in
+            none); "last" puts the remainder in the last fold.
+    """
+    order = np.random.default_rng(seed).permutation(n) if shuffle else np.arange(n)
+    size, rest = divmod(n, k)
+    lengths = {"kfold": [size + 1] * rest + [size] * (k - rest), "floor": [size] * k,
+               "last": [size] * (k - 1) + [size + rest]}[sizes]
+    folds = np.split(order[:sum(lengths)], np.cumsum(lengths)[:-1])
+    return [(np.setdiff1d(order, fold), fold) for fold in folds]
+
+
+#: Descriptions with {size} (n // k) and {rest} (n % k), filled in by `filled_in`.
+_K_FOLD_INDICES_MISTAKES = {
+    "folds of n // k = {size} each drop the n % k = {rest} remaining samples":
+        {"sizes": "floor"},
+    "the remainder put in the last fold": {"sizes": "last"},
+    "no shuffle, the folds cut from 0, 1, ..., n - 1": {"shuffle": False},
+}
 
 
 def _split_pairs(ex, case, result, k):
@@ -545,7 +635,7 @@ def _split_pairs(ex, case, result, k):
     return pairs
 
 
-def _check_partition(ex, case, vals, n, k):
+def _check_partition(ex, case, vals, n, k, mistakes):
     """The validation folds: in range, no overlap, no sample left out, KFold's sizes."""
     __tracebackhide__ = True
     every = np.concatenate(vals)
@@ -558,23 +648,22 @@ def _check_partition(ex, case, vals, n, k):
                f"is in {int(counts[twice[0]]) if twice.size else 0} of them.",
                "cut the permutation into consecutive pieces that do not overlap.")
     sizes, expected = [len(v) for v in vals], _kfold_sizes(n, k)
+    if sizes == expected:
+        return
+    named = [what for what, pairs in mistakes.items() if [len(v) for _, v in pairs] == sizes]
     missing = np.flatnonzero(counts == 0)
     if missing.size:
         problem = (f"{missing.size} sample(s) are in no validation fold, e.g. sample "
                    f"{int(missing[0])}: every sample is validated once.\n  fold sizes "
                    f"expected: {expected}\n  received: {sizes}")
-        if sizes == [n // k] * k:
-            problem = (f"your result matches a common mistake: folds of n // k = {n // k} "
-                       f"each drop the n % k = {n % k} remaining samples.\n  " + problem)
-        ex.fail(case, problem, "the first n % k folds hold n // k + 1 samples, the others "
-                               "n // k (np.array_split does that).")
-    if sizes != expected:
+        hint = ("the first n % k folds hold n // k + 1 samples, the others n // k "
+                "(np.array_split does that).")
+    else:
         problem = f"fold sizes differ from KFold's.\n  expected: {expected}\n  received: {sizes}"
-        if sizes == [n // k] * (k - 1) + [n // k + n % k]:
-            problem = ("your result matches a common mistake: the remainder put in the last "
-                       "fold.\n  " + problem)
-        ex.fail(case, problem, "the first n % k folds hold one sample more (np.array_split "
-                               "does that).")
+        hint = "the first n % k folds hold one sample more (np.array_split does that)."
+    if named:
+        ex.fail_mistake(case, named, problem, hint)
+    ex.fail(case, problem, hint)
 
 
 def _check_training_sets(ex, case, pairs, n):
@@ -584,15 +673,33 @@ def _check_training_sets(ex, case, pairs, n):
         part = f"fold {i}"
         expected = np.setdiff1d(np.arange(n), val)
         if np.array_equal(np.sort(train), np.sort(val)):
-            ex.fail(case, "your result matches a common mistake: train_idx equals val_idx. "
-                          "A fold trains on every sample outside its validation fold.",
-                    part=part)
+            ex.fail_mistake(case, "train_idx equals val_idx. A fold trains on every sample "
+                                  "outside its validation fold", part=part)
         ex.require(case, train.size == expected.size and
                    np.array_equal(np.sort(train), expected),
                    f"train_idx must hold each sample outside val_idx once: "
                    f"{expected.size} samples, received {train.size}"
                    f"{' (some in val_idx too)' if np.isin(train, val).any() else ''}.",
                    "join the other folds: np.concatenate of every fold but fold i.", part)
+
+
+def _check_folds(ex, case, vals, folds, mistakes):
+    """Fold i's validation set is the i-th piece of the permutation (as sets)."""
+    __tracebackhide__ = True
+    for i, (val, fold) in enumerate(zip(vals, folds)):
+        if np.array_equal(np.sort(val), np.sort(fold)):
+            continue
+        problem = (f"the validation set is not piece {i} of the permutation.\n  expected "
+                   f"(sorted): {describe(np.sort(fold), limit=10)}\n  received (sorted): "
+                   f"{describe(np.sort(val), limit=10)}")
+        hint = ("shuffle with np.random.default_rng(seed).permutation(n), then cut that order "
+                "into consecutive folds.")
+        named = [what for what, pairs in mistakes.items()
+                 if all(np.array_equal(np.sort(v), np.sort(wrong))
+                        for v, (_, wrong) in zip(vals, pairs))]
+        if named:
+            ex.fail_mistake(case, named, problem, hint, f"fold {i}")
+        ex.fail(case, problem, hint, f"fold {i}")
 
 
 @exercise("09.6")
@@ -607,25 +714,16 @@ def k_fold_indices(ex):
     `np.random.default_rng(seed).permutation(n)` (sets: the order inside an array is
     free). Six cases: folds of equal size, remainders, leave-one-out, k = 2, seed 0.
     """
-    for case, n, k, seed in _kfold_cases():
+    for case, n, k, seed in _k_fold_indices_cases():
         pairs = _split_pairs(ex, case, ex.call(case, n, k, seed), k)
         vals = [val for _, val in pairs]
-        _check_partition(ex, case, vals, n, k)
+        mistakes = mistakes_from(_k_fold_indices_answer, filled_in(
+            _K_FOLD_INDICES_MISTAKES, size=n // k, rest=n % k), n, k, seed)
+        _check_partition(ex, case, vals, n, k, mistakes)
         _check_training_sets(ex, case, pairs, n)
         bounds = np.cumsum(_kfold_sizes(n, k))[:-1]
-        folds = np.split(np.random.default_rng(seed).permutation(n), bounds)
-        plain = np.split(np.arange(n), bounds)
-        for i, (val, fold) in enumerate(zip(vals, folds)):
-            if np.array_equal(np.sort(val), np.sort(fold)):
-                continue
-            problem = (f"the validation set is not piece {i} of the permutation.\n  expected "
-                       f"(sorted): {describe(np.sort(fold), limit=10)}\n  received (sorted): "
-                       f"{describe(np.sort(val), limit=10)}")
-            if all(np.array_equal(np.sort(v), f) for v, f in zip(vals, plain)):
-                problem = ("your result matches a common mistake: no shuffle, the folds cut "
-                           "from 0, 1, ..., n - 1.\n  " + problem)
-            ex.fail(case, problem, "shuffle with np.random.default_rng(seed).permutation(n), "
-                                   "then cut that order into consecutive folds.", f"fold {i}")
+        _check_folds(ex, case, vals, np.split(np.random.default_rng(seed).permutation(n),
+                                              bounds), mistakes)
 
 
 # --------------------------------------------------------------- random_search ---
@@ -700,25 +798,57 @@ def _unit_values(trials, name, spec):
     return (values - low) / (high - low)
 
 
-def _check_range_statistics(ex, case, trials, name, spec):
-    """A range's draws fall in each quarter of the range (log range) 1/4 of the time."""
-    __tracebackhide__ = True
+def _random_search_answer(spec, *, drawn=None, last_choice=True):
+    """How often each outcome of one hyperparameter's draws comes, with switches for known
+    mistakes.
+
+    For a list, each choice comes with probability 1 / len(choices); for a range, the
+    draws fall in each quarter of the range ("uniform") or of its log range ("log") with
+    probability 1/4.
+
+    Args:
+        spec: a list of choices, or (kind, low, high) with kind "uniform" or "log".
+        drawn: "uniform" or "log": a range drawn that way whatever its kind (a log draw
+            of a range that reaches 0 or below gives NaN: no such mistake).
+        last_choice: False never draws the last choice of a list.
+
+    Returns:
+        The probabilities, one per choice or per quarter.
+    """
+    if isinstance(spec, list):
+        drawn_from = len(spec) if last_choice else len(spec) - 1
+        return np.array([1 / drawn_from] * drawn_from + [0.0] * (len(spec) - drawn_from))
     kind, low, high = spec
-    n = len(trials)
-    counts = np.histogram(_unit_values(trials, name, spec), bins=4, range=(0, 1))[0]
-    if all(count_agrees(int(c), n, 0.25) for c in counts):
-        return
-    space = "log space (log(value) uniform)" if kind == "log" else "the range"
-    problem = (f"{name}: the {n} draws per quarter of {space} are {counts.tolist()}, "
-               f"expected {expected_count(n, 0.25)} in each.")
-    other = ("uniform", low, high) if kind == "log" else ("log", low, high)
-    if low > 0:
-        other_counts = np.histogram(_unit_values(trials, name, other), bins=4, range=(0, 1))[0]
-        if all(count_agrees(int(c), n, 0.25) for c in other_counts):
-            wrong = "uniform where log-uniform" if kind == "log" else "log-uniform where uniform"
-            problem = (f"your result matches a common mistake: {name} drawn {wrong} is "
-                       f"asked.\n  " + problem)
-    ex.fail(case, problem, _SEARCH_HINT)
+    quarters = np.linspace(0.0, 1.0, 5)
+    bounds = low * (high / low) ** quarters if kind == "log" else low + (high - low) * quarters
+    if (drawn or kind) == "log":
+        return np.diff(np.log(bounds / low) / np.log(high / low))
+    return np.diff((bounds - low) / (high - low))
+
+
+#: Descriptions with {name} (the hyperparameter), filled in by `filled_in`.
+_RANDOM_SEARCH_MISTAKES = {
+    "{name} drawn uniform where log-uniform is asked": {"drawn": "uniform"},
+    "{name} drawn log-uniform where uniform is asked": {"drawn": "log"},
+    "the last choice never drawn (rng.integers(len(choices)) already leaves out its high "
+    "end)": {"last_choice": False},
+}
+
+
+def _random_search_cases():
+    """(case, space, n_trials, seeds) for 09.7: the structure of each result, then one seed
+    twice and another (three seeds), then statistics (1,000 trials or more)."""
+    return [
+        ("one trial of a space with one uniform range [-1, 1]",
+         {"x": ("uniform", -1.0, 1.0)}, 1, (960,)),
+        ("0 trials: an empty list", _SEARCH_SPACE, 0, (961,)),
+        ("the same seed twice, then another seed: 20 trials", _SEARCH_SPACE, 20,
+         (962, 962, 963)),
+        ("2,000 trials of a log range, a uniform range and two lists", _SEARCH_SPACE, 2000,
+         (964,)),
+        ("1,500 trials of a wide log range [1e-6, 1], a uniform range and a list of floats",
+         _WIDE_SPACE, 1500, (965,)),
+    ]
 
 
 def _check_search_statistics(ex, case, trials, space):
@@ -726,29 +856,31 @@ def _check_search_statistics(ex, case, trials, space):
     __tracebackhide__ = True
     n = len(trials)
     for name, spec in space.items():
-        if not isinstance(spec, list):
-            _check_range_statistics(ex, case, trials, name, spec)
-            continue
-        counts = [sum(1 for trial in trials if trial[name] == c) for c in spec]
-        if all(count_agrees(c, n, 1 / len(spec)) for c in counts):
-            continue
-        problem = (f"{name}: the choices {spec} were drawn {counts} times, expected "
-                   f"{expected_count(n, 1 / len(spec))} each.")
-        if counts[-1] == 0:
-            problem = ("your result matches a common mistake: the last choice never drawn "
-                       "(rng.integers(len(choices)) already leaves out its high end).\n  "
-                       + problem)
-        ex.fail(case, problem, _SEARCH_HINT)
+        if isinstance(spec, list):
+            counts = [sum(1 for trial in trials if trial[name] == c) for c in spec]
+            problem = (f"{name}: the choices {spec} were drawn {counts} times, expected "
+                       f"{expected_count(n, 1 / len(spec))} each.")
+        else:
+            counts = np.histogram(_unit_values(trials, name, spec), bins=4,
+                                  range=(0, 1))[0].tolist()
+            where = "log space (log(value) uniform)" if spec[0] == "log" else "the range"
+            problem = (f"{name}: the {n} draws per quarter of {where} are {counts}, "
+                       f"expected {expected_count(n, 0.25)} in each.")
+        compare_frequencies(
+            ex, case, counts, n, np.full(len(counts), 1 / len(counts)),
+            mistakes=mistakes_from(_random_search_answer, filled_in(
+                _RANDOM_SEARCH_MISTAKES, name=name), spec),
+            problem=lambda worst: problem, hint=_SEARCH_HINT, observed="draws",
+            tries=f"draws of {name}")
     names = list(space)
     units = {name: _unit_values(trials, name, space[name]) for name in names}
     for i, first in enumerate(names):
         for second in names[i + 1:]:
             r = float(np.corrcoef(units[first], units[second])[0, 1])
-            if abs(r) > 5.0 / math.sqrt(n):
-                ex.fail(case, f"the draws of {first} and {second} are correlated (correlation "
-                              f"{r:.3f}; independent draws give at most {5.0 / math.sqrt(n):.3f}"
-                              f"): each hyperparameter needs its own random number.",
-                        _SEARCH_HINT)
+            ex.require(case, abs(r) <= 5.0 / math.sqrt(n),
+                       f"the draws of {first} and {second} are correlated (correlation "
+                       f"{r:.3f}; independent draws give at most {5.0 / math.sqrt(n):.3f}): "
+                       f"each hyperparameter needs its own random number.", _SEARCH_HINT)
 
 
 @exercise("09.7")
@@ -766,31 +898,22 @@ def random_search(ex):
     asked, the seed ignored, a grid, one random number for every name, a choice never
     drawn) are named.
     """
-    case = "one trial of a space with one uniform range [-1, 1]"
-    space = {"x": ("uniform", -1.0, 1.0)}
-    _require_trials(ex, case, ex.call(case, space, 1, 960), space, 1)
-    case = "0 trials: an empty list"
-    _require_trials(ex, case, ex.call(case, _SEARCH_SPACE, 0, 961), _SEARCH_SPACE, 0)
-    case = "the same seed twice, then another seed: 20 trials"
-    runs = [ex.call(case, _SEARCH_SPACE, 20, seed) for seed in (962, 962, 963)]
-    for trials in runs:
-        _require_trials(ex, case, trials, _SEARCH_SPACE, 20)
-    ex.require(case, runs[0] == runs[1],
-               "two calls with the same seed gave different settings: the seed ignored "
-               "(np.random.* functions or an unseeded generator).",
-               "draw everything from rng = np.random.default_rng(seed).")
-    ex.require(case, runs[0] != runs[2],
-               "two calls with different seeds gave the same settings: the seed changes "
-               "nothing (a grid or fixed values instead of random draws, or a generator "
-               "with a fixed seed).", "draw everything from rng = np.random.default_rng(seed).")
-    for case, space, n_trials, seed in (
-            ("2,000 trials of a log range, a uniform range and two lists", _SEARCH_SPACE,
-             2000, 964),
-            ("1,500 trials of a wide log range [1e-6, 1], a uniform range and a list of "
-             "floats", _WIDE_SPACE, 1500, 965)):
-        trials = ex.call(case, space, n_trials, seed)
-        _require_trials(ex, case, trials, space, n_trials)
-        _check_search_statistics(ex, case, trials, space)
+    for case, space, n_trials, seeds in _random_search_cases():
+        runs = [ex.call(case, space, n_trials, seed) for seed in seeds]
+        for trials in runs:
+            _require_trials(ex, case, trials, space, n_trials)
+        if len(runs) > 1:
+            ex.require(case, runs[0] == runs[1],
+                       "two calls with the same seed gave different settings: the seed "
+                       "ignored (np.random.* functions or an unseeded generator).",
+                       "draw everything from rng = np.random.default_rng(seed).")
+            ex.require(case, runs[0] != runs[2],
+                       "two calls with different seeds gave the same settings: the seed "
+                       "changes nothing (a grid or fixed values instead of random draws, or "
+                       "a generator with a fixed seed).",
+                       "draw everything from rng = np.random.default_rng(seed).")
+        if n_trials >= 1000:
+            _check_search_statistics(ex, case, runs[0], space)
 
 
 # ------------------------------------------------------------- bagging_predict ---
@@ -846,8 +969,8 @@ def _keras_members(seed, features, classes):
     return members
 
 
-def _bagging_cases():
-    """(case, models, x) for 09.7."""
+def _bagging_predict_cases():
+    """(case, models, x) for 09.8."""
     x5 = random_values(970, (5, 2))
     x40 = random_values(971, (40, 3))
     x12 = random_values(972, (12, 6)).astype(np.float32)
@@ -862,26 +985,52 @@ def _bagging_cases():
     ]
 
 
-def _bagging_mistakes(probabilities):
-    """Known wrong answers from the members' probabilities (members, n, C)."""
+def _bagging_predict_answer(probabilities, *, combine="average", members=None, axis=1,
+                            argmax=True):
+    """The bagged labels from the members' probabilities, with switches for known mistakes.
+
+    Averages the probabilities (members, n, C) over the members and takes the argmax over
+    the classes: one label per sample.
+
+    Args:
+        probabilities: the members' probabilities, an array (members, n, C).
+        combine: "vote" (a majority vote of the members' labels), "rounded labels" or
+            "floored labels" (the mean of the labels, rounded or rounded down) or "most
+            confident" (the label of the member with the highest probability) in place
+            of "average".
+        members: uses the first `members` members alone.
+        axis: the axis of the average the argmax runs over, 0 (the samples) in place of 1.
+        argmax: False returns the average probabilities.
+    """
+    probabilities = probabilities[:members]
     labels = probabilities.argmax(axis=2)  # (members, n)
-    votes = np.array([np.bincount(column, minlength=probabilities.shape[2]).argmax()
-                      for column in labels.T])
-    return {
-        "a majority vote of the models' labels: average the probabilities, then take the "
-        "argmax": votes,
-        "the average of the models' labels (rounded): average the probabilities, not the "
-        "labels": np.rint(labels.mean(axis=0)),
-        "the average of the models' labels (rounded down): average the probabilities, not "
-        "the labels": np.floor(labels.mean(axis=0)),
-        "only the first model used: average over every model of the list": labels[0],
-        "the label of the most confident model: average the probabilities over the models":
-            probabilities.max(axis=2).argmax(axis=0).choose(labels),
-        "the argmax over the samples (axis 0): take it over the classes, axis 1":
-            probabilities.mean(axis=0).argmax(axis=0),
-        "the average probabilities returned: return the argmax over the classes, one "
-        "label per sample": probabilities.mean(axis=0),
-    }
+    if combine == "vote":
+        return np.array([np.bincount(column, minlength=probabilities.shape[2]).argmax()
+                         for column in labels.T])
+    if combine == "rounded labels":
+        return np.rint(labels.mean(axis=0))
+    if combine == "floored labels":
+        return np.floor(labels.mean(axis=0))
+    if combine == "most confident":
+        return probabilities.max(axis=2).argmax(axis=0).choose(labels)
+    average = probabilities.mean(axis=0)
+    return average.argmax(axis=axis) if argmax else average
+
+
+_BAGGING_PREDICT_MISTAKES = {
+    "a majority vote of the models' labels: average the probabilities, then take the "
+    "argmax": {"combine": "vote"},
+    "the average of the models' labels (rounded): average the probabilities, not the "
+    "labels": {"combine": "rounded labels"},
+    "the average of the models' labels (rounded down): average the probabilities, not "
+    "the labels": {"combine": "floored labels"},
+    "only the first model used: average over every model of the list": {"members": 1},
+    "the label of the most confident model: average the probabilities over the models":
+        {"combine": "most confident"},
+    "the argmax over the samples (axis 0): take it over the classes, axis 1": {"axis": 0},
+    "the average probabilities returned: return the argmax over the classes, one label per "
+    "sample": {"argmax": False},
+}
 
 
 def _explain_bagging_error(message):
@@ -900,11 +1049,12 @@ def bagging_predict(ex):
     labels and the first model alone; five fake models on 40 samples; one model; and two
     small Keras models with a fake one. Known mistakes are named.
     """
-    for case, models, x in _bagging_cases():
+    for case, models, x in _bagging_predict_cases():
         probabilities = np.stack([np.asarray(model(x), np.float64) for model in models])
         out = ex.call_explained(case, _explain_bagging_error, models, x, copy_inputs=False)
         ex.compare(case, out, probabilities.mean(axis=0).argmax(axis=1),
-                   mistakes=_bagging_mistakes(probabilities),
+                   mistakes=mistakes_from(_bagging_predict_answer, _BAGGING_PREDICT_MISTAKES,
+                                          probabilities),
                    hint="average the probabilities over the models (one (n, C) array), then "
                         "take the argmax over the classes (axis 1).",
                    shape_hint="return one label per sample: an int array of shape (n,).")
@@ -912,9 +1062,69 @@ def bagging_predict(ex):
 
 # ----------------------------------------------------------------- diagnose ---
 
-def _diagnosis(train_err, dev_err, human_err):
+def _diagnose_cases():
+    """(case, train_err, dev_err, human_err, (avoidable_bias, variance, focus)) for 09.1,
+    the expected entries worked by hand."""
+    return [
+        ("bias larger: train 0.15, dev 0.17, human 0.02", 0.15, 0.17, 0.02,
+         (0.13, 0.02, "bias")),
+        ("variance larger: train 0.03, dev 0.12, human 0.02", 0.03, 0.12, 0.02,
+         (0.01, 0.09, "variance")),
+        ("the human level decides: train 0.08, dev 0.12, human 0.06", 0.08, 0.12, 0.06,
+         (0.02, 0.04, "variance")),
+        ("both large, bias larger: train 0.2, dev 0.3, human 0.05", 0.2, 0.3, 0.05,
+         (0.15, 0.1, "bias")),
+        ("errors in percent: train 9.0, dev 10.5, human 1.0", 9.0, 10.5, 1.0,
+         (8.0, 1.5, "bias")),
+        ("a tie goes to bias: train 0.25, dev 0.375, human 0.125", 0.25, 0.375, 0.125,
+         (0.125, 0.125, "bias")),
+        ("better than humans on the training set: train 0.01, dev 0.05, human 0.02",
+         0.01, 0.05, 0.02, (-0.01, 0.04, "variance")),
+    ]
+
+
+def _diagnose_answer(train_err, dev_err, human_err, key, *, from_human=True, bias_sign=1,
+                     clip=False, variance_from="train", variance_sign=1, larger=True,
+                     tie="bias"):
+    """One entry of the diagnosis, with switches for known mistakes.
+
+    "avoidable_bias" is train_err - human_err, "variance" dev_err - train_err, and
+    "focus" the larger gap, "bias" on a tie. The focus is decided on the right gaps,
+    so that a mistake in a gap is named at that gap only.
+
+    Args:
+        train_err, dev_err, human_err: the case.
+        key: the entry, "avoidable_bias", "variance" or "focus".
+        from_human: False measures the avoidable bias from 0.
+        bias_sign, variance_sign: -1 flips the sign of that gap.
+        clip: clips the avoidable bias at 0.
+        variance_from: "human" measures the variance from the human level.
+        larger: False chooses the smaller gap (a tie still goes to "bias").
+        tie: the focus on a tie, "variance" in place of "bias".
+    """
+    if key == "avoidable_bias":
+        bias = bias_sign * (train_err - (human_err if from_human else 0.0))
+        return max(bias, 0.0) if clip else bias
+    if key == "variance":
+        return variance_sign * (dev_err - (human_err if variance_from == "human" else train_err))
     bias, variance = train_err - human_err, dev_err - train_err
-    return bias, variance, "bias" if bias >= variance else "variance"
+    if bias == variance:
+        return tie
+    return "bias" if (bias > variance) == larger else "variance"
+
+
+_DIAGNOSE_MISTAKES = {
+    "measured from 0 instead of from the human level: avoidable bias is train_err - "
+    "human_err": {"from_human": False},
+    "the sign flipped: avoidable bias is train_err - human_err": {"bias_sign": -1},
+    "clipped at 0: keep train_err - human_err as it is, negative when the model beats the "
+    "human level": {"clip": True},
+    "measured from the human level: variance is dev_err - train_err":
+        {"variance_from": "human"},
+    "the sign flipped: variance is dev_err - train_err": {"variance_sign": -1},
+    'a tie sent to "variance"': {"tie": "variance"},
+    "the smaller gap chosen": {"larger": False},
+}
 
 
 @exercise("09.1")
@@ -928,52 +1138,37 @@ def diagnose(ex):
     binary: 0.125 each, which goes to "bias"), a model better than humans on the
     training set (a negative avoidable bias, kept as it is).
     """
-    cases = [
-        ("bias larger: train 0.15, dev 0.17, human 0.02", 0.15, 0.17, 0.02),
-        ("variance larger: train 0.03, dev 0.12, human 0.02", 0.03, 0.12, 0.02),
-        ("the human level decides: train 0.08, dev 0.12, human 0.06", 0.08, 0.12, 0.06),
-        ("both large, bias larger: train 0.2, dev 0.3, human 0.05", 0.2, 0.3, 0.05),
-        ("errors in percent: train 9.0, dev 10.5, human 1.0", 9.0, 10.5, 1.0),
-        ("a tie goes to bias: train 0.25, dev 0.375, human 0.125", 0.25, 0.375, 0.125),
-        ("better than humans on the training set: train 0.01, dev 0.05, human 0.02",
-         0.01, 0.05, 0.02),
-    ]
     keys = {"avoidable_bias", "variance", "focus"}
-    for case, train, dev, human in cases:
+    for case, train, dev, human, (bias, variance, focus) in _diagnose_cases():
         out = ex.call(case, train, dev, human)
         ex.require(case, isinstance(out, dict) and set(out) == keys,
                    f"expected a dict with the keys {sorted(keys)}, received {describe(out)}.",
                    'return {"avoidable_bias": ..., "variance": ..., "focus": ...}.')
-        bias, variance, focus = _diagnosis(train, dev, human)
         ex.compare(case, out["avoidable_bias"], bias, kind="scalar", part='"avoidable_bias"',
-                   mistakes={"measured from 0 instead of from the human level: avoidable "
-                             "bias is train_err - human_err": train,
-                             "the sign flipped: avoidable bias is train_err - human_err":
-                                 human - train,
-                             "clipped at 0: keep train_err - human_err as it is, negative "
-                             "when the model beats the human level": max(bias, 0.0)},
+                   mistakes=mistakes_from(_diagnose_answer, _DIAGNOSE_MISTAKES, train, dev,
+                                          human, "avoidable_bias"),
                    hint="avoidable bias = train_err - human_err.")
         ex.compare(case, out["variance"], variance, kind="scalar", part='"variance"',
-                   mistakes={"measured from the human level: variance is dev_err - "
-                             "train_err": dev - human,
-                             "the sign flipped: variance is dev_err - train_err": train - dev},
+                   mistakes=mistakes_from(_diagnose_answer, _DIAGNOSE_MISTAKES, train, dev,
+                                          human, "variance"),
                    hint="variance = dev_err - train_err.")
         if out["focus"] == focus:
             continue
         problem = (f"expected {focus!r} (avoidable bias {bias:.4g}, variance {variance:.4g}), "
                    f"received {describe(out['focus'])}.")
-        if bias == variance and out["focus"] == "variance":
-            problem = ("your result matches a common mistake: a tie sent to \"variance\".\n  " +
-                       problem)
-        elif out["focus"] in ("bias", "variance"):
-            problem = "your result matches a common mistake: the smaller gap chosen.\n  " + problem
-        ex.fail(case, problem, 'focus on the larger gap: "bias" if avoidable_bias >= variance, '
-                               'else "variance" (the exact strings).', part='"focus"')
+        hint = ('focus on the larger gap: "bias" if avoidable_bias >= variance, else '
+                '"variance" (the exact strings).')
+        named = [what for what, wrong in mistakes_from(_diagnose_answer, _DIAGNOSE_MISTAKES,
+                                                       train, dev, human, "focus").items()
+                 if wrong != focus and wrong == out["focus"]]
+        if named:
+            ex.fail_mistake(case, named, problem, hint, part='"focus"')
+        ex.fail(case, problem, hint, part='"focus"')
 
 
 # ----------------------------------------------------------------- f1_score ---
 
-def _f1_cases():
+def _f1_score_cases():
     """(case, y_true, y_pred) for 09.9."""
     rng = np.random.default_rng(980)
     y50, p50 = rng.integers(0, 2, 50), rng.integers(0, 2, 50)
@@ -994,31 +1189,54 @@ def _f1_cases():
     ]
 
 
-def _f1_mistakes(y_true, y_pred):
-    from sklearn.metrics import f1_score as sklearn_f1
+def _f1_score_answer(y_true, y_pred, *, accuracy=False, mean="harmonic", tn_for=None,
+                     positive=1, macro=False):
+    """The F1 score of binary labels, with switches for known mistakes.
 
-    tp = int(np.sum((y_true == 1) & (y_pred == 1)))
-    fp = int(np.sum((y_true == 0) & (y_pred == 1)))
-    fn = int(np.sum((y_true == 1) & (y_pred == 0)))
-    tn = int(np.sum((y_true == 0) & (y_pred == 0)))
-    found = {"the accuracy instead of F1": np.mean(y_true == y_pred)}
-    if tp + fp and tp + fn:
-        precision, recall = tp / (tp + fp), tp / (tp + fn)
-        found["the arithmetic mean (P + R) / 2: F1 is the harmonic mean 2PR / (P + R)"] = \
-            (precision + recall) / 2
-        if precision + recall:
-            found["F1 not doubled: P R / (P + R) is half of F1"] = \
-                precision * recall / (precision + recall)
-    if tp:
-        found["true negatives counted where false negatives belong: F1 = 2TP / (2TP + FP + "
-              "FN)"] = 2 * tp / (2 * tp + fp + tn)
-        found["true negatives counted where false positives belong: F1 = 2TP / (2TP + FP + "
-              "FN), TN does not enter"] = 2 * tp / (2 * tp + tn + fn)
-    found["the F1 of class 0: the positive class is 1"] = sklearn_f1(
-        y_true, y_pred, pos_label=0, zero_division=0.0)
-    found["the average of the F1 of both classes: the F1 of class 1 alone is asked"] = \
-        sklearn_f1(y_true, y_pred, average="macro", zero_division=0.0)
-    return found
+    F1 = 2PR / (P + R) for the class `positive`, with precision P = TP / (TP + FP) and
+    recall R = TP / (TP + FN); 0.0 when TP is 0.
+
+    Args:
+        y_true, y_pred: the case, 0/1 labels.
+        accuracy: returns the accuracy instead.
+        mean: "arithmetic" takes (P + R) / 2, "half" takes PR / (P + R).
+        tn_for: "fn" or "fp": the true negatives counted in place of the false negatives
+            or of the false positives.
+        positive: the class counted as positive, 0 in place of 1.
+        macro: averages the F1 of every class found in y_true or y_pred (as
+            `sklearn.metrics.f1_score(average="macro")`).
+    """
+    if accuracy:
+        return float(np.mean(y_true == y_pred))
+    if macro:
+        return float(np.mean([_f1_score_answer(y_true, y_pred, positive=c)
+                              for c in np.union1d(y_true, y_pred)]))
+    true, predicted = y_true == positive, y_pred == positive
+    tp, tn = int(np.sum(true & predicted)), int(np.sum(~true & ~predicted))
+    fp, fn = int(np.sum(~true & predicted)), int(np.sum(true & ~predicted))
+    fp, fn = (tn if tn_for == "fp" else fp), (tn if tn_for == "fn" else fn)
+    if tp == 0:
+        return 0.0
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    if mean == "arithmetic":
+        return (precision + recall) / 2
+    f1 = 2 * precision * recall / (precision + recall)
+    return f1 / 2 if mean == "half" else f1
+
+
+_F1_SCORE_MISTAKES = {
+    "the accuracy instead of F1": {"accuracy": True},
+    "the arithmetic mean (P + R) / 2: F1 is the harmonic mean 2PR / (P + R)":
+        {"mean": "arithmetic"},
+    "F1 not doubled: P R / (P + R) is half of F1": {"mean": "half"},
+    "true negatives counted where false negatives belong: F1 = 2TP / (2TP + FP + FN)":
+        {"tn_for": "fn"},
+    "true negatives counted where false positives belong: F1 = 2TP / (2TP + FP + FN), TN "
+    "does not enter": {"tn_for": "fp"},
+    "the F1 of class 0: the positive class is 1": {"positive": 0},
+    "the average of the F1 of both classes: the F1 of class 1 alone is asked":
+        {"macro": True},
+}
 
 
 @exercise("09.9")
@@ -1034,10 +1252,10 @@ def f1_score(ex):
     """
     from sklearn.metrics import f1_score as sklearn_f1
 
-    for case, y_true, y_pred in _f1_cases():
+    for case, y_true, y_pred in _f1_score_cases():
         out = ex.call(case, y_true, y_pred)
         ex.compare(case, out, sklearn_f1(y_true, y_pred, zero_division=0.0), kind="scalar",
-                   mistakes=_f1_mistakes(y_true, y_pred),
+                   mistakes=mistakes_from(_f1_score_answer, _F1_SCORE_MISTAKES, y_true, y_pred),
                    hint="count TP, FP and FN for class 1; F1 = 2TP / (2TP + FP + FN), the "
                         "harmonic mean of precision and recall.",
                    nonfinite_hint="when TP is 0, precision or recall is 0 / 0 or both are 0, "
