@@ -50,12 +50,15 @@ def kl_divergence(mu, log_var, *, sign=-1, one=1.0, half=0.5, variance=ops.exp,
 
 
 def vae_loss(x, x_reconstructed, mu, log_var, beta=1.0, *, pixels=ops.sum, kl_weight=None,
-             kl_sign=1, batch=ops.mean):
+             kl_sign=1, batch=ops.mean, beta_on_reconstruction=False, squared=False):
     axes = tuple(range(1, len(x.shape)))
     bce = -(x * ops.log(x_reconstructed) + (1 - x) * ops.log(1 - x_reconstructed))
+    if squared:
+        bce = (x - x_reconstructed) ** 2
     kl = -0.5 * ops.sum(1 + log_var - mu ** 2 - ops.exp(log_var), axis=-1)
     weight = beta if kl_weight is None else kl_weight(beta)
-    return batch(pixels(bce, axis=axes) + kl_sign * weight * kl)
+    reconstruction = pixels(bce, axis=axes) * (beta if beta_on_reconstruction else 1.0)
+    return batch(reconstruction + kl_sign * weight * kl)
 
 
 def discriminator_loss(real_logits, fake_logits, *, labels=(1.0, 0.0), from_logits=True,
@@ -223,6 +226,8 @@ MUTANTS = [
     ("kl_divergence", lambda m, v: -0.5 * ops.mean(1 + v - m ** 2 - ops.exp(v)),
      "averaged over the latent dimensions"),
     ("kl_divergence", lambda m, v: kl_divergence(m, v, one=0.0), "the 1 missing"),
+    ("kl_divergence", lambda m, v: ops.mean(-0.5 * ops.sum(1 + ops.log(v) - m ** 2 - v, axis=-1)),
+     "log_var treated as the variance"),
     ("kl_divergence", lambda m, v: kl_divergence(m, v, half=1.0), "the 0.5 missing"),
     ("kl_divergence", lambda m, v: kl_divergence(m, v, batch=lambda k: k),
      r"expected a single number, received an array of shape \(4,\).*\n.*Hint: return the mean"),
@@ -236,6 +241,11 @@ MUTANTS = [
     ("vae_loss", lambda *a, **k: vae_loss(*a, **k, kl_weight=lambda b: 1.0),
      r"case '\(4, 5, 7, 1\) images, latent 3, beta 4.0'.*beta ignored"),
     ("vae_loss", lambda *a, **k: vae_loss(*a, **k, kl_sign=-1), "the KL term with the wrong sign"),
+    ("vae_loss", lambda *a, **k: vae_loss(*a, **k, kl_weight=lambda b: 1.0,
+                                          beta_on_reconstruction=True),
+     r"case '\(4, 5, 7, 1\) images, latent 3, beta 4.0'.*beta weights the reconstruction"),
+    ("vae_loss", lambda *a, **k: vae_loss(*a, **k, squared=True),
+     "squared error instead of binary cross-entropy"),
     ("vae_loss", lambda *a, **k: vae_loss(*a, **k, batch=ops.sum), "summed over the batch"),
     ("vae_loss", lambda x, r, m, v, beta=0.5: vae_loss(x, r, m, v, beta),
      r"case '\(3, 28, 28, 1\) images, latent 2, default beta'.*values differ"),
@@ -247,6 +257,8 @@ MUTANTS = [
      "labels swapped"),
     ("discriminator_loss", lambda r, f: discriminator_loss(r, f, from_logits=False),
      r"logits treated as probabilities \(from_logits=True missing\)"),
+    ("discriminator_loss", lambda r, f: -ops.mean(ops.log(r)) - ops.mean(ops.log(1 - f)),
+     "log of the logits themselves"),
     ("discriminator_loss", lambda r, f: discriminator_loss(r, f, twice=True),
      "sigmoid applied twice"),
     ("discriminator_loss", lambda r, f: discriminator_loss(r, f, terms=("real",)),
@@ -269,6 +281,7 @@ MUTANTS = [
     ("generator_loss", lambda f: generator_loss(f, from_logits=False),
      "logits treated as probabilities"),
     ("generator_loss", lambda f: generator_loss(f, twice=True), "sigmoid applied twice"),
+    ("generator_loss", lambda f: -ops.mean(ops.log(f)), "log of the logits themselves"),
     ("generator_loss", lambda f: generator_loss(f, reduction="sum"), "summed over the batch"),
     ("generator_loss", _naive_generator, r"(?s)-120 to 60'.*NaN or infinite.*stay finite"),
     # linear_beta_schedule
@@ -411,7 +424,7 @@ def test_the_posterior_variance_is_the_variance_of_q_given_x0():
     zeros = np.zeros(1)
     for t in (1, 10, 49):
         precision = (1 - betas[t]) / betas[t] + 1 / (1 - alphas_bar[t - 1])
-        step = check._ddpm_step(zeros, t, zeros, betas, np.ones(1))
+        step = check._ddpm_sample_step_answer(zeros, t, zeros, betas, np.ones(1))
         assert np.isclose(step[0] ** 2, 1 / precision)
 
 
@@ -420,7 +433,7 @@ def test_the_ddpm_oracle_agrees_with_the_posterior_mean_form():
     rng = np.random.default_rng(0)
     x, e, z = rng.normal(size=(3, 2, 5))
     for t in (1, 25, 49):
-        assert np.allclose(check._ddpm_step(x, t, e, betas, z),
+        assert np.allclose(check._ddpm_sample_step_answer(x, t, e, betas, z),
                            _posterior_form_step(x, t, e, betas, z))
 
 

@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 from helpers.checks import reinforcement as check
-from helpers.checks.core import CheckError, NotAttemptedError, counts_follow
+from helpers.checks.core import CheckError, NotAttemptedError, counts_follow, mistakes_from
 
 from mutants import CheckTests
 
@@ -51,6 +51,7 @@ def q_learning_update(q, s, a, r, s_next, done, alpha, gamma, *, stop_at_end=Tru
                       sarsa=False, rate=None, discount=None, row=None, in_place=True,
                       result="td", sign=1.0):
     table = q if in_place else q.copy()
+    q_before = q[s, a]
     gamma = gamma if discount is None else discount
     best = q[s_next, a] if sarsa else np.max(q[s_next])
     target = r if done and stop_at_end else r + gamma * best
@@ -58,6 +59,7 @@ def q_learning_update(q, s, a, r, s_next, done, alpha, gamma, *, stop_at_end=Tru
     td = target - table[row, a]
     table[row, a] += sign * (alpha if rate is None else rate) * td
     return {"td": td, "table": table, "target": target, "after": target - table[row, a],
+            "new": table[row, a], "change": table[row, a] - q_before, "minus": -td,
             "none": None}[result]
 
 
@@ -186,7 +188,7 @@ MUTANTS = [
     ("epsilon_greedy", lambda *a: epsilon_greedy(*a, result=float),
      r"call 1 returned \d \(a float\), expected an int action"),
     ("epsilon_greedy", lambda q, e, rng: q[epsilon_greedy(q, e, rng)],
-     "that is a Q-value, not an action"),
+     "common mistake: a Q-value returned instead of an action"),
     ("epsilon_greedy", lambda *a: epsilon_greedy(*a, result=lambda i: np.array([i])),
      r"expected an int action in \[0, 4\)"),
     ("epsilon_greedy", lambda *a: epsilon_greedy(*a, result=lambda i: i + 4),
@@ -204,13 +206,19 @@ MUTANTS = [
     ("q_learning_update", lambda *a: q_learning_update(*a, sign=-1.0),
      "q\\[s, a\\] moved away from the target"),
     ("q_learning_update", lambda *a: q_learning_update(*a, in_place=False, result="table"),
-     "q was not changed and your function returned a table"),
+     "common mistake: q not changed and the new table returned instead of the TD error"),
     ("q_learning_update", lambda *a: q_learning_update(*a, in_place=False),
      r"common mistake: q not changed: the update must change the caller's array in place"),
     ("q_learning_update", lambda *a: q_learning_update(*a, result="target"),
      "the returned TD error.*the target returned instead of the TD error"),
     ("q_learning_update", lambda *a: q_learning_update(*a, result="after"),
      "the TD error computed after the update"),
+    ("q_learning_update", lambda *a: q_learning_update(*a, result="new"),
+     r"the new q\[s, a\] returned instead of the TD error"),
+    ("q_learning_update", lambda *a: q_learning_update(*a, result="change"),
+     r"alpha \* TD error returned \(the change of q\[s, a\]\)"),
+    ("q_learning_update", lambda *a: q_learning_update(*a, result="minus"),
+     r"the sign of the TD error: it is target - q\[s, a\]"),
     ("q_learning_update", lambda *a: q_learning_update(*a, result="none"),
      "your function returned None"),
     # ReplayBuffer
@@ -221,7 +229,8 @@ MUTANTS = [
     ("ReplayBuffer", make_replay_buffer(slot="last"), "it always overwrites the last slot"),
     ("ReplayBuffer", make_replay_buffer(slot="never"), "it never overwrites"),
     ("ReplayBuffer", make_replay_buffer(count_all=True),
-     "after 7 adds to a buffer of capacity 6, len\\(buffer\\) is 7: len counts every add"),
+     r"(?s)common mistake: len counts every add.*"
+     r"after 7 adds to a buffer of capacity 6, len\(buffer\) is 7\."),
     ("ReplayBuffer", make_replay_buffer(filled_only=False),
      "case '5 adds to capacity 8'.*is all zeros: a slot that holds no transition yet"),
     ("ReplayBuffer", make_replay_buffer(aligned=False), "the fields are misaligned"),
@@ -243,6 +252,9 @@ MUTANTS = [
      "case '4 transitions by hand.*a truncated episode treated as terminal"),
     ("dqn_targets", lambda *a: dqn_targets(*a, axis=0),
      r"(?s)case '4 transitions by hand.*raised ValueError.*next_q.max\(axis=1\)"),
+    ("dqn_targets", lambda r, nq, *a: dqn_targets(r, nq, *a, axis=0 if nq.shape[0] == nq.shape[1]
+                                                  else 1),
+     r"case '3 transitions, 3 actions.*the max over the batch \(axis 0\)"),
     ("dqn_targets", lambda *a: dqn_targets(*a, discount=1.0), "gamma missing"),
     ("dqn_targets", lambda *a: dqn_targets(*a, reduce=np.mean),
      "the mean over actions instead of the max"),
@@ -263,6 +275,12 @@ MUTANTS = [
     ("reinforce_loss", lambda *a: reinforce_loss(*a, constant=True),
      "no gradient reaches log_probs"),
     ("reinforce_loss", lambda lp, G: -(lp * G), "expected a single number"),
+    # The right loss whose gradient is flipped, or T times too large (stop_gradient terms).
+    ("reinforce_loss", lambda lp, G: -tf.reduce_mean((2 * tf.stop_gradient(lp) - lp) * G),
+     "the gradient with respect to log_probs: .*the sign flipped: the gradient must be"),
+    ("reinforce_loss", lambda lp, G: -tf.reduce_mean(
+        (tf.stop_gradient(lp) + len(G) * (lp - tf.stop_gradient(lp))) * G),
+     "the gradient with respect to log_probs: .*the sum instead of the mean: the gradient"),
 ]
 
 
@@ -355,12 +373,14 @@ def test_a_buffer_without_a_method_is_told_which():
 
 # ------------------------------------------------------ sampling tolerance ---
 
-@pytest.mark.parametrize("case, q_values, epsilon, _, draws", check._epsilon_cases())
+@pytest.mark.parametrize("case, q_values, epsilon, _, draws", check._epsilon_greedy_cases())
 def test_epsilon_tolerance_never_fails_right_draws_and_tells_mistakes_apart(
         case, q_values, epsilon, _, draws):
     """On 300 seeds: right draws always pass; draws of each mistake never pass as right."""
     probs = check._epsilon_greedy_probs(q_values, epsilon)
-    mistakes = {name: p for name, p in check._epsilon_mistakes(q_values, epsilon).items()
+    mistakes = {name: p for name, p in mistakes_from(check._epsilon_greedy_answer,
+                                                     check._EPSILON_GREEDY_MISTAKES,
+                                                     q_values, epsilon).items()
                 if not np.allclose(p, probs, atol=0.02)}
     for seed in range(300):
         rng = np.random.default_rng(seed)
@@ -422,6 +442,7 @@ def test_a_wrong_buffer_shows_what_it_keeps():
     with pytest.raises(CheckError) as info:
         check.ReplayBuffer(make_replay_buffer(slot="last"))
     message = str(info.value)
-    assert "after 7 adds to capacity 6, it always overwrites the last slot" in message
+    assert "common mistake: it always overwrites the last slot" in message
+    assert "after 7 adds to capacity 6:" in message
     assert "expected: transitions [1, 2, 3, 4, 5, 6]" in message
     assert "stored:   transitions [0, 1, 2, 3, 4, 6]" in message

@@ -155,7 +155,9 @@ def mistakes_from(answer, table, *args, **kwargs):
 
     Returns:
         A dict mapping each description to `answer(*args, **kwargs, **switches)`,
-        computed with NumPy's warnings off (a mistake may overflow).
+        computed with NumPy's warnings off (a mistake may overflow). A switch oracle
+        returns None for a mistake that cannot happen on a case (e.g. an axis the
+        input does not have): the comparisons skip it.
 
     Example:
 
@@ -254,7 +256,7 @@ def counts_follow(counts, trials, probs, sigmas=5.0):
     return True
 
 
-def compare_frequencies(ex, case, counts, trials, probs, *, mistakes, problem, hint,
+def compare_frequencies(ex, case, counts, trials, probs, *, problem, hint, mistakes=None,
                         observed="frequencies", tries="tries"):
     """Fails `case` unless the counts follow `probs` (`counts_follow`), naming a known
     mistake whose probabilities they follow instead.
@@ -264,6 +266,7 @@ def compare_frequencies(ex, case, counts, trials, probs, *, mistakes, problem, h
         counts, trials, probs: as for `counts_follow`.
         mistakes: dict mapping a description to the probabilities that mistake gives;
             those within 0.02 of `probs` everywhere cannot be told apart and are skipped.
+            None: no known mistake.
         problem: function of the outcome that strays most (its index) -> the sentence
             that says so, for a mismatch no known mistake explains.
         hint: what to look at then.
@@ -277,7 +280,7 @@ def compare_frequencies(ex, case, counts, trials, probs, *, mistakes, problem, h
     shown = (f"\n  expected probabilities: {np.array2string(probs, precision=3)}"
              f"\n  frequencies in {trials} {tries}: "
              f"{np.array2string(counts / trials, precision=3)}")
-    matched = [description for description, wrong in mistakes.items()
+    matched = [description for description, wrong in (mistakes or {}).items()
                if not np.allclose(wrong, probs, atol=0.02) and counts_follow(counts, trials, wrong)]
     if matched:
         ex.fail(case, mistake_message(matched).replace("your result matches",

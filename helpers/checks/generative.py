@@ -33,7 +33,7 @@ import functools
 import numpy as np
 
 from helpers.checks import tensor_modes
-from helpers.checks.core import exercise, describe, import_keras, quiet, random_values
+from helpers.checks.core import exercise, describe, import_keras, mistakes_from, random_values
 from helpers.checks.references import sigmoid
 from helpers.checks.keras_models import (activation_name, activation_of, leaf_layers,
                                          require_built_model, require_output_shape)
@@ -84,6 +84,12 @@ def _gaussian(seed, batch, latent, low=-2.0, high=1.5):
 #: Layers that only move values around: the decoder's last activation is before them.
 _SHAPE_ONLY = ("Reshape", "Flatten", "Permute", "Cropping2D", "Dropout")
 
+#: Known wrong output shapes of the decoder (without the batch axis).
+_WRONG_DECODER_SHAPES = {
+    "the decoder's output is flat, 784 values per image: reshape it to (28, 28, 1)": (784,),
+    "the decoder's output has no channel axis: reshape to (28, 28, 1), not (28, 28)": (28, 28),
+}
+
 _AUTOENCODER_HINT = ("build the autoencoder from the two models: inputs = "
                      "keras.Input(shape=(28, 28, 1)); autoencoder = keras.Model(inputs, "
                      "decoder(encoder(inputs))).")
@@ -132,11 +138,7 @@ def _require_shapes(ex, case, models, latent_dim):
     hint = ("the decoder gives images like its inputs: end it with "
             "keras.layers.Reshape((28, 28, 1)) (after a Dense(784, activation=\"sigmoid\") "
             "or a convolution with 1 filter).")
-    require_output_shape(ex, case, decoder, image[1:], {
-        "the decoder's output is flat, 784 values per image: reshape it to (28, 28, 1)":
-            (784,),
-        "the decoder's output has no channel axis: reshape to (28, 28, 1), not (28, 28)":
-            (28, 28)}, hint)
+    require_output_shape(ex, case, decoder, image[1:], _WRONG_DECODER_SHAPES, hint)
     require_input("autoencoder", autoencoder, image, image_input)
     received = _io_shape(autoencoder, "output_shape")
     ex.require(case, received == image,
@@ -186,6 +188,11 @@ def _require_sigmoid_output(ex, case, decoder, latent_dim, seed):
                    "images, and the binary cross-entropy can compare them.")
 
 
+def _build_autoencoder_cases():
+    """(case, latent_dim, seed) for 10.1."""
+    return [("latent_dim 2", 2, 100), ("latent_dim 16", 16, 101)]
+
+
 @exercise("10.1")
 def build_autoencoder(ex):
     """Checks `build_autoencoder(latent_dim)` structurally and on random inputs.
@@ -202,7 +209,7 @@ def build_autoencoder(ex):
     image only through the encoder's latent_dim numbers: the bottleneck is real.
     """
     keras = import_keras()
-    for case, latent_dim, seed in (("latent_dim 2", 2, 100), ("latent_dim 16", 16, 101)):
+    for case, latent_dim, seed in _build_autoencoder_cases():
         out = ex.call(case, latent_dim)
         ex.require(case, isinstance(out, (tuple, list)) and len(out) == 3,
                    f"expected three models (encoder, decoder, autoencoder), received "
@@ -228,23 +235,50 @@ def build_autoencoder(ex):
 
 # ---------------------------------------------------------- reparameterize ---
 
-def _reparameterize_mistakes(mu, log_var, eps):
+def _reparameterize_cases():
+    """(case, mode, mu, log_var, eps) for 10.2: NumPy cases, then float32 tensors."""
+    return tensor_modes.with_tensor_modes([
+        ("batch 4, latent 2", "numpy", *_gaussian(200, 4, 2), random_values(201, (4, 2))),
+        ("batch of one, latent 8, log_var from -6 to 3", "numpy", *_gaussian(202, 1, 8, -6, 3),
+         random_values(203, (1, 8))),
+        ("float32, batch 3, latent 5", "numpy",
+         *(a.astype(np.float32) for a in (*_gaussian(204, 3, 5), random_values(205, (3, 5))))),
+        ("batch 3, latent 4", "numpy", *_gaussian(206, 3, 4), random_values(207, (3, 4))),
+    ])
+
+
+def _reparameterize_answer(mu, log_var, eps, *, std="exp(0.5 * log_var)", use_eps=True,
+                           sign=1.0):
+    """z = mu + sigma * eps in float64, with switches for the known mistakes.
+
+    Args:
+        mu, log_var, eps: arrays of one shape.
+        std: what is taken for sigma: "exp(0.5 * log_var)" (right), "exp(log_var)",
+            "exp(-0.5 * log_var)", "log_var" or "sqrt(log_var)".
+        use_eps: False leaves eps out: mu + sigma.
+        sign: -1 subtracts the noise term, 0 leaves it out.
+    """
     mu, log_var, eps = (np.asarray(a, np.float64) for a in (mu, log_var, eps))
-    std = np.exp(0.5 * log_var)
-    return quiet(lambda: {
-        "exp(log_var) used as the standard deviation: that is the variance; the standard "
-        "deviation is exp(0.5 * log_var)": mu + np.exp(log_var) * eps,
-        "log_var used as the standard deviation: it is the log of the variance, so the "
-        "standard deviation is exp(0.5 * log_var)": mu + log_var * eps,
-        "sqrt(log_var) used as the standard deviation: log_var can be negative; the "
-        "standard deviation is exp(0.5 * log_var)": mu + np.sqrt(log_var) * eps,
-        "exp(-0.5 * log_var) is 1 / sigma: the standard deviation is exp(0.5 * log_var)":
-            mu + np.exp(-0.5 * log_var) * eps,
-        "eps ignored: the noise scales the standard deviation, z = mu + sigma * eps":
-            mu + std,
-        "the noise term missing: z = mu + sigma * eps, not mu": mu,
-        "mu - sigma * eps: with the eps given, z = mu + sigma * eps": mu - std * eps,
-    })
+    sigma = {"exp(0.5 * log_var)": np.exp(0.5 * log_var), "exp(log_var)": np.exp(log_var),
+             "exp(-0.5 * log_var)": np.exp(-0.5 * log_var), "log_var": log_var,
+             "sqrt(log_var)": np.sqrt(log_var)}[std]
+    return mu + sign * sigma * (eps if use_eps else 1.0)
+
+
+_REPARAMETERIZE_MISTAKES = {
+    "exp(log_var) used as the standard deviation: that is the variance; the standard "
+    "deviation is exp(0.5 * log_var)": {"std": "exp(log_var)"},
+    "log_var used as the standard deviation: it is the log of the variance, so the "
+    "standard deviation is exp(0.5 * log_var)": {"std": "log_var"},
+    "sqrt(log_var) used as the standard deviation: log_var can be negative; the "
+    "standard deviation is exp(0.5 * log_var)": {"std": "sqrt(log_var)"},
+    "exp(-0.5 * log_var) is 1 / sigma: the standard deviation is exp(0.5 * log_var)":
+        {"std": "exp(-0.5 * log_var)"},
+    "eps ignored: the noise scales the standard deviation, z = mu + sigma * eps":
+        {"use_eps": False},
+    "the noise term missing: z = mu + sigma * eps, not mu": {"sign": 0.0},
+    "mu - sigma * eps: with the eps given, z = mu + sigma * eps": {"sign": -1.0},
+}
 
 
 @exercise("10.2")
@@ -259,20 +293,14 @@ def reparameterize(ex):
     """
     hint = ("z = mu + sigma * eps with sigma = exp(0.5 * log_var), the standard deviation "
             "(log_var is the log of the variance sigma**2).")
-    cases = tensor_modes.with_tensor_modes([
-        ("batch 4, latent 2", "numpy", *_gaussian(200, 4, 2), random_values(201, (4, 2))),
-        ("batch of one, latent 8, log_var from -6 to 3", "numpy", *_gaussian(202, 1, 8, -6, 3),
-         random_values(203, (1, 8))),
-        ("float32, batch 3, latent 5", "numpy",
-         *(a.astype(np.float32) for a in (*_gaussian(204, 3, 5), random_values(205, (3, 5))))),
-        ("batch 3, latent 4", "numpy", *_gaussian(206, 3, 4), random_values(207, (3, 4))),
-    ])
-    for case, mode, mu, log_var, eps in cases:
+    for case, mode, mu, log_var, eps in _reparameterize_cases():
         out = tensor_modes.call(ex, case, mode, mu, log_var, eps)
         m, lv, e = (np.asarray(a, np.float64) for a in (mu, log_var, eps))
         rtol, atol = tensor_modes.tolerances(_dtype_of(mu, log_var, eps))
         ex.compare(case, out, m + np.exp(0.5 * lv) * e, kind="tensor", rtol=rtol, atol=atol,
-                   mistakes=_reparameterize_mistakes(mu, log_var, eps), hint=hint,
+                   mistakes=mistakes_from(_reparameterize_answer, _REPARAMETERIZE_MISTAKES,
+                                          mu, log_var, eps),
+                   hint=hint,
                    shape_hint="z has the shape of mu, (batch, latent): elementwise operations "
                               "only, no sum or mean.")
     mu, log_var = _gaussian(208, 2, 3)
@@ -284,41 +312,65 @@ def reparameterize(ex):
 
 # ----------------------------------------------------------- kl_divergence ---
 
-def _kl_terms(mu, log_var):
-    """1 + log_var - mu**2 - exp(log_var), the closed form's terms, in float64."""
-    mu, log_var = np.asarray(mu, np.float64), np.asarray(log_var, np.float64)
-    return 1 + log_var - mu ** 2 - np.exp(log_var)
-
-
 def _kl(mu, log_var):
     """The closed form KL(N(mu, exp(log_var)) || N(0, I)) of each example, (batch,)."""
-    return -0.5 * np.sum(_kl_terms(mu, log_var), axis=-1)
-
-
-def _kl_mistakes(mu, log_var):
     mu, log_var = np.asarray(mu, np.float64), np.asarray(log_var, np.float64)
-    terms = _kl_terms(mu, log_var)
-    return quiet(lambda: {
-        "sign flipped: the KL divergence is -0.5 * sum(1 + log_var - mu**2 - "
-        "exp(log_var)), which is >= 0": np.mean(0.5 * np.sum(terms, axis=-1)),
-        "log_var treated as sigma (1 + log(sigma**2) - mu**2 - sigma**2 with sigma = "
-        "log_var): the argument is the log-variance, so use log_var and exp(log_var)":
-            np.mean(-0.5 * np.sum(1 + np.log(log_var ** 2) - mu ** 2 - log_var ** 2, -1)),
-        "log_var treated as the variance (1 + log(v) - mu**2 - v with v = log_var): the "
-        "argument is the log-variance":
-            np.mean(-0.5 * np.sum(1 + np.log(log_var) - mu ** 2 - log_var, -1)),
-        "exp(0.5 * log_var), the standard deviation, where exp(log_var), the variance, "
-        "belongs": np.mean(-0.5 * np.sum(1 + log_var - mu ** 2 - np.exp(0.5 * log_var), -1)),
-        "averaged over the latent dimensions: sum over them (the KL of independent "
-        "dimensions adds up), then average over the batch":
-            np.mean(-0.5 * np.mean(terms, axis=-1)),
-        "summed over the batch: average the examples' KL over the batch":
-            np.sum(-0.5 * np.sum(terms, axis=-1)),
-        "the 1 missing: -0.5 * sum(1 + log_var - mu**2 - exp(log_var))":
-            np.mean(-0.5 * np.sum(terms - 1, axis=-1)),
-        "the 0.5 missing: -0.5 * sum(1 + log_var - mu**2 - exp(log_var))":
-            np.mean(-np.sum(terms, axis=-1)),
-    })
+    return -0.5 * np.sum(1 + log_var - mu ** 2 - np.exp(log_var), axis=-1)
+
+
+def _kl_divergence_cases():
+    """(case, mode, mu, log_var) for 10.3: NumPy cases, then float32 tensors."""
+    return tensor_modes.with_tensor_modes([
+        ("batch 4, latent 3", "numpy", *_gaussian(300, 4, 3)),
+        ("mu 0 and log_var 0: q is N(0, I), the KL is 0", "numpy", np.zeros((2, 4)),
+         np.zeros((2, 4))),
+        ("batch of one, latent 8, log_var from -8 to 4", "numpy", *_gaussian(301, 1, 8, -8, 4)),
+        ("float32, batch 5, latent 2", "numpy",
+         *(a.astype(np.float32) for a in _gaussian(302, 5, 2))),
+        ("batch 3, latent 4", "numpy", *_gaussian(303, 3, 4)),
+    ])
+
+
+def _kl_divergence_answer(mu, log_var, *, log_variance="log_var", variance="exp(log_var)",
+                          one=1.0, half=0.5, sign=-1.0, latent=np.sum, batch=np.mean):
+    """The batch mean of KL(N(mu, exp(log_var)) || N(0, I)) in float64, with switches for
+    the known mistakes: sign * half * sum(one + log-variance - mu**2 - variance) over the
+    latent axis, then the mean over the batch.
+
+    Args:
+        mu, log_var: arrays (batch, latent).
+        log_variance: the log-variance term: "log_var" (right), "log(log_var)" (log_var
+            read as the variance) or "log(log_var**2)" (read as sigma).
+        variance: the variance term: "exp(log_var)" (right), "exp(0.5 * log_var)" (the
+            standard deviation), "log_var" or "log_var**2".
+        one, half, sign: the 1, the 0.5 and the minus sign of the closed form.
+        latent, batch: the reductions over the latent axis and over the batch.
+    """
+    mu, log_var = np.asarray(mu, np.float64), np.asarray(log_var, np.float64)
+    log_term = {"log_var": log_var, "log(log_var)": np.log(log_var),
+                "log(log_var**2)": np.log(log_var ** 2)}[log_variance]
+    variance_term = {"exp(log_var)": np.exp(log_var), "exp(0.5 * log_var)": np.exp(0.5 * log_var),
+                     "log_var": log_var, "log_var**2": log_var ** 2}[variance]
+    terms = one + log_term - mu ** 2 - variance_term
+    return batch(sign * half * latent(terms, axis=-1))
+
+
+_KL_DIVERGENCE_MISTAKES = {
+    "sign flipped: the KL divergence is -0.5 * sum(1 + log_var - mu**2 - "
+    "exp(log_var)), which is >= 0": {"sign": 1.0},
+    "log_var treated as sigma (1 + log(sigma**2) - mu**2 - sigma**2 with sigma = "
+    "log_var): the argument is the log-variance, so use log_var and exp(log_var)":
+        {"log_variance": "log(log_var**2)", "variance": "log_var**2"},
+    "log_var treated as the variance (1 + log(v) - mu**2 - v with v = log_var): the "
+    "argument is the log-variance": {"log_variance": "log(log_var)", "variance": "log_var"},
+    "exp(0.5 * log_var), the standard deviation, where exp(log_var), the variance, "
+    "belongs": {"variance": "exp(0.5 * log_var)"},
+    "averaged over the latent dimensions: sum over them (the KL of independent "
+    "dimensions adds up), then average over the batch": {"latent": np.mean},
+    "summed over the batch: average the examples' KL over the batch": {"batch": np.sum},
+    "the 1 missing: -0.5 * sum(1 + log_var - mu**2 - exp(log_var))": {"one": 0.0},
+    "the 0.5 missing: -0.5 * sum(1 + log_var - mu**2 - exp(log_var))": {"half": 1.0},
+}
 
 
 def _normal_log_density(z, mu, log_var):
@@ -359,27 +411,21 @@ def kl_divergence(ex):
             "dimensions of each example, then the mean over the batch.")
     shape_hint = ("return the mean over the batch, one number: sum over the latent axis "
                   "(axis=-1), then take the mean.")
-    cases = tensor_modes.with_tensor_modes([
-        ("batch 4, latent 3", "numpy", *_gaussian(300, 4, 3)),
-        ("mu 0 and log_var 0: q is N(0, I), the KL is 0", "numpy", np.zeros((2, 4)),
-         np.zeros((2, 4))),
-        ("batch of one, latent 8, log_var from -8 to 4", "numpy", *_gaussian(301, 1, 8, -8, 4)),
-        ("float32, batch 5, latent 2", "numpy",
-         *(a.astype(np.float32) for a in _gaussian(302, 5, 2))),
-        ("batch 3, latent 4", "numpy", *_gaussian(303, 3, 4)),
-    ])
-    for case, mode, mu, log_var in cases:
+    for case, mode, mu, log_var in _kl_divergence_cases():
         out = tensor_modes.call(ex, case, mode, mu, log_var)
         rtol, atol = tensor_modes.tolerances(_dtype_of(mu, log_var))
         ex.compare(case, tensor_modes.as_numpy(out), np.mean(_kl(mu, log_var)), kind="scalar",
-                   rtol=rtol, atol=atol, mistakes=_kl_mistakes(mu, log_var), hint=hint,
-                   shape_hint=shape_hint)
+                   rtol=rtol, atol=atol, hint=hint, shape_hint=shape_hint,
+                   mistakes=mistakes_from(_kl_divergence_answer, _KL_DIVERGENCE_MISTAKES,
+                                          mu, log_var))
     mu, log_var, estimate, standard_error = _kl_monte_carlo_case()
     case = (f"a Monte-Carlo estimate of E_q[log q(z) - log p(z)] from {KL_DRAWS} draws, "
             f"batch 4, latent 3")
     ex.compare(case, tensor_modes.as_numpy(ex.call(case, mu, log_var)), estimate,
-               kind="scalar", rtol=0.0, atol=5 * standard_error,
-               mistakes=_kl_mistakes(mu, log_var), hint=hint, shape_hint=shape_hint)
+               kind="scalar", rtol=0.0, atol=5 * standard_error, hint=hint,
+               shape_hint=shape_hint,
+               mistakes=mistakes_from(_kl_divergence_answer, _KL_DIVERGENCE_MISTAKES,
+                                      mu, log_var))
 
 
 # ---------------------------------------------------------------- vae_loss ---
@@ -396,32 +442,6 @@ def _bce_per_example(x, x_reconstructed):
     return np.asarray(keras.losses.binary_crossentropy(x, x_reconstructed)) * x.shape[1]
 
 
-def _vae_mistakes(x, x_reconstructed, mu, log_var, beta):
-    x, xr = (np.asarray(a, np.float64).reshape(len(a), -1) for a in (x, x_reconstructed))
-    reconstruction = _bce_per_example(x, xr)
-    kl = _kl(mu, log_var)
-    pixels = x.shape[1]
-    return quiet(lambda: {
-        "the reconstruction averaged over the pixels (keras.losses.binary_crossentropy "
-        "averages over the last axis): sum it over every pixel of an example, or the KL "
-        "term outweighs it": np.mean(reconstruction / pixels + beta * kl),
-        "the KL term missing: the loss is reconstruction + beta * KL":
-            np.mean(reconstruction),
-        "beta ignored: the KL term is weighted by beta":
-            np.mean(reconstruction + kl),
-        "beta weights the reconstruction instead of the KL term":
-            np.mean(beta * reconstruction + kl),
-        "the KL term with the wrong sign: it is added, and it is >= 0":
-            np.mean(reconstruction - beta * kl),
-        "summed over the batch: the loss is the mean over the batch":
-            np.sum(reconstruction + beta * kl),
-        "squared error instead of binary cross-entropy for the reconstruction":
-            np.mean(np.sum((x - xr) ** 2, axis=1) + beta * kl),
-        "x and x_reconstructed swapped in the cross-entropy: the targets are the images "
-        "x": np.mean(_bce_per_example(xr, x) + beta * kl),
-    })
-
-
 def _images(seed, shape, dtype=np.float64):
     """(x, x_reconstructed): images in [0, 1] with many exact 0s and some 1s, and
     reconstructions in [0.02, 0.98] (away from Keras's clipping at 1e-7)."""
@@ -430,6 +450,63 @@ def _images(seed, shape, dtype=np.float64):
     x[rng.uniform(size=shape) < 0.4] = 0.0
     x[rng.uniform(size=shape) < 0.1] = 1.0
     return x.astype(dtype), rng.uniform(0.02, 0.98, size=shape).astype(dtype)
+
+
+def _vae_loss_cases():
+    """(case, mode, x, x_reconstructed, mu, log_var, beta or None for the default) for 10.4."""
+    return tensor_modes.with_tensor_modes([
+        ("(3, 28, 28, 1) images, latent 2, default beta", "numpy", *_images(400, (3, 28, 28, 1)),
+         *_gaussian(401, 3, 2), None),
+        ("(4, 5, 7, 1) images, latent 3, beta 4.0", "numpy", *_images(402, (4, 5, 7, 1)),
+         *_gaussian(403, 4, 3), 4.0),
+        ("flat (2, 20) images, latent 4, beta 0.25", "numpy", *_images(404, (2, 20)),
+         *_gaussian(405, 2, 4), 0.25),
+        ("(2, 6, 6, 1) images, latent 2, beta 2.0", "numpy", *_images(406, (2, 6, 6, 1)),
+         *_gaussian(407, 2, 2), 2.0),
+    ])
+
+
+def _vae_loss_answer(x, x_reconstructed, mu, log_var, beta, *, reconstruction="bce",
+                     swap=False, pixels="sum", beta_on="kl", kl_sign=1.0, batch=np.mean):
+    """The batch mean of reconstruction + beta * KL in float64, with switches for the
+    known mistakes.
+
+    Args:
+        x, x_reconstructed: images (batch, ...); mu, log_var: (batch, latent).
+        reconstruction: "bce" (right, from `keras.losses.binary_crossentropy`) or
+            "squared error".
+        swap: True swaps x and x_reconstructed in the reconstruction term.
+        pixels: "sum" (right) or "mean", the reduction over each example's pixels.
+        beta_on: what beta weighs: "kl" (right), "reconstruction" or "nothing".
+        kl_sign: -1 subtracts the KL term, 0 leaves it out.
+        batch: the reduction over the batch.
+    """
+    x, x_reconstructed = (np.asarray(a, np.float64).reshape(len(a), -1)
+                          for a in (x, x_reconstructed))
+    if swap:
+        x, x_reconstructed = x_reconstructed, x
+    per_example = (_bce_per_example(x, x_reconstructed) if reconstruction == "bce" else
+                   np.sum((x - x_reconstructed) ** 2, axis=1))
+    if pixels == "mean":
+        per_example = per_example / x.shape[1]
+    weights = {"kl": (1.0, beta), "reconstruction": (beta, 1.0), "nothing": (1.0, 1.0)}[beta_on]
+    return batch(weights[0] * per_example + kl_sign * weights[1] * _kl(mu, log_var))
+
+
+_VAE_LOSS_MISTAKES = {
+    "the reconstruction averaged over the pixels (keras.losses.binary_crossentropy "
+    "averages over the last axis): sum it over every pixel of an example, or the KL "
+    "term outweighs it": {"pixels": "mean"},
+    "the KL term missing: the loss is reconstruction + beta * KL": {"kl_sign": 0.0},
+    "beta ignored: the KL term is weighted by beta": {"beta_on": "nothing"},
+    "beta weights the reconstruction instead of the KL term": {"beta_on": "reconstruction"},
+    "the KL term with the wrong sign: it is added, and it is >= 0": {"kl_sign": -1.0},
+    "summed over the batch: the loss is the mean over the batch": {"batch": np.sum},
+    "squared error instead of binary cross-entropy for the reconstruction":
+        {"reconstruction": "squared error"},
+    "x and x_reconstructed swapped in the cross-entropy: the targets are the images "
+    "x": {"swap": True},
+}
 
 
 @exercise("10.4")
@@ -449,24 +526,15 @@ def vae_loss(ex):
     """
     hint = ("per example: the binary cross-entropy summed over all its pixels, plus beta "
             "times its KL (summed over the latent dimensions); then the mean over the batch.")
-    cases = tensor_modes.with_tensor_modes([
-        ("(3, 28, 28, 1) images, latent 2, default beta", "numpy", *_images(400, (3, 28, 28, 1)),
-         *_gaussian(401, 3, 2), None),
-        ("(4, 5, 7, 1) images, latent 3, beta 4.0", "numpy", *_images(402, (4, 5, 7, 1)),
-         *_gaussian(403, 4, 3), 4.0),
-        ("flat (2, 20) images, latent 4, beta 0.25", "numpy", *_images(404, (2, 20)),
-         *_gaussian(405, 2, 4), 0.25),
-        ("(2, 6, 6, 1) images, latent 2, beta 2.0", "numpy", *_images(406, (2, 6, 6, 1)),
-         *_gaussian(407, 2, 2), 2.0),
-    ])
-    for case, mode, x, x_reconstructed, mu, log_var, beta in cases:
+    for case, mode, x, x_reconstructed, mu, log_var, beta in _vae_loss_cases():
         kwargs = {} if beta is None else {"beta": beta}
         out = tensor_modes.call(ex, case, mode, x, x_reconstructed, mu, log_var, **kwargs)
         beta = 1.0 if beta is None else beta
         expected = np.mean(_bce_per_example(x, x_reconstructed) + beta * _kl(mu, log_var))
         ex.compare(case, tensor_modes.as_numpy(out), expected, kind="scalar", rtol=1e-4, atol=1e-5,
-                   mistakes=_vae_mistakes(x, x_reconstructed, mu, log_var, beta), hint=hint,
-                   shape_hint="return the mean over the batch, one number.",
+                   mistakes=mistakes_from(_vae_loss_answer, _VAE_LOSS_MISTAKES, x,
+                                          x_reconstructed, mu, log_var, beta),
+                   hint=hint, shape_hint="return the mean over the batch, one number.",
                    nonfinite_hint="log(0) is -inf. The reconstructions here are in "
                                   "(0, 1) but the images x hold exact 0s and 1s: take the "
                                   "logs of x_reconstructed and 1 - x_reconstructed, not of x "
@@ -475,66 +543,105 @@ def vae_loss(ex):
 
 # ----------------------------------------------------------- the GAN losses ---
 
-def _bce_from_logits(labels, logits):
-    """`keras.losses.BinaryCrossentropy(from_logits=True)` in float64, as a float."""
-    keras = import_keras()
-    loss = keras.losses.BinaryCrossentropy(from_logits=True, dtype="float64")
-    return float(loss(np.asarray(labels, np.float64), np.asarray(logits, np.float64)))
+def _gan_bce(labels, logits, *, read_as="logits", dtype="float64"):
+    """The binary cross-entropy of `labels` and `logits` averaged over the batch, as a float:
+    `keras.losses.BinaryCrossentropy(from_logits=True)` in float64, with switches for the
+    known mistakes.
 
-
-def _as_probabilities(*pairs):
-    """Known wrong losses: the sum of BCE(labels, logits) for each (labels, logits) pair,
-    with the logits taken for probabilities (from_logits=True missing).
-
-    Keras clips them to [1e-7, 1 - 1e-7] and adds 1e-7 inside its logs, which gives
-    other values in float32 (its default) than in float64: both are returned.
+    Args:
+        labels, logits: arrays of one shape.
+        read_as: how the logits are taken: "logits" (right), "probabilities"
+            (from_logits=True missing: Keras clips them to [1e-7, 1 - 1e-7] and adds 1e-7
+            inside its logs), "log" (the log of the logits themselves, no Keras) or
+            "sigmoid twice" (a sigmoid applied before the loss's own).
+        dtype: the dtype Keras computes in: "float32" (its default) gives other values
+            than "float64" for probabilities.
     """
     keras = import_keras()
-    found = {}
-    for dtype, where in (("float32", ""), ("float64", ", in float64")):
-        loss = keras.losses.BinaryCrossentropy(dtype=dtype)
-        found[f"logits treated as probabilities (from_logits=True missing){where}: the "
-              f"discriminator outputs logits, before any sigmoid"] = sum(
-            float(loss(np.asarray(labels, dtype), np.asarray(logits, dtype)))
-            for labels, logits in pairs)
-    return found
+    labels, logits = np.asarray(labels, np.float64), np.asarray(logits, np.float64)
+    if read_as == "log":
+        return float(-np.mean(np.where(labels == 1, np.log(logits), np.log(1 - logits))))
+    if read_as == "sigmoid twice":
+        logits = sigmoid(logits)
+    loss = keras.losses.BinaryCrossentropy(from_logits=read_as != "probabilities", dtype=dtype)
+    return float(loss(labels.astype(dtype), logits.astype(dtype)))
 
 
-def _logits(seed, shape, scale=2.0, dtype=np.float64):
-    return random_values(seed, shape, scale=scale).astype(dtype)
-
-
-def _discriminator_mistakes(real, fake):
-    ones, zeros = np.ones_like(real), np.zeros_like(fake)
-    real_term, fake_term = _bce_from_logits(ones, real), _bce_from_logits(zeros, fake)
-    both = np.concatenate([np.ravel(real), np.ravel(fake)])
-    return quiet(lambda: {
-        "labels swapped: real logits get label 1, fake logits label 0":
-            _bce_from_logits(0 * ones, real) + _bce_from_logits(1 + zeros, fake),
-        **_as_probabilities((ones, real), (zeros, fake)),
-        "log of the logits themselves: they are logits, so the loss needs log(sigmoid(x)) "
-        "(e.g. from_logits=True)": -np.mean(np.log(real)) - np.mean(np.log(1 - fake)),
-        "sigmoid applied twice: with from_logits=True the loss applies the sigmoid itself":
-            _bce_from_logits(ones, sigmoid(np.asarray(real, np.float64)))
-            + _bce_from_logits(zeros, sigmoid(np.asarray(fake, np.float64))),
-        "only the real term: add the fake term, BCE of the fake logits against label 0":
-            real_term,
-        "only the fake term: add the real term, BCE of the real logits against label 1":
-            fake_term,
-        "averaged instead of summed: the loss is the real term plus the fake term":
-            0.5 * (real_term + fake_term),
-        "one mean over the real and fake logits together: average each term over its own "
-        "batch, then add them": _bce_from_logits(
-            np.concatenate([np.ones(np.size(real)), np.zeros(np.size(fake))]), both),
-        "sign flipped: a cross-entropy is >= 0": -(real_term + fake_term),
-    })
-
+#: Mistakes of both GAN losses: the logits taken for probabilities, in Keras's default
+#: float32 and in float64 (which give other values).
+_LOGITS_AS_PROBABILITIES = {
+    "logits treated as probabilities (from_logits=True missing): the discriminator outputs "
+    "logits, before any sigmoid": {"read_as": "probabilities", "dtype": "float32"},
+    "logits treated as probabilities (from_logits=True missing), in float64: the "
+    "discriminator outputs logits, before any sigmoid": {"read_as": "probabilities"},
+}
 
 _LOGITS_HINT = ("use keras.losses.BinaryCrossentropy(from_logits=True), or the stable form "
                 "softplus: BCE(1, x) = softplus(-x), BCE(0, x) = softplus(x).")
 _STABLE_HINT = ("log(sigmoid(x)) overflows or gives log(0) for large |x|: use "
                 "keras.losses.BinaryCrossentropy(from_logits=True) or softplus "
                 "(BCE(1, x) = softplus(-x)), which stay finite.")
+
+
+def _logits(seed, shape, scale=2.0, dtype=np.float64):
+    return random_values(seed, shape, scale=scale).astype(dtype)
+
+
+def _discriminator_loss_cases():
+    """(case, mode, real_logits, fake_logits) for 10.5: NumPy cases, then float32 tensors."""
+    large = np.array([[-120.0], [-30.0], [5.0], [60.0]], np.float32)
+    return tensor_modes.with_tensor_modes([
+        ("3 real and 6 fake logits, (batch, 1)", "numpy", _logits(504, (3, 1)),
+         _logits(505, (6, 1))),
+        ("(4, 1) logits", "numpy", _logits(500, (4, 1)), _logits(501, (4, 1))),
+        ("(5,) float32 logits", "numpy", _logits(502, (5,), dtype=np.float32),
+         _logits(503, (5,), dtype=np.float32)),
+        ("float32 logits from -120 to 60", "numpy", large, large[::-1].copy()),
+        ("(4, 1) logits", "numpy", _logits(506, (4, 1)), _logits(507, (4, 1))),
+    ])
+
+
+def _discriminator_loss_answer(real, fake, *, labels=(1.0, 0.0), terms=("real", "fake"),
+                               scale=1.0, together=False, read_as="logits", dtype="float64"):
+    """BCE(1, real) + BCE(0, fake), each averaged over its own batch, with switches for the
+    known mistakes.
+
+    Args:
+        real, fake: the discriminator's logits on real and on generated images.
+        labels: the labels of the real and the fake logits.
+        terms: the terms added up: "real", "fake" or both.
+        scale: what the sum is multiplied by (0.5 for a mean of the terms, -1).
+        together: True takes one mean over the real and fake logits together.
+        read_as, dtype: how each term takes the logits, as for `_gan_bce`.
+    """
+    if together:
+        return _gan_bce(np.concatenate([np.full(np.size(real), labels[0]),
+                                        np.full(np.size(fake), labels[1])]),
+                        np.concatenate([np.ravel(real), np.ravel(fake)]),
+                        read_as=read_as, dtype=dtype)
+    found = {"real": _gan_bce(np.full(np.shape(real), labels[0]), real, read_as=read_as,
+                              dtype=dtype),
+             "fake": _gan_bce(np.full(np.shape(fake), labels[1]), fake, read_as=read_as,
+                              dtype=dtype)}
+    return scale * sum(found[term] for term in terms)
+
+
+_DISCRIMINATOR_LOSS_MISTAKES = {
+    "labels swapped: real logits get label 1, fake logits label 0": {"labels": (0.0, 1.0)},
+    **_LOGITS_AS_PROBABILITIES,
+    "log of the logits themselves: they are logits, so the loss needs log(sigmoid(x)) "
+    "(e.g. from_logits=True)": {"read_as": "log"},
+    "sigmoid applied twice: with from_logits=True the loss applies the sigmoid itself":
+        {"read_as": "sigmoid twice"},
+    "only the real term: add the fake term, BCE of the fake logits against label 0":
+        {"terms": ("real",)},
+    "only the fake term: add the real term, BCE of the real logits against label 1":
+        {"terms": ("fake",)},
+    "averaged instead of summed: the loss is the real term plus the fake term": {"scale": 0.5},
+    "one mean over the real and fake logits together: average each term over its own "
+    "batch, then add them": {"together": True},
+    "sign flipped: a cross-entropy is >= 0": {"scale": -1.0},
+}
 
 
 @exercise("10.5")
@@ -551,44 +658,58 @@ def discriminator_loss(ex):
     """
     hint = ("BCE of the real logits against label 1 plus BCE of the fake logits against "
             "label 0, each averaged over its batch. " + _LOGITS_HINT)
-    large = np.array([[-120.0], [-30.0], [5.0], [60.0]], np.float32)
-    cases = tensor_modes.with_tensor_modes([
-        ("3 real and 6 fake logits, (batch, 1)", "numpy", _logits(504, (3, 1)),
-         _logits(505, (6, 1))),
-        ("(4, 1) logits", "numpy", _logits(500, (4, 1)), _logits(501, (4, 1))),
-        ("(5,) float32 logits", "numpy", _logits(502, (5,), dtype=np.float32),
-         _logits(503, (5,), dtype=np.float32)),
-        ("float32 logits from -120 to 60", "numpy", large, large[::-1].copy()),
-        ("(4, 1) logits", "numpy", _logits(506, (4, 1)), _logits(507, (4, 1))),
-    ])
-    for case, mode, real, fake in cases:
+    for case, mode, real, fake in _discriminator_loss_cases():
         out = tensor_modes.call(ex, case, mode, real, fake)
-        expected = _bce_from_logits(np.ones_like(real), real) + \
-            _bce_from_logits(np.zeros_like(fake), fake)
+        expected = _gan_bce(np.ones_like(real), real) + _gan_bce(np.zeros_like(fake), fake)
         rtol, atol = tensor_modes.tolerances(_dtype_of(real, fake))
         ex.compare(case, tensor_modes.as_numpy(out), expected, kind="scalar", rtol=rtol, atol=atol,
-                   mistakes=_discriminator_mistakes(real, fake), hint=hint,
-                   shape_hint="return one number: each term is a mean over its batch.",
+                   mistakes=mistakes_from(_discriminator_loss_answer,
+                                          _DISCRIMINATOR_LOSS_MISTAKES, real, fake),
+                   hint=hint, shape_hint="return one number: each term is a mean over its batch.",
                    nonfinite_hint=_STABLE_HINT)
 
 
-def _generator_mistakes(fake):
-    ones, zeros = np.ones_like(fake), np.zeros_like(fake)
-    return quiet(lambda: {
-        "the saturating loss (minimising log(1 - D(G(z))), i.e. -BCE(0, logits)): its "
-        "gradient vanishes while the discriminator wins; the non-saturating loss is "
-        "BCE(1, logits)": -_bce_from_logits(zeros, fake),
-        "label 0: that is the discriminator's fake term; the generator wants its fakes "
-        "labelled real, 1": _bce_from_logits(zeros, fake),
-        "sign flipped: the loss is BCE(1, logits), >= 0": -_bce_from_logits(ones, fake),
-        **_as_probabilities((ones, fake)),
-        "log of the logits themselves: the loss is -log(sigmoid(x)), e.g. from_logits=True":
-            -np.mean(np.log(fake)),
-        "sigmoid applied twice: with from_logits=True the loss applies the sigmoid itself":
-            _bce_from_logits(ones, sigmoid(np.asarray(fake, np.float64))),
-        "summed over the batch: the loss is the mean over the batch":
-            _bce_from_logits(ones, fake) * np.size(fake),
-    })
+def _generator_loss_cases():
+    """(case, mode, fake_logits) for 10.6: NumPy cases, then float32 tensors."""
+    return tensor_modes.with_tensor_modes([
+        ("(4, 1) logits", "numpy", _logits(600, (4, 1))),
+        ("(5,) float32 logits", "numpy", _logits(601, (5,), dtype=np.float32)),
+        ("a batch of one, (1, 1)", "numpy", np.array([[-0.7]])),
+        ("float32 logits from -120 to 60", "numpy",
+         np.array([-120.0, -30.0, 5.0, 60.0], np.float32)),
+        ("(6, 1) logits", "numpy", _logits(602, (6, 1))),
+    ])
+
+
+def _generator_loss_answer(fake, *, label=1.0, sign=1.0, batch="mean", read_as="logits",
+                           dtype="float64"):
+    """BCE(1, fake) averaged over the batch, with switches for the known mistakes.
+
+    Args:
+        fake: the discriminator's logits on generated images.
+        label: the label the fakes are compared with.
+        sign: -1 flips the loss.
+        batch: "mean" (right) or "sum" over the batch.
+        read_as, dtype: how the loss takes the logits, as for `_gan_bce`.
+    """
+    loss = sign * _gan_bce(np.full(np.shape(fake), label), fake, read_as=read_as, dtype=dtype)
+    return loss * np.size(fake) if batch == "sum" else loss
+
+
+_GENERATOR_LOSS_MISTAKES = {
+    "the saturating loss (minimising log(1 - D(G(z))), i.e. -BCE(0, logits)): its "
+    "gradient vanishes while the discriminator wins; the non-saturating loss is "
+    "BCE(1, logits)": {"label": 0.0, "sign": -1.0},
+    "label 0: that is the discriminator's fake term; the generator wants its fakes "
+    "labelled real, 1": {"label": 0.0},
+    "sign flipped: the loss is BCE(1, logits), >= 0": {"sign": -1.0},
+    **_LOGITS_AS_PROBABILITIES,
+    "log of the logits themselves: the loss is -log(sigmoid(x)), e.g. from_logits=True":
+        {"read_as": "log"},
+    "sigmoid applied twice: with from_logits=True the loss applies the sigmoid itself":
+        {"read_as": "sigmoid twice"},
+    "summed over the batch: the loss is the mean over the batch": {"batch": "sum"},
+}
 
 
 @exercise("10.6")
@@ -604,24 +725,64 @@ def generator_loss(ex):
     """
     hint = ("the generator wants D to call its fakes real: BCE of the fake logits against "
             "label 1, averaged over the batch. " + _LOGITS_HINT)
-    cases = tensor_modes.with_tensor_modes([
-        ("(4, 1) logits", "numpy", _logits(600, (4, 1))),
-        ("(5,) float32 logits", "numpy", _logits(601, (5,), dtype=np.float32)),
-        ("a batch of one, (1, 1)", "numpy", np.array([[-0.7]])),
-        ("float32 logits from -120 to 60", "numpy",
-         np.array([-120.0, -30.0, 5.0, 60.0], np.float32)),
-        ("(6, 1) logits", "numpy", _logits(602, (6, 1))),
-    ])
-    for case, mode, fake in cases:
+    for case, mode, fake in _generator_loss_cases():
         out = tensor_modes.call(ex, case, mode, fake)
         rtol, atol = tensor_modes.tolerances(_dtype_of(fake))
-        ex.compare(case, tensor_modes.as_numpy(out), _bce_from_logits(np.ones_like(fake), fake),
-                   kind="scalar", rtol=rtol, atol=atol, mistakes=_generator_mistakes(fake),
+        ex.compare(case, tensor_modes.as_numpy(out), _gan_bce(np.ones_like(fake), fake),
+                   kind="scalar", rtol=rtol, atol=atol,
+                   mistakes=mistakes_from(_generator_loss_answer, _GENERATOR_LOSS_MISTAKES, fake),
                    hint=hint, shape_hint="return one number, the mean over the batch.",
                    nonfinite_hint=_STABLE_HINT)
 
 
 # ------------------------------------------------------ linear_beta_schedule ---
+
+def _linear_beta_schedule_cases():
+    """(case, num_steps, (beta_start, beta_end) or None for the defaults) for 10.7."""
+    return [("1000 steps, default betas (1e-4 to 0.02)", 1000, None),
+            ("10 steps from 0.001 to 0.05", 10, (0.001, 0.05)),
+            ("2 steps from 0.1 to 0.2: [beta_start, beta_end]", 2, (0.1, 0.2)),
+            ("1 step from 0.005 to 0.01: [beta_start]", 1, (0.005, 0.01))]
+
+
+def _linear_beta_schedule_answer(num_steps, beta_start, beta_end, *, one_step="beta_start",
+                                 endpoint=True, late=False, swap=False, returns="betas"):
+    """num_steps betas evenly spaced from beta_start to beta_end, with switches for the
+    known mistakes.
+
+    Args:
+        num_steps, beta_start, beta_end: the schedule.
+        one_step: what a schedule of one step holds: "beta_start" (right) or "beta_end".
+        endpoint: False leaves beta_end out, like np.arange.
+        late: True starts one step late (the first value is not beta_start).
+        swap: True runs from beta_end to beta_start.
+        returns: "betas" (right), "alphas" (1 - beta) or "cumulative alphas".
+    """
+    if swap:
+        beta_start, beta_end = beta_end, beta_start
+    if num_steps == 1 and one_step == "beta_end":
+        betas = np.array([beta_end])
+    elif late:
+        betas = np.linspace(beta_start, beta_end, num_steps + 1)[1:]
+    else:
+        betas = np.linspace(beta_start, beta_end, num_steps, endpoint=endpoint)
+    return {"betas": betas, "alphas": 1 - betas, "cumulative alphas": np.cumprod(1 - betas)}[
+        returns]
+
+
+_LINEAR_BETA_SCHEDULE_MISTAKES = {
+    "one step gives [beta_start], the start of the schedule, not [beta_end]":
+        {"one_step": "beta_end"},
+    "beta_end excluded (like np.arange or np.linspace(..., endpoint=False)): the "
+    "schedule runs from beta_start to beta_end, both included": {"endpoint": False},
+    "the schedule starts one step late: its first value is beta_start": {"late": True},
+    "beta_start and beta_end swapped: the betas grow from beta_start to beta_end":
+        {"swap": True},
+    "the alphas (1 - beta) returned instead of the betas": {"returns": "alphas"},
+    "the cumulative alphas (the product of 1 - beta) returned instead of the betas":
+        {"returns": "cumulative alphas"},
+}
+
 
 @exercise("10.7")
 def linear_beta_schedule(ex):
@@ -635,29 +796,12 @@ def linear_beta_schedule(ex):
     """
     hint = ("num_steps values from beta_start to beta_end, both included, evenly spaced: "
             "np.linspace(beta_start, beta_end, num_steps).")
-    cases = [("1000 steps, default betas (1e-4 to 0.02)", 1000, None),
-             ("10 steps from 0.001 to 0.05", 10, (0.001, 0.05)),
-             ("2 steps from 0.1 to 0.2: [beta_start, beta_end]", 2, (0.1, 0.2)),
-             ("1 step from 0.005 to 0.01: [beta_start]", 1, (0.005, 0.01))]
-    for case, steps, betas in cases:
+    for case, steps, betas in _linear_beta_schedule_cases():
         out = ex.call(case, steps) if betas is None else ex.call(case, steps, *betas)
         start, end = betas or (1e-4, 0.02)
-        expected = np.linspace(start, end, steps)
-        mistakes = {"one step gives [beta_start], the start of the schedule, not [beta_end]":
-                    np.array([end])} if steps == 1 else {}
-        mistakes.update({
-            "beta_end excluded (like np.arange or np.linspace(..., endpoint=False)): the "
-            "schedule runs from beta_start to beta_end, both included":
-                np.linspace(start, end, steps, endpoint=False),
-            "the schedule starts one step late: its first value is beta_start":
-                np.linspace(start, end, steps + 1)[1:],
-            "beta_start and beta_end swapped: the betas grow from beta_start to beta_end":
-                np.linspace(end, start, steps),
-            "the alphas (1 - beta) returned instead of the betas": 1 - expected,
-            "the cumulative alphas (the product of 1 - beta) returned instead of the betas":
-                np.cumprod(1 - expected),
-        })
-        ex.compare(case, out, expected, mistakes=mistakes, hint=hint,
+        ex.compare(case, out, np.linspace(start, end, steps), hint=hint,
+                   mistakes=mistakes_from(_linear_beta_schedule_answer,
+                                          _LINEAR_BETA_SCHEDULE_MISTAKES, steps, start, end),
                    shape_hint="exactly num_steps values: np.linspace(beta_start, beta_end, "
                               "num_steps) gives that many; np.arange with a float step "
                               "can give one more or one fewer.")
@@ -680,34 +824,60 @@ def _diffused(x0, noise, signal, noise_weight):
     return np.reshape(signal, shape) * x0 + np.reshape(noise_weight, shape) * noise
 
 
-def _diffusion_mistakes(x0, t, noise, alphas_bar):
-    ab = alphas_bar[t]
-    found = {
-        "no square roots: the weights are sqrt(alphas_bar[t]) and sqrt(1 - alphas_bar[t])":
-            _diffused(x0, noise, ab, 1 - ab),
-        "the signal and noise weights swapped: x0 gets sqrt(alphas_bar[t]), the noise "
-        "sqrt(1 - alphas_bar[t])": _diffused(x0, noise, np.sqrt(1 - ab), np.sqrt(ab)),
-        "1 - sqrt(alphas_bar[t]) as the noise weight: it is sqrt(1 - alphas_bar[t])":
-            _diffused(x0, noise, np.sqrt(ab), 1 - np.sqrt(ab)),
-        "t shifted by one (alphas_bar[t - 1]): t is a 0-based index, step t uses "
-        "alphas_bar[t]": _diffused(x0, noise, np.sqrt(alphas_bar[t - 1]),
-                                   np.sqrt(1 - alphas_bar[t - 1])),
-        "the noise weight without its square root": _diffused(x0, noise, np.sqrt(ab), 1 - ab),
-    }
-    if np.all(t + 1 < len(alphas_bar)):
-        later = alphas_bar[t + 1]
-        found["t shifted by one (alphas_bar[t + 1]): t is a 0-based index, step t uses "
-              "alphas_bar[t]"] = _diffused(x0, noise, np.sqrt(later), np.sqrt(1 - later))
-    if len(set(t.tolist())) > 1:
-        found["one t for the whole batch (t[0]): each example has its own step t[i]"] = \
-            _diffused(x0, noise, np.full(len(t), np.sqrt(ab[0])),
-                      np.full(len(t), np.sqrt(1 - ab[0])))
-    if x0.shape[-1] == len(t) and x0.ndim > 1:
-        found["the weights broadcast along the last axis, not per example: reshape "
-              "alphas_bar[t] to (batch, 1, ..., 1)"] = (
-            np.sqrt(ab) * np.asarray(x0, np.float64)
-            + np.sqrt(1 - ab) * np.asarray(noise, np.float64))
-    return found
+def _forward_diffusion_cases():
+    """(case, shape of x0, steps t, seed) for 10.8, with alphas_bar = _alphas_bar(50)."""
+    return [
+        ("(4, 6, 6, 1) images, steps [0, 9, 30, 17] of 50", (4, 6, 6, 1), [0, 9, 30, 17], 800),
+        ("(3, 5) vectors, steps [49, 2, 25]: the last step", (3, 5), [49, 2, 25], 801),
+        ("(3, 4, 3): the batch size equals the last axis, steps [1, 20, 40]", (3, 4, 3),
+         [1, 20, 40], 802),
+        ("float32 (2, 28, 28, 1) images, steps [5, 44]", (2, 28, 28, 1), [5, 44], 803),
+        ("a batch of one, (1, 3, 3, 1), step [12]", (1, 3, 3, 1), [12], 804),
+    ]
+
+
+def _forward_diffusion_answer(x0, t, noise, alphas_bar, *, signal="sqrt(ab)",
+                              spread="sqrt(1 - ab)", shift=0, first=False, per_example=True):
+    """signal * x0 + spread * noise with ab = alphas_bar[t], in float64, with switches for
+    the known mistakes. A mistake that would raise on a case gives None (no result).
+
+    Args:
+        x0, t, noise, alphas_bar: as for forward_diffusion.
+        signal, spread: the weights of x0 and of the noise, in terms of ab: "sqrt(ab)"
+            and "sqrt(1 - ab)" (right), "ab", "1 - ab" or "1 - sqrt(ab)".
+        shift: ab = alphas_bar[t + shift] (-1 at t = 0 wraps round to alphas_bar[-1]).
+        first: True uses t[0] for the whole batch.
+        per_example: False multiplies by the weights (batch,) along the last axis.
+    """
+    if np.any(t + shift >= len(alphas_bar)):
+        return None  # IndexError
+    ab = np.full(len(t), alphas_bar[t[0]]) if first else alphas_bar[t + shift]
+    weights = {"sqrt(ab)": np.sqrt(ab), "ab": ab, "sqrt(1 - ab)": np.sqrt(1 - ab),
+               "1 - ab": 1 - ab, "1 - sqrt(ab)": 1 - np.sqrt(ab)}
+    if per_example:
+        return _diffused(x0, noise, weights[signal], weights[spread])
+    if x0.ndim == 1 or x0.shape[-1] != len(t):
+        return None  # the weights do not broadcast along the last axis (or they are right)
+    return (weights[signal] * np.asarray(x0, np.float64)
+            + weights[spread] * np.asarray(noise, np.float64))
+
+
+_FORWARD_DIFFUSION_MISTAKES = {
+    "no square roots: the weights are sqrt(alphas_bar[t]) and sqrt(1 - alphas_bar[t])":
+        {"signal": "ab", "spread": "1 - ab"},
+    "the signal and noise weights swapped: x0 gets sqrt(alphas_bar[t]), the noise "
+    "sqrt(1 - alphas_bar[t])": {"signal": "sqrt(1 - ab)", "spread": "sqrt(ab)"},
+    "1 - sqrt(alphas_bar[t]) as the noise weight: it is sqrt(1 - alphas_bar[t])":
+        {"spread": "1 - sqrt(ab)"},
+    "t shifted by one (alphas_bar[t - 1]): t is a 0-based index, step t uses "
+    "alphas_bar[t]": {"shift": -1},
+    "the noise weight without its square root": {"spread": "1 - ab"},
+    "t shifted by one (alphas_bar[t + 1]): t is a 0-based index, step t uses "
+    "alphas_bar[t]": {"shift": 1},
+    "one t for the whole batch (t[0]): each example has its own step t[i]": {"first": True},
+    "the weights broadcast along the last axis, not per example: reshape "
+    "alphas_bar[t] to (batch, 1, ..., 1)": {"per_example": False},
+}
 
 
 def _explain_diffusion_error(message):
@@ -740,15 +910,7 @@ def forward_diffusion(ex):
             "alphas_bar[t] of shape (batch,) reshaped to (batch, 1, ..., 1) so that each "
             "example gets its own step.")
     schedule = _alphas_bar(50)
-    cases = [
-        ("(4, 6, 6, 1) images, steps [0, 9, 30, 17] of 50", (4, 6, 6, 1), [0, 9, 30, 17], 800),
-        ("(3, 5) vectors, steps [49, 2, 25]: the last step", (3, 5), [49, 2, 25], 801),
-        ("(3, 4, 3): the batch size equals the last axis, steps [1, 20, 40]", (3, 4, 3),
-         [1, 20, 40], 802),
-        ("float32 (2, 28, 28, 1) images, steps [5, 44]", (2, 28, 28, 1), [5, 44], 803),
-        ("a batch of one, (1, 3, 3, 1), step [12]", (1, 3, 3, 1), [12], 804),
-    ]
-    for case, shape, steps, seed in cases:
+    for case, shape, steps, seed in _forward_diffusion_cases():
         dtype = np.float32 if "float32" in case else np.float64
         x0 = random_values(seed, shape).astype(dtype)
         noise = random_values(seed + 50, shape).astype(dtype)
@@ -757,8 +919,9 @@ def forward_diffusion(ex):
         ab = schedule[t]
         rtol, atol = tensor_modes.tolerances(dtype)
         ex.compare(case, out, _diffused(x0, noise, np.sqrt(ab), np.sqrt(1 - ab)), kind="tensor",
-                   rtol=rtol, atol=atol, mistakes=_diffusion_mistakes(x0, t, noise, schedule),
-                   hint=hint,
+                   rtol=rtol, atol=atol, hint=hint,
+                   mistakes=mistakes_from(_forward_diffusion_answer, _FORWARD_DIFFUSION_MISTAKES,
+                                          x0, t, noise, schedule),
                    shape_hint="x_t has the shape of x0. Multiplying x0 by an array of shape "
                               "(batch,) broadcasts it along the last axis: reshape "
                               "alphas_bar[t] to (batch, 1, ..., 1), one weight per example.")
@@ -774,13 +937,39 @@ def forward_diffusion(ex):
 
 # -------------------------------------------------------- ddpm_sample_step ---
 
-def _ddpm_step(x_t, t, predicted_noise, betas, noise, *, factor="alpha", coefficient="bar",
-               variance="posterior", noise_at_0=False, std=True, sign=-1):
+def _ddpm_sample_step_cases():
+    """(case, t, shape, seed) for 10.9, with betas np.linspace(1e-4, 0.2, 50)."""
+    return [
+        ("t 25 of 50, (3, 4, 4, 1)", 25, (3, 4, 4, 1), 900),
+        ("t 1: beta_tilde_1 is much smaller than beta_1, (2, 6)", 1, (2, 6), 901),
+        ("t 0: the last step adds no noise, (2, 4, 4, 1)", 0, (2, 4, 4, 1), 902),
+        ("t 49, the first step of sampling, (2, 5)", 49, (2, 5), 903),
+        ("float32 (2, 28, 28, 1), t 10", 10, (2, 28, 28, 1), 904),
+    ]
+
+
+def _ddpm_sample_step_answer(x_t, t, predicted_noise, betas, noise, *, factor="alpha",
+                             coefficient="bar", sign=-1, variance="posterior", std=True,
+                             last_step_noise=None):
     """One reverse step of DDPM in float64, with switches for the known mistakes.
 
     Hand-written: no installed library has a DDPM sampler (diffusers is not
     installed). From Ho et al. (2020), eq. 11 for the mean and Algorithm 2, with the
     posterior variance beta_tilde_t = beta_t * (1 - alphas_bar[t-1]) / (1 - alphas_bar[t]).
+
+    Args:
+        x_t, t, predicted_noise, betas, noise: as for ddpm_sample_step.
+        factor: the mean divides by sqrt(alphas[t]) ("alpha", right) or by
+            sqrt(alphas_bar[t]) ("bar").
+        coefficient: the noise coefficient is betas[t] / sqrt(1 - alphas_bar[t]) ("bar",
+            right) or betas[t] / sqrt(1 - alphas[t]) ("alpha").
+        sign: +1 adds the predicted noise instead of subtracting it.
+        variance: sigma**2 for t > 0: "posterior" (right), "beta" (beta_t), "swapped"
+            (alphas_bar[t] and alphas_bar[t - 1] swapped), "next" (that of step t + 1) or
+            "none".
+        std: False scales the noise by sigma**2 instead of sigma.
+        last_step_noise: the variance of noise added at t = 0, where none belongs: "beta"
+            or "posterior" (alphas_bar[t - 1] wraps round to alphas_bar[-1]).
     """
     x_t, eps, z = (np.asarray(a, np.float64) for a in (x_t, predicted_noise, noise))
     alphas = 1.0 - betas
@@ -788,8 +977,10 @@ def _ddpm_step(x_t, t, predicted_noise, betas, noise, *, factor="alpha", coeffic
     under_root = alphas_bar[t] if coefficient == "bar" else alphas[t]
     scale = alphas[t] if factor == "alpha" else alphas_bar[t]
     mean = (x_t + sign * betas[t] / np.sqrt(1 - under_root) * eps) / np.sqrt(scale)
-    if t == 0 and not noise_at_0:
-        return mean
+    if t == 0:
+        if last_step_noise is None:
+            return mean
+        variance = last_step_noise
     previous = alphas_bar[t - 1]  # at t = 0 only for a mistake: NumPy wraps round to the end
     sigma2 = {"posterior": betas[t] * (1 - previous) / (1 - alphas_bar[t]),
               "beta": betas[t],
@@ -800,37 +991,28 @@ def _ddpm_step(x_t, t, predicted_noise, betas, noise, *, factor="alpha", coeffic
     return mean + (np.sqrt(sigma2) if std else sigma2) * z
 
 
-def _ddpm_mistakes(x_t, t, predicted_noise, betas, noise):
-    def step(**switches):
-        return quiet(lambda: _ddpm_step(x_t, t, predicted_noise, betas, noise, **switches))
-
-    found = {
-        "alphas instead of cumulative alphas in the noise coefficient: it is "
-        "betas[t] / sqrt(1 - alphas_bar[t])": step(coefficient="alpha"),
-        "cumulative alphas in the 1 / sqrt(alpha_t) factor: the mean divides by "
-        "sqrt(alphas[t]) = sqrt(1 - betas[t])": step(factor="bar"),
-        "the predicted noise added instead of subtracted": step(sign=1),
-    }
-    if t == 0:
-        found["noise added at t = 0: the last step returns the mean (with sigma**2 = "
-              "beta_0)"] = step(noise_at_0=True, variance="beta")
-        found["noise added at t = 0: the last step returns the mean (alphas_bar[t - 1] "
-              "wrapped round to alphas_bar[-1])"] = step(noise_at_0=True)
-        return found
-    found.update({
-        "sigma**2 = beta_t, the other variance choice in Ho et al.: this exercise uses the "
-        "posterior variance beta_tilde_t = betas[t] * (1 - alphas_bar[t - 1]) / "
-        "(1 - alphas_bar[t])": step(variance="beta"),
-        "the posterior variance with alphas_bar[t] and alphas_bar[t - 1] swapped: it is "
-        "betas[t] * (1 - alphas_bar[t - 1]) / (1 - alphas_bar[t])": step(variance="swapped"),
-        "the posterior variance of step t + 1: use betas[t], alphas_bar[t] and "
-        "alphas_bar[t - 1]": step(variance="next"),
-        "the variance where the standard deviation belongs: the noise is scaled by "
-        "sqrt(beta_tilde_t)": step(std=False),
-        "no noise added: for t > 0, x_{t-1} = mean + sqrt(beta_tilde_t) * noise":
-            step(variance="none"),
-    })
-    return found
+_DDPM_SAMPLE_STEP_MISTAKES = {
+    "alphas instead of cumulative alphas in the noise coefficient: it is "
+    "betas[t] / sqrt(1 - alphas_bar[t])": {"coefficient": "alpha"},
+    "cumulative alphas in the 1 / sqrt(alpha_t) factor: the mean divides by "
+    "sqrt(alphas[t]) = sqrt(1 - betas[t])": {"factor": "bar"},
+    "the predicted noise added instead of subtracted": {"sign": 1},
+    "noise added at t = 0: the last step returns the mean (with sigma**2 = beta_0)":
+        {"last_step_noise": "beta"},
+    "noise added at t = 0: the last step returns the mean (alphas_bar[t - 1] wrapped "
+    "round to alphas_bar[-1])": {"last_step_noise": "posterior"},
+    "sigma**2 = beta_t, the other variance choice in Ho et al.: this exercise uses the "
+    "posterior variance beta_tilde_t = betas[t] * (1 - alphas_bar[t - 1]) / "
+    "(1 - alphas_bar[t])": {"variance": "beta"},
+    "the posterior variance with alphas_bar[t] and alphas_bar[t - 1] swapped: it is "
+    "betas[t] * (1 - alphas_bar[t - 1]) / (1 - alphas_bar[t])": {"variance": "swapped"},
+    "the posterior variance of step t + 1: use betas[t], alphas_bar[t] and "
+    "alphas_bar[t - 1]": {"variance": "next"},
+    "the variance where the standard deviation belongs: the noise is scaled by "
+    "sqrt(beta_tilde_t)": {"std": False},
+    "no noise added: for t > 0, x_{t-1} = mean + sqrt(beta_tilde_t) * noise":
+        {"variance": "none"},
+}
 
 
 @exercise("10.9")
@@ -852,21 +1034,15 @@ def ddpm_sample_step(ex):
             "sqrt(betas[t] * (1 - alphas_bar[t - 1]) / (1 - alphas_bar[t])) * noise; at t = 0 "
             "return the mean.")
     betas = np.linspace(1e-4, 0.2, 50)
-    cases = [
-        ("t 25 of 50, (3, 4, 4, 1)", 25, (3, 4, 4, 1), 900),
-        ("t 1: beta_tilde_1 is much smaller than beta_1, (2, 6)", 1, (2, 6), 901),
-        ("t 0: the last step adds no noise, (2, 4, 4, 1)", 0, (2, 4, 4, 1), 902),
-        ("t 49, the first step of sampling, (2, 5)", 49, (2, 5), 903),
-        ("float32 (2, 28, 28, 1), t 10", 10, (2, 28, 28, 1), 904),
-    ]
-    for case, t, shape, seed in cases:
+    for case, t, shape, seed in _ddpm_sample_step_cases():
         dtype = np.float32 if "float32" in case else np.float64
         x_t, predicted, noise = (random_values(seed + 10 * i, shape).astype(dtype)
                                  for i in range(3))
         out = ex.call(case, x_t, t, predicted, betas, noise)
         rtol, atol = tensor_modes.tolerances(dtype)
-        ex.compare(case, out, _ddpm_step(x_t, t, predicted, betas, noise), kind="tensor",
-                   rtol=rtol, atol=atol,
-                   mistakes=_ddpm_mistakes(x_t, t, predicted, betas, noise), hint=hint,
+        ex.compare(case, out, _ddpm_sample_step_answer(x_t, t, predicted, betas, noise),
+                   kind="tensor", rtol=rtol, atol=atol, hint=hint,
+                   mistakes=mistakes_from(_ddpm_sample_step_answer, _DDPM_SAMPLE_STEP_MISTAKES,
+                                          x_t, t, predicted, betas, noise),
                    shape_hint="x_{t-1} has the shape of x_t: t is one step for the whole "
                               "batch, so betas[t] and alphas_bar[t] are single numbers.")

@@ -30,7 +30,7 @@ import math
 import numpy as np
 
 from helpers.checks.core import (exercise, compare_frequencies, describe, import_tensorflow,
-                                 is_int, random_values)
+                                 is_int, mistakes_from, random_values)
 
 __all__ = ["discounted_returns", "epsilon_greedy", "q_learning_update", "ReplayBuffer",
            "dqn_targets", "reinforce_loss"]
@@ -46,23 +46,64 @@ def _returns_by_powers(rewards, gamma):
     return powers @ np.asarray(rewards, np.float64)
 
 
-def _returns_mistakes(rewards, gamma):
-    r = np.asarray(rewards, np.float64)
-    right = _returns_by_powers(r, gamma)
-    return {
-        "accumulated forwards (G_t = r_t + gamma * G_{t-1}): a return sums the rewards "
-        "from step t to the end, so the recursion runs backwards from the last step":
-            _returns_by_powers(r[::-1], gamma)[::-1],
-        "gamma applied once too often (G_t = gamma * (r_t + G_{t+1})): the reward of "
-        "step t itself is not discounted": gamma * right,
-        "no discount: gamma is missing, every reward counts in full":
-            _returns_by_powers(r, 1.0),
-        "the returns in reversed order: G[0] is the return from the first step, the sum "
-        "over the whole episode": right[::-1],
-        "discounted from the start of the episode (gamma ** k on the reward of step k): "
-        "the discount counts the steps after t, gamma ** (k - t)":
-            np.cumsum((float(gamma) ** np.arange(len(r)) * r)[::-1])[::-1],
-    }
+def _discounted_returns_answer(rewards, gamma, *, forwards=False, once_more=False,
+                               discount=True, from_start=False, reverse=False):
+    """The returns G_t = r_t + gamma * G_{t+1} of one episode by the recursion, in float64,
+    with switches for the known mistakes.
+
+    Args:
+        rewards, gamma: the episode's rewards and the discount.
+        forwards: True runs the recursion from the first step (G_t = r_t + gamma * G_{t-1}).
+        once_more: True discounts the reward of step t too (G_t = gamma * (r_t + G_{t+1})).
+        discount: False leaves gamma out.
+        from_start: True discounts each reward from the start of the episode,
+            G_t = sum over k >= t of gamma ** k * r_k.
+        reverse: True returns the returns in reversed order.
+    """
+    rewards = np.asarray(rewards, np.float64)
+    gamma = gamma if discount else 1.0
+    returns, running = np.zeros(len(rewards)), 0.0
+    for t in range(len(rewards)) if forwards else reversed(range(len(rewards))):
+        if from_start:
+            running += gamma ** t * rewards[t]
+        elif once_more:
+            running = gamma * (rewards[t] + running)
+        else:
+            running = rewards[t] + gamma * running
+        returns[t] = running
+    return returns[::-1] if reverse else returns
+
+
+_DISCOUNTED_RETURNS_MISTAKES = {
+    "accumulated forwards (G_t = r_t + gamma * G_{t-1}): a return sums the rewards "
+    "from step t to the end, so the recursion runs backwards from the last step":
+        {"forwards": True},
+    "gamma applied once too often (G_t = gamma * (r_t + G_{t+1})): the reward of "
+    "step t itself is not discounted": {"once_more": True},
+    "no discount: gamma is missing, every reward counts in full": {"discount": False},
+    "the returns in reversed order: G[0] is the return from the first step, the sum "
+    "over the whole episode": {"reverse": True},
+    "discounted from the start of the episode (gamma ** k on the reward of step k): "
+    "the discount counts the steps after t, gamma ** (k - t)": {"from_start": True},
+}
+
+
+def _discounted_returns_cases():
+    """(case, rewards, gamma, expected or None for the matrix of discount powers) for 11.1."""
+    return [
+        # G_3 = 2, G_2 = 0.9 * 2, G_1 = 0.9 * 1.8, G_0 = 1 + 0.9 * 1.62.
+        ("4 rewards by hand, gamma 0.9", np.array([1.0, 0.0, 0.0, 2.0]), 0.9,
+         np.array([2.458, 1.62, 1.8, 2.0])),
+        ("gamma 1: plain sums to the end", np.ones(4), 1.0, np.array([4.0, 3.0, 2.0, 1.0])),
+        ("gamma 0: each return is its own reward", np.array([0.5, -1.0, 2.0]), 0.0,
+         np.array([0.5, -1.0, 2.0])),
+        ("one step", np.array([3.0]), 0.9, np.array([3.0])),
+        ("20 random rewards, gamma 0.99", random_values(11, 20), 0.99, None),
+        # G_4 = 1, G_3 = 0.5, G_2 = 0.25, G_1 = 1 + 0.125, G_0 = 0.5 * 1.125.
+        ("integer rewards, gamma 0.5", np.array([0, 1, 0, 0, 1]), 0.5,
+         np.array([0.5625, 1.125, 0.25, 0.5, 1.0])),
+        ("empty episode (T = 0)", np.zeros(0), 0.9, np.zeros(0)),
+    ]
 
 
 def _explain_empty(message):
@@ -84,26 +125,14 @@ def discounted_returns(ex):
     and 0.99, one step, integer rewards (the result is still float64) and an empty
     episode (an empty float64 array).
     """
-    cases = [
-        # G_3 = 2, G_2 = 0.9 * 2, G_1 = 0.9 * 1.8, G_0 = 1 + 0.9 * 1.62.
-        ("4 rewards by hand, gamma 0.9", np.array([1.0, 0.0, 0.0, 2.0]), 0.9,
-         np.array([2.458, 1.62, 1.8, 2.0])),
-        ("gamma 1: plain sums to the end", np.ones(4), 1.0, np.array([4.0, 3.0, 2.0, 1.0])),
-        ("gamma 0: each return is its own reward", np.array([0.5, -1.0, 2.0]), 0.0,
-         np.array([0.5, -1.0, 2.0])),
-        ("one step", np.array([3.0]), 0.9, np.array([3.0])),
-        ("20 random rewards, gamma 0.99", random_values(11, 20), 0.99, None),
-        # G_4 = 1, G_3 = 0.5, G_2 = 0.25, G_1 = 1 + 0.125, G_0 = 0.5 * 1.125.
-        ("integer rewards, gamma 0.5", np.array([0, 1, 0, 0, 1]), 0.5,
-         np.array([0.5625, 1.125, 0.25, 0.5, 1.0])),
-        ("empty episode (T = 0)", np.zeros(0), 0.9, np.zeros(0)),
-    ]
-    for case, rewards, gamma, expected in cases:
+    for case, rewards, gamma, expected in _discounted_returns_cases():
         if expected is None:
             expected = _returns_by_powers(rewards, gamma)
         explain = _explain_empty if len(rewards) == 0 else (lambda message: None)
         out = ex.call_explained(case, explain, rewards, gamma)
-        ex.compare(case, out, expected, mistakes=_returns_mistakes(rewards, gamma),
+        ex.compare(case, out, expected,
+                   mistakes=mistakes_from(_discounted_returns_answer,
+                                          _DISCOUNTED_RETURNS_MISTAKES, rewards, gamma),
                    hint="G_t = r_t + gamma * G_{t+1}, computed from the last step backwards "
                         "(G_{T-1} = r_{T-1}); G[t] holds the return from step t.",
                    shape_hint="one return per step: an array of len(rewards) values.")
@@ -126,29 +155,43 @@ def _epsilon_greedy_probs(q_values, epsilon):
     return probs
 
 
-def _epsilon_mistakes(q_values, epsilon):
-    """Known wrong distributions of the actions, by description."""
+def _epsilon_greedy_answer(q_values, epsilon, *, explore=True, flip=False, explore_all=True,
+                           greedy="first maximum"):
+    """The probability of each action under epsilon-greedy, with switches for the known
+    mistakes.
+
+    Args:
+        q_values, epsilon: as for epsilon_greedy.
+        explore: False never explores.
+        flip: True explores with probability 1 - epsilon.
+        explore_all: False draws the random action among the non-greedy ones only.
+        greedy: the greedy action: "first maximum" (right, like np.argmax), "last maximum",
+            "any maximum" (a tie broken at random) or "minimum".
+    """
     n = len(q_values)
-    greedy, worst = np.eye(n)[np.argmax(q_values)], np.eye(n)[np.argmin(q_values)]
-    found = {
-        "never explores: with probability epsilon the action must be a random one":
-            greedy,
-        "epsilon used the wrong way round: it explores with probability 1 - epsilon; "
-        "epsilon is the probability of a random action":
-            epsilon * greedy + (1.0 - epsilon) / n,
-        "explores only among the non-greedy actions: the random action is drawn from all "
-        "num_actions actions, the greedy one included":
-            (1.0 - epsilon) * greedy + epsilon * (1.0 - greedy) / (n - 1),
-        "picks the worst action (argmin): the greedy action has the highest Q-value "
-        "(np.argmax)": (1.0 - epsilon) * worst + epsilon / n,
-    }
     tied = np.flatnonzero(q_values == np.max(q_values))
-    if len(tied) > 1:
-        found["a tie broken towards the last index: np.argmax returns the first, lowest "
-              "index of equal maxima"] = np.eye(n)[tied[-1]]
-        found["a tie broken at random: np.argmax returns the first, lowest index of equal "
-              "maxima"] = np.bincount(tied, minlength=n) / len(tied)
-    return found
+    best = {"first maximum": np.eye(n)[tied[0]], "last maximum": np.eye(n)[tied[-1]],
+            "any maximum": np.bincount(tied, minlength=n) / len(tied),
+            "minimum": np.eye(n)[np.argmin(q_values)]}[greedy]
+    explored = (1.0 - epsilon if flip else epsilon) if explore else 0.0
+    random_action = np.full(n, 1.0 / n) if explore_all else (1.0 - best) / (n - 1)
+    return (1.0 - explored) * best + explored * random_action
+
+
+_EPSILON_GREEDY_MISTAKES = {
+    "never explores: with probability epsilon the action must be a random one":
+        {"explore": False},
+    "epsilon used the wrong way round: it explores with probability 1 - epsilon; "
+    "epsilon is the probability of a random action": {"flip": True},
+    "explores only among the non-greedy actions: the random action is drawn from all "
+    "num_actions actions, the greedy one included": {"explore_all": False},
+    "picks the worst action (argmin): the greedy action has the highest Q-value "
+    "(np.argmax)": {"greedy": "minimum"},
+    "a tie broken towards the last index: np.argmax returns the first, lowest "
+    "index of equal maxima": {"greedy": "last maximum"},
+    "a tie broken at random: np.argmax returns the first, lowest index of equal "
+    "maxima": {"greedy": "any maximum"},
+}
 
 
 def _action(ex, case, q_values, epsilon, rng, number, copy_inputs=False):
@@ -161,9 +204,9 @@ def _action(ex, case, q_values, epsilon, rng, number, copy_inputs=False):
     where = f"call {number} returned {describe(action)}"
     if isinstance(action, (float, np.floating)) and np.any(np.isclose(action, q_values)) \
             and action != int(action):
-        ex.fail(case, f"{where}: that is a Q-value, not an action.",
-                "return the index of the action (np.argmax(q_values) gives the index; "
-                "np.max gives the value).")
+        ex.fail_mistake(case, "a Q-value returned instead of an action", f"{where}.",
+                        "return the index of the action (np.argmax(q_values) gives the index; "
+                        "np.max gives the value).")
     if not is_int(action):
         ex.fail(case, f"{where}, expected an int action in [0, {n}).",
                 "return one action index as a Python or NumPy int, not a float or an "
@@ -182,7 +225,7 @@ def _actions(ex, case, q_values, epsilon, seed, n):
                      for number in range(n)])
 
 
-def _epsilon_cases():
+def _epsilon_greedy_cases():
     """(case, q_values, epsilon, seed, draws) for 11.2, exact rules first."""
     return [
         ("epsilon 0: always the greedy action", np.array([0.2, 1.5, -0.3, 0.7]), 0.0, 30, 200),
@@ -213,12 +256,14 @@ def epsilon_greedy(ex):
     case = "one call: 4 actions, epsilon 0.5"
     _action(ex, case, np.array([0.2, 1.5, -0.3, 0.7]), 0.5, np.random.default_rng(0), 1,
             copy_inputs=True)
-    for case, q_values, epsilon, seed, draws in _epsilon_cases():
+    for case, q_values, epsilon, seed, draws in _epsilon_greedy_cases():
         probs = _epsilon_greedy_probs(q_values, epsilon)
         counts = np.bincount(_actions(ex, case, q_values, epsilon, seed, draws),
                              minlength=len(q_values))
         compare_frequencies(
-            ex, case, counts, draws, probs, mistakes=_epsilon_mistakes(q_values, epsilon),
+            ex, case, counts, draws, probs,
+            mistakes=mistakes_from(_epsilon_greedy_answer, _EPSILON_GREEDY_MISTAKES,
+                                   q_values, epsilon),
             problem=lambda worst: f"the actions do not follow epsilon-greedy: action {worst} "
                                   f"came {counts[worst] / draws:.3f} of the time, expected "
                                   f"{probs[worst]:.3f}.",
@@ -242,35 +287,63 @@ def _q_target(q, r, s_next, done, gamma):
     return r if done else r + gamma * np.max(q[s_next])
 
 
-def _q_update_mistakes(q, s, a, r, s_next, done, alpha, gamma):
-    """Known wrong tables after the update, by description."""
-    def updated(target=None, rate=alpha, row=s, column=a, sign=1.0):
-        target = _q_target(q, r, s_next, done, gamma) if target is None else target
-        new = q.copy()
-        new[row, column] = q[row, column] + sign * rate * (target - q[row, column])
-        return new
+def _q_learning_update_answer(q, s, a, r, s_next, done, alpha, gamma, *, result="q",
+                              bootstrap="max", stop_at_end=True, discount=True,
+                              use_alpha=True, sign=1.0, row="s", in_place=True):
+    """One tabular Q-learning step on a copy of q, with switches for the known mistakes.
 
-    found = {
-        "q not changed: the update must change the caller's array in place "
-        "(q[s, a] += ...), not a copy of it": q.copy(),
-        "SARSA-like target: Q-learning bootstraps from the best next action, "
-        "max(q[s_next]), not q[s_next, a]": updated(r if done else r + gamma * q[s_next, a]),
-        "alpha ignored: q[s, a] is set to the target instead of moved a step alpha "
-        "towards it": updated(rate=1.0),
-        "gamma missing: the target is r + gamma * max(q[s_next])":
-            updated(r if done else r + np.max(q[s_next])),
-        "q[s, a] moved away from the target: q[s, a] += alpha * (target - q[s, a])":
-            updated(sign=-1.0),
-        "the wrong entry updated: only q[s, a], the action taken in the state it was taken "
-        "in, changes (here q[s_next, a] changed)": updated(row=s_next),
-    }
-    if done:
-        found["bootstrapped from a terminal state: when the episode terminated there is no "
-              "next state, the target is r alone"] = updated(r + gamma * np.max(q[s_next]))
-    return found
+    Args:
+        q, s, a, r, s_next, done, alpha, gamma: as for q_learning_update.
+        result: "q" (the table after the step), or what the function returns: "td error"
+            (right), "target", "new q[s, a]", "alpha * td error", "td error after the
+            update" (target - the new q[s, a]) or "minus td error".
+        bootstrap: the next value: "max" (right, max(q[s_next])) or "sarsa" (q[s_next, a]).
+        stop_at_end: False bootstraps from a terminal state too.
+        discount: False leaves gamma out.
+        use_alpha: False sets the entry to the target.
+        sign: -1 moves the entry away from the target.
+        row: the row of the entry that changes: "s" (right) or "s_next".
+        in_place: False leaves the table as it was.
+    """
+    best = q[s_next, a] if bootstrap == "sarsa" else np.max(q[s_next])
+    target = r if done and stop_at_end else r + (gamma if discount else 1.0) * best
+    i = s if row == "s" else s_next
+    new = q.copy()
+    if in_place:
+        new[i, a] += sign * (alpha if use_alpha else 1.0) * (target - q[i, a])
+    td = target - q[s, a]
+    return {"q": new, "td error": td, "target": target, "new q[s, a]": new[s, a],
+            "alpha * td error": alpha * td, "td error after the update": target - new[s, a],
+            "minus td error": -td}[result]
 
 
-def _q_update_cases():
+_Q_LEARNING_UPDATE_MISTAKES = {  # in the table after the step
+    "q not changed: the update must change the caller's array in place "
+    "(q[s, a] += ...), not a copy of it": {"in_place": False},
+    "SARSA-like target: Q-learning bootstraps from the best next action, "
+    "max(q[s_next]), not q[s_next, a]": {"bootstrap": "sarsa"},
+    "alpha ignored: q[s, a] is set to the target instead of moved a step alpha "
+    "towards it": {"use_alpha": False},
+    "gamma missing: the target is r + gamma * max(q[s_next])": {"discount": False},
+    "q[s, a] moved away from the target: q[s, a] += alpha * (target - q[s, a])": {"sign": -1.0},
+    "the wrong entry updated: only q[s, a], the action taken in the state it was taken "
+    "in, changes (here q[s_next, a] changed)": {"row": "s_next"},
+    "bootstrapped from a terminal state: when the episode terminated there is no "
+    "next state, the target is r alone": {"stop_at_end": False},
+}
+
+_TD_ERROR_MISTAKES = {  # in the returned TD error
+    "the target returned instead of the TD error": {"result": "target"},
+    "the new q[s, a] returned instead of the TD error": {"result": "new q[s, a]"},
+    "alpha * TD error returned (the change of q[s, a]): return the TD error itself":
+        {"result": "alpha * td error"},
+    "the TD error computed after the update: use q[s, a] from before":
+        {"result": "td error after the update"},
+    "the sign of the TD error: it is target - q[s, a]": {"result": "minus td error"},
+}
+
+
+def _q_learning_update_cases():
     """(case, q, steps) where each step is ((s, a, r, s_next, done), alpha, gamma, expected)
     and `expected` is (new q[s, a], TD error) worked by hand, or None for the formula."""
     q = np.array([[0.0, 1.0], [0.5, -1.0], [2.0, 0.25]])
@@ -309,7 +382,7 @@ def q_learning_update(ex):
     update) and with the formula over 20 successive steps on one table, where every
     step must change q[s, a] and nothing else.
     """
-    for case, q, steps in _q_update_cases():
+    for case, q, steps in _q_learning_update_cases():
         table = q.copy()
         for number, ((s, a, r, s_next, done), alpha, gamma, by_hand) in enumerate(steps, 1):
             before = table.copy()
@@ -325,24 +398,20 @@ def q_learning_update(ex):
             out = ex.call(case, table, s, a, r, s_next, done, alpha, gamma, copy_inputs=False)
             if isinstance(out, np.ndarray) and out.shape == table.shape and \
                     np.array_equal(table, before):
-                ex.fail(case, f"q was not changed and your function returned a table ({where}).",
-                        "update the caller's array in place, q[s, a] += alpha * td_error, "
-                        "and return the TD error (a float): `q = q.copy()` or building a "
-                        "new array leaves the caller's q as it was.")
-            mistakes = _q_update_mistakes(before, s, a, r, s_next, done, alpha, gamma)
-            ex.compare(case, table, expected, part=f"q after {where}", mistakes=mistakes,
+                ex.fail_mistake(case, "q not changed and the new table returned instead of "
+                                      "the TD error", f"after {where}.",
+                                "update the caller's array in place, q[s, a] += alpha * "
+                                "td_error, and return the TD error (a float): `q = q.copy()` "
+                                "or building a new array leaves the caller's q as it was.")
+            inputs = (before, s, a, r, s_next, done, alpha, gamma)
+            ex.compare(case, table, expected, part=f"q after {where}",
+                       mistakes=mistakes_from(_q_learning_update_answer,
+                                              _Q_LEARNING_UPDATE_MISTAKES, *inputs),
                        hint="target = r if done else r + gamma * max(q[s_next]), computed "
                             "before q changes; then q[s, a] += alpha * (target - q[s, a]).")
-            old = before[s, a]
             ex.compare(case, out, td, kind="scalar", part=f"the returned TD error, {where}",
-                       mistakes={"the target returned instead of the TD error": target,
-                                 "the new q[s, a] returned instead of the TD error":
-                                     expected[s, a],
-                                 "alpha * TD error returned (the change of q[s, a]): return "
-                                 "the TD error itself": alpha * td,
-                                 "the TD error computed after the update: use q[s, a] from "
-                                 "before": target - expected[s, a],
-                                 "the sign of the TD error: it is target - q[s, a]": old - target},
+                       mistakes=mistakes_from(_q_learning_update_answer, _TD_ERROR_MISTAKES,
+                                              *inputs),
                        hint="the TD error is target - q[s, a], with q[s, a] from before the "
                             "update.", shape_hint="return the TD error, one float.")
 
@@ -385,10 +454,12 @@ def _length(ex, case, buffer, adds, capacity):
     ex.require(case, is_int(length), f"len(buffer) returned {describe(length)}, expected an int.",
                "__len__ returns how many transitions are stored, an int.")
     if length == adds and adds > capacity:
-        ex.fail(case, f"after {adds} adds to a buffer of capacity {capacity}, len(buffer) is "
-                      f"{length}: len counts every add, but the buffer holds at most "
-                      f"capacity transitions.",
-                "count stored transitions up to the capacity: size = min(size + 1, capacity).")
+        ex.fail_mistake(case, "len counts every add, but the buffer holds at most capacity "
+                              "transitions",
+                        f"after {adds} adds to a buffer of capacity {capacity}, len(buffer) is "
+                        f"{length}.",
+                        "count stored transitions up to the capacity: size = min(size + 1, "
+                        "capacity).")
     ex.require(case, length == wanted,
                f"after {adds} adds to a buffer of capacity {capacity}, len(buffer) is "
                f"{length}, expected {wanted}.",
@@ -493,16 +564,30 @@ def _sample(ex, case, buffer, batch_size, shape, stored=None):
     return numbers
 
 
-def _kept_mistakes(adds, capacity):
-    """What known mistakes keep after `adds` adds to `capacity` slots, by description."""
-    stored = list(range(min(adds, capacity)))
-    return {
-        "it never overwrites: once full, add must replace the oldest transition":
-            set(stored),
-        "it always overwrites the last slot: the slot after the newest one holds the "
-        "oldest transition (index = (index + 1) % capacity)":
-            set(stored[:-1]) | {adds - 1},
-    }
+def _replay_buffer_answer(adds, capacity, *, when_full="overwrite the oldest"):
+    """The transitions a buffer holds after `adds` adds to `capacity` slots, a sorted list,
+    with a switch for the known mistakes.
+
+    Args:
+        adds, capacity: as the check makes them.
+        when_full: what `add` does to a full buffer: "overwrite the oldest" (right),
+            "overwrite the last slot" or "nothing".
+    """
+    size = min(adds, capacity)
+    if adds <= capacity or when_full == "overwrite the oldest":
+        return list(range(adds - size, adds))
+    if when_full == "overwrite the last slot":
+        return list(range(size - 1)) + [adds - 1]
+    return list(range(size))
+
+
+_REPLAY_BUFFER_MISTAKES = {
+    "it never overwrites: once full, add must replace the oldest transition":
+        {"when_full": "nothing"},
+    "it always overwrites the last slot: the slot after the newest one holds the "
+    "oldest transition (index = (index + 1) % capacity)":
+        {"when_full": "overwrite the last slot"},
+}
 
 
 def _check_kept(ex, case, buffer, adds, capacity, shape):
@@ -510,15 +595,15 @@ def _check_kept(ex, case, buffer, adds, capacity, shape):
     __tracebackhide__ = True
     _length(ex, case, buffer, adds, capacity)
     size = min(adds, capacity)
-    kept = set(_sample(ex, case, buffer, size, shape).tolist())
-    wanted = set(range(adds - size, adds))
+    kept = sorted(_sample(ex, case, buffer, size, shape).tolist())
+    wanted = list(range(adds - size, adds))
     if kept == wanted:
         return
-    shown = (f"\n  expected: transitions {sorted(wanted)}\n  stored:   transitions "
-             f"{sorted(kept)}")
-    for description, wrong in _kept_mistakes(adds, capacity).items():
-        if kept == wrong:
-            ex.fail(case, f"after {adds} adds to capacity {capacity}, {description}.{shown}")
+    shown = f"\n  expected: transitions {wanted}\n  stored:   transitions {kept}"
+    named = [description for description, wrong in mistakes_from(
+        _replay_buffer_answer, _REPLAY_BUFFER_MISTAKES, adds, capacity).items() if wrong == kept]
+    if named:
+        ex.fail_mistake(case, named, f"after {adds} adds to capacity {capacity}:{shown}")
     ex.fail(case, f"after {adds} adds to capacity {capacity}, sample({size}) should return "
                   f"the {size} newest transitions.{shown}",
             "write each transition at self.index, then index = (index + 1) % capacity: "
@@ -532,8 +617,10 @@ def _check_uniform(ex, case, buffer, numbers, batch_size, samples, shape):
     for _ in range(samples):
         counts[_sample(ex, case, buffer, batch_size, shape, numbers) - numbers[0]] += 1
     share = batch_size / len(numbers)
+    # No known wrong distribution has a closed form (sampling that favours recent
+    # transitions, say, has no simple inclusion probabilities): no mistakes to name.
     compare_frequencies(
-        ex, case, counts, samples, np.full(len(numbers), share), mistakes={},
+        ex, case, counts, samples, np.full(len(numbers), share),
         problem=lambda worst: f"the samples are not uniform: transition {numbers[worst]} came "
                               f"in {int(counts[worst])} of {samples} batches of {batch_size}, "
                               f"expected about {samples * share:.0f} (every stored transition "
@@ -623,25 +710,69 @@ def ReplayBuffer(ex):  # named like the exercise, a class
 
 # ----------------------------------------------------------- dqn_targets ---
 
-def _dqn_mistakes(rewards, next_q, terminated, truncated, gamma):
-    best = next_q.max(axis=1)
-    keep = 1.0 - terminated
-    found = {
-        "bootstrapping through termination: a terminated transition has no next state, "
-        "its target is the reward alone (multiply by 1 - terminated)": rewards + gamma * best,
-        "a truncated episode treated as terminal: a time limit is not a terminal state of "
-        "the task, so a truncated transition still bootstraps (only `terminated` stops it)":
-            rewards + gamma * best * (1.0 - (terminated | truncated)),
-        "gamma missing: the target is r + gamma * max_a next_q": rewards + best * keep,
-        "the mean over actions instead of the max: DQN bootstraps from the best next "
-        "action": rewards + gamma * next_q.mean(axis=1) * keep,
-        "(1 - terminated) on the reward too: a terminal transition's target is its reward":
-            (rewards + gamma * best) * keep,
-    }
-    if next_q.shape[0] == next_q.shape[1]:
-        found["the max over the batch (axis 0) instead of over the actions: take the max "
-              "of each row, axis=1"] = rewards + gamma * next_q.max(axis=0) * keep
-    return found
+def _dqn_targets_answer(rewards, next_q, terminated, truncated, gamma, *,
+                        stop_on="terminated", discount=True, best="max", axis=1,
+                        mask_reward=False):
+    """r + gamma * max_a next_q * (1 - terminated), with switches for the known mistakes.
+    A mistake that would raise on a case gives None (no result).
+
+    Args:
+        rewards, next_q, terminated, truncated, gamma: as for dqn_targets.
+        stop_on: the transitions that do not bootstrap: "terminated" (right),
+            "terminated or truncated" or "nothing".
+        discount: False leaves gamma out.
+        best: the next value, "max" (right) or "mean" of next_q over `axis` (1, right, the
+            actions; 0 the batch).
+        mask_reward: True multiplies the reward by 1 - terminated too.
+    """
+    next_value = {"max": np.max, "mean": np.mean}[best](next_q, axis=axis)
+    if next_value.shape != rewards.shape:
+        return None  # the shapes do not broadcast, or give another shape
+    ended = {"terminated": terminated, "terminated or truncated": terminated | truncated,
+             "nothing": np.zeros_like(terminated)}[stop_on]
+    target = rewards + (gamma if discount else 1.0) * next_value * (1.0 - ended)
+    return target * (1.0 - terminated) if mask_reward else target
+
+
+_DQN_TARGETS_MISTAKES = {
+    "bootstrapping through termination: a terminated transition has no next state, "
+    "its target is the reward alone (multiply by 1 - terminated)": {"stop_on": "nothing"},
+    "a truncated episode treated as terminal: a time limit is not a terminal state of "
+    "the task, so a truncated transition still bootstraps (only `terminated` stops it)":
+        {"stop_on": "terminated or truncated"},
+    "gamma missing: the target is r + gamma * max_a next_q": {"discount": False},
+    "the mean over actions instead of the max: DQN bootstraps from the best next "
+    "action": {"best": "mean"},
+    "(1 - terminated) on the reward too: a terminal transition's target is its reward":
+        {"mask_reward": True},
+    "the max over the batch (axis 0) instead of over the actions: take the max "
+    "of each row, axis=1": {"axis": 0},
+}
+
+
+def _dqn_targets_cases():
+    """(case, rewards, next_q, terminated, truncated, gamma, expected or None for the
+    formula) for 11.5."""
+    rng = np.random.default_rng(50)
+    false, true = np.zeros(4, bool), np.ones(4, bool)
+    return [
+        # 1 + 0.9 * 2; terminated: -0.5 alone; truncated: -1 + 0.9 * 0.5; 0.5 + 0.9 * -1.
+        ("4 transitions by hand: one terminated, one truncated, gamma 0.9",
+         np.array([1.0, -0.5, -1.0, 0.5]),
+         np.array([[1.0, 2.0, 0.0], [3.0, 0.0, 1.0], [0.5, 0.25, -2.0], [-1.0, -2.0, -3.0]]),
+         np.array([False, True, False, False]), np.array([False, False, True, False]), 0.9,
+         np.array([2.8, -0.5, -0.55, -0.4])),
+        ("3 transitions, 3 actions, none ended, gamma 0.5", random_values(51, 3),
+         random_values(52, (3, 3)), np.zeros(3, bool), np.zeros(3, bool), 0.5, None),
+        ("32 random transitions, 4 actions, gamma 0.99", random_values(53, 32),
+         random_values(54, (32, 4)), rng.random(32) < 0.3, rng.random(32) < 0.3, 0.99, None),
+        ("all 4 terminated and truncated", random_values(55, 4), random_values(56, (4, 2)),
+         true, true, 0.99, None),
+        ("all 4 truncated: every target bootstraps", random_values(57, 4),
+         random_values(58, (4, 2)), false, true, 0.99, None),
+        ("one transition, terminated", np.array([2.5]), np.array([[7.0, 9.0]]),
+         np.array([True]), np.array([False]), 0.9, np.array([2.5])),
+    ]
 
 
 def _explain_dqn_error(message):
@@ -665,33 +796,14 @@ def dqn_targets(ex):
     worked by hand and with the formula on random batches where some transitions are
     terminated, some truncated and some both.
     """
-    rng = np.random.default_rng(50)
-    false, true = np.zeros(4, bool), np.ones(4, bool)
-    cases = [
-        # 1 + 0.9 * 2; terminated: -0.5 alone; truncated: -1 + 0.9 * 0.5; 0.5 + 0.9 * -1.
-        ("4 transitions by hand: one terminated, one truncated, gamma 0.9",
-         np.array([1.0, -0.5, -1.0, 0.5]),
-         np.array([[1.0, 2.0, 0.0], [3.0, 0.0, 1.0], [0.5, 0.25, -2.0], [-1.0, -2.0, -3.0]]),
-         np.array([False, True, False, False]), np.array([False, False, True, False]), 0.9,
-         np.array([2.8, -0.5, -0.55, -0.4])),
-        ("3 transitions, 3 actions, none ended, gamma 0.5", random_values(51, 3),
-         random_values(52, (3, 3)), np.zeros(3, bool), np.zeros(3, bool), 0.5, None),
-        ("32 random transitions, 4 actions, gamma 0.99", random_values(53, 32),
-         random_values(54, (32, 4)), rng.random(32) < 0.3, rng.random(32) < 0.3, 0.99, None),
-        ("all 4 terminated and truncated", random_values(55, 4), random_values(56, (4, 2)),
-         true, true, 0.99, None),
-        ("all 4 truncated: every target bootstraps", random_values(57, 4),
-         random_values(58, (4, 2)), false, true, 0.99, None),
-        ("one transition, terminated", np.array([2.5]), np.array([[7.0, 9.0]]),
-         np.array([True]), np.array([False]), 0.9, np.array([2.5])),
-    ]
-    for case, rewards, next_q, terminated, truncated, gamma, expected in cases:
+    for case, rewards, next_q, terminated, truncated, gamma, expected in _dqn_targets_cases():
         if expected is None:
             expected = rewards + gamma * next_q.max(axis=1) * (1.0 - terminated)
         out = ex.call_explained(case, _explain_dqn_error, rewards, next_q, terminated,
                                 truncated, gamma)
         ex.compare(case, out, expected,
-                   mistakes=_dqn_mistakes(rewards, next_q, terminated, truncated, gamma),
+                   mistakes=mistakes_from(_dqn_targets_answer, _DQN_TARGETS_MISTAKES, rewards,
+                                          next_q, terminated, truncated, gamma),
                    hint="target = r + gamma * max over the actions of next_q, times "
                         "(1 - terminated): `truncated` does not stop bootstrapping.",
                    shape_hint="one target per transition: take the max of next_q over the "
@@ -700,20 +812,43 @@ def dqn_targets(ex):
 
 # -------------------------------------------------------- reinforce_loss ---
 
-def _reinforce_mistakes(log_probs, returns):
-    with np.errstate(invalid="ignore"):
-        log_of_log = np.log(log_probs)
-    return {
-        "the sign flipped: the loss is minus the mean, so that minimising it raises the "
-        "log-probabilities of actions with high returns": np.mean(log_probs * returns),
-        "the sum instead of the mean over the steps": -np.sum(log_probs * returns),
-        "the log taken again: log_probs are already log-probabilities":
-            -np.mean(log_of_log * returns),
-        "probabilities instead of log-probabilities: REINFORCE weights log pi(a|s)":
-            -np.mean(np.exp(log_probs) * returns),
-        "the returns ignored: each log-probability is weighted by its return":
-            -np.mean(log_probs),
-    }
+def _reinforce_loss_answer(log_probs, returns, *, sign=-1.0, reduce=np.mean,
+                           weights="log_probs", use_returns=True, gradient=False):
+    """-mean(log_probs * returns), or its gradient, with switches for the known mistakes.
+
+    Args:
+        log_probs, returns: arrays (T,).
+        sign: +1 flips the loss.
+        reduce: the reduction over the steps (np.mean, right, or np.sum).
+        weights: what the returns weigh: "log_probs" (right), "log(log_probs)" (the log
+            taken again) or "exp(log_probs)" (probabilities).
+        use_returns: False leaves the returns out.
+        gradient: True gives the gradient with respect to log_probs instead (for the
+            `sign` and `reduce` switches only).
+    """
+    if gradient:
+        return sign * returns / (len(returns) if reduce is np.mean else 1)
+    weighted = {"log_probs": log_probs, "log(log_probs)": np.log(log_probs),
+                "exp(log_probs)": np.exp(log_probs)}[weights]
+    return sign * reduce(weighted * returns if use_returns else weighted)
+
+
+_REINFORCE_LOSS_MISTAKES = {
+    "the sign flipped: the loss is minus the mean, so that minimising it raises the "
+    "log-probabilities of actions with high returns": {"sign": 1.0},
+    "the sum instead of the mean over the steps": {"reduce": np.sum},
+    "the log taken again: log_probs are already log-probabilities":
+        {"weights": "log(log_probs)"},
+    "probabilities instead of log-probabilities: REINFORCE weights log pi(a|s)":
+        {"weights": "exp(log_probs)"},
+    "the returns ignored: each log-probability is weighted by its return":
+        {"use_returns": False},
+}
+
+_REINFORCE_GRADIENT_MISTAKES = {
+    "the sign flipped: the gradient must be -returns / T": {"sign": 1.0},
+    "the sum instead of the mean: the gradient must be -returns / T": {"reduce": np.sum},
+}
 
 
 def _scalar(value):
@@ -721,7 +856,7 @@ def _scalar(value):
     return value.numpy() if hasattr(value, "numpy") and hasattr(value, "dtype") else value
 
 
-def _reinforce_value_cases():
+def _reinforce_loss_cases():
     probs = np.array([0.5, 0.25, 0.8, 0.1])
     rng = np.random.default_rng(60)
     returns = random_values(61, 50)
@@ -749,11 +884,12 @@ def reinforce_loss(ex):
     tf = import_tensorflow()
     hint = ("loss = -mean(log_probs * returns): one number, the minus sign so that "
             "gradient descent raises the log-probabilities of actions with high returns.")
-    for case, log_probs, returns, expected in _reinforce_value_cases():
+    for case, log_probs, returns, expected in _reinforce_loss_cases():
         expected = -np.mean(log_probs * returns) if expected is None else expected
         out = _scalar(ex.call(case, log_probs, returns))
         ex.compare(case, out, expected, kind="scalar", hint=hint,
-                   mistakes=_reinforce_mistakes(log_probs, returns),
+                   mistakes=mistakes_from(_reinforce_loss_answer, _REINFORCE_LOSS_MISTAKES,
+                                          log_probs, returns),
                    shape_hint="the loss is one number: the mean over the steps.",
                    nonfinite_hint="log_probs are logarithms already (negative numbers): "
                                   "taking their log again gives NaN.")
@@ -772,7 +908,8 @@ def reinforce_loss(ex):
                "arrays; np.* functions and .numpy() cut the gradient tape.")
     ex.compare(case, loss.numpy(), -np.mean(log_probs.astype(np.float64) * returns),
                kind="scalar", hint=hint, rtol=1e-5, atol=1e-5, part="the loss",
-               mistakes=_reinforce_mistakes(log_probs.astype(np.float64), returns))
+               mistakes=mistakes_from(_reinforce_loss_answer, _REINFORCE_LOSS_MISTAKES,
+                                      log_probs.astype(np.float64), returns))
     grad = tape.gradient(loss, watched)
     ex.require(case, grad is not None,
                "no gradient reaches log_probs from your loss.",
@@ -780,8 +917,6 @@ def reinforce_loss(ex):
                "tf.constant(...) or a NumPy round trip cut the tape.")
     ex.compare(case, grad.numpy(), -returns / len(returns), kind="tensor", atol=1e-6,
                part="the gradient with respect to log_probs",
-               mistakes={"the sign flipped: the gradient must be -returns / T":
-                         returns / len(returns),
-                         "the sum instead of the mean: the gradient must be -returns / T":
-                         -returns},
+               mistakes=mistakes_from(_reinforce_loss_answer, _REINFORCE_GRADIENT_MISTAKES,
+                                      log_probs, returns, gradient=True),
                hint="d loss / d log_probs[t] = -returns[t] / T for the mean over T steps.")
