@@ -12,9 +12,11 @@ Each of those files has the same layout:
 * `class TestChecks(CheckTests)`, which names the check module, `REFERENCES`
   and `MUTANTS`: `CheckTests` runs, for every exercise, the helpers below,
   which prove that the check passes its reference with one success line,
-  reports a stub as not attempted, explains a result passed instead of the
-  function, rejects every wrong version with a message that names the mistake,
-  and has at least three wrong versions.
+  explains a result passed instead of the function, rejects every wrong version
+  with a message that names the mistake, and has at least three wrong versions,
+  and read chosen messages in full (`MESSAGES`). (That every check reports the
+  release stub as "not attempted yet" is tested once, for every test line, in
+  tests/test_release.py.)
 * tests of that module's own cases, after it.
 """
 
@@ -46,18 +48,6 @@ def assert_reference_passes(check_module, name, fn, capsys):
     assert parsed[1] == name, lines[0]
 
 
-def assert_stub_not_attempted(check_module, name):
-    """Asserts that the release stub (`raise NotImplementedError()`) is "not attempted yet"."""
-    __tracebackhide__ = True
-
-    def stub(*args, **kwargs):
-        raise NotImplementedError()
-
-    stub.__name__ = name
-    with pytest.raises(NotAttemptedError, match=rf"^\d\d\.\d+ {name}: not attempted yet"):
-        getattr(check_module, name)(stub)
-
-
 def assert_call_explained(check_module, name):
     """Asserts that passing a result (not the function) is explained: `check.f(f)`."""
     __tracebackhide__ = True
@@ -76,6 +66,18 @@ def assert_rejected(check_module, name, wrong, message):
     assert not isinstance(info.value, NotAttemptedError), str(info.value)
 
 
+def assert_message(check_module, name, wrong, start, fragments):
+    """Asserts that the check `name` fails `wrong` with a message that starts with `start`
+    (the exercise, the case and the part) and contains each of `fragments` (plain text)."""
+    __tracebackhide__ = True
+    with pytest.raises(CheckError) as info:
+        getattr(check_module, name)(wrong)
+    message = str(info.value)
+    assert message.startswith(start), message
+    missing = [fragment for fragment in fragments if fragment not in message]
+    assert not missing, f"{missing} not in {message}"
+
+
 def assert_enough_mutants(mutants, exercise_names, minimum=3):
     """Asserts that every exercise in `exercise_names` has at least `minimum` mutants."""
     __tracebackhide__ = True
@@ -91,16 +93,23 @@ class CheckTests:
 
     * `check_module`: the module under test, e.g. `helpers.checks.deep_cnns`;
     * `references`: the exercise name mapped to its reference solution;
-    * `mutants`: the list of `(exercise name, wrong function, message regex)`.
+    * `mutants`: the list of `(exercise name, wrong function, message regex)`;
+    * `messages` (optional): messages read in full, `(exercise name, wrong function,
+      the message's exact start, [texts it must contain])`.
     """
 
     check_module = None
     references = None
     mutants = ()
+    messages = ()
 
     def pytest_generate_tests(self, metafunc):
-        """One test per exercise (`name`), or per wrong version (`name, wrong, message`)."""
-        if "wrong" in metafunc.fixturenames:
+        """One test per exercise (`name`), per wrong version (`name, wrong, message`) or per
+        message read in full (`name, wrong, start, fragments`)."""
+        if "start" in metafunc.fixturenames:
+            metafunc.parametrize("name, wrong, start, fragments", self.messages,
+                                 ids=[f"{m[0]}-{i}" for i, m in enumerate(self.messages)])
+        elif "wrong" in metafunc.fixturenames:
             metafunc.parametrize("name, wrong, message", self.mutants,
                                  ids=mutant_ids(self.mutants))
         elif "name" in metafunc.fixturenames:
@@ -109,14 +118,14 @@ class CheckTests:
     def test_reference_passes_with_one_success_line(self, name, capsys):
         assert_reference_passes(self.check_module, name, self.references[name], capsys)
 
-    def test_stub_is_not_attempted(self, name):
-        assert_stub_not_attempted(self.check_module, name)
-
     def test_a_result_instead_of_the_function_is_explained(self, name):
         assert_call_explained(self.check_module, name)
 
     def test_wrong_version_fails_with_reason(self, name, wrong, message):
         assert_rejected(self.check_module, name, wrong, message)
+
+    def test_message_read_in_full(self, name, wrong, start, fragments):
+        assert_message(self.check_module, name, wrong, start, fragments)
 
     def test_every_exercise_has_at_least_three_mutants(self):
         assert_enough_mutants(self.mutants, self.references)

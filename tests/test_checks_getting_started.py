@@ -189,7 +189,16 @@ MUTANTS = [
 ]
 
 
+#: Messages read in full: (exercise, wrong version, the message's start, texts it holds).
+MESSAGES = [
+    ("standardize", lambda images, eps=1e-7: standardize(images, eps, axes=None),
+     "00.1 standardize, case 'random batch (4, 5, 6, 3)': your result matches a common "
+     "mistake: one mean and std over all axes (channels mixed together) instead of one per "
+     "channel.\n  expected: [-1.0696,  1.4159,", ["\n  received: [-0.6945,  2.0249,"]),
+]
+
+
 class TestChecks(CheckTests):
     """The tests of every exercise (tests/mutants.py) on these references and mutants."""
 
-    check_module, references, mutants = check, REFERENCES, MUTANTS
+    check_module, references, mutants, messages = check, REFERENCES, MUTANTS, MESSAGES
