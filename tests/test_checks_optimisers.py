@@ -145,7 +145,8 @@ MUTANTS = [
     ("sgd_step", lambda *a: sgd_step(*a, sign=1), "the step goes up the gradient"),
     ("sgd_step", lambda *a: sgd_step(*a, use_lr=False), "lr ignored"),
     ("sgd_step", lambda w, g, lr: w - g / lr, "divided by lr instead of multiplied"),
-    ("sgd_step", lambda w, g, lr: sgd_step(w, g, lr, in_place=True), "changed its input `w` in place"),
+    ("sgd_step", lambda w, g, lr: sgd_step(w, g, lr, in_place=True),
+     "changed its input `w` in place"),
     ("sgd_step", lambda *a: sgd_step(*a).tolist(), "expected a NumPy array"),
     # momentum_step
     ("momentum_step", lambda *a: momentum_step(*a, torch=True),
@@ -158,6 +159,8 @@ MUTANTS = [
     ("momentum_step", lambda *a: momentum_step(*a, order=("m", "w")),
      r"w and m swapped: return \(w, m\) in this order"),
     ("momentum_step", lambda *a: momentum_step(*a)[0], r"expected 2 values \(w, m\)"),
+    ("momentum_step", lambda w, g, m, lr, mu: (w + mu * m + lr * g, mu * m + lr * g),
+     "the step goes up the gradient: m subtracts lr"),
     # nesterov_step
     ("nesterov_step", lambda *a: nesterov_step(*a, look_ahead=False),
      "Nesterov's look-ahead missing"),
@@ -167,6 +170,11 @@ MUTANTS = [
      "the gradient term missing"),
     ("nesterov_step", lambda *a: nesterov_step(*a, torch=True), "PyTorch's form"),
     ("nesterov_step", momentum_step, "Nesterov's look-ahead missing"),
+    ("nesterov_step", lambda w, g, m, lr, mu: nesterov_step(w, g, 0 * m, lr, mu),
+     "momentum ignored in the state"),
+    ("nesterov_step", lambda *a: momentum_step(*a, damp=True), "dampened gradient"),
+    ("nesterov_step", lambda *a: nesterov_step(*a)[::-1],
+     r"w and m swapped: return \(w, m\) in this order"),
     # adagrad_step
     ("adagrad_step", lambda *a: adagrad_step(*a, eps_outside=True),
      r"(?s)case 'lr 0.5, eps 0.5.*w after step 1 of 6.*eps added outside the square root"),
@@ -176,6 +184,9 @@ MUTANTS = [
     ("adagrad_step", lambda *a: adagrad_step(*a, square=False), "adds g instead of g\\*\\*2"),
     ("adagrad_step", lambda w, g, acc, lr, eps=1e-7: adagrad_step(w, g, acc, lr, 1e-7),
      r"case 'lr 0.5, eps 0.5.*values differ"),
+    ("adagrad_step", lambda w, g, acc, lr, eps=1e-7: rmsprop_step(w, g, acc, lr, 0.9, eps),
+     r"a moving average instead of a sum \(that is RMSprop\)"),
+    ("adagrad_step", lambda *a: adagrad_step(*a)[::-1], "w and acc swapped"),
     # rmsprop_step
     ("rmsprop_step", lambda *a: rmsprop_step(*a, eps_outside=True),
      "eps added outside the square root"),
@@ -185,6 +196,10 @@ MUTANTS = [
      r"a running sum instead of a moving average \(that is Adagrad\)"),
     ("rmsprop_step", lambda w, g, v, lr, rho=0.99, eps=1e-7: rmsprop_step(w, g, v, lr, rho, eps),
      r"case 'lr 0.01, default rho and eps.*values differ"),
+    ("rmsprop_step", lambda w, g, v, lr, rho=0.9, eps=1e-7: (
+        w - lr * g / (rho * v + (1 - rho) * g ** 2 + eps), rho * v + (1 - rho) * g ** 2),
+     "no square root"),
+    ("rmsprop_step", lambda *a: rmsprop_step(*a)[::-1], "w and v swapped"),
     # adadelta_step
     ("adadelta_step", lambda *a: adadelta_step(*a, use_lr=False), "lr ignored"),
     ("adadelta_step", lambda *a: adadelta_step(*a, scaled=True),
@@ -195,6 +210,8 @@ MUTANTS = [
     ("adadelta_step", lambda *a: adadelta_step(*a, sign=-1), "the sign of the update"),
     ("adadelta_step", lambda w, g, ag, adx, lr=0.001, rho=0.95, eps=1e-7: adadelta_step(
         w, g, ag, adx, lr, rho, eps), "case 'default lr 1.0.*Keras's default lr 0.001 used"),
+    ("adadelta_step", lambda *a: (lambda w, ag, adx: (w, adx, ag))(*adadelta_step(*a)),
+     r"acc_g and acc_dx swapped: return \(w, acc_g, acc_dx\) in this order"),
     # adam_step
     ("adam_step", lambda *a: adam_step(*a, correct=False), "no bias correction"),
     ("adam_step", lambda *a: adam_step(*a, eps_inside=True), "eps inside the square root"),
@@ -204,6 +221,8 @@ MUTANTS = [
     ("adam_step", lambda *a: adam_step(*a, t_shift=1), "t one ahead"),
     ("adam_step", lambda *a: adam_step(*a, swap=True), "beta1 and beta2 swapped"),
     ("adam_step", lambda *a: adam_step(*a)[:2], r"expected 3 values \(w, m, v\)"),
+    ("adam_step", lambda *a: (lambda w, m, v: (m, w, v))(*adam_step(*a)),
+     r"w and m swapped: return \(w, m, v\) in this order"),
     # step_decay
     ("step_decay", lambda *a: step_decay(*a, periods=lambda s, n: s / n),
      "not a staircase"),
@@ -241,6 +260,9 @@ MUTANTS = [
      "the norm after clipping returned"),
     ("clip_by_global_norm", lambda *a: clip_by_global_norm(*a, squared=True),
      "the norm without the square root"),
+    ("clip_by_global_norm", lambda g, c: (clip_by_global_norm(g, c)[0],
+                                          clip_by_global_norm(g, c, squared=True)[1]),
+     "global_norm: your result matches a common mistake: the norm without the square root"),
     ("clip_by_global_norm", lambda g, c: ([x.copy() for x in g],
                                           clip_by_global_norm(g, c)[1]), "not clipped"),
     ("clip_by_global_norm", lambda *a: clip_by_global_norm(*a, as_array=True),
@@ -252,10 +274,19 @@ MUTANTS = [
 ]
 
 
+#: Messages read in full: (exercise, wrong version, the message's start, texts it holds).
+MESSAGES = [
+    ("adam_step", lambda *a: adam_step(*a, eps_inside=True),
+     "08.7 adam_step, case 'lr 0.1, beta1 0.5, beta2 0.8, eps 0.1",
+     ["w after step 1 of 6 (weight array 1 of 2, shape (2, 3))",
+      "common mistake: eps inside the square root", "expected:", "received:"]),
+]
+
+
 class TestChecks(CheckTests):
     """The tests of every exercise (tests/mutants.py) on these references and mutants."""
 
-    check_module, references, mutants = check, REFERENCES, MUTANTS
+    check_module, references, mutants, messages = check, REFERENCES, MUTANTS, MESSAGES
 
 
 # ------------------------------------------------------- other right answers ---
@@ -278,15 +309,6 @@ def test_other_correct_answers_pass(capsys):
 
 
 # ---------------------------------------------------------- messages in full ---
-
-def test_messages_name_the_exercise_the_case_the_step_and_the_mistake():
-    with pytest.raises(CheckError) as info:
-        check.adam_step(lambda *a: adam_step(*a, eps_inside=True))
-    message = str(info.value)
-    assert message.startswith("08.7 adam_step, case 'lr 0.1, beta1 0.5, beta2 0.8, eps 0.1")
-    assert "w after step 1 of 6 (weight array 1 of 2, shape (2, 3))" in message
-    assert "common mistake: eps inside the square root" in message
-    assert "expected:" in message and "received:" in message
 
 
 def test_a_mistake_in_a_later_step_names_that_step():

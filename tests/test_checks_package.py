@@ -91,3 +91,76 @@ def test_a_second_check_for_one_exercise_is_refused():
     _declared()
     with pytest.raises(ValueError, match="two checks declare the exercise 01.1"):
         exercise("01.1")(lambda ex: None)
+
+
+# ------------------------------------------------------------ one form per check ---
+
+def _module_tree(name):
+    path = os.path.join(ROOT, "helpers", "checks", f"{name}.py")
+    with open(path) as f:
+        return ast.parse(f.read(), path)
+
+
+def form_problems(tree):
+    """What in a check module's syntax tree departs from the one form (core's docstring):
+    mistakes written as dict literals or built by `_x_mistakes()` functions, an `Exercise`
+    built by hand, a named-mistake message written by hand, or a `_X_MISTAKES` table that
+    is not `{description: switches}` or is never used."""
+    problems = []
+    tables, used = {}, set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("_") and \
+                node.name.endswith("_mistakes"):
+            problems.append(f"line {node.lineno}: {node.name}() builds mistakes by hand")
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
+                isinstance(node.targets[0], ast.Name) and \
+                node.targets[0].id.endswith("_MISTAKES"):
+            tables[node.targets[0].id] = node
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            callee = node.func.id if isinstance(node.func, ast.Name) else \
+                node.func.attr if isinstance(node.func, ast.Attribute) else ""
+            if callee == "Exercise":
+                problems.append(f"line {node.lineno}: Exercise(...) built by hand")
+            for keyword in node.keywords:
+                if keyword.arg == "mistakes" and isinstance(keyword.value, (ast.Dict,
+                                                                             ast.DictComp)):
+                    problems.append(f"line {node.lineno}: mistakes={{...}} written inline")
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            used.add(node.id)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                "matches a common mistake" in node.value:
+            problems.append(f"line {node.lineno}: a named-mistake message written by hand")
+    for name, node in tables.items():
+        if isinstance(node.value, ast.Dict) and not all(
+                isinstance(v, (ast.Dict, ast.Call, ast.Name)) for v in node.value.values):
+            problems.append(f"line {node.lineno}: {name} maps descriptions to something "
+                            f"other than switches")
+        if name not in used:
+            problems.append(f"line {node.lineno}: {name} is never used")
+    return problems
+
+
+def test_every_check_module_has_the_one_form():
+    problems = {name: form_problems(_module_tree(name)) for name in CHECK_MODULES}
+    assert {name: found for name, found in problems.items() if found} == {}
+
+
+def test_the_form_rule_sees_each_departure():
+    tree = ast.parse(
+        "_SUM_MISTAKES = {'no mean': 3}\n"
+        "def _sum_mistakes(x):\n    return {}\n"
+        "def check(ex):\n"
+        "    ex.compare('c', 1, 2, mistakes={'a': 1})\n"
+        "    Exercise('01.1', 'f', f)\n"
+        "    ex.fail('c', 'your result matches a common mistake: x.')\n")
+    found = " | ".join(form_problems(tree))
+    for expected in ("_sum_mistakes() builds mistakes by hand", "Exercise(...) built by hand",
+                     "mistakes={...} written inline", "a named-mistake message written by hand",
+                     "_SUM_MISTAKES maps descriptions to something other than switches",
+                     "_SUM_MISTAKES is never used"):
+        assert expected in found
+    assert form_problems(ast.parse(
+        "_SUM_MISTAKES = {'no mean': {'mean': False}}\n"
+        "def check(ex):\n    ex.compare('c', 1, 2, mistakes=mistakes_from(f, _SUM_MISTAKES, 1))\n"
+    )) == []

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from helpers.checks import rnns as check
-from helpers.checks.core import CheckError, counts_follow
+from helpers.checks.core import CheckError, counts_follow, mistakes_from
 
 from mutants import CheckTests
 
@@ -191,6 +191,9 @@ MUTANTS = [
     ("rnn_forward", lambda x, h0, *w: rnn_forward(x, h0, *w)[:, :-1], "the last step dropped"),
     ("rnn_forward", lambda x, h0, W, U, b: rnn_forward(x, h0, W, U, b) + 1e-3,
      "values differ"),
+    ("rnn_forward", lambda x, h0, W, U, b: rnn_forward(x, h0, *((U, W) if W.shape == U.shape
+                                                                else (W, U)), b),
+     "case 'square weights: .*W and U swapped"),
     # lstm_cell_forward
     ("lstm_cell_forward", lambda *a: lstm_cell_forward(*a, gates="ifoc"),
      "gates read in the order i, f, o, c"),
@@ -244,6 +247,13 @@ MUTANTS = [
     ("make_windows", lambda *a: make_windows(*a)[0], r"expected a pair \(X, y\)"),
     ("make_windows", lambda *a: (make_windows(*a)[0], make_windows(*a)[1][:, None]),
      r"y: your result matches a common mistake: y has a trailing axis"),
+    ("make_windows", lambda s, lb, h: (make_windows(s, lb, h)[0], s[lb:]),
+     r"not the next value \(and there are T - lookback - horizon \+ 1 windows\)"),
+    ("make_windows", lambda *a: (make_windows(*a)[0].transpose(0, 2, 1), make_windows(*a)[1]),
+     r"X is \(N, 1, lookback\): the feature axis goes last"),
+    ("make_windows", lambda s, lb, h: (
+        np.lib.stride_tricks.sliding_window_view(s, lb)[..., None], make_windows(s, lb, h)[1]),
+     "horizon ignored in the number of windows"),
     # sample_with_temperature
     ("sample_with_temperature", lambda *a: sample_with_temperature(*a, scale="after"),
      "the temperature has no effect"),
@@ -253,6 +263,9 @@ MUTANTS = [
      r"always the most likely index \(argmax\)"),
     ("sample_with_temperature", lambda *a: sample_with_temperature(*a, normalise=False),
      "the probabilities are not normalised"),
+    ("sample_with_temperature", lambda logits, t, rng: int(np.searchsorted(
+        np.cumsum(np.exp(np.asarray(logits) / t)), rng.random(), side="right")),
+     r"not normalised: exp\(logits / T\) must be divided by its sum"),
     ("sample_with_temperature", lambda logits, t, rng: sample_with_temperature(
         np.zeros(len(logits)), t, rng), "every index equally likely"),
     ("sample_with_temperature", lambda logits, t, rng: rng.choice(
@@ -309,10 +322,21 @@ MUTANTS = [
 ]
 
 
+#: Messages read in full: (exercise, wrong version, the message's start, texts it holds).
+MESSAGES = [
+    ("rnn_cell_forward", lambda *a: rnn_cell_forward(*a, bias=False),
+     "05.1 rnn_cell_forward, case 'square weights: ",
+     ["common mistake: bias missing", "expected:", "received:"]),
+    ("sample_with_temperature", lambda *a: sample_with_temperature(*a, scale="after"),
+     "05.6 sample_with_temperature, case 'high temperature 2.5 ",
+     ["expected probabilities: [", "frequencies in 4000 draws: ["]),
+]
+
+
 class TestChecks(CheckTests):
     """The tests of every exercise (tests/mutants.py) on these references and mutants."""
 
-    check_module, references, mutants = check, REFERENCES, MUTANTS
+    check_module, references, mutants, messages = check, REFERENCES, MUTANTS, MESSAGES
 
 
 # ------------------------------------------------------- other right answers ---
@@ -359,12 +383,14 @@ def test_other_correct_answers_pass(capsys):
 
 # ------------------------------------------------------ sampling tolerance ---
 
-@pytest.mark.parametrize("case, logits, temperature, _", check._sampling_cases())
+@pytest.mark.parametrize("case, logits, temperature, _", check._sample_with_temperature_cases())
 def test_sampling_tolerance_never_fails_right_draws_and_tells_mistakes_apart(
         case, logits, temperature, _):
     """On 300 seeds: right draws always pass; draws of each mistake never pass as right."""
     probs = check._softmax(np.asarray(logits) / temperature)
-    mistakes = {name: q for name, q in check._sampling_mistakes(logits, temperature).items()
+    known = mistakes_from(check._sample_with_temperature_answer,
+                          check._SAMPLE_WITH_TEMPERATURE_MISTAKES, logits, temperature)
+    mistakes = {name: q for name, q in known.items()
                 if not np.allclose(q, probs, atol=0.02) and np.isclose(q.sum(), 1.0)}
     for seed in range(300):
         rng = np.random.default_rng(seed)
@@ -378,22 +404,6 @@ def test_sampling_tolerance_never_fails_right_draws_and_tells_mistakes_apart(
 
 
 # ---------------------------------------------------------- messages in full ---
-
-def test_messages_name_the_exercise_the_case_and_the_mistake():
-    with pytest.raises(CheckError) as info:
-        check.rnn_cell_forward(lambda *a: rnn_cell_forward(*a, bias=False))
-    message = str(info.value)
-    assert message.startswith("05.1 rnn_cell_forward, case 'square weights: ")
-    assert "common mistake: bias missing" in message
-    assert "expected:" in message and "received:" in message
-
-
-def test_a_sampling_mistake_shows_probabilities_and_frequencies():
-    with pytest.raises(CheckError) as info:
-        check.sample_with_temperature(lambda *a: sample_with_temperature(*a, scale="after"))
-    message = str(info.value)
-    assert message.startswith("05.6 sample_with_temperature, case 'high temperature 2.5 ")
-    assert "expected probabilities: [" in message and "frequencies in 4000 draws: [" in message
 
 
 def test_a_sampler_that_ignores_the_temperature_fails_only_where_it_matters():

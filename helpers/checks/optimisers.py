@@ -30,11 +30,13 @@ Example:
 """
 
 import functools
+import itertools
 import math
 
 import numpy as np
 
-from helpers.checks.core import exercise, describe, import_keras, import_tensorflow
+from helpers.checks.core import (exercise, describe, import_keras, import_tensorflow,
+                                 mistakes_from, quiet)
 
 __all__ = [
     "sgd_step", "momentum_step", "nesterov_step", "adagrad_step", "rmsprop_step",
@@ -85,51 +87,43 @@ def _keras_trajectory(optimizer, options, shapes, seed, slots):
     return steps
 
 
-def _check_steps(ex, cases, optimizer, slots, names, mistakes, hint, extra=lambda t, a: a):
+def _check_steps(ex, cases, optimizer, slots, names, answer, table, hint,
+                 extra=lambda t, a: a):
     """Checks an update step over STEPS steps of every case against Keras.
 
     Args:
         ex: the Exercise.
-        cases: (case, keras options dict, shapes, seed, args, hyper) where `args`
-            are the positional hyperparameters passed to the student (empty for
-            the defaults) and `hyper` all of them by name, for `mistakes`.
+        cases: (case, keras options dict, shapes, seed, args) where `args` are the
+            hyperparameters passed to the student (empty for the defaults).
         optimizer: the Keras class name.
         slots: the Keras state variables' suffixes, in the order of `names[1:]`.
         names: the names of the returned values, e.g. ("w", "m").
-        mistakes: function (g, before, t, hyper) -> {description: after}, where
-            before and after are tuples like `names` and hyper has one more key,
-            "default", true when the student's defaults are used.
+        answer: the exercise's switch oracle, called with the student's arguments (and
+            `part`, the index of the value it returns, when it returns several).
+        table: the exercise's mistakes, {description: switches of `answer`}.
         hint: what to look at when values differ.
         extra: function (t, args) -> the arguments after the state (Adam puts t first).
     """
     __tracebackhide__ = True
-    for case, options, shapes, seed, args, hyper in cases:
+    for case, options, shapes, seed, args in cases:
         trajectory = _keras_trajectory(optimizer, tuple(sorted(options.items())), shapes,
                                        seed, slots)
-        records = []  # (label, received, expected, known mistakes), one per step and array
+        records = []  # (label, received, expected, inputs), one per step and array
         for t, step in enumerate(trajectory, start=1):
             for i, (g, before, after) in enumerate(step):
-                out = ex.call(case, before[0], g, *before[1:], *extra(t, args))
-                if len(names) == 1:
-                    out = (out,)
-                else:
+                inputs = (before[0], g, *before[1:], *extra(t, args))
+                out = ex.call(case, *inputs)
+                if len(names) > 1:
                     ex.require(case, isinstance(out, (tuple, list)) and len(out) == len(names),
                                f"expected {len(names)} values ({', '.join(names)}), received "
                                f"{describe(out)}.",
                                f"return the tuple ({', '.join(names)}): the new weights and "
                                f"the new state, which the caller passes back at the next step.")
-                with np.errstate(all="ignore"):
-                    wrong = mistakes(g, before, t, {**hyper, "default": not args})
-                for j in range(len(names)):
-                    for k in range(j + 1, len(names)):
-                        swapped = list(after)
-                        swapped[j], swapped[k] = after[k], after[j]
-                        wrong[f"{names[j]} and {names[k]} swapped: return "
-                              f"({', '.join(names)}) in this order"] = tuple(swapped)
                 where = f" (weight array {i + 1} of {len(shapes)}, shape {shapes[i]})" \
                     if len(shapes) > 1 else ""
-                records.append((f"after step {t} of {STEPS}{where}", out, after, wrong))
-        _compare_records(ex, case, records, names, hint)
+                records.append((f"after step {t} of {STEPS}{where}", out,
+                                after if len(names) > 1 else after[0], inputs))
+        _compare_records(ex, case, records, names, answer, table, hint)
 
 
 def _matches(received, value):
@@ -142,26 +136,80 @@ def _matches(received, value):
         return False
 
 
-def _compare_records(ex, case, records, names, hint, kind="array"):
+def _compare_records(ex, case, records, names, answer, table, hint, kind="array"):
     """Compares every record of a case in order, naming only the mistakes that explain
     the student's results at every record (at one step several mistakes can give the
-    same value: from zero state, momentum ignored is the right answer)."""
+    same value: from zero state, momentum ignored is the right answer).
+
+    A record is (label, received, expected, inputs): results as the exercise returns
+    them (one value, or a tuple of one value per name in `names`) and the arguments of
+    the switch oracle `answer`, whose mistakes `table` holds. When there are several
+    names, `answer(..., part=j)` gives the value at index j.
+    """
     __tracebackhide__ = True
-    explains = [{what for what in records[0][3]
-                 if all(_matches(out[j], wrong[what][j]) for _, out, _, wrong in records)}
-                for j in range(len(names))]
-    for label, out, after, wrong in records:
+    single = len(names) == 1
+    parts = [{}] if single else [{"part": j} for j in range(len(names))]
+
+    def value(result, j):
+        return result if single else result[j]
+
+    explained = [{what: switches for what, switches in table.items()
+                  if all(_matches(value(out, j), quiet(answer, *inputs, **parts[j], **switches))
+                         for _, out, _, inputs in records)}
+                 for j in range(len(names))]
+    for label, out, expected, inputs in records:
         for j, name in enumerate(names):
-            known = {what: wrong[what][j] for what in wrong if what in explains[j]}
-            ex.compare(case, out[j], after[j], kind=kind, part=f"{name} {label}".strip(),
-                       mistakes=known, hint=hint)
+            ex.compare(case, value(out, j), value(expected, j), kind=kind,
+                       part=f"{name} {label}".strip(), hint=hint,
+                       mistakes=mistakes_from(answer, explained[j], *inputs, **parts[j]))
 
 
-def _hyper(**values):
-    return values
+def _step_result(values, part, swap):
+    """A step's result: the tuple `values` (w, then the state) with the positions in
+    `swap` exchanged (None: none), or with `part` only the value at that index."""
+    values = list(values)
+    if swap:
+        j, k = swap
+        values[j], values[k] = values[k], values[j]
+    return tuple(values) if part is None else values[part]
+
+
+def _swapped_outputs(names):
+    """A table of the results returned in another order, e.g. (m, w) for (w, m): each
+    entry's switch is `swap=(j, k)`."""
+    return {f"{names[j]} and {names[k]} swapped: return ({', '.join(names)}) in this order":
+            {"swap": (j, k)} for j, k in itertools.combinations(range(len(names)), 2)}
 
 
 # ------------------------------------------------------------------- sgd_step ---
+
+def _sgd_step_cases():
+    """(case, Keras options, shapes, seed, (lr,)) for 08.1."""
+    return [
+        ("lr 0.1, one matrix (3, 2)", {"learning_rate": 0.1}, ((3, 2),), 1, (0.1,)),
+        ("lr 0.5, a matrix (2, 3) and a bias (3,)", {"learning_rate": 0.5}, ((2, 3), (3,)), 2,
+         (0.5,)),
+        ("lr 0.01, a vector (5,)", {"learning_rate": 0.01}, ((5,),), 3, (0.01,)),
+    ]
+
+
+def _sgd_step_answer(w, g, lr, *, sign=-1, lr_use="multiply"):
+    """One step of gradient descent: w - lr * g.
+
+    Args:
+        w, g, lr: the exercise's arguments.
+        sign: +1 goes up the gradient.
+        lr_use: "multiply" the gradient by lr; a mistake: "ignore" lr, or "divide" by it.
+    """
+    return w + sign * {"multiply": lr * g, "ignore": g, "divide": g / lr}[lr_use]
+
+
+_SGD_STEP_MISTAKES = {
+    "the step goes up the gradient: gradient descent subtracts lr * g": {"sign": 1},
+    "lr ignored: the step is the gradient times the learning rate": {"lr_use": "ignore"},
+    "divided by lr instead of multiplied": {"lr_use": "divide"},
+}
+
 
 @exercise("08.1")
 def sgd_step(ex):
@@ -171,70 +219,77 @@ def sgd_step(ex):
     a float; the result is the new weights `w - lr * g`, a new array (`w` is not
     changed), compared with `keras.optimizers.SGD(learning_rate=lr)` over 6 steps.
     """
-    cases = [
-        ("lr 0.1, one matrix (3, 2)", {"learning_rate": 0.1}, ((3, 2),), 1, (0.1,), {"lr": 0.1}),
-        ("lr 0.5, a matrix (2, 3) and a bias (3,)", {"learning_rate": 0.5}, ((2, 3), (3,)), 2,
-         (0.5,), {"lr": 0.5}),
-        ("lr 0.01, a vector (5,)", {"learning_rate": 0.01}, ((5,),), 3, (0.01,), {"lr": 0.01}),
-    ]
-
-    def mistakes(g, before, t, h):
-        w, lr = before[0], h["lr"]
-        return {"the step goes up the gradient: gradient descent subtracts lr * g":
-                (w + lr * g,),
-                "lr ignored: the step is the gradient times the learning rate": (w - g,),
-                "divided by lr instead of multiplied": (w - g / lr,)}
-
-    _check_steps(ex, cases, "SGD", (), ("w",), mistakes,
+    _check_steps(ex, _sgd_step_cases(), "SGD", (), ("w",), _sgd_step_answer,
+                 _SGD_STEP_MISTAKES,
                  "the weights move against the gradient, by the learning rate times it.")
 
 
 # ----------------------------------------------------------- momentum_step ---
 
 def _momentum_cases(seed):
+    """(case, Keras options, shapes, seed, (lr, momentum)) for 08.2 and 08.3."""
     return [
         ("lr 0.1, momentum 0.9, one matrix (3, 2)", {"learning_rate": 0.1, "momentum": 0.9},
-         ((3, 2),), seed, (0.1, 0.9), _hyper(lr=0.1, momentum=0.9)),
+         ((3, 2),), seed, (0.1, 0.9)),
         ("lr 0.05, momentum 0.5, a matrix (2, 3) and a bias (3,)",
-         {"learning_rate": 0.05, "momentum": 0.5}, ((2, 3), (3,)), seed + 1, (0.05, 0.5),
-         _hyper(lr=0.05, momentum=0.5)),
+         {"learning_rate": 0.05, "momentum": 0.5}, ((2, 3), (3,)), seed + 1, (0.05, 0.5)),
         ("lr 0.3, momentum 0.99, a vector (4,)", {"learning_rate": 0.3, "momentum": 0.99},
-         ((4,),), seed + 2, (0.3, 0.99), _hyper(lr=0.3, momentum=0.99)),
+         ((4,),), seed + 2, (0.3, 0.99)),
     ]
 
 
-def _momentum_mistakes(g, before, t, h, nesterov=False):
-    """Known wrong (w, m) of a momentum or Nesterov step."""
-    w, m = before
-    lr, mu = h["lr"], h["momentum"]
-    new_m = mu * m - lr * g
-    torch_m = mu * (m / -lr) + g  # PyTorch's buffer: the sum of gradients, lr applied later
-    found = {
-        "the momentum state in PyTorch's form (m = momentum * m + g, w = w - lr * m): the "
-        "weights come out the same, but Keras's state holds momentum * m - lr * g, "
-        "velocity already scaled by the learning rate": (
-            w - lr * (g + mu * torch_m) if nesterov else w - lr * torch_m, torch_m),
-        "momentum ignored in the state: the new m keeps momentum times the old m":
-            (w - (1 + mu) * lr * g if nesterov else w - lr * g, -lr * g),
-        "dampened gradient (1 - momentum) * lr * g: Keras adds the full lr * g":
-            (w + mu * m - (1 - mu) * lr * g, mu * m - (1 - mu) * lr * g),
-    }
-    if nesterov:
-        found.update({
-            "Nesterov's look-ahead missing: w + m, or the old m in the look-ahead (the "
-            "same thing), is plain momentum; Nesterov steps by momentum times the new m, "
-            "minus lr * g": (w + new_m, new_m),
-            "the gradient term missing from the Nesterov step: w moves by momentum * m "
-            "(the new m) minus lr * g": (w + mu * new_m, new_m),
-        })
+def _momentum_answer(w, g, m, lr, momentum, *, part=None, nesterov=False, torch=False,
+                     keep=True, damp=False, sign=-1, old_m=False, look_ahead=True,
+                     grad_term=True, swap=None):
+    """One step of SGD with momentum as Keras takes it: the pair (w, m).
+
+    m = momentum * m - lr * g, then w = w + m, or with Nesterov momentum
+    w = w + momentum * m - lr * g (with the new m).
+
+    Args:
+        w, g, m, lr, momentum: the exercise's arguments.
+        nesterov: True for Nesterov momentum (nesterov_step).
+        torch: True keeps PyTorch's state, m = momentum * m + g (the sum of gradients,
+            from Keras's m / -lr), and multiplies it by lr in the step of w.
+        keep: False leaves momentum * m out of the new m.
+        damp: True scales the gradient's part of m by (1 - momentum).
+        sign: +1 adds lr * g to m instead of subtracting it.
+        old_m: True moves w by the old m.
+        look_ahead: False moves w by the new m even with Nesterov momentum.
+        grad_term: False leaves - lr * g out of the Nesterov step of w.
+        part: the index of the value returned (None: the whole result).
+        swap: two positions of the result exchanged, e.g. (0, 1).
+    """
+    if torch:
+        buf = momentum * (m / -lr) + g
+        return _step_result((w - lr * (g + momentum * buf) if nesterov else w - lr * buf, buf),
+                            part, swap)
+    new_m = (momentum * m if keep else 0.0) + sign * (1 - momentum if damp else 1.0) * lr * g
+    if nesterov and look_ahead:
+        w = w + momentum * new_m - (lr * g if grad_term else 0.0)
     else:
-        found.update({
-            "the weights moved with the old m: update m first, then add the new m to w":
-                (w + m, new_m),
-            "the step goes up the gradient: m subtracts lr * g": (w + mu * m + lr * g,
-                                                                  mu * m + lr * g),
-        })
-    return found
+        w = w + (m if old_m else new_m)
+    return _step_result((w, new_m), part, swap)
+
+
+_DAMPENED = "dampened gradient (1 - momentum) * lr * g: Keras adds the full lr * g"
+
+#: The mistakes in the state m that momentum_step and nesterov_step share.
+_MOMENTUM_STATE_MISTAKES = {
+    "the momentum state in PyTorch's form (m = momentum * m + g, w = w - lr * m): the "
+    "weights come out the same, but Keras's state holds momentum * m - lr * g, velocity "
+    "already scaled by the learning rate": {"torch": True},
+    "momentum ignored in the state: the new m keeps momentum times the old m": {"keep": False},
+    _DAMPENED: {"damp": True},
+}
+
+_MOMENTUM_STEP_MISTAKES = {
+    **_MOMENTUM_STATE_MISTAKES,
+    "the weights moved with the old m: update m first, then add the new m to w":
+        {"old_m": True},
+    "the step goes up the gradient: m subtracts lr * g": {"sign": 1},
+    **_swapped_outputs(("w", "m")),
+}
 
 
 @exercise("08.2")
@@ -248,10 +303,28 @@ def momentum_step(ex):
     weights and its "momentum" variable). Keras's m is a velocity already scaled by
     the learning rate (PyTorch's state is the sum of gradients, multiplied by lr later).
     """
-    _check_steps(ex, _momentum_cases(10), "SGD", ("momentum",), ("w", "m"),
-                 _momentum_mistakes,
+    _check_steps(ex, _momentum_cases(10), "SGD", ("momentum",), ("w", "m"), _momentum_answer,
+                 _MOMENTUM_STEP_MISTAKES,
                  "the state m decays by the momentum and takes away lr * g; the weights "
                  "then move by the new m.")
+
+
+def _nesterov_step_cases():
+    """The cases of 08.2 with other seeds, for Keras's SGD with nesterov=True."""
+    return [(case, {**options, "nesterov": True}, *rest)
+            for case, options, *rest in _momentum_cases(20)]
+
+
+_NESTEROV_STEP_MISTAKES = {
+    **_MOMENTUM_STATE_MISTAKES,
+    _DAMPENED: {"damp": True, "look_ahead": False},  # the weights moved as in momentum_step
+    "Nesterov's look-ahead missing: w + m, or the old m in the look-ahead (the same thing), "
+    "is plain momentum; Nesterov steps by momentum times the new m, minus lr * g":
+        {"look_ahead": False},
+    "the gradient term missing from the Nesterov step: w moves by momentum * m (the new m) "
+    "minus lr * g": {"grad_term": False},
+    **_swapped_outputs(("w", "m")),
+}
 
 
 @exercise("08.3")
@@ -263,15 +336,62 @@ def nesterov_step(ex):
     look-ahead), compared with `keras.optimizers.SGD(learning_rate=lr,
     momentum=momentum, nesterov=True)` over 6 steps.
     """
-    cases = [(case, {**options, "nesterov": True}, *rest)
-             for case, options, *rest in _momentum_cases(20)]
-    _check_steps(ex, cases, "SGD", ("momentum",), ("w", "m"),
-                 functools.partial(_momentum_mistakes, nesterov=True),
+    _check_steps(ex, _nesterov_step_cases(), "SGD", ("momentum",), ("w", "m"),
+                 functools.partial(_momentum_answer, nesterov=True), _NESTEROV_STEP_MISTAKES,
                  "m is updated as in momentum_step; the weights then move by the momentum "
                  "times the new m (the look-ahead) plus the plain gradient step.")
 
 
 # ------------------------------------------------------------ adagrad_step ---
+
+def _adagrad_step_cases():
+    """(case, Keras options, shapes, seed, (lr[, eps])) for 08.4."""
+    return [
+        ("lr 0.1, default eps, accumulator from 0.1, one matrix (3, 2)",
+         {"learning_rate": 0.1}, ((3, 2),), 30, (0.1,)),
+        ("lr 0.5, eps 0.5, accumulator from 0.1, a matrix (2, 3) and a bias (3,)",
+         {"learning_rate": 0.5, "epsilon": 0.5}, ((2, 3), (3,)), 31, (0.5, 0.5)),
+        ("lr 0.2, eps 0.1, accumulator from 1.0, a vector (4,)",
+         {"learning_rate": 0.2, "epsilon": 0.1, "initial_accumulator_value": 1.0}, ((4,),),
+         32, (0.2, 0.1)),
+    ]
+
+
+def _adagrad_step_answer(w, g, acc, lr, eps=1e-7, *, part=None, eps_outside=False,
+                         old_acc=False, sqrt=True, square=True, average=False, swap=None):
+    """One Adagrad step as Keras takes it: the pair (w, acc).
+
+    acc = acc + g**2, then w = w - lr * g / sqrt(acc + eps).
+
+    Args:
+        w, g, acc, lr, eps: the exercise's arguments.
+        eps_outside: True adds eps after the square root (PyTorch's form).
+        old_acc: True divides by the accumulator from before this step's g**2.
+        sqrt: False leaves out the square root.
+        square: False accumulates g instead of g**2.
+        average: True keeps a moving average, 0.9 * acc + 0.1 * g**2, instead of a sum.
+        part: the index of the value returned (None: the whole result).
+        swap: two positions of the result exchanged, e.g. (0, 1).
+    """
+    new = 0.9 * acc + 0.1 * g ** 2 if average else acc + (g ** 2 if square else g)
+    used = acc if old_acc else new
+    if eps_outside:
+        denominator = np.sqrt(used) + eps
+    else:
+        denominator = np.sqrt(used + eps) if sqrt else used + eps
+    return _step_result((w - lr * g / denominator, new), part, swap)
+
+
+_ADAGRAD_STEP_MISTAKES = {
+    "eps added outside the square root (PyTorch's form): Keras divides by sqrt(acc + eps)":
+        {"eps_outside": True},
+    "the step uses the accumulator from before this step's g**2 was added": {"old_acc": True},
+    "no square root: the step divides by sqrt(acc + eps)": {"sqrt": False},
+    "the accumulator adds g instead of g**2": {"square": False},
+    "a moving average instead of a sum (that is RMSprop)": {"average": True},
+    **_swapped_outputs(("w", "acc")),
+}
+
 
 @exercise("08.4")
 def adagrad_step(ex):
@@ -284,40 +404,64 @@ def adagrad_step(ex):
     (PyTorch outside). Compared with `keras.optimizers.Adagrad` over 6 steps, with
     the default eps and with eps = 0.5, which shows where eps goes.
     """
-    cases = [
-        ("lr 0.1, default eps, accumulator from 0.1, one matrix (3, 2)",
-         {"learning_rate": 0.1}, ((3, 2),), 30, (0.1,), _hyper(lr=0.1, eps=1e-7)),
-        ("lr 0.5, eps 0.5, accumulator from 0.1, a matrix (2, 3) and a bias (3,)",
-         {"learning_rate": 0.5, "epsilon": 0.5}, ((2, 3), (3,)), 31, (0.5, 0.5),
-         _hyper(lr=0.5, eps=0.5)),
-        ("lr 0.2, eps 0.1, accumulator from 1.0, a vector (4,)",
-         {"learning_rate": 0.2, "epsilon": 0.1, "initial_accumulator_value": 1.0}, ((4,),),
-         32, (0.2, 0.1), _hyper(lr=0.2, eps=0.1)),
-    ]
-
-    def mistakes(g, before, t, h):
-        w, acc = before
-        lr, eps = h["lr"], h["eps"]
-        new = acc + g ** 2
-        return {
-            "eps added outside the square root (PyTorch's form): Keras divides by "
-            "sqrt(acc + eps)": (w - lr * g / (np.sqrt(new) + eps), new),
-            "the step uses the accumulator from before this step's g**2 was added":
-                (w - lr * g / np.sqrt(acc + eps), new),
-            "no square root: the step divides by sqrt(acc + eps)":
-                (w - lr * g / (new + eps), new),
-            "the accumulator adds g instead of g**2": (w - lr * g / np.sqrt(acc + g + eps),
-                                                       acc + g),
-            "a moving average instead of a sum (that is RMSprop)": (
-                w - lr * g / np.sqrt(0.9 * acc + 0.1 * g ** 2 + eps), 0.9 * acc + 0.1 * g ** 2),
-        }
-
-    _check_steps(ex, cases, "Adagrad", ("accumulator",), ("w", "acc"), mistakes,
+    _check_steps(ex, _adagrad_step_cases(), "Adagrad", ("accumulator",), ("w", "acc"),
+                 _adagrad_step_answer, _ADAGRAD_STEP_MISTAKES,
                  "acc grows by this step's squared gradient; the step is lr * g over the "
                  "square root of the new acc plus eps (eps inside the root, as in Keras).")
 
 
 # ------------------------------------------------------------ rmsprop_step ---
+
+def _rmsprop_step_cases():
+    """(case, Keras options, shapes, seed, (lr[, rho, eps])) for 08.5."""
+    return [
+        ("lr 0.01, default rho and eps, one matrix (3, 2)", {"learning_rate": 0.01},
+         ((3, 2),), 40, (0.01,)),
+        ("lr 0.1, rho 0.5, eps 0.1, a matrix (2, 3) and a bias (3,)",
+         {"learning_rate": 0.1, "rho": 0.5, "epsilon": 0.1}, ((2, 3), (3,)), 41,
+         (0.1, 0.5, 0.1)),
+        ("lr 0.05, rho 0.99, eps 0.01, a vector (4,)",
+         {"learning_rate": 0.05, "rho": 0.99, "epsilon": 0.01}, ((4,),), 42,
+         (0.05, 0.99, 0.01)),
+    ]
+
+
+def _rmsprop_step_answer(w, g, v, lr, rho=0.9, eps=1e-7, *, part=None, eps_outside=False,
+                         rho_swapped=False, old_v=False, running_sum=False, sqrt=True,
+                         swap=None):
+    """One RMSprop step as Keras takes it (no momentum, not centered): the pair (w, v).
+
+    v = rho * v + (1 - rho) * g**2, then w = w - lr * g / sqrt(v + eps).
+
+    Args:
+        w, g, v, lr, rho, eps: the exercise's arguments.
+        eps_outside: True adds eps after the square root.
+        rho_swapped: True weighs the old v by 1 - rho and g**2 by rho.
+        old_v: True divides by v from before this step's gradient.
+        running_sum: True keeps a sum, v + g**2, instead of a moving average.
+        sqrt: False leaves out the square root.
+        part: the index of the value returned (None: the whole result).
+        swap: two positions of the result exchanged, e.g. (0, 1).
+    """
+    keep, add = (1 - rho, rho) if rho_swapped else (rho, 1 - rho)
+    new = v + g ** 2 if running_sum else keep * v + add * g ** 2
+    used = v if old_v else new
+    if eps_outside:
+        denominator = np.sqrt(used) + eps
+    else:
+        denominator = np.sqrt(used + eps) if sqrt else used + eps
+    return _step_result((w - lr * g / denominator, new), part, swap)
+
+
+_RMSPROP_STEP_MISTAKES = {
+    "eps added outside the square root: Keras divides by sqrt(v + eps)": {"eps_outside": True},
+    "rho and 1 - rho swapped: rho weighs the old average": {"rho_swapped": True},
+    "the step uses v from before this step's gradient was averaged in": {"old_v": True},
+    "a running sum instead of a moving average (that is Adagrad)": {"running_sum": True},
+    "no square root: the step divides by sqrt(v + eps)": {"sqrt": False},
+    **_swapped_outputs(("w", "v")),
+}
+
 
 @exercise("08.5")
 def rmsprop_step(ex):
@@ -330,41 +474,67 @@ def rmsprop_step(ex):
     `keras.optimizers.RMSprop(learning_rate=lr, rho=rho, epsilon=eps)` (no momentum,
     not centered) over 6 steps, with the defaults and with eps = 0.1 and rho = 0.5.
     """
-    cases = [
-        ("lr 0.01, default rho and eps, one matrix (3, 2)", {"learning_rate": 0.01},
-         ((3, 2),), 40, (0.01,), _hyper(lr=0.01, rho=0.9, eps=1e-7)),
-        ("lr 0.1, rho 0.5, eps 0.1, a matrix (2, 3) and a bias (3,)",
-         {"learning_rate": 0.1, "rho": 0.5, "epsilon": 0.1}, ((2, 3), (3,)), 41,
-         (0.1, 0.5, 0.1), _hyper(lr=0.1, rho=0.5, eps=0.1)),
-        ("lr 0.05, rho 0.99, eps 0.01, a vector (4,)",
-         {"learning_rate": 0.05, "rho": 0.99, "epsilon": 0.01}, ((4,),), 42,
-         (0.05, 0.99, 0.01), _hyper(lr=0.05, rho=0.99, eps=0.01)),
-    ]
-
-    def mistakes(g, before, t, h):
-        w, v = before
-        lr, rho, eps = h["lr"], h["rho"], h["eps"]
-        new = rho * v + (1 - rho) * g ** 2
-        swapped = (1 - rho) * v + rho * g ** 2
-        return {
-            "eps added outside the square root: Keras divides by sqrt(v + eps)":
-                (w - lr * g / (np.sqrt(new) + eps), new),
-            "rho and 1 - rho swapped: rho weighs the old average": (
-                w - lr * g / np.sqrt(swapped + eps), swapped),
-            "the step uses v from before this step's gradient was averaged in":
-                (w - lr * g / np.sqrt(v + eps), new),
-            "a running sum instead of a moving average (that is Adagrad)":
-                (w - lr * g / np.sqrt(v + g ** 2 + eps), v + g ** 2),
-            "no square root: the step divides by sqrt(v + eps)": (w - lr * g / (new + eps),
-                                                                  new),
-        }
-
-    _check_steps(ex, cases, "RMSprop", ("velocity",), ("w", "v"), mistakes,
+    _check_steps(ex, _rmsprop_step_cases(), "RMSprop", ("velocity",), ("w", "v"),
+                 _rmsprop_step_answer, _RMSPROP_STEP_MISTAKES,
                  "v is a moving average of g**2 weighted by rho; the step is lr * g over "
                  "the square root of the new v plus eps (eps inside the root, as in Keras).")
 
 
 # ----------------------------------------------------------- adadelta_step ---
+
+def _adadelta_step_cases():
+    """(case, Keras options, shapes, seed, () or (lr, rho, eps)) for 08.6."""
+    return [
+        ("default lr 1.0, rho 0.95 and eps 1e-7, one matrix (3, 2)", {"learning_rate": 1.0},
+         ((3, 2),), 50, ()),
+        ("lr 0.5, rho 0.8, eps 0.01, a matrix (2, 3) and a bias (3,)",
+         {"learning_rate": 0.5, "rho": 0.8, "epsilon": 0.01}, ((2, 3), (3,)), 51,
+         (0.5, 0.8, 0.01)),
+        ("lr 2.0, rho 0.9, eps 1e-3, a vector (4,)",
+         {"learning_rate": 2.0, "rho": 0.9, "epsilon": 1e-3}, ((4,),), 52, (2.0, 0.9, 1e-3)),
+    ]
+
+
+def _adadelta_step_answer(w, g, acc_g, acc_dx, lr=None, rho=0.95, eps=1e-7, *, part=None,
+                          default_lr=1.0, use_lr=True, scaled=False, numerator_eps=True,
+                          old_g=False, sign=1, swap=None):
+    """One Adadelta step as Keras takes it: the triple (w, acc_g, acc_dx).
+
+    acc_g = rho * acc_g + (1 - rho) * g**2, dx = -sqrt(acc_dx + eps) / sqrt(acc_g + eps) * g,
+    acc_dx = rho * acc_dx + (1 - rho) * dx**2, then w = w + lr * dx.
+
+    Args:
+        w, g, acc_g, acc_dx, lr, rho, eps: the exercise's arguments (lr None: the default).
+        default_lr: lr when the caller passes none: 1.0, the paper's (Keras's is 0.001).
+        use_lr: False leaves lr out of the update.
+        scaled: True averages (lr * dx)**2 into acc_dx instead of dx**2.
+        numerator_eps: False leaves eps out of sqrt(acc_dx + eps).
+        old_g: True divides by acc_g from before this step's gradient.
+        sign: -1 moves w the other way.
+        part: the index of the value returned (None: the whole result).
+        swap: two positions of the result exchanged, e.g. (0, 1).
+    """
+    lr = default_lr if lr is None else lr
+    new_g = rho * acc_g + (1 - rho) * g ** 2
+    dx = -np.sqrt(acc_dx + (eps if numerator_eps else 0.0)) / np.sqrt(
+        (acc_g if old_g else new_g) + eps) * g
+    new_dx = rho * acc_dx + (1 - rho) * (lr * dx if scaled else dx) ** 2
+    return _step_result((w + sign * (lr if use_lr else 1.0) * dx, new_g, new_dx), part, swap)
+
+
+_ADADELTA_STEP_MISTAKES = {
+    "Keras's default lr 0.001 used: this exercise follows the paper, whose update has no "
+    "learning rate, so the default is lr = 1.0": {"default_lr": 0.001},
+    "lr ignored: the update is lr * dx": {"use_lr": False},
+    "acc_dx accumulates lr * dx: Keras averages the squared update before the learning "
+    "rate": {"scaled": True},
+    "eps missing from the numerator: with acc_dx starting at 0, sqrt(acc_dx) is 0 and the "
+    "weights never move": {"numerator_eps": False},
+    "the update uses acc_g from before this step's gradient": {"old_g": True},
+    "the sign of the update: dx goes against the gradient": {"sign": -1},
+    **_swapped_outputs(("w", "acc_g", "acc_dx")),
+}
+
 
 @exercise("08.6")
 def adadelta_step(ex):
@@ -379,47 +549,9 @@ def adadelta_step(ex):
     has one, with default 0.001. Compared with `keras.optimizers.Adadelta` over 6
     steps, with lr 1.0 and the default rho and eps, and with other values.
     """
-    cases = [
-        ("default lr 1.0, rho 0.95 and eps 1e-7, one matrix (3, 2)", {"learning_rate": 1.0},
-         ((3, 2),), 50, (), _hyper(lr=1.0, rho=0.95, eps=1e-7)),
-        ("lr 0.5, rho 0.8, eps 0.01, a matrix (2, 3) and a bias (3,)",
-         {"learning_rate": 0.5, "rho": 0.8, "epsilon": 0.01}, ((2, 3), (3,)), 51,
-         (0.5, 0.8, 0.01), _hyper(lr=0.5, rho=0.8, eps=0.01)),
-        ("lr 2.0, rho 0.9, eps 1e-3, a vector (4,)",
-         {"learning_rate": 2.0, "rho": 0.9, "epsilon": 1e-3}, ((4,),), 52,
-         (2.0, 0.9, 1e-3), _hyper(lr=2.0, rho=0.9, eps=1e-3)),
-    ]
-
-    def mistakes(g, before, t, h):
-        w, acc_g, acc_dx = before
-        lr, rho, eps = h["lr"], h["rho"], h["eps"]
-        new_g = rho * acc_g + (1 - rho) * g ** 2
-        dx = -np.sqrt(acc_dx + eps) / np.sqrt(new_g + eps) * g
-        new_dx = rho * acc_dx + (1 - rho) * dx ** 2
-        scaled = rho * acc_dx + (1 - rho) * (lr * dx) ** 2
-        no_eps = -np.sqrt(acc_dx) / np.sqrt(new_g + eps) * g
-        old_g = -np.sqrt(acc_dx + eps) / np.sqrt(acc_g + eps) * g
-        found = {}
-        if h["default"]:
-            found["Keras's default lr 0.001 used: this exercise follows the paper, whose "
-                  "update has no learning rate, so the default is lr = 1.0"] = (
-                w + 0.001 * dx, new_g, new_dx)
-        return {
-            **found,
-            "lr ignored: the update is lr * dx": (w + dx, new_g, new_dx),
-            "acc_dx accumulates lr * dx: Keras averages the squared update before the "
-            "learning rate": (w + lr * dx, new_g, scaled),
-            "eps missing from the numerator: with acc_dx starting at 0, sqrt(acc_dx) is 0 "
-            "and the weights never move": (w + lr * no_eps, new_g,
-                                           rho * acc_dx + (1 - rho) * no_eps ** 2),
-            "the update uses acc_g from before this step's gradient":
-                (w + lr * old_g, new_g, rho * acc_dx + (1 - rho) * old_g ** 2),
-            "the sign of the update: dx goes against the gradient":
-                (w - lr * dx, new_g, new_dx),
-        }
-
-    _check_steps(ex, cases, "Adadelta", ("accumulated_grad", "accumulated_delta_var"),
-                 ("w", "acc_g", "acc_dx"), mistakes,
+    _check_steps(ex, _adadelta_step_cases(), "Adadelta",
+                 ("accumulated_grad", "accumulated_delta_var"), ("w", "acc_g", "acc_dx"),
+                 _adadelta_step_answer, _ADADELTA_STEP_MISTAKES,
                  "update acc_g first; the update dx scales g by the ratio of the two RMS "
                  "values (each with eps inside its root); acc_dx averages dx**2 before lr "
                  "scales dx.")
@@ -427,11 +559,63 @@ def adadelta_step(ex):
 
 # --------------------------------------------------------------- adam_step ---
 
-def _adam(g, m, v, t, lr, b1, b2, eps, correct=True):
-    m = b1 * m + (1 - b1) * g
-    v = b2 * v + (1 - b2) * g ** 2
-    alpha = lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t) if correct else lr
-    return alpha, m, v
+def _adam_step_cases():
+    """(case, Keras options, shapes, seed, () or (lr, beta1, beta2, eps)) for 08.7."""
+    return [
+        ("defaults, one matrix (3, 2)", {}, ((3, 2),), 60, ()),
+        ("lr 0.1, beta1 0.5, beta2 0.8, eps 0.1, a matrix (2, 3) and a bias (3,)",
+         {"learning_rate": 0.1, "beta_1": 0.5, "beta_2": 0.8, "epsilon": 0.1},
+         ((2, 3), (3,)), 61, (0.1, 0.5, 0.8, 0.1)),
+        ("lr 0.01, beta1 0.8, beta2 0.99, eps 0.01, a vector (4,)",
+         {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 0.01}, ((4,),),
+         62, (0.01, 0.8, 0.99, 0.01)),
+    ]
+
+
+def _adam_step_answer(w, g, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-7, *,
+                      part=None, correct=True, t_shift=0, eps_inside=False, paper=False,
+                      betas_swapped=False, swap=None):
+    """One Adam step as Keras takes it: the triple (w, m, v).
+
+    m = beta1 * m + (1 - beta1) * g, v = beta2 * v + (1 - beta2) * g**2,
+    alpha = lr * sqrt(1 - beta2**t) / (1 - beta1**t), then w = w - alpha * m / (sqrt(v) + eps).
+
+    Args:
+        w, g, m, v, t, lr, beta1, beta2, eps: the exercise's arguments.
+        correct: False leaves out the bias correction (alpha = lr).
+        t_shift: added to t in the bias correction (-1: t counted from 0).
+        eps_inside: True divides by sqrt(v + eps).
+        paper: True steps by lr * m_hat / (sqrt(v_hat) + eps), the paper's Algorithm 1.
+        betas_swapped: True averages g with beta2 and g**2 with beta1.
+        part: the index of the value returned (None: the whole result).
+        swap: two positions of the result exchanged, e.g. (0, 1).
+    """
+    if betas_swapped:
+        beta1, beta2 = beta2, beta1
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g ** 2
+    if paper:
+        m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+        return _step_result((w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v), part, swap)
+    step = t + t_shift
+    alpha = lr * np.sqrt(1 - beta2 ** step) / (1 - beta1 ** step) if correct else lr
+    denominator = np.sqrt(v + eps) if eps_inside else np.sqrt(v) + eps
+    return _step_result((w - alpha * m / denominator, m, v), part, swap)
+
+
+_ADAM_STEP_MISTAKES = {
+    "no bias correction: the step size is lr * sqrt(1 - beta2**t) / (1 - beta1**t)":
+        {"correct": False},
+    "t counted from 0: t is the number of this step, 1 at the first step": {"t_shift": -1},
+    "t one ahead: t is the number of this step, 1 at the first step (do not add 1)":
+        {"t_shift": 1},
+    "eps inside the square root: Keras divides by sqrt(v) + eps": {"eps_inside": True},
+    "eps added to sqrt(v_hat) (the paper's Algorithm 1 and PyTorch): Keras folds the bias "
+    "correction into the step size and adds eps to sqrt(v)": {"paper": True},
+    "beta1 and beta2 swapped: beta1 (0.9 by default) averages g, beta2 (0.999) averages "
+    "g**2": {"betas_swapped": True},
+    **_swapped_outputs(("w", "m", "v")),
+}
 
 
 @exercise("08.7")
@@ -447,43 +631,8 @@ def adam_step(ex):
     up to eps.) Compared with `keras.optimizers.Adam` over 6 steps, with the defaults
     and with eps = 0.1 or betas far from the defaults, which show the mistakes.
     """
-    cases = [
-        ("defaults, one matrix (3, 2)", {}, ((3, 2),), 60, (),
-         _hyper(lr=0.001, b1=0.9, b2=0.999, eps=1e-7)),
-        ("lr 0.1, beta1 0.5, beta2 0.8, eps 0.1, a matrix (2, 3) and a bias (3,)",
-         {"learning_rate": 0.1, "beta_1": 0.5, "beta_2": 0.8, "epsilon": 0.1},
-         ((2, 3), (3,)), 61, (0.1, 0.5, 0.8, 0.1), _hyper(lr=0.1, b1=0.5, b2=0.8, eps=0.1)),
-        ("lr 0.01, beta1 0.8, beta2 0.99, eps 0.01, a vector (4,)",
-         {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 0.01}, ((4,),),
-         62, (0.01, 0.8, 0.99, 0.01), _hyper(lr=0.01, b1=0.8, b2=0.99, eps=0.01)),
-    ]
-
-    def mistakes(g, before, t, h):
-        w, m, v = before
-        lr, b1, b2, eps = h["lr"], h["b1"], h["b2"], h["eps"]
-        alpha, m1, v1 = _adam(g, m, v, t, lr, b1, b2, eps)
-        found = {}
-        for what, step, correct in (
-                (("no bias correction: the step size is lr * sqrt(1 - beta2**t) / "
-                  "(1 - beta1**t)"), t, False),
-                ("t counted from 0: t is the number of this step, 1 at the first step",
-                 t - 1, True),
-                (("t one ahead: t is the number of this step, 1 at the first step (do "
-                  "not add 1)"), t + 1, True)):
-            a, mm, vv = _adam(g, m, v, step, lr, b1, b2, eps, correct)
-            found[what] = (w - a * mm / (np.sqrt(vv) + eps), mm, vv)
-        found["eps inside the square root: Keras divides by sqrt(v) + eps"] = (
-            w - alpha * m1 / np.sqrt(v1 + eps), m1, v1)
-        m_hat, v_hat = m1 / (1 - b1 ** t), v1 / (1 - b2 ** t)
-        found["eps added to sqrt(v_hat) (the paper's Algorithm 1 and PyTorch): Keras folds "
-              "the bias correction into the step size and adds eps to sqrt(v)"] = (
-            w - lr * m_hat / (np.sqrt(v_hat) + eps), m1, v1)
-        a, mm, vv = _adam(g, m, v, t, lr, b2, b1, eps)
-        found["beta1 and beta2 swapped: beta1 (0.9 by default) averages g, beta2 (0.999) "
-              "averages g**2"] = (w - a * mm / (np.sqrt(vv) + eps), mm, vv)
-        return found
-
-    _check_steps(ex, cases, "Adam", ("momentum", "velocity"), ("w", "m", "v"), mistakes,
+    _check_steps(ex, _adam_step_cases(), "Adam", ("momentum", "velocity"), ("w", "m", "v"),
+                 _adam_step_answer, _ADAM_STEP_MISTAKES,
                  "update m and v first; the step size folds in the bias correction of step "
                  "t, and eps is added to sqrt(v), outside the root.",
                  extra=lambda t, a: (t, *a))
@@ -498,15 +647,51 @@ def _keras_schedule(kind, steps, **options):
     return tuple(float(schedule(np.int64(s))) for s in range(steps))
 
 
-def _check_schedule(ex, cases, oracle, mistakes, hint):
-    """Compares the student's schedule with `oracle` at every step of each case."""
+def _check_schedule(ex, cases, oracle, answer, table, hint):
+    """Compares the student's schedule with `oracle` at every step of each case, naming
+    the mistakes of `table` (switches of the switch oracle `answer`)."""
     __tracebackhide__ = True
     for case, args, steps in cases:
         expected = oracle(args, steps)
-        records = [(f"step {step}", (ex.call(case, step, *args),), (expected[step],),
-                    {what: (value,) for what, value in mistakes(step, *args).items()})
+        records = [(f"step {step}", ex.call(case, step, *args), expected[step], (step, *args))
                    for step in range(steps)]
-        _compare_records(ex, case, records, ("",), hint, kind="scalar")
+        _compare_records(ex, case, records, ("",), answer, table, hint, kind="scalar")
+
+
+def _step_decay_cases():
+    """(case, (initial_lr, decay_rate, decay_steps), steps) for 08.8."""
+    return [("initial 0.1, halved every 10 steps", (0.1, 0.5, 10), 36),
+            ("initial 1.0, times 0.96 every 3 steps", (1.0, 0.96, 3), 13),
+            ("initial 0.01, divided by 10 every step", (0.01, 0.1, 1), 6)]
+
+
+def _step_decay_answer(step, initial_lr, decay_rate, decay_steps, *, periods="whole"):
+    """A staircase decay: initial_lr * decay_rate ** floor(step / decay_steps).
+
+    Args:
+        step, initial_lr, decay_rate, decay_steps: the exercise's arguments.
+        periods: the exponent: "whole" periods, step // decay_steps; a mistake:
+            "fraction" (step / decay_steps), "one step ahead" ((step + 1) // decay_steps),
+            "rounded up", "every step" (step) or "one more" (step // decay_steps + 1).
+    """
+    exponent = {"whole": step // decay_steps, "fraction": step / decay_steps,
+                "one step ahead": (step + 1) // decay_steps,
+                "rounded up": math.ceil(step / decay_steps), "every step": step,
+                "one more": step // decay_steps + 1}[periods]
+    return initial_lr * decay_rate ** exponent
+
+
+_STEP_DECAY_MISTAKES = {
+    "not a staircase: the exponent step / decay_steps must be rounded down":
+        {"periods": "fraction"},
+    "off by one: the first drop comes at step decay_steps, not one step earlier":
+        {"periods": "one step ahead"},
+    "rounded up instead of down: the rate stays at initial_lr for the first decay_steps "
+    "steps": {"periods": "rounded up"},
+    "decayed at every step: the exponent counts whole periods of decay_steps":
+        {"periods": "every step"},
+    "one drop too many: at step 0 the rate is initial_lr": {"periods": "one more"},
+}
 
 
 @exercise("08.8")
@@ -520,35 +705,72 @@ def step_decay(ex):
     decay_steps, decay_rate, staircase=True)` at every step of three ranges that
     cross several drops.
     """
-    cases = [("initial 0.1, halved every 10 steps", (0.1, 0.5, 10), 36),
-             ("initial 1.0, times 0.96 every 3 steps", (1.0, 0.96, 3), 13),
-             ("initial 0.01, divided by 10 every step", (0.01, 0.1, 1), 6)]
-
     def oracle(args, steps):
         lr, rate, every = args
         return _keras_schedule("ExponentialDecay", steps, initial_learning_rate=np.float64(lr),
                                decay_steps=every, decay_rate=rate, staircase=True)
 
-    def mistakes(step, lr, rate, every):
-        return {
-            "not a staircase: the exponent step / decay_steps must be rounded down":
-                lr * rate ** (step / every),
-            "off by one: the first drop comes at step decay_steps, not one step earlier":
-                lr * rate ** ((step + 1) // every),
-            "rounded up instead of down: the rate stays at initial_lr for the first "
-            "decay_steps steps": lr * rate ** math.ceil(step / every),
-            "decayed at every step: the exponent counts whole periods of decay_steps":
-                lr * rate ** step,
-            "one drop too many: at step 0 the rate is initial_lr":
-                lr * rate ** (step // every + 1),
-        }
-
-    _check_schedule(ex, cases, oracle, mistakes,
+    _check_schedule(ex, _step_decay_cases(), oracle, _step_decay_answer, _STEP_DECAY_MISTAKES,
                     "the exponent is the number of whole periods of decay_steps completed "
                     "so far.")
 
 
 # ------------------------------------------------- cosine_decay_with_warmup ---
+
+def _cosine_decay_with_warmup_cases():
+    """(case, (initial_lr, decay_steps, warmup_steps, warmup_target[, alpha]), steps)."""
+    return [("warmup from 0 to 0.1 in 5 steps, decay over 10, default alpha",
+             (0.0, 10, 5, 0.1), 19),
+            ("warmup from 0.01 to 0.05 in 4 steps, decay over 8, alpha 0.1",
+             (0.01, 8, 4, 0.05, 0.1), 16),
+            ("no warmup (0 steps), target 0.1, initial 0.2 unused, decay over 6, alpha 0.2",
+             (0.2, 6, 0, 0.1, 0.2), 9)]
+
+
+def _cosine_decay_with_warmup_answer(step, initial_lr, decay_steps, warmup_steps,
+                                     warmup_target, alpha=0.0, *, warmup_inside=False,
+                                     start="warmup_target", end="alpha * warmup_target",
+                                     clamp=True, warmup_ahead=0):
+    """A linear warmup from initial_lr to warmup_target, then a cosine decay, as Keras.
+
+    With s = min(step - warmup_steps, decay_steps), the decay is
+    (warmup_target - bottom) * 0.5 * (1 + cos(pi * s / decay_steps)) + bottom, with
+    bottom = alpha * warmup_target.
+
+    Args:
+        step, initial_lr, decay_steps, warmup_steps, warmup_target, alpha: the
+            exercise's arguments.
+        warmup_inside: True counts the decay from step 0, not from the warmup's end.
+        start: where the decay starts: "warmup_target"; a mistake: "initial_lr".
+        end: where it ends: "alpha * warmup_target"; a mistake: "alpha * initial_lr"
+            or "0".
+        clamp: False lets the decay go on past decay_steps.
+        warmup_ahead: steps added to the warmup's step.
+    """
+    if step < warmup_steps:
+        return initial_lr + (warmup_target - initial_lr) * (step + warmup_ahead) / warmup_steps
+    s = step if warmup_inside else step - warmup_steps
+    s = min(s, decay_steps) if clamp else s
+    cosine = 0.5 * (1 + math.cos(math.pi * s / decay_steps))
+    top = {"warmup_target": warmup_target, "initial_lr": initial_lr}[start]
+    bottom = {"alpha * warmup_target": alpha * warmup_target,
+              "alpha * initial_lr": alpha * initial_lr, "0": 0.0}[end]
+    return (top - bottom) * cosine + bottom
+
+
+_COSINE_DECAY_WITH_WARMUP_MISTAKES = {
+    "the warmup counted inside the decay: the cosine starts at step warmup_steps, over "
+    "step - warmup_steps": {"warmup_inside": True},
+    "the decay ends at alpha * initial_lr: it goes down to alpha * warmup_target":
+        {"end": "alpha * initial_lr"},
+    "the decay does not stop after decay_steps: past its end the rate stays at "
+    "alpha * warmup_target": {"clamp": False},
+    "the decay starts from initial_lr: after the warmup it starts from warmup_target":
+        {"start": "initial_lr", "end": "alpha * initial_lr"},
+    "the warmup one step ahead: at step 0 the rate is initial_lr": {"warmup_ahead": 1},
+    "alpha ignored: the decay ends at alpha * warmup_target": {"end": "0"},
+}
+
 
 @exercise("08.9")
 def cosine_decay_with_warmup(ex):
@@ -565,49 +787,73 @@ def cosine_decay_with_warmup(ex):
     warmup_target=warmup_target, warmup_steps=warmup_steps)` at every step from 0 to
     past the end, with and without alpha and warmup.
     """
-    cases = [("warmup from 0 to 0.1 in 5 steps, decay over 10, default alpha",
-              (0.0, 10, 5, 0.1), 19),
-             ("warmup from 0.01 to 0.05 in 4 steps, decay over 8, alpha 0.1",
-              (0.01, 8, 4, 0.05, 0.1), 16),
-             ("no warmup (0 steps), target 0.1, initial 0.2 unused, decay over 6, alpha 0.2",
-              (0.2, 6, 0, 0.1, 0.2), 9)]
-
     def oracle(args, steps):
         initial, decay, warmup, target, *alpha = args
         return _keras_schedule("CosineDecay", steps, initial_learning_rate=np.float64(initial),
                                decay_steps=decay, alpha=alpha[0] if alpha else 0.0,
                                warmup_target=target, warmup_steps=warmup)
 
-    def mistakes(step, initial, decay, warmup, target, alpha=0.0):
-        def rate(start=target, bottom=alpha * target, s=step - warmup, clamp=True, ahead=0):
-            if step < warmup:
-                ramp = (step + ahead) / warmup
-                return initial + (target - initial) * ramp
-            s = min(s, decay) if clamp else s
-            cosine = 0.5 * (1 + math.cos(math.pi * s / decay))
-            return (start - bottom) * cosine + bottom
-
-        return {
-            "the warmup counted inside the decay: the cosine starts at step warmup_steps, "
-            "over step - warmup_steps": rate(s=step),
-            "the decay ends at alpha * initial_lr: it goes down to alpha * warmup_target":
-                rate(bottom=alpha * initial),
-            "the decay does not stop after decay_steps: past its end the rate stays at "
-            "alpha * warmup_target": rate(clamp=False),
-            "the decay starts from initial_lr: after the warmup it starts from "
-            "warmup_target": rate(start=initial, bottom=alpha * initial),
-            "the warmup one step ahead: at step 0 the rate is initial_lr":
-                rate(ahead=1),
-            "alpha ignored: the decay ends at alpha * warmup_target": rate(bottom=0.0),
-        }
-
-    _check_schedule(ex, cases, oracle, mistakes,
+    _check_schedule(ex, _cosine_decay_with_warmup_cases(), oracle,
+                    _cosine_decay_with_warmup_answer, _COSINE_DECAY_WITH_WARMUP_MISTAKES,
                     "two phases: a straight line from initial_lr to warmup_target over "
                     "warmup_steps, then half a cosine over decay_steps, counted from the "
                     "end of the warmup and held at its end.")
 
 
 # ------------------------------------------------------ clip_by_global_norm ---
+
+def _clip_by_global_norm_cases():
+    """(case, grads, clip_norm) for 08.10."""
+    rng = np.random.default_rng(70)
+    return [
+        ("a matrix (3, 2) and a bias (2,), norm above clip_norm 1.0",
+         [rng.normal(0, 1, (3, 2)), rng.normal(0, 1, (2,))], 1.0),
+        ("norm below clip_norm 10.0: unchanged", [rng.normal(0, 1, (2, 2)),
+                                                   rng.normal(0, 0.5, (3,))], 10.0),
+        ("one array much larger than the others, clip_norm 2.0",
+         [rng.normal(0, 5, (4,)), rng.normal(0, 0.1, (2, 3)), rng.normal(0, 0.2, (1,))], 2.0),
+        ("a single array (5,), clip_norm 0.5", [rng.normal(0, 1, (5,))], 0.5),
+        ("all zeros, clip_norm 1.0", [np.zeros((2, 2)), np.zeros(3)], 1.0),
+    ]
+
+
+def _clip_by_global_norm_answer(grads, clip_norm, *, part, per_array=False, always=False,
+                                squared=False, clip=True, norm_after=False):
+    """Gradients clipped by their global norm: one clipped array, or the norm before clipping.
+
+    Args:
+        grads, clip_norm: the exercise's arguments.
+        part: the index of the clipped array returned, or "global_norm".
+        per_array: True clips each array by its own norm.
+        always: True scales by clip_norm / norm even when the norm is not above clip_norm.
+        squared: True leaves the square root out of the global norm.
+        clip: False returns the arrays unchanged.
+        norm_after: True returns the norm after clipping.
+    """
+    squares = float(sum(np.sum(g ** 2) for g in grads))
+    norm = squares if squared else math.sqrt(squares)
+    if part == "global_norm":
+        return min(norm, clip_norm) if norm_after else norm
+    g = grads[part]
+    if per_array:
+        return g * clip_norm / max(float(np.linalg.norm(g)), clip_norm)
+    if always:
+        return g * clip_norm / norm if norm else g
+    return g * clip_norm / max(norm, clip_norm) if clip else g
+
+
+_CLIP_BY_GLOBAL_NORM_MISTAKES = {
+    "each array clipped by its own norm: one factor, from the global norm, scales them all":
+        {"per_array": True},
+    "clipped although the norm is not above clip_norm: arrays within the limit come back "
+    "unchanged": {"always": True},
+    "the norm without the square root: the global norm is the sqrt of the sum of squares":
+        {"squared": True},
+    "not clipped: the global norm is above clip_norm": {"clip": False},
+    "the norm after clipping returned: global_norm is the norm before clipping":
+        {"norm_after": True},
+}
+
 
 @exercise("08.10")
 def clip_by_global_norm(ex):
@@ -622,18 +868,7 @@ def clip_by_global_norm(ex):
     not changed.
     """
     tf = import_tensorflow()
-    rng = np.random.default_rng(70)
-    cases = [
-        ("a matrix (3, 2) and a bias (2,), norm above clip_norm 1.0",
-         [rng.normal(0, 1, (3, 2)), rng.normal(0, 1, (2,))], 1.0),
-        ("norm below clip_norm 10.0: unchanged", [rng.normal(0, 1, (2, 2)),
-                                                   rng.normal(0, 0.5, (3,))], 10.0),
-        ("one array much larger than the others, clip_norm 2.0",
-         [rng.normal(0, 5, (4,)), rng.normal(0, 0.1, (2, 3)), rng.normal(0, 0.2, (1,))], 2.0),
-        ("a single array (5,), clip_norm 0.5", [rng.normal(0, 1, (5,))], 0.5),
-        ("all zeros, clip_norm 1.0", [np.zeros((2, 2)), np.zeros(3)], 1.0),
-    ]
-    for case, grads, clip in cases:
+    for case, grads, clip in _clip_by_global_norm_cases():
         out = ex.call(case, grads, clip)
         clipped, norm = ex.require_pair(case, out, "(clipped, global_norm)",
                                         "return the list of clipped arrays and the global "
@@ -645,27 +880,16 @@ def clip_by_global_norm(ex):
                    "array, then the norm.")
         expected, expected_norm = tf.clip_by_global_norm(
             [tf.constant(g) for g in grads], tf.constant(clip, tf.float64))
-        total = float(np.sqrt(sum(np.sum(g ** 2) for g in grads)))
-        squares = total ** 2
-        for i, (g, want) in enumerate(zip(grads, expected)):
-            scale = clip / max(total, clip)
-            mistakes = {
-                "each array clipped by its own norm: one factor, from the global norm, "
-                "scales them all": g * clip / max(float(np.linalg.norm(g)), clip),
-                "clipped although the norm is not above clip_norm: arrays within the "
-                "limit come back unchanged": g * clip / total if total else g,
-                "the norm without the square root: the global norm is the sqrt of the sum "
-                "of squares": g * clip / max(squares, clip),
-            }
-            if scale != 1.0:
-                mistakes["not clipped: the global norm is above clip_norm"] = g
+        for i, want in enumerate(expected):
             ex.compare(case, clipped[i], np.asarray(want), part=f"clipped[{i}]",
-                       mistakes=mistakes,
+                       mistakes=mistakes_from(_clip_by_global_norm_answer,
+                                              _CLIP_BY_GLOBAL_NORM_MISTAKES, grads, clip,
+                                              part=i),
                        hint="one factor for every array: clip_norm over the global norm, "
                             "only when the norm is above clip_norm.")
         ex.compare(case, norm, float(expected_norm), kind="scalar", part="global_norm",
-                   mistakes={"the norm after clipping returned: global_norm is the norm "
-                             "before clipping": min(total, clip),
-                             "the norm without the square root": squares},
+                   mistakes=mistakes_from(_clip_by_global_norm_answer,
+                                          _CLIP_BY_GLOBAL_NORM_MISTAKES, grads, clip,
+                                          part="global_norm"),
                    hint="the global norm is the square root of the sum of the squares of "
                         "every entry of every array, before clipping.")

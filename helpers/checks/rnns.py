@@ -25,7 +25,8 @@ import re
 import numpy as np
 
 from helpers.checks.core import (exercise, compare_frequencies, describe, import_keras, is_int,
-                                 random_values)
+                                 mistakes_from, random_values)
+from helpers.checks.references import as_float64
 from helpers.checks.references import sigmoid as _sigmoid
 from helpers.checks.references import softmax as _softmax
 from helpers.checks.tensor_modes import tolerances as _tolerances
@@ -67,12 +68,12 @@ def _simple_rnn_case(case, seed, batch, steps, n_in, units, dtype=np.float64):
     return (case, *(v.astype(dtype) for v in values))
 
 
-def _check_simple_rnn(ex, cases, mistakes, hint):
+def _check_simple_rnn(ex, cases, answer, table, hint):
     """05.1 and 05.2: every case against keras.layers.SimpleRNN with [W, U, b] from h.
 
     A case's x is one step (batch, in) for 05.1, a sequence (batch, time, in) for
-    05.2 (where the layer returns every state); `mistakes(x, h, W, U, b)` gives
-    the known wrong answers, from float64 copies of the inputs.
+    05.2 (where the layer returns every state); the switch oracle `answer` and its
+    `table` give the known wrong answers, from float64 copies of the inputs.
     """
     __tracebackhide__ = True
     keras = import_keras()
@@ -83,7 +84,7 @@ def _check_simple_rnn(ex, cases, mistakes, hint):
         expected = _keras_rnn(layer, [W, U, b], x if sequence else x[:, None, :], [h])
         rtol, atol = _tolerances(x.dtype)
         ex.compare(case, out, expected, rtol=rtol, atol=atol, hint=hint,
-                   mistakes=mistakes(*(v.astype(np.float64) for v in (x, h, W, U, b))))
+                   mistakes=mistakes_from(answer, table, *as_float64(x, h, W, U, b)))
 
 
 def _gated_cases(seed, gates, cell_state=False, bias_rows=None):
@@ -114,23 +115,50 @@ def _gated_cases(seed, gates, cell_state=False, bias_rows=None):
 
 # ------------------------------------------------------- rnn_cell_forward ---
 
-def _rnn_step_mistakes(x, h, W, U, b):
-    """Known wrong answers of one simple RNN step."""
-    mistakes = {
-        "bias missing: b is added to every row before the tanh": np.tanh(x @ W + h @ U),
-        "sigmoid instead of tanh: a simple RNN squashes with tanh, into (-1, 1)":
-            _sigmoid(x @ W + h @ U + b),
-        "relu instead of tanh: a simple RNN squashes with tanh, into (-1, 1)":
-            np.maximum(x @ W + h @ U + b, 0.0),
-        "no activation: the sum must go through tanh": x @ W + h @ U + b,
-        "h_prev ignored: the new state depends on the previous one through U":
-            np.tanh(x @ W + b),
-        "the bias added after the tanh instead of inside it": np.tanh(x @ W + h @ U) + b,
-    }
-    if W.shape == U.shape:
-        mistakes["W and U swapped: W (in, units) multiplies the input x_t, U (units, units) "
-                 "the previous state h_prev"] = np.tanh(x @ U + h @ W + b)
-    return mistakes
+def _rnn_cell_forward_cases():
+    """(case, x_t, h_prev, W, U, b) for 05.1."""
+    return [
+        _simple_rnn_case("square weights: batch of 2, 3 inputs, 3 units", 10, 2, None, 3, 3),
+        _simple_rnn_case("batch of 3, 4 inputs, 2 units", 20, 3, None, 4, 2),
+        _simple_rnn_case("one example, 5 inputs, 3 units", 30, 1, None, 5, 3),
+        _simple_rnn_case("float32: batch of 2, 2 inputs, 4 units", 40, 2, None, 2, 4,
+                         np.float32),
+    ]
+
+
+def _rnn_cell_forward_answer(x, h, W, U, b, *, activation="tanh", bias="inside", use_h=True,
+                             swap=False):
+    """One step of a simple RNN: tanh(x W + h U + b).
+
+    Args:
+        x, h, W, U, b: the exercise's arguments.
+        activation: "tanh"; a mistake: "sigmoid", "relu" or "none".
+        bias: "inside" the activation; a mistake: "after" it, or "none".
+        use_h: False leaves out the previous state h.
+        swap: True swaps W and U (no result, None, unless they have one shape).
+    """
+    if swap:
+        if W.shape != U.shape:
+            return None
+        W, U = U, W
+    z = x @ W + (h @ U if use_h else 0.0) + (b if bias == "inside" else 0.0)
+    squash = {"tanh": np.tanh, "sigmoid": _sigmoid, "relu": lambda v: np.maximum(v, 0.0),
+              "none": lambda v: v}[activation]
+    return squash(z) + (b if bias == "after" else 0.0)
+
+
+_RNN_CELL_FORWARD_MISTAKES = {
+    "bias missing: b is added to every row before the tanh": {"bias": "none"},
+    "sigmoid instead of tanh: a simple RNN squashes with tanh, into (-1, 1)":
+        {"activation": "sigmoid"},
+    "relu instead of tanh: a simple RNN squashes with tanh, into (-1, 1)":
+        {"activation": "relu"},
+    "no activation: the sum must go through tanh": {"activation": "none"},
+    "h_prev ignored: the new state depends on the previous one through U": {"use_h": False},
+    "the bias added after the tanh instead of inside it": {"bias": "after"},
+    "W and U swapped: W (in, units) multiplies the input x_t, U (units, units) the previous "
+    "state h_prev": {"swap": True},
+}
 
 
 @exercise("05.1")
@@ -144,15 +172,8 @@ def rnn_cell_forward(ex):
     Cases: square weights (in == units, where swapping W and U shows only in the
     values), non-square ones, a batch of one and float32 inputs.
     """
-    cases = [
-        _simple_rnn_case("square weights: batch of 2, 3 inputs, 3 units", 10, 2, None, 3, 3),
-        _simple_rnn_case("batch of 3, 4 inputs, 2 units", 20, 3, None, 4, 2),
-        _simple_rnn_case("one example, 5 inputs, 3 units", 30, 1, None, 5, 3),
-        _simple_rnn_case("float32: batch of 2, 2 inputs, 4 units", 40, 2, None, 2, 4,
-                         np.float32),
-    ]
     _check_simple_rnn(
-        ex, cases, _rnn_step_mistakes,
+        ex, _rnn_cell_forward_cases(), _rnn_cell_forward_answer, _RNN_CELL_FORWARD_MISTAKES,
         "the new state is tanh(x_t W + h_prev U + b): x_t (batch, in) times W (in, units) "
         "plus h_prev (batch, units) times U (units, units), plus b on every row; the result "
         "is (batch, units).")
@@ -160,40 +181,66 @@ def rnn_cell_forward(ex):
 
 # ------------------------------------------------------------ rnn_forward ---
 
-def _rnn_loop(x, h0, W, U, b, carry=True):
-    """All the states of a simple RNN in NumPy (with carry=False, h0 at every step)."""
+def _rnn_forward_cases():
+    """(case, x, h0, W, U, b) for 05.2."""
+    return [
+        _simple_rnn_case("batch of 2, 5 steps, 3 inputs, 4 units", 50, 2, 5, 3, 4),
+        _simple_rnn_case("square weights: batch of 3, 4 steps, 2 inputs, 2 units",
+                         60, 3, 4, 2, 2),
+        _simple_rnn_case("batch of 4, 2 steps (more examples than steps), 3 inputs, 2 units",
+                         70, 4, 2, 3, 2),
+        _simple_rnn_case("a single step: batch of 2, 1 step, 2 inputs, 3 units", 80, 2, 1, 2, 3),
+        _simple_rnn_case("float32: batch of 1, 6 steps, 2 inputs, 3 units", 90, 1, 6, 2, 3,
+                         np.float32),
+    ]
+
+
+def _rnn_forward_answer(x, h0, W, U, b, *, carry=True, keep="all", stack_axis=1,
+                        loop_batch=False, swap=False):
+    """Every state of a simple RNN over a sequence, (batch, time, units), h0 left out.
+
+    Args:
+        x, h0, W, U, b: the exercise's arguments.
+        carry: False starts every step from h0.
+        keep: "all" the states; a mistake: "last" (only the last one), "shifted" (h0,
+            then all but the last), "with h0" (h0, then all) or "all but last".
+        stack_axis: the axis the states are stacked along (0 gives (time, batch, units)).
+        loop_batch: True loops over the batch axis (as far as the steps go).
+        swap: True swaps W and U (no result, None, unless they have one shape).
+    """
+    if swap:
+        if W.shape != U.shape:
+            return None
+        W, U = U, W
     h, states = h0, []
-    for t in range(x.shape[1]):
+    for t in range(min(x.shape[:2]) if loop_batch else x.shape[1]):
         h = np.tanh(x[:, t] @ W + (h if carry else h0) @ U + b)
         states.append(h)
-    return np.stack(states, axis=1)
+    right = np.stack(states, axis=1)
+    if stack_axis == 0:
+        return right.transpose(1, 0, 2)
+    return {"all": right, "last": right[:, -1], "all but last": right[:, :-1],
+            "shifted": np.concatenate([h0[:, None], right[:, :-1]], axis=1),
+            "with h0": np.concatenate([h0[:, None], right], axis=1)}[keep]
 
 
-def _rnn_forward_mistakes(x, h0, W, U, b):
-    """Known wrong answers of rnn_forward; those of another shape name themselves by it."""
-    right = _rnn_loop(x, h0, W, U, b)
-    batch, steps = x.shape[:2]
-    mistakes = {
-        "the state is not carried: each step must use the state of the step before, "
-        "h0 only at the first": _rnn_loop(x, h0, W, U, b, carry=False),
-        "only the last state returned: rnn_forward returns the state of every step, "
-        "shape (batch, time, units)": right[:, -1],
-        "states stacked along axis 0, giving (time, batch, units): stack them along "
-        "axis 1 (batch, time, units)": right.transpose(1, 0, 2),
-        "states shifted by one: h0 is the state before the first step, not one of the "
-        "outputs, and the last step's state is missing":
-            np.concatenate([h0[:, None], right[:, :-1]], axis=1),
-        "h0 included: the result holds the state after each of the time steps, not h0":
-            np.concatenate([h0[:, None], right], axis=1),
-        "the last step dropped: there is one state per time step": right[:, :-1],
-    }
-    if batch < steps:
-        mistakes["looped over the batch axis: x is (batch, time, in), so the steps run "
-                 "along axis 1 (x.shape[1] of them)"] = right[:, :batch]
-    if W.shape == U.shape:
-        mistakes["W and U swapped: W (in, units) multiplies the input, U (units, units) "
-                 "the previous state"] = _rnn_loop(x, h0, U, W, b)
-    return mistakes
+_RNN_FORWARD_MISTAKES = {
+    "the state is not carried: each step must use the state of the step before, h0 only at "
+    "the first": {"carry": False},
+    "only the last state returned: rnn_forward returns the state of every step, shape "
+    "(batch, time, units)": {"keep": "last"},
+    "states stacked along axis 0, giving (time, batch, units): stack them along axis 1 "
+    "(batch, time, units)": {"stack_axis": 0},
+    "states shifted by one: h0 is the state before the first step, not one of the outputs, "
+    "and the last step's state is missing": {"keep": "shifted"},
+    "h0 included: the result holds the state after each of the time steps, not h0":
+        {"keep": "with h0"},
+    "the last step dropped: there is one state per time step": {"keep": "all but last"},
+    "looped over the batch axis: x is (batch, time, in), so the steps run along axis 1 "
+    "(x.shape[1] of them)": {"loop_batch": True},
+    "W and U swapped: W (in, units) multiplies the input, U (units, units) the previous "
+    "state": {"swap": True},
+}
 
 
 @exercise("05.2")
@@ -207,27 +254,32 @@ def rnn_forward(ex):
     `initial_state=h0`, on batches shorter and longer than the sequence, square
     weights, a single step and float32 inputs.
     """
-    cases = [
-        _simple_rnn_case("batch of 2, 5 steps, 3 inputs, 4 units", 50, 2, 5, 3, 4),
-        _simple_rnn_case("square weights: batch of 3, 4 steps, 2 inputs, 2 units",
-                         60, 3, 4, 2, 2),
-        _simple_rnn_case("batch of 4, 2 steps (more examples than steps), 3 inputs, 2 units",
-                         70, 4, 2, 3, 2),
-        _simple_rnn_case("a single step: batch of 2, 1 step, 2 inputs, 3 units", 80, 2, 1, 2, 3),
-        _simple_rnn_case("float32: batch of 1, 6 steps, 2 inputs, 3 units", 90, 1, 6, 2, 3,
-                         np.float32),
-    ]
     _check_simple_rnn(
-        ex, cases, _rnn_forward_mistakes,
+        ex, _rnn_forward_cases(), _rnn_forward_answer, _RNN_FORWARD_MISTAKES,
         "start from h = h0; at each step t (axis 1 of x) the new h is tanh(x[:, t] W + h U + b) "
         "and is kept; the result stacks the kept states along axis 1: (batch, time, units).")
 
 
 # ------------------------------------------------------ lstm_cell_forward ---
 
-def _lstm_step(x, h, c, kernel, recurrent_kernel, bias, order="ifco", squash_c=False,
-               squash_prev=False, h_tanh=True, forget_all=False):
-    """One LSTM step in NumPy with the gates read in `order`, and known mistakes."""
+def _lstm_cell_forward_answer(x, h, c, kernel, recurrent_kernel, bias, *, part, order="ifco",
+                              squash_c=False, squash_prev=False, h_tanh=True, forget_all=False,
+                              swap_out=False):
+    """One LSTM step in Keras's layout: the new h (`part="h"`) or the new c (`part="c"`).
+
+    z = x kernel + h recurrent_kernel + bias holds the gates i, f, c (the
+    candidate), o; c = f * c_prev + i * g and h = o * tanh(c).
+
+    Args:
+        x, h, c, kernel, recurrent_kernel, bias: the exercise's arguments.
+        part: "h" or "c", the state returned.
+        order: the order the gates are read in ("ifco"; a mistake: another one).
+        squash_c: True puts the new c through tanh.
+        squash_prev: True puts c_prev through tanh before the forget gate.
+        h_tanh: False leaves out the tanh in h = o * tanh(c).
+        forget_all: True applies the forget gate to the candidate too.
+        swap_out: True returns c for h and h for c.
+    """
     z = x @ kernel + h @ recurrent_kernel + bias
     gates = dict(zip(order, np.split(z, 4, axis=-1)))
     i, f, o = (_sigmoid(gates[name]) for name in "ifo")
@@ -235,10 +287,15 @@ def _lstm_step(x, h, c, kernel, recurrent_kernel, bias, order="ifco", squash_c=F
     c = np.tanh(c) if squash_prev else c
     c_new = f * (c + i * g) if forget_all else f * c + i * g
     c_new = np.tanh(c_new) if squash_c else c_new
-    return o * (np.tanh(c_new) if h_tanh else c_new), c_new
+    h_new = o * (np.tanh(c_new) if h_tanh else c_new)
+    if swap_out:
+        h_new, c_new = c_new, h_new
+    return h_new if part == "h" else c_new
 
 
-_LSTM_VARIANTS = {
+_LSTM_CELL_FORWARD_MISTAKES = {
+    "(c, h) returned instead of (h, c): h comes first, as in Keras's [output, h, c]":
+        {"swap_out": True},
     "gates read in the order i, f, o, c: Keras's kernel holds them as i, f, c, o "
     "(input, forget, candidate, output), each `units` columns wide": {"order": "ifoc"},
     "input and forget gates swapped: Keras's kernel holds the gates as i, f, c, o, so "
@@ -266,38 +323,40 @@ def lstm_cell_forward(ex):
     `initial_state=[h_prev, c_prev]`: c first, then h.
     """
     keras = import_keras()
-    cases = _gated_cases(100, gates=4, cell_state=True)
     hint = ("z = x_t kernel + h_prev recurrent_kernel + bias, split into 4 blocks of u "
             "columns in the order i, f, c, o; i, f, o go through sigmoid, the candidate "
             "g through tanh; c = f * c_prev + i * g and h = o * tanh(c).")
-    for case, x, h, c, kernel, recurrent, bias in cases:
+    for case, x, h, c, kernel, recurrent, bias in _gated_cases(100, gates=4, cell_state=True):
         out = ex.call(case, x, h, c, kernel, recurrent, bias)
         h_out, c_out = ex.require_pair(case, out, "(h, c)",
                                        "return both new states, h first: `return h, c`.")
         layer = keras.layers.LSTM(h.shape[1], return_state=True, dtype="float64")
         _, h_expected, c_expected = _keras_rnn(layer, [kernel, recurrent, bias],
                                                x[:, None, :], [h, c])
-        inputs = [v.astype(np.float64) for v in (x, h, c, kernel, recurrent, bias)]
-        variants = {name: _lstm_step(*inputs, **switches)
-                    for name, switches in _LSTM_VARIANTS.items()}
+        inputs = as_float64(x, h, c, kernel, recurrent, bias)
         rtol, atol = _tolerances(x.dtype)
-        ex.compare(
-            case, c_out, c_expected, rtol=rtol, atol=atol, hint=hint,
-            part="c (the second value)",
-            mistakes={"(c, h) returned instead of (h, c): h comes first, as in Keras's "
-                      "[output, h, c]": h_expected,
-                      **{name: wrong_c for name, (_, wrong_c) in variants.items()}})
-        ex.compare(
-            case, h_out, h_expected, rtol=rtol, atol=atol, hint=hint,
-            part="h (the first value)",
-            mistakes={name: wrong_h for name, (wrong_h, _) in variants.items()})
+        for name, received, expected, part in (("c", c_out, c_expected, "c (the second value)"),
+                                               ("h", h_out, h_expected, "h (the first value)")):
+            ex.compare(case, received, expected, rtol=rtol, atol=atol, hint=hint, part=part,
+                       mistakes=mistakes_from(_lstm_cell_forward_answer,
+                                              _LSTM_CELL_FORWARD_MISTAKES, *inputs, part=name))
 
 
 # ------------------------------------------------------- gru_cell_forward ---
 
-def _gru_step(x, h, kernel, recurrent_kernel, bias, order="zrh", z_keeps_old=True,
-              reset_after=True, input_bias=True, recurrent_bias=True, recurrent_bias_in_r=True):
-    """One GRU step (Keras, reset_after=True) in NumPy, with switches for known mistakes."""
+def _gru_cell_forward_answer(x, h, kernel, recurrent_kernel, bias, *, order="zrh",
+                             z_keeps_old=True, reset_after=True, input_bias=True,
+                             recurrent_bias=True, recurrent_bias_in_r=True):
+    """One GRU step in Keras's layout, with its default reset_after=True.
+
+    Args:
+        x, h, kernel, recurrent_kernel, bias: the exercise's arguments.
+        order: the order the gates are read in ("zrh"; a mistake: another one).
+        z_keeps_old: False gives h = (1 - z) * h_prev + z * h_tilde.
+        reset_after: False applies r to h_prev before the matrix product.
+        input_bias, recurrent_bias: False leaves out bias[0], bias[1].
+        recurrent_bias_in_r: False adds the candidate's recurrent bias outside r.
+    """
     x_part = x @ kernel + (bias[0] if input_bias else 0.0)
     rec_bias = bias[1] if recurrent_bias else np.zeros_like(bias[1])
     xs = dict(zip(order, np.split(x_part, 3, axis=-1)))
@@ -314,7 +373,7 @@ def _gru_step(x, h, kernel, recurrent_kernel, bias, order="zrh", z_keeps_old=Tru
     return z * h + (1 - z) * candidate if z_keeps_old else (1 - z) * h + z * candidate
 
 
-_GRU_VARIANTS = {
+_GRU_CELL_FORWARD_MISTAKES = {
     "z and 1 - z swapped. Both conventions exist: some texts write h = (1 - z) * h_prev "
     "+ z * h_tilde, and a GRU trained that way works as well. Keras's GRU, whose weights "
     "these are, uses h = z * h_prev + (1 - z) * h_tilde (z keeps the old state), so "
@@ -348,17 +407,15 @@ def gru_cell_forward(ex):
     `keras.layers.GRU(u)` given the same weights and `initial_state=h_prev`.
     """
     keras = import_keras()
-    cases = _gated_cases(200, gates=3, bias_rows=2)
-    for case, x, h, kernel, recurrent, bias in cases:
+    for case, x, h, kernel, recurrent, bias in _gated_cases(200, gates=3, bias_rows=2):
         out = ex.call(case, x, h, kernel, recurrent, bias)
         expected = _keras_rnn(keras.layers.GRU(h.shape[1], dtype="float64"),
                               [kernel, recurrent, bias], x[:, None, :], [h])
-        inputs = [v.astype(np.float64) for v in (x, h, kernel, recurrent, bias)]
         rtol, atol = _tolerances(x.dtype)
         ex.compare(
             case, out, expected, rtol=rtol, atol=atol,
-            mistakes={name: _gru_step(*inputs, **switches)
-                      for name, switches in _GRU_VARIANTS.items()},
+            mistakes=mistakes_from(_gru_cell_forward_answer, _GRU_CELL_FORWARD_MISTAKES,
+                                   *as_float64(x, h, kernel, recurrent, bias)),
             hint="split x_t kernel + bias[0] and h_prev recurrent_kernel + bias[1] into "
                  "blocks of u columns in the order z, r, h; z and r are sigmoids of the "
                  "sums of their blocks, h_tilde = tanh(x-block + r * h-block), and "
@@ -377,56 +434,85 @@ def _keras_windows(series, lookback, horizon):
     return np.asarray(X)[..., None], np.asarray(y)
 
 
-def _windows(series, lookback, count, starts_every=1, offset=None):
-    """`count` windows of `lookback` values, starting every `starts_every`, as (X, y).
+def _make_windows_cases():
+    """(case, series, lookback, horizon) for 05.5."""
+    return [
+        ("the series 0, 1, ..., 9, lookback 3, horizon 1", np.arange(10.0), 3, 1),
+        ("12 values, lookback 4, horizon 3", random_values(300, 12), 4, 3),
+        ("exactly one window: 5 values, lookback 3, horizon 2", random_values(301, 5), 3, 2),
+        ("float32: 8 values, lookback 1, horizon 2", random_values(302, 8).astype(np.float32),
+         1, 2),
+    ]
 
-    y is the value `offset` after each window's start (None when it falls
-    outside the series); X has the trailing feature axis.
+
+def _make_windows_bad_cases():
+    """(case, (series, lookback, horizon), why) for 05.5: inputs that must raise ValueError."""
+    return [
+        ("lookback 0", (np.arange(10.0), 0, 1), "lookback = 0 gives empty windows"),
+        ("horizon 0", (np.arange(10.0), 3, 0),
+         "horizon = 0 would make the target the window's own last value"),
+        ("negative lookback", (np.arange(10.0), -2, 1), "lookback = -2 is not a length"),
+        ("series too short", (np.arange(4.0), 3, 2),
+         "4 values cannot hold a window of 3 and a target 2 steps after it (that needs "
+         "lookback + horizon = 5)"),
+    ]
+
+
+def _make_windows_answer(series, lookback, horizon, *, part, extra=0, horizon_in_count=True,
+                         skip=False, target_after=None, target_shift=0, targets_to_end=False,
+                         feature_axis=-1, y_axis=False):
+    """Windows of a series (`part="X"`, (N, lookback, 1)) or their targets (`part="y"`, (N,)).
+
+    With N = T - lookback - horizon + 1, window i holds series[i : i + lookback] and its
+    target is series[i + lookback + horizon - 1], horizon steps after its last value.
+    Targets past the end of the series are left out.
+
+    Args:
+        series, lookback, horizon: the exercise's arguments.
+        part: "X" or "y", the array returned.
+        extra: windows added to N (-1: the last one dropped).
+        horizon_in_count: False counts T - lookback + 1 windows, every one that fits.
+        skip: True starts a window every lookback steps instead of at every step.
+        target_after: how many steps after a window's last value its target lies (None:
+            horizon; 0 is the window's own last value, 1 the next value).
+        target_shift: steps added to every target's position (1: one step late).
+        targets_to_end: True takes y = series[first target:], to the end of the series.
+        feature_axis: where X's feature axis goes (None: X has none).
+        y_axis: True gives y a trailing axis.
     """
-    starts = np.arange(count) * starts_every
-    X = np.stack([series[s:s + lookback] for s in starts])[..., None]
-    if offset is None or starts[-1] + offset >= len(series):
-        return X, None
-    return X, series[starts + offset]
+    count = len(series) - lookback + 1 - (horizon if horizon_in_count else 0) + extra
+    starts = np.arange(0, count, lookback if skip else 1)
+    if part == "X":
+        X = np.lib.stride_tricks.sliding_window_view(series, lookback)[starts]
+        return X if feature_axis is None else np.expand_dims(X, feature_axis)
+    offset = lookback - 1 + (horizon if target_after is None else target_after) + target_shift
+    targets = starts + offset
+    y = series[offset:] if targets_to_end else series[targets[targets < len(series)]]
+    return y[:, None] if y_axis else y
 
 
-def _window_mistakes(series, lookback, horizon):
-    """Known wrong (X, y) of make_windows, as two dicts of mistakes."""
-    n = len(series) - lookback - horizon + 1
-    right_X, right_y = _windows(series, lookback, n, offset=lookback + horizon - 1)
-    x_mistakes = {
-        "the trailing feature axis is missing: X is (N, lookback, 1), one feature per "
-        "time step": right_X[..., 0],
-        "X is (N, 1, lookback): the feature axis goes last": right_X.transpose(0, 2, 1),
-        "the last window dropped: there are T - lookback - horizon + 1 windows":
-            right_X[:-1],
-        "one window too many: there are T - lookback - horizon + 1 windows, the last one "
-        "ending horizon steps before the series does": _windows(series, lookback, n + 1)[0],
-        "horizon ignored in the number of windows: a window's target lies horizon steps "
-        "after it, so the last horizon - 1 windows have no target":
-            _windows(series, lookback, len(series) - lookback + 1)[0],
-    }
-    y_mistakes = {
-        "the target one step too late: y[i] = series[i + lookback + horizon - 1], the "
-        "value horizon steps after the window's last one": series[lookback + horizon:],
-        "the target is the last value of the window: it lies horizon steps after it":
-            series[lookback - 1:lookback - 1 + n],
-        "the last window dropped: there are T - lookback - horizon + 1 windows": right_y[:-1],
-        "y has a trailing axis: y is (N,), one number per window": right_y[:, None],
-    }
-    if horizon > 1:
-        y_mistakes["horizon ignored: the target is horizon steps after the window's last "
-                   "value, not the next value"] = series[lookback:lookback + n]
-        y_mistakes["horizon ignored: the target is horizon steps after the window's last "
-                   "value, not the next value (and there are T - lookback - horizon + 1 "
-                   "windows)"] = series[lookback:]
-    if n > 1:
-        X, y = _windows(series, lookback, -(-n // lookback), lookback, lookback + horizon - 1)
-        mistake = ("windows that skip: a window starts at every step (0, 1, 2, ...), so "
-                   "neighbouring windows overlap; they do not start every lookback steps")
-        x_mistakes[mistake] = X
-        y_mistakes[mistake] = y
-    return x_mistakes, {k: v for k, v in y_mistakes.items() if v is not None}
+_MAKE_WINDOWS_MISTAKES = {
+    "the target one step too late: y[i] = series[i + lookback + horizon - 1], the value "
+    "horizon steps after the window's last one": {"target_shift": 1},
+    "the target is the last value of the window: it lies horizon steps after it":
+        {"target_after": 0},
+    "the last window dropped: there are T - lookback - horizon + 1 windows": {"extra": -1},
+    "y has a trailing axis: y is (N,), one number per window": {"y_axis": True},
+    "horizon ignored: the target is horizon steps after the window's last value, not the "
+    "next value": {"target_after": 1},
+    "horizon ignored: the target is horizon steps after the window's last value, not the "
+    "next value (and there are T - lookback - horizon + 1 windows)":
+        {"target_after": 1, "targets_to_end": True},
+    "windows that skip: a window starts at every step (0, 1, 2, ...), so neighbouring "
+    "windows overlap; they do not start every lookback steps": {"skip": True},
+    "the trailing feature axis is missing: X is (N, lookback, 1), one feature per time step":
+        {"feature_axis": None},
+    "X is (N, 1, lookback): the feature axis goes last": {"feature_axis": 1},
+    "one window too many: there are T - lookback - horizon + 1 windows, the last one ending "
+    "horizon steps before the series does": {"extra": 1},
+    "horizon ignored in the number of windows: a window's target lies horizon steps after "
+    "it, so the last horizon - 1 windows have no target": {"horizon_in_count": False},
+}
 
 
 @exercise("05.5")
@@ -441,33 +527,21 @@ def make_windows(ex):
     lookback < 1, horizon < 1 or a series shorter than lookback + horizon (not
     even one window) must raise ValueError.
     """
-    cases = [
-        ("the series 0, 1, ..., 9, lookback 3, horizon 1", np.arange(10.0), 3, 1),
-        ("12 values, lookback 4, horizon 3", random_values(300, 12), 4, 3),
-        ("exactly one window: 5 values, lookback 3, horizon 2", random_values(301, 5), 3, 2),
-        ("float32: 8 values, lookback 1, horizon 2", random_values(302, 8).astype(np.float32),
-         1, 2),
-    ]
     hint = ("there are N = T - lookback - horizon + 1 windows; window i holds "
             "series[i : i + lookback] and its target is series[i + lookback + horizon - 1].")
-    for case, series, lookback, horizon in cases:
+    for case, series, lookback, horizon in _make_windows_cases():
         out = ex.call(case, series, lookback, horizon)
         X, y = ex.require_pair(case, out, "(X, y)", "return both arrays: `return X, y`.")
         X_expected, y_expected = _keras_windows(series, lookback, horizon)
-        x_mistakes, y_mistakes = _window_mistakes(series, lookback, horizon)
-        ex.compare(case, y, y_expected, mistakes=y_mistakes, hint=hint, part="y")
-        ex.compare(case, X, X_expected, mistakes=x_mistakes, hint=hint, part="X",
+        ex.compare(case, y, y_expected, hint=hint, part="y",
+                   mistakes=mistakes_from(_make_windows_answer, _MAKE_WINDOWS_MISTAKES,
+                                          series, lookback, horizon, part="y"))
+        ex.compare(case, X, X_expected, hint=hint, part="X",
+                   mistakes=mistakes_from(_make_windows_answer, _MAKE_WINDOWS_MISTAKES,
+                                          series, lookback, horizon, part="X"),
                    shape_hint="X is (N, lookback, 1): one window per row, a trailing axis "
                               "of one feature.")
-    for case, args, why in [
-        ("lookback 0", (np.arange(10.0), 0, 1), "lookback = 0 gives empty windows"),
-        ("horizon 0", (np.arange(10.0), 3, 0),
-         "horizon = 0 would make the target the window's own last value"),
-        ("negative lookback", (np.arange(10.0), -2, 1), "lookback = -2 is not a length"),
-        ("series too short", (np.arange(4.0), 3, 2),
-         "4 values cannot hold a window of 3 and a target 2 steps after it (that needs "
-         "lookback + horizon = 5)"),
-    ]:
+    for case, args, why in _make_windows_bad_cases():
         ex.call_expecting_error(
             case, ValueError, why, *args,
             hint="check lookback >= 1, horizon >= 1 and len(series) >= lookback + horizon "
@@ -480,34 +554,45 @@ def make_windows(ex):
 DRAWS = 4000
 
 
-def _unnormalised_cdf(z):
-    """What sampling with exp(z) not divided by its sum gives: u ~ U[0, 1) in cumsum(exp(z)).
+def _sample_with_temperature_answer(logits, temperature, *, scale="divide", use_logits=True,
+                                    greedy=False, normalise=True, subtract_max=True):
+    """The probability of each index that sample_with_temperature draws: softmax(logits / T).
 
-    Mass above the total goes nowhere (an index past the end, reported as out of range).
+    Args:
+        logits, temperature: the exercise's arguments.
+        scale: how the temperature applies to the logits: "divide"; a mistake:
+            "multiply", or "none" (no effect).
+        use_logits: False makes every index equally likely.
+        greedy: True always draws the most likely index.
+        normalise: False draws with exp(logits / T) not divided by its sum: u ~ U[0, 1)
+            in its cumulative sum, where mass above the total goes nowhere (an index past
+            the end, reported as out of range).
+        subtract_max: False (with normalise=False) leaves out subtracting the largest value.
     """
+    z = np.asarray(logits, np.float64) if use_logits else np.zeros(len(logits))
+    z = {"divide": z / temperature, "multiply": z * temperature, "none": z}[scale]
+    if greedy:
+        return np.eye(len(z))[np.argmax(z)]
+    if normalise:
+        return _softmax(z)
     with np.errstate(over="ignore"):  # exp(1000) is inf: a cumulative sum of at least 1
-        cdf = np.clip(np.cumsum(np.exp(z)), 0.0, 1.0)
+        cdf = np.clip(np.cumsum(np.exp(z - z.max() if subtract_max else z)), 0.0, 1.0)
     return np.diff(cdf, prepend=0.0)
 
 
-def _sampling_mistakes(logits, temperature):
-    """Known wrong distributions of the draws, by description."""
-    vocab = len(logits)
-    scaled = np.asarray(logits, np.float64) / temperature
-    return {
-        "the temperature has no effect: dividing the probabilities by T and "
-        "renormalising gives softmax(logits) back. Divide the logits by T before the "
-        "softmax": _softmax(logits),
-        "the logits multiplied by the temperature instead of divided: a high "
-        "temperature must flatten the distribution": _softmax(logits * temperature),
-        "always the most likely index (argmax): that is greedy decoding, not sampling":
-            np.eye(vocab)[np.argmax(logits)],
-        "the probabilities are not normalised: exp(logits / T) must be divided by its sum "
-        "before drawing": _unnormalised_cdf(scaled),
-        "the probabilities are not normalised: exp(logits / T - max) must be divided by its "
-        "sum before drawing": _unnormalised_cdf(scaled - scaled.max()),
-        "every index equally likely: the logits were ignored": np.full(vocab, 1.0 / vocab),
-    }
+_SAMPLE_WITH_TEMPERATURE_MISTAKES = {
+    "the temperature has no effect: dividing the probabilities by T and renormalising "
+    "gives softmax(logits) back. Divide the logits by T before the softmax": {"scale": "none"},
+    "the logits multiplied by the temperature instead of divided: a high temperature must "
+    "flatten the distribution": {"scale": "multiply"},
+    "always the most likely index (argmax): that is greedy decoding, not sampling":
+        {"greedy": True},
+    "the probabilities are not normalised: exp(logits / T) must be divided by its sum "
+    "before drawing": {"normalise": False, "subtract_max": False},
+    "the probabilities are not normalised: exp(logits / T - max) must be divided by its "
+    "sum before drawing": {"normalise": False},
+    "every index equally likely: the logits were ignored": {"use_logits": False},
+}
 
 
 def _explain_sampling_error(message):
@@ -554,7 +639,9 @@ def _check_distribution(ex, case, logits, temperature, seed):
     draws = _draw(ex, case, logits, temperature, np.random.default_rng(seed), DRAWS)
     counts = np.bincount(draws, minlength=len(logits)).astype(np.float64)
     compare_frequencies(
-        ex, case, counts, DRAWS, probs, mistakes=_sampling_mistakes(logits, temperature),
+        ex, case, counts, DRAWS, probs,
+        mistakes=mistakes_from(_sample_with_temperature_answer,
+                               _SAMPLE_WITH_TEMPERATURE_MISTAKES, logits, temperature),
         problem=lambda worst: f"the draws do not follow softmax(logits / temperature): index "
                               f"{worst} came {counts[worst] / DRAWS:.3f} of the time, "
                               f"expected {probs[worst]:.3f}.",
@@ -564,7 +651,7 @@ def _check_distribution(ex, case, logits, temperature, seed):
         observed="draws", tries="draws")
 
 
-def _sampling_cases():
+def _sample_with_temperature_cases():
     """(case, logits, temperature, seed) for the distribution cases of 05.6."""
     return [
         ("5 logits (some negative), temperature 1", np.array([-0.5, 0.3, -1.2, 0.9, 0.0]),
@@ -603,7 +690,7 @@ def sample_with_temperature(ex):
                f"expected an int index, received {describe(index)}.",
                "return one index as a Python or NumPy int, not an array, a float or a list "
                "(draw a single value, or convert with int(...)).")
-    for case, case_logits, temperature, seed in _sampling_cases():
+    for case, case_logits, temperature, seed in _sample_with_temperature_cases():
         _check_distribution(ex, case, case_logits, temperature, seed)
     # The randomness comes from rng, and only from it.
     case = "the draws come from rng"
@@ -730,6 +817,15 @@ def _check_birnn(ex, case, model, input_shape, num_classes, units):
                           'end with keras.layers.Dense(num_classes, activation="softmax").')
 
 
+def _build_stacked_birnn_cases():
+    """(case, input_shape, num_classes, units) for 05.7."""
+    return [
+        ("12 steps of 3 features, 4 classes, 8 units", (12, 3), 4, 8),
+        ("sequences of any length (None, 5), 2 classes, 4 units", (None, 5), 2, 4),
+        ("one feature per step: (20, 1), 3 classes, 2 units", (20, 1), 3, 2),
+    ]
+
+
 @exercise("05.7")
 def build_stacked_birnn(ex):
     """Checks `build_stacked_birnn(input_shape, num_classes, units)` structurally.
@@ -747,11 +843,6 @@ def build_stacked_birnn(ex):
     probabilities on a batch of 2 sequences. When Keras refuses to build the
     model because the second LSTM receives vectors, the message says why.
     """
-    cases = [
-        ("12 steps of 3 features, 4 classes, 8 units", (12, 3), 4, 8),
-        ("sequences of any length (None, 5), 2 classes, 4 units", (None, 5), 2, 4),
-        ("one feature per step: (20, 1), 3 classes, 2 units", (20, 1), 3, 2),
-    ]
-    for case, input_shape, num_classes, units in cases:
+    for case, input_shape, num_classes, units in _build_stacked_birnn_cases():
         model = ex.call_explained(case, _explain_birnn_error, input_shape, num_classes, units)
         _check_birnn(ex, case, model, input_shape, num_classes, units)
