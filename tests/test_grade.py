@@ -91,12 +91,12 @@ CASES = {
     "died.ipynb": (lambda d: student(bodies={"square": "    import os\n    os._exit(1)"}),
                    (2, 0, 3)),
     "spam.ipynb": (lambda d: student(edit=print_a_million_lines), (2, 1, 3)),
-    "hidden.ipynb": (lambda d: student(solve=("negate",), edit=hide_errors), (0, 0, 3)),
+    "hidden.ipynb": (lambda d: released_before_versions(student(solve=("negate",),
+                                                                edit=hide_errors)), (0, 0, 3)),
     "badsetup.ipynb": (lambda d: student(edit=setup_raises), (2, 1, 3)),
     f"dup/{NAME}": (lambda d: student(), (2, 1, 3)),
     "dup/attempt_old.ipynb": (lambda d: student(solve=()), None),
     "carol/my copy.ipynb": (lambda d: student(), (2, 1, 3)),
-    "oldformat.ipynb": (lambda d: released_before_versions(student()), (2, 1, 3)),
 }
 BROKEN_FILES = {
     "malformed.ipynb": b'{"cells": [{"cell_type": "code", ',
@@ -207,7 +207,7 @@ def test_feedback_records_hold_what_the_files_say(graded):
 
 
 def test_a_copy_of_another_format_version_is_graded_with_a_note(graded):
-    assert row(graded, "oldformat")["status"] == (
+    assert row(graded, "hidden")["status"] == (
         f"made from another version of this notebook (format 1; the released one is format "
         f"{FORMAT_VERSION}): the released setup and test cells were run; if an exercise fails "
         f"to run, copy your code into the current notebook")
