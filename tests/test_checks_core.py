@@ -88,11 +88,13 @@ def test_scalars_of_every_kind_are_accepted():
 
 def test_shape_then_dtype_then_finiteness_then_values():
     ex = make()
-    with pytest.raises(CheckError, match=r"(?s)wrong shape.*expected shape: \(2, 3\).*received shape: \(3, 2\)"):
+    with pytest.raises(CheckError, match=r"(?s)wrong shape.*expected shape: \(2, 3\).*"
+                                         r"received shape: \(3, 2\)"):
         ex.compare("a", np.ones((3, 2)), np.ones((2, 3)))
     with pytest.raises(CheckError, match="expected floating-point values, received dtype int64"):
         ex.compare("a", np.ones(3, dtype=np.int64), np.ones(3))
-    with pytest.raises(CheckError, match="(?s)1 NaN or infinite value.*index \\(1,\\).*subtract the max"):
+    with pytest.raises(CheckError,
+                       match="(?s)1 NaN or infinite value.*index \\(1,\\).*subtract the max"):
         ex.compare("a", np.array([1.0, np.nan]), np.ones(2), nonfinite_hint="subtract the max")
     with pytest.raises(CheckError) as info:
         ex.compare("a", np.array([1.0, 2.5]), np.array([1.0, 2.0]), hint="look at x")
@@ -196,7 +198,8 @@ def test_describe_is_short():
 def test_jupyter_shows_a_failed_check_as_its_message_alone():
     import helpers
 
-    for error in (CheckError("99.1 f, case 'a': wrong"), NotAttemptedError("99.1 f: not attempted yet"),
+    for error in (CheckError("99.1 f, case 'a': wrong"),
+                  NotAttemptedError("99.1 f: not attempted yet"),
                   helpers.LearningCheckError("accuracy is 0.1")):
         lines = error._render_traceback_()
         assert len(lines) == 1 and lines[0].endswith(f": {error}")
@@ -271,7 +274,8 @@ def test_scalar_shape_problems_use_the_callers_hint_not_a_guess():
     with pytest.raises(CheckError, match="Hint: the size is a whole number"):
         make().compare("a", np.ones(3), 1.0, kind="scalar", hint="the size is a whole number")
     with pytest.raises(CheckError, match="Hint: take the mean"):
-        make().compare("a", np.ones(3), 1.0, kind="scalar", hint="values", shape_hint="take the mean")
+        make().compare("a", np.ones(3), 1.0, kind="scalar", hint="values",
+                       shape_hint="take the mean")
 
 
 def test_is_int_and_random_values():
@@ -422,3 +426,50 @@ def test_compare_frequencies_names_the_mistake_the_counts_follow():
 def test_quiet_computes_without_warnings():
     with np.errstate(all="raise"):
         assert np.isinf(quiet(np.exp, 1000.0))
+
+
+def test_an_exception_inside_a_check_becomes_a_check_message():
+    from helpers.checks.core import exercise
+
+    @exercise("99.7")
+    def inspect_model(ex):
+        ex.call("a", 1)
+        raise NotImplementedError("Layer Block has no get_config")
+
+    with pytest.raises(CheckError) as info:
+        inspect_model(identity)
+    message = str(info.value)
+    assert message.startswith("99.7 inspect_model: the check could not examine your answer: "
+                              "NotImplementedError: Layer Block has no get_config")
+    assert "\nHint: write the answer in the form its docstring describes" in message
+    from helpers.checks import core
+
+    del core.CHECKS["99.7"]
+
+
+def test_a_result_that_shares_memory_with_an_input_is_refused():
+    make(lambda x: x * 2).call("a", np.ones(3), returns_new=True)
+    for fn in (lambda x: x, lambda x: x[1:], lambda x: x.reshape(-1), lambda x: (x + 1, x.T)):
+        with pytest.raises(CheckError, match="returned the input `x` itself, or a view of it"):
+            make(fn).call("a", np.ones((2, 2)), returns_new=True)
+    make(lambda x: x).call("a", np.ones(3))  # only when asked
+
+
+def test_own_randomness_requires_the_generator_and_nothing_else():
+    from helpers.checks.core import require_own_randomness
+
+    def draws(fn):
+        ex = make(fn)
+        require_own_randomness(ex, "c", lambda rng: ex.call("c", np.zeros(50), rng),
+                               what="draws")
+
+    draws(lambda x, rng: x + rng.random(x.shape))
+    with pytest.raises(CheckError, match="different draws when NumPy's global seed changed"):
+        draws(lambda x, rng: x + np.random.random(x.shape))
+    with pytest.raises(CheckError, match="two different seeds gave the same draws"):
+        draws(lambda x, rng: x + np.random.default_rng(0).random(x.shape))
+    np.random.seed(5)
+    before = np.random.random()
+    np.random.seed(5)
+    draws(lambda x, rng: x + rng.random(x.shape))
+    assert np.random.random() == before  # the global generator is as it was

@@ -219,3 +219,42 @@ def test_compare_with_known_weights_names_a_mistake():
                                          r"common mistake: no ReLU"):
         compare_with_known_weights(make(), "c", model, x, np.maximum(right, 0),
                                    {"no ReLU": right}, "hint")
+
+
+class _Block(L.Layer):
+    """A block written as a subclassed layer, with a constructor get_config cannot save."""
+
+    def __init__(self, filters, marker=object()):
+        super().__init__()
+        self.marker = marker
+        self.conv = L.Conv2D(filters, 3, padding="same")
+        self.inner = keras.Sequential([L.Conv2D(filters, 1), L.ReLU()])
+
+    def call(self, x):
+        return self.inner(keras.ops.relu(self.conv(x)))
+
+    def get_config(self):
+        raise NotImplementedError("a layer whose get_config is not written")
+
+
+def test_nested_models_and_subclassed_layers_are_walked_like_layers_on_x():
+    from helpers.checks.keras_models import chain, describe_layer, is_container, leaf_layers
+
+    plain = functional(lambda x: L.ReLU()(L.Conv2D(4, 1)(keras.ops.relu(
+        L.Conv2D(4, 3, padding="same")(x)))))
+    nested = functional(lambda x: keras.Sequential([
+        L.Conv2D(4, 3, padding="same"), L.ReLU(), keras.Sequential([L.Conv2D(4, 1), L.ReLU()])
+    ])(x))
+    subclassed = functional(lambda x: _Block(4)(x))
+    shown = {}
+    for name, model in [("plain", plain), ("nested", nested), ("subclassed", subclassed)]:
+        shown[name] = [describe_layer(op) if isinstance(op, L.Layer) else "relu"
+                       for op in chain(model.output, model.input)]
+        assert [type(layer).__name__ for layer in leaf_layers(model)
+                if type(layer).__name__ == "Conv2D"] == ["Conv2D", "Conv2D"], name
+    assert shown["plain"] == shown["subclassed"] == [
+        "Conv2D 3x3 4 'same'", "relu", "Conv2D 1x1 4", "ReLU"]
+    assert shown["nested"] == ["Conv2D 3x3 4 'same'", "ReLU", "Conv2D 1x1 4", "ReLU"]
+    assert is_container(_Block(2)) and is_container(keras.Sequential())
+    assert not is_container(L.MultiHeadAttention(2, 4)) and not is_container(L.Conv2D(2, 1))
+    assert activation_name(_Block(2)) == ""  # get_config raised: no activation read

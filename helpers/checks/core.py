@@ -290,6 +290,52 @@ def compare_frequencies(ex, case, counts, trials, probs, *, problem, hint, mista
     ex.fail(case, problem(worst) + shown, hint)
 
 
+def require_own_randomness(ex, case, call, *, what="result"):
+    """Fails `case` unless a random function draws from the generator it is given, and
+    from nothing else.
+
+    `call(rng)` calls the student's function with the NumPy generator `rng` and
+    returns what its draws decide (e.g. the mask of dropped elements). It runs three
+    times: twice with generators of one seed, NumPy's and Python's global generators
+    seeded differently before each; once with a generator of another seed. The first
+    two results must be equal (else the function draws from `np.random.*` or
+    `random.*`); the third must differ (else it ignores `rng`, e.g. it makes a generator
+    of its own from a fixed seed). The global generators are restored afterwards, so
+    that the notebook's later cells draw what they would have drawn.
+
+    Args:
+        ex, case: the `Exercise` and the case name.
+        call: function of a generator -> the part of the result the draws decide.
+        what: that part, in words, e.g. `"the dropped elements"`.
+    """
+    __tracebackhide__ = True
+    import random
+
+    numpy_state, python_state = np.random.get_state(), random.getstate()
+    try:
+        results = []
+        for seed, global_seed in ((1234, 1), (1234, 2), (4321, 1)):
+            np.random.seed(global_seed)
+            random.seed(global_seed)
+            results.append(call(np.random.default_rng(seed)))
+    finally:
+        np.random.set_state(numpy_state)
+        random.setstate(python_state)
+    same = [np.array_equal(np.asarray(results[0]), np.asarray(r)) for r in results[1:]]
+    ex.require(case, same[0],
+               f"two generators made with the same seed gave different {what} when NumPy's "
+               f"global seed changed: your function draws from np.random.* or random.*, not "
+               f"from rng.",
+               "draw with the rng argument only (rng.random, rng.integers, rng.choice, ...), "
+               "so that the caller's generator decides every draw.")
+    ex.require(case, not same[1],
+               f"generators made with two different seeds gave the same {what}: your "
+               f"function does not draw from rng (a generator of its own, made from a fixed "
+               f"seed?).",
+               "draw with the rng argument you are given; do not make a generator inside "
+               "the function.")
+
+
 def import_tensorflow():
     """Imports TensorFlow on first use, quietly, so importing a check module stays cheap."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -328,6 +374,11 @@ def _where_in_student_code(tb):
     return ""
 
 
+#: What a student is told when their answer makes the check itself fail.
+UNEXAMINED_HINT = ("write the answer in the form its docstring describes (what it takes "
+                   "and returns); if it does, this is a bug in the workbook's check: "
+                   "please report it with your code.")
+
 #: Every declared check, by exercise id (`"04.1"`): filled by `exercise` as the check
 #: modules are imported.
 CHECKS = {}
@@ -338,7 +389,9 @@ def exercise(exercise_id):
 
     The decorator builds the `Exercise` for the student's function (named like the
     check), hides its own frames, prints the success line when the body returns, and
-    registers the check in `CHECKS` under `exercise_id`.
+    registers the check in `CHECKS` under `exercise_id`. An exception other than a
+    `CheckError` that escapes the body (inspecting a student's model raised, say)
+    becomes a `CheckError` that says so: a student never sees a traceback from helpers.
 
     Args:
         exercise_id: the id of the exercise's `# TEST:` line, e.g. `"01.5"`.
@@ -362,7 +415,16 @@ def exercise(exercise_id):
         def check(student_fn):
             __tracebackhide__ = True
             ex = Exercise(exercise_id, name, student_fn)
-            body(ex)
+            try:
+                body(ex)
+            except CheckError:
+                raise
+            except Exception as error:  # noqa: BLE001 - never a traceback from helpers
+                where = _where_in_student_code(error.__traceback__)
+                raise CheckError(
+                    f"{ex.title}: the check could not examine your answer: "
+                    f"{type(error).__name__}: {error}{where}\nHint: {UNEXAMINED_HINT}"
+                ) from None
             ex.passed()
 
         check.exercise_id = exercise_id
@@ -470,13 +532,16 @@ class Exercise:
             self.fail_mistake(case, named, details, hint, part)
         self.fail(case, details, hint, part)
 
-    def call(self, case, *args, copy_inputs=True, **kwargs):
+    def call(self, case, *args, copy_inputs=True, returns_new=False, **kwargs):
         """Calls the student's function on one case and returns its result.
 
         Arguments are passed as copies; if the function changes its inputs in
         place the check fails, since callers do not expect that. Pass
         `copy_inputs=False` for arguments that must keep their identity (a
-        Keras tensor copied would be cut off from its `keras.Input`).
+        Keras tensor copied would be cut off from its `keras.Input`). Pass
+        `returns_new=True` for a function documented to return a new array: the
+        check fails when an array of the result shares memory with an input (a view
+        of it, or the input itself).
 
         Raises:
             NotAttemptedError: the function raised NotImplementedError.
@@ -504,7 +569,22 @@ class Exercise:
             self.fail(case, message, self._inputs_hint(args, kwargs))
         if copy_inputs:
             self._check_inputs_unchanged(case, originals, (passed_args, passed_kwargs))
+        if returns_new:
+            self._check_result_is_new(case, result, passed_args, passed_kwargs)
         return result
+
+    def _check_result_is_new(self, case, result, args, kwargs):
+        __tracebackhide__ = True
+        names = self.parameter_names()
+        inputs = list(zip(names, args)) + list(kwargs.items())
+        for part in _arrays_in(result):
+            for name, value in inputs:
+                if any(np.shares_memory(part, array) for array in _arrays_in(value)):
+                    self.fail(case, f"your function returned the input `{name}` itself, or a "
+                                    f"view of it (they share memory): whoever changes the "
+                                    f"result would change `{name}` too.",
+                              "return a new array: compute it with operations that make one, "
+                              "or end with .copy() (slicing and reshape give views).")
 
     def call_explained(self, case, explain, *args, copy_inputs=True, **kwargs):
         """`call`, with one more hint when the student's function raises a known error.
@@ -776,6 +856,17 @@ class Exercise:
     def passed(self):
         """Prints the stable success line, e.g. `01.3 relu: all 5 cases passed`."""
         print(notebook_format.success_line(self.exercise_id, self.name, len(self.cases)))
+
+
+def _arrays_in(value):
+    """The NumPy arrays in a value: itself, or those in a tuple, list or dict of them."""
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [a for v in value for a in _arrays_in(v)]
+    if isinstance(value, dict):
+        return [a for v in value.values() for a in _arrays_in(v)]
+    return []
 
 
 def _unchanged(old, new):

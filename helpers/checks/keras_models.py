@@ -3,8 +3,11 @@
 Every check module that inspects a Keras model uses these, so that "a layer",
 "its activation" or "known weights" mean the same thing in every notebook:
 
-* `leaf_layers`, `activation_name`, `is_nonlinear`, `conv_layers`, `describe_convs`,
-  `describe_layer`: what a model is made of.
+* `leaf_layers`, `is_container`, `activation_name`, `is_nonlinear`, `conv_layers`,
+  `describe_convs`, `describe_layer`: what a model is made of. Nested models and
+  subclassed layers are opened up everywhere, so that every correct style of a block
+  (layers applied to x, a nested `keras.Sequential`, a `keras.layers.Layer` subclass)
+  is inspected alike.
 * `chain`, `concatenated_branches`, `activation_of`, `activation_after`: how its
   operations follow each other, the activations (layers, `activation=` arguments
   or `keras.ops` calls) included.
@@ -34,18 +37,35 @@ from helpers.checks.core import describe, import_keras, import_tensorflow
 # ------------------------------------------------------------- inspecting ---
 
 
+def is_container(operation):
+    """Tells whether an operation is made of the student's own layers: a nested model
+    (`keras.Sequential`, a functional or subclassed `keras.Model`) or a layer subclassed
+    outside Keras (`class Block(keras.layers.Layer)`). Keras's own layers that hold
+    layers (`Bidirectional`, `MultiHeadAttention`, ...) are not containers."""
+    keras = import_keras()
+    return isinstance(operation, keras.Model) or (
+        isinstance(operation, keras.layers.Layer) and
+        not type(operation).__module__.startswith("keras."))
+
+
 def leaf_layers(model):
-    """Every layer of a model, in order, nested models opened up, input layers left out."""
+    """Every layer of a model, in order, nested models and subclassed layers opened up,
+    input layers left out."""
     keras = import_keras()
     leaves = []
-    for layer in getattr(model, "layers", []):
+    for layer in _sublayers(model):
         if isinstance(layer, keras.layers.InputLayer):
             continue
-        if hasattr(layer, "layers"):
-            leaves += leaf_layers(layer)
-        else:
-            leaves.append(layer)
+        leaves += leaf_layers(layer) if is_container(layer) else [layer]
     return leaves
+
+
+def _sublayers(container):
+    """The layers a model or a subclassed layer holds, in the order they were made."""
+    if hasattr(container, "layers"):
+        return list(container.layers)
+    flatten = getattr(container, "_flatten_layers", None)
+    return list(flatten(include_self=False, recursive=False)) if flatten else []
 
 
 def layer_names(layers):
@@ -59,9 +79,17 @@ def activation_name(layer):
     Only the argument counts: a `keras.layers.ReLU` layer has no `activation`
     argument, so this gives "" for it (see `activation_of` for such layers).
     """
-    get_config = getattr(layer, "get_config", None)
-    activation = get_config().get("activation") if get_config else None
+    activation = _config(layer).get("activation")
     return activation if isinstance(activation, str) else getattr(activation, "__name__", "")
+
+
+def _config(layer):
+    """A layer's configuration, or {} when it has none that can be read (a subclassed
+    layer's `get_config` may raise)."""
+    try:
+        return layer.get_config()
+    except Exception:  # noqa: BLE001 - inspecting a student's layer never fails a check
+        return {}
 
 
 #: `keras.ops` (and `keras.activations`) calls that are activations, by class name.
@@ -133,16 +161,22 @@ def chain(tensor, start):
     Walks back from `tensor` through the first input of each operation (a
     layer, or a `keras.ops` call such as `keras.ops.relu`) until it reaches
     `start` or a model input. For a block without branches this is the whole
-    block, its activation layers and calls included.
+    block, its activation layers and calls included. Nested models and subclassed
+    layers are walked through (see `_producer`).
     """
     operations = []
     while tensor is not start:
         operation, inputs = _producer(tensor)
         if not inputs:
             break
-        operations.append(operation)
+        if type(operation).__name__ not in _PASS_THROUGH:
+            operations.append(operation)
         tensor = inputs[0]
     return operations[::-1]
+
+
+#: Operations that hand their input on unchanged (`keras.Sequential` converts its input).
+_PASS_THROUGH = ("ConvertToTensor",)
 
 
 def concatenated_branches(model):
@@ -164,10 +198,27 @@ def concatenated_branches(model):
 
 
 def _producer(tensor):
-    """The operation that made a Keras tensor, and that operation's input tensors."""
+    """The operation that made a Keras tensor, and that operation's input tensors.
+
+    When that operation is a container (`is_container`: a nested model or a subclassed
+    layer), its `call` is run again on the same symbolic inputs, so that the layers and
+    `keras.ops` calls inside it make the tensor instead: a block written as a nested
+    `keras.Sequential` or as a `keras.layers.Layer` subclass is walked like the same
+    block written with layers applied to x.
+    """
     history = tensor._keras_history
-    node = history.operation._inbound_nodes[history.node_index]
-    return history.operation, list(node.input_tensors)
+    operation = history.operation
+    node = operation._inbound_nodes[history.node_index]
+    inputs = list(node.input_tensors)
+    if inputs and is_container(operation):
+        try:
+            inner = operation.call(*node.arguments.args, **node.arguments.kwargs)
+        except Exception:  # noqa: BLE001 - a call that cannot be replayed stays one operation
+            inner = None
+        inner = inner[history.tensor_index] if isinstance(inner, (list, tuple)) else inner
+        if inner is not None and hasattr(inner, "_keras_history") and inner is not tensor:
+            return _producer(inner)
+    return operation, inputs
 
 
 def conv_layers(layers):
@@ -178,8 +229,8 @@ def conv_layers(layers):
 
 def describe_convs(convs):
     """Conv2D layers as "kernel filters" for messages, e.g. `"3x3 8, 1x1 16"`."""
-    return ", ".join(f"{c.get_config()['kernel_size'][0]}x{c.get_config()['kernel_size'][1]} "
-                     f"{c.get_config()['filters']}" for c in convs) or "none"
+    return ", ".join(f"{_config(c)['kernel_size'][0]}x{_config(c)['kernel_size'][1]} "
+                     f"{_config(c)['filters']}" for c in convs) or "none"
 
 
 def describe_layer(operation):
@@ -192,7 +243,7 @@ def describe_layer(operation):
     """
     layers = import_keras().layers
     name = type(operation).__name__
-    config = operation.get_config() if isinstance(operation, layers.Layer) else {}
+    config = _config(operation) if isinstance(operation, layers.Layer) else {}
     if isinstance(operation, layers.Conv2D):
         (kh, kw), (sh, sw) = config["kernel_size"], config["strides"]
         text = f"{name} {kh}x{kw} {config['filters']}"
@@ -216,7 +267,7 @@ def count_params_from_config(layer):
     then trusts the layer's own count).
     """
     keras = import_keras()
-    config = layer.get_config()
+    config = _config(layer)
     if type(layer) is keras.layers.Conv2D:
         kh, kw = config["kernel_size"]
         channel_axis = -1 if config.get("data_format", "channels_last") == "channels_last" else 1

@@ -4,21 +4,27 @@ A loss or a cost that a training loop differentiates (notebooks 04 and 10) must 
 NumPy arrays, on eager float32 tensors and on the symbolic tensors `tf.function` traces
 (a Keras `train_step`, or a loop decorated with `@tf.function`). The checks of those
 exercises run their NumPy cases, then the last case again on tensors, eagerly and
-traced, with the helpers here.
+traced, with the helpers here. Where the notebook traces the function with the batch
+size unknown (None), as a Keras model, `fit` or a `train_step` does, the check traces
+it so too (`with_tensor_modes(..., unknown_batch=True)`), so that reading the batch
+size statically (`x.shape[0]`, `len(x)`) fails in the check, with a message, rather
+than later in the notebook's training cell.
 """
 
 import functools
 
 import numpy as np
 
-from helpers.checks.core import Exercise, import_tensorflow
+from helpers.checks.core import import_tensorflow
 
 GRAPH_HINT = (
     "the eager cases passed, so this is about graph mode: inside tf.function (how Keras "
     "runs a train_step, and how a training loop decorated with @tf.function runs), the "
     "arguments are symbolic tensors, and NumPy functions (np.exp, np.sum, np.log, ...) "
     "and .numpy() cannot take them. Use keras.ops (keras.ops.exp, keras.ops.sum, "
-    "keras.ops.mean, ...), which take NumPy arrays and tensors alike.")
+    "keras.ops.mean, ...), which take NumPy arrays and tensors alike. The batch size is "
+    "also unknown there (None): read it with keras.ops.shape(x)[0], not x.shape[0] or "
+    "len(x), or let keras.ops.mean average over the batch.")
 
 
 def tolerances(dtype):
@@ -46,8 +52,15 @@ def as_tensors(args):
     return converted
 
 
-def traced(fn):
-    """Returns `fn` traced by `tf.function`, so its arguments inside are symbolic tensors."""
+def traced(fn, unknown_batch=False):
+    """Returns `fn` traced by `tf.function`, so its arguments inside are symbolic tensors.
+
+    Args:
+        fn: the function.
+        unknown_batch: True traces it with the first axis of every tensor argument
+            unknown (None), as a Keras model or `train_step` does, before calling it
+            on the real tensors.
+    """
     tf = import_tensorflow()
     graph_fn = tf.function(fn, autograph=False)
 
@@ -57,6 +70,8 @@ def traced(fn):
         level = logger.level
         logger.setLevel("ERROR")  # a new tf.function per check run warns about retracing
         try:
+            if unknown_batch:
+                graph_fn.get_concrete_function(*batch_unknown(args), **kwargs)
             return graph_fn(*args, **kwargs)
         except NotImplementedError as error:
             if not str(error):  # the stub itself
@@ -70,6 +85,23 @@ def traced(fn):
     return in_graph
 
 
+def batch_unknown(args):
+    """Tensor specs for `args` with the first axis unknown (None); other arguments as given.
+
+    Example: a (4, 3) float32 tensor becomes `tf.TensorSpec((None, 3), tf.float32)`.
+    """
+    tf = import_tensorflow()
+
+    def spec(value):
+        if tf.is_tensor(value) and value.shape.rank:
+            return tf.TensorSpec([None] + value.shape.as_list()[1:], value.dtype)
+        if isinstance(value, list) and value and all(tf.is_tensor(v) for v in value):
+            return [spec(v) for v in value]
+        return value
+
+    return [spec(a) for a in args]
+
+
 def call(ex, case, mode, *args, **kwargs):
     """Calls the student's function on one case.
 
@@ -77,8 +109,10 @@ def call(ex, case, mode, *args, **kwargs):
         ex: the check's `Exercise`.
         case: the case's name, for messages.
         mode: "numpy" (the arguments as given), "tensor" (arrays and lists of arrays
-            as float32 tensors) or "graph" (the same, the function traced by
-            tf.function). Keyword arguments are passed as they are.
+            as float32 tensors), "graph" (the same, the function traced by
+            tf.function) or "graph, batch unknown" (traced with the first axis of
+            every tensor unknown, see `traced`). Keyword arguments are passed as they
+            are.
 
     Returns:
         The student's result.
@@ -88,23 +122,27 @@ def call(ex, case, mode, *args, **kwargs):
         return ex.call(case, *args, **kwargs)
     if mode == "tensor":
         return ex.call(case, *as_tensors(args), **kwargs)
-    in_graph = Exercise(ex.exercise_id, ex.name, traced(ex.fn))
+    in_graph = ex.sibling(traced(ex.fn, unknown_batch=mode == "graph, batch unknown"))
     return in_graph.call_explained(case, lambda message: GRAPH_HINT, *as_tensors(args),
                                    **kwargs)
 
 
-def with_tensor_modes(cases):
+def with_tensor_modes(cases, unknown_batch=False):
     """Returns the NumPy cases, then the last one again on tensors: eagerly and traced.
 
     Args:
         cases: a list of `(case, mode, *arguments)` tuples, mode "numpy". The repeated
             case's arrays (and lists of arrays) become float32, as the tensors will be.
+        unknown_batch: True when the notebook traces the function with the batch size
+            unknown (a loss in `fit` or a `train_step`, a layer in a model): the traced
+            case then is so too.
     """
     name, _, *args = cases[-1]
     args = [_float32(a) for a in args]
     return cases + [
         (f"float32 tensors ({name})", "tensor", *args),
-        (f"float32 tensors inside tf.function ({name})", "graph", *args),
+        (f"float32 tensors inside tf.function ({name})",
+         "graph, batch unknown" if unknown_batch else "graph", *args),
     ]
 
 
