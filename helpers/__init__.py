@@ -42,7 +42,9 @@ class LearningCheckError(AssertionError):
 
     def _render_traceback_(self):
         # Jupyter (IPython) shows this instead of a traceback: the message is the news.
-        return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
+        from helpers import notebook_format
+
+        return notebook_format.shown_error(self)
 
 
 def is_quick():

@@ -95,6 +95,49 @@ def format_version(notebook_metadata):
     return version if isinstance(version, int) else None
 
 
+#: The width check messages are wrapped to in a notebook: JupyterLab's output area at its
+#: default size shows about 100 characters of monospace text.
+MESSAGE_WIDTH = 90
+
+_LABEL = re.compile(r"^(\s+[\w ]{1,30}:\s+|Hint:\s+)")
+
+
+def wrap_message(text, width=MESSAGE_WIDTH):
+    """Wraps a check's message on word boundaries for a notebook's output area.
+
+    Lines that fit are kept as they are. A longer line breaks between words; an
+    indented line with a label (`  expected: ...`, `  received: ...`) or a `Hint:` line
+    continues aligned after its label, so that expected and received values stay one
+    under the other. A single word longer than the width (a long array) is not broken.
+
+    Example:
+
+    >>> print(wrap_message("  expected: " + "1.0, " * 20, width=40))
+      expected: 1.0, 1.0, 1.0, 1.0, 1.0,
+                1.0, 1.0, 1.0, 1.0, 1.0,
+                1.0, 1.0, 1.0, 1.0, 1.0,
+                1.0, 1.0, 1.0, 1.0, 1.0,
+    """
+    import textwrap
+
+    lines = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            lines.append(line)
+            continue
+        label = _LABEL.match(line)
+        indent = " " * len(label.group(0)) if label else " " * (len(line) - len(line.lstrip()))
+        lines += textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False,
+                               break_on_hyphens=False, drop_whitespace=True)
+    return "\n".join(lines)
+
+
+def shown_error(error):
+    """What Jupyter shows for a failed check: its class in red and its wrapped message,
+    for `_render_traceback_` (one string: no traceback from inside helpers)."""
+    return [wrap_message(f"\x1b[0;31m{type(error).__name__}\x1b[0m: {error}")]
+
+
 def first_line(source):
     """The first line of a cell's source."""
     return source.split("\n", 1)[0]

@@ -195,3 +195,21 @@ def test_released_notebooks_carry_the_format_version():
         assert nf.format_version(metadata) == nf.FORMAT_VERSION, path
     assert nf.workbook_metadata(generated_from="solutions/x.ipynb") == {
         "format": nf.FORMAT_VERSION, "generated_from": "solutions/x.ipynb"}
+
+
+def test_messages_wrap_on_words_and_keep_values_aligned():
+    message = ("04.1 iou, case 'hand-worked': " + "a long explanation " * 8 + "\n"
+               "  expected: [0.1429, 0.    , 0.    , 0.25  , 1.    , 0.    , ...] "
+               "(shape (2, 6), dtype float64)\n"
+               "  received: [0.2   , 0.    , 0.    , 0.25  , 1.    , 0.    , ...] "
+               "(shape (2, 6), dtype float64)\nHint: " + "look here " * 12)
+    lines = nf.wrap_message(message).splitlines()
+    assert max(len(line) for line in lines) <= nf.MESSAGE_WIDTH
+    assert " ".join(" ".join(lines).split()) == " ".join(message.split())  # no word broken
+    expected = lines.index(next(line for line in lines if line.startswith("  expected: ")))
+    assert lines[expected + 1].startswith(" " * 12) and lines[expected + 1][12] != " "
+    after_hint = lines[[i for i, line in enumerate(lines) if line.startswith("Hint: ")][0] + 1]
+    assert after_hint.startswith(" " * 6) and after_hint[6] != " "  # under the hint's text
+    assert nf.wrap_message("short\n  lines stay") == "short\n  lines stay"
+    long_word = "x" * 120
+    assert nf.wrap_message(long_word) == long_word

@@ -51,7 +51,7 @@ class CheckError(AssertionError):
 
     def _render_traceback_(self):
         # Jupyter (IPython) shows this instead of a traceback: the message is the news.
-        return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
+        return notebook_format.shown_error(self)
 
 
 class NotAttemptedError(CheckError):

@@ -18,7 +18,9 @@ message can name the mistake.
 
 The triplet loss and the style-transfer costs (04.6 to 04.9) are called in training
 loops, so each is also run on float32 tensors, eagerly, inside `tf.function`, and
-under `tf.GradientTape`, whose gradients must reach the inputs.
+under `tf.GradientTape`, whose gradients must reach the inputs. The notebook traces
+them with every shape known (batches of 128 triplets; the activations of one image),
+so the traced cases keep the shapes known: a static `x.shape[0]` works there.
 
 Example:
 
@@ -239,24 +241,32 @@ def _tf_nms(boxes, scores, iou_threshold, max_out):
 
 
 def _non_max_suppression_answer(boxes, scores, iou_threshold, max_out, *, order="score",
-                                rule="above", against="kept", sort=False):
+                                rule="above", against="kept", sort=False, floor=None):
     """Greedy NMS in float64: the indices of the kept boxes, in the order kept.
 
     Args:
         boxes, scores, iou_threshold, max_out: as for the exercise.
         order: the order boxes are visited in: "score" (right: highest first, equal
-            scores by index), "index", or "reversed ties" (argsort(scores)[::-1]).
+            scores by index), "index", "reversed ties" (argsort(scores)[::-1]) or
+            "unstable" (np.argsort(-scores) with NumPy's default, unstable sort: which
+            of equal scores goes first depends on the machine).
         rule: which IoU with a kept box suppresses: "above" (right: > threshold),
             "at or above" (>=), or "below" (the test inverted: a box is kept when it
             overlaps a kept box by more than the threshold).
         against: compare with the "kept" boxes (right), or with "all" boxes visited
             before.
         sort: return the kept indices sorted.
+        floor: None (right), or a score at or below which a box is never kept (nor
+            suppresses): suppressed boxes marked by setting their score to 0 or -1,
+            and the loop stopped at the first marked score.
     """
     overlaps = _iou_answer(boxes, boxes)
     scores = np.asarray(scores, np.float64)
     visit = {"score": np.argsort(-scores, kind="stable"), "index": np.arange(len(scores)),
-             "reversed ties": np.argsort(scores, kind="stable")[::-1]}[order]
+             "reversed ties": np.argsort(scores, kind="stable")[::-1],
+             "unstable": np.argsort(-scores)}[order]
+    if floor is not None:
+        visit = visit[scores[visit] > floor]
     keeps = {"above": lambda o: np.all(o <= iou_threshold),
              "at or above": lambda o: np.all(o < iou_threshold),
              "below": lambda o: np.any(o > iou_threshold)}[rule]
@@ -285,6 +295,16 @@ _NON_MAX_SUPPRESSION_MISTAKES = {
     "boxes suppress": {"against": "all"},
     "the kept indices sorted: return them in the order they were kept, highest score "
     "first": {"sort": True},
+    "equal scores in the order of np.argsort(-scores) without kind='stable' (NumPy's "
+    "default sort may swap equal values): the lower index goes first, "
+    "np.argsort(-scores, kind='stable')": {"order": "unstable"},
+    "boxes with a score of 0 or less never kept (suppressed boxes marked by setting their "
+    "score to 0, and the loop run while the best score is > 0?): a score may be 0 or "
+    "negative and still counts; mark suppressed boxes apart, in a list or a boolean mask":
+        {"floor": 0.0},
+    "boxes with a score of -1 or less never kept (suppressed boxes marked by setting "
+    "their score to -1?): a score may be any number; mark suppressed boxes apart, in a "
+    "list or a boolean mask": {"floor": -1.0},
 }
 
 
@@ -309,6 +329,10 @@ def _non_max_suppression_cases():
     ties_scores[[1, 4, 5, 9]] = 0.8
     spaced = np.array([[0.0, 0.0, 0.2, 0.2], [0.3, 0.0, 0.5, 0.2], [0.6, 0.0, 0.8, 0.2],
                        [0.0, 0.3, 0.2, 0.5], [0.3, 0.3, 0.5, 0.5], [0.6, 0.3, 0.8, 0.5]])
+    signed = np.array([[0.0, 0.0, 1.0, 1.0], [2.05, 0.0, 3.05, 1.0],  # box 1: IoU 0.905
+                       [2.0, 0.0, 3.0, 1.0], [0.0, 2.0, 1.0, 3.0],    # with box 2
+                       [2.0, 2.0, 3.0, 3.0], [4.0, 4.0, 5.0, 5.0]])
+    many_boxes, _ = _clustered(248, 6, 4)
     return [
         ("hand-worked chain: A suppresses B, B overlaps C, A does not", chain,
          np.array([0.8, 0.7, 0.9]), 0.3, 10),
@@ -323,6 +347,12 @@ def _non_max_suppression_cases():
         ("an IoU of exactly 0.5 at threshold 0.5: kept (only > suppresses)",
          np.array([[0.0, 0.0, 2.0, 1.0], [0.0, 0.0, 1.0, 1.0], [3.0, 3.0, 4.0, 4.0]]),
          np.array([0.9, 0.8, 0.7]), 0.5, 3),
+        ("no boxes: an empty integer array", np.zeros((0, 4)), np.zeros(0), 0.5, 5),
+        ("max_out 0: nothing kept", *_clustered(65, 2, 3), 0.5, 0),
+        ("zero and negative scores count like any other", signed,
+         np.array([0.0, -0.5, 0.3, -2.0, 0.0, -0.7]), 0.5, 6),
+        ("24 boxes, 3 distinct scores: many ties, the lower index first, threshold 0.45",
+         many_boxes, np.random.default_rng(1248).choice([0.3, 0.6, 0.9], size=24), 0.45, 24),
     ]
 
 
@@ -335,19 +365,30 @@ def non_max_suppression(ex):
     threshold, at most max_out kept. The result, an integer NumPy array of indices
     in the order kept, is compared with `tf.image.non_max_suppression`. Cases: a
     hand-worked chain (only kept boxes suppress), clustered boxes at thresholds 0.5
-    and 0.3, equal scores, max_out below the number kept, a single box, disjoint
-    boxes, and an IoU exactly at the threshold.
+    and 0.3, equal scores (12 boxes, and 24 boxes with 3 distinct scores, where
+    NumPy's default unstable sort swaps some on any machine), max_out below the
+    number kept, a single box, disjoint boxes, an IoU exactly at the threshold, no
+    boxes at all, max_out 0, and zero and negative scores (kept like any other).
     """
     hint = ("visit the boxes from the highest score down (np.argsort(-scores, "
             "kind='stable') keeps equal scores in index order); keep a box unless its IoU "
             "with a box already kept is > iou_threshold; stop at max_out boxes.")
+
+    def explain_empty(message):
+        if "case 'no boxes" in message:
+            return ("with no boxes (boxes of shape (0, 4)) nothing is kept: return an empty "
+                    "integer array, np.array([], dtype=int), without indexing the first box.")
+        return None
+
     for case, boxes, scores, threshold, max_out in _non_max_suppression_cases():
-        out = ex.call(case, boxes, scores, threshold, max_out)
+        out = ex.call_explained(case, explain_empty, boxes, scores, threshold, max_out)
         ex.require(case, not isinstance(out, np.ndarray) or out.ndim != 1 or
                    len(out) <= max_out,
                    f"your function returned {len(out) if isinstance(out, np.ndarray) else 0} "
                    f"indices, more than max_out = {max_out}.",
-                   "stop once max_out boxes are kept.")
+                   "test the count before keeping a box (while len(keep) < max_out): a loop "
+                   "that appends, then stops at len(keep) == max_out keeps one box when "
+                   "max_out is 0." if max_out == 0 else "stop once max_out boxes are kept.")
         ex.compare(case, out, _tf_nms(boxes, scores, threshold, max_out),
                    mistakes=mistakes_from(_non_max_suppression_answer,
                                           _NON_MAX_SUPPRESSION_MISTAKES, boxes, scores,
@@ -363,7 +404,7 @@ def non_max_suppression(ex):
 
 def _make_anchors_answer(feature_size, scales, ratios, *, swap=False, root=True,
                          ratio_fastest=True, row_major=True, offset=0.5, centre_xy=True,
-                         centre_format=False, d2l=False):
+                         centre_format=False, d2l=False, clip=False):
     """Anchors (H * W * k, 4) written out with loops, in float64.
 
     Args:
@@ -377,6 +418,7 @@ def _make_anchors_answer(feature_size, scales, ratios, *, swap=False, root=True,
         centre_format: return (cx, cy, w, h) instead of corners.
         d2l: d2l's anchor set: each scale with the first ratio, then the first scale
             with the other ratios (n + m - 1 per cell).
+        clip: the corners clipped to [0, 1].
     """
     height, width = feature_size
     if d2l:
@@ -399,7 +441,8 @@ def _make_anchors_answer(feature_size, scales, ratios, *, swap=False, root=True,
                 w, h = h, w
             boxes.append([cx, cy, w, h] if centre_format else
                          [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2])
-    return np.array(boxes, np.float64).reshape(-1, 4)
+    boxes = np.array(boxes, np.float64).reshape(-1, 4)
+    return np.clip(boxes, 0.0, 1.0) if clip else boxes
 
 
 _MAKE_ANCHORS_MISTAKES = {
@@ -420,6 +463,8 @@ _MAKE_ANCHORS_MISTAKES = {
     "d2l's anchor set (every scale with the first ratio, then the first scale with "
     "the other ratios, n + m - 1 per cell): here every scale x ratio pair is used":
         {"d2l": True},
+    "the anchors clipped to [0, 1]: they are not clipped; an anchor near the edge may "
+    "reach outside the image": {"clip": True},
 }
 
 
@@ -622,7 +667,7 @@ def encode_grid_targets(ex):
 
 def _decode_grid_predictions_answer(predictions, threshold, *, score="product", strict=True,
                                     offsets="cell", swap=False, corners=True, row_major=True,
-                                    part=None):
+                                    clip=False, part=None):
     """Decoded (boxes, scores, labels) written out with loops, in float64 (labels int64).
 
     Args:
@@ -634,6 +679,7 @@ def _decode_grid_predictions_answer(predictions, threshold, *, score="product", 
         swap: row and column swapped.
         corners: False returns boxes as (cx, cy, w, h).
         row_major: False visits the cells column by column.
+        clip: the corners clipped to [0, 1].
         part: "boxes", "scores" or "labels" to return that array alone (None: all three).
     """
     predictions = np.asarray(predictions, np.float64)
@@ -653,7 +699,8 @@ def _decode_grid_predictions_answer(predictions, threshold, *, score="product", 
                      [cx, cy, w, h])
         scores.append(value)
         labels.append(int(np.argmax(probs)))
-    decoded = {"boxes": np.array(boxes, np.float64).reshape(-1, 4),
+    boxes = np.array(boxes, np.float64).reshape(-1, 4)
+    decoded = {"boxes": np.clip(boxes, 0.0, 1.0) if clip else boxes,
                "scores": np.array(scores, np.float64), "labels": np.array(labels, np.int64)}
     return tuple(decoded.values()) if part is None else decoded[part]
 
@@ -671,6 +718,8 @@ _DECODE_GRID_PREDICTIONS_MISTAKES = {
         {"corners": False},
     "cells in column-major order: go row by row (a boolean mask scores > threshold "
     "does)": {"row_major": False},
+    "the boxes clipped to [0, 1]: they are not clipped; a box near the edge may reach "
+    "outside the image": {"clip": True},
 }
 
 
@@ -847,14 +896,21 @@ def triplet_loss(ex):
     for one row of two), margin 1.0 with the hinge active for some rows only, every
     row past the margin (0), the default margin, float64 (4, 16) embeddings, then
     float32 tensors, eagerly and inside tf.function; the gradients with respect to
-    the three inputs (under tf.GradientTape) against their closed form.
+    the three inputs (under tf.GradientTape) against their closed form. The tensor
+    cases pass the margin by keyword (`margin=...`), as the notebook's training step
+    does. The notebook traces the loss with a known batch (128 triplets per step),
+    so the traced case keeps the batch size known: reading it statically is fine.
     """
     hint = ("per row: d_ap = sum((a - p)**2), d_an = sum((a - n)**2) over the embedding "
             "axis; max(d_ap - d_an + margin, 0); then the mean over the batch.")
     shape_hint = "return one number: the mean over the batch of the per-row losses."
     for case, mode, anchor, positive, negative, margin in _triplet_loss_cases():
-        args = (anchor, positive, negative) + (() if margin is None else (margin,))
-        out = tensor_modes.call(ex, case, mode, *args)
+        args, given = (anchor, positive, negative), {}
+        if margin is not None and mode == "numpy":
+            args += (margin,)
+        elif margin is not None:  # by keyword, as the notebook's training step passes it
+            given = {"margin": margin}
+        out = tensor_modes.call(ex, case, mode, *args, **given)
         margin = 0.2 if margin is None else margin
         rtol, atol = tensor_modes.tolerances(np.float32 if mode != "numpy" else np.float64)
         ex.compare(case, tensor_modes.as_numpy(out),
