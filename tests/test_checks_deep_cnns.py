@@ -85,7 +85,7 @@ def batch_norm_forward(x, gamma, beta, moving_mean, moving_var, training, moment
                        eps=1e-3, *, ddof=0, reverse=False, batch_at_inference=False,
                        moving_in_training=False, eps_outside=False, swap=False,
                        batch_axis_only=False, update="average", moving_ddof=None,
-                       in_place=False):
+                       in_place=False, same_arrays=False):
     axes = (0,) if batch_axis_only else tuple(range(x.ndim - 1))
     batch_mean, batch_var = x.mean(axis=axes), x.var(axis=axes, ddof=ddof)
     if (training and not moving_in_training) or (not training and batch_at_inference):
@@ -106,7 +106,20 @@ def batch_norm_forward(x, gamma, beta, moving_mean, moving_var, training, moment
         if in_place:
             moving_mean[...] = new_mean
         moving_mean = new_mean
+    elif not same_arrays:  # new arrays, as documented; same_arrays returns the inputs
+        moving_mean, moving_var = moving_mean.copy(), moving_var.copy()
     return y, moving_mean, moving_var
+
+
+def _batch_norm_in_place(x, gamma, beta, moving_mean, moving_var, training, momentum=0.99,
+                         eps=1e-3):
+    """Wrong: `moving_var *= momentum; moving_var += ...` and `x -= mean; x /= ...`, which
+    change the caller's arrays (and return moving_var itself)."""
+    y, new_mean, new_var = batch_norm_forward(x, gamma, beta, moving_mean, moving_var,
+                                              training, momentum, eps)
+    moving_var[...] = new_var
+    x[...] = y
+    return x, new_mean, moving_var
 
 
 def _conv_bn(x, filters, kernel, stride=1, bn=True, variant=None):
@@ -174,6 +187,30 @@ def bottleneck_block(x, filters, stride, variant=None):
     return _shortcut_add(x, y, 4 * filters, stride, variant)
 
 
+def _vgg_block_static_batch(x, num_convs, filters):
+    """Wrong: reads the batch size while the block is built, where it is None."""
+    y = vgg_block(x, num_convs, filters)
+    return keras.ops.reshape(y, (x.shape[0], *y.shape[1:]))
+
+
+class LeNet5(keras.Model):
+    """A subclassed LeNet-5: right layers, but not the Sequential the notebook lists."""
+
+    def __init__(self, num_classes, built_for=None):
+        super().__init__()
+        self.stack = [L.Conv2D(6, 5, padding="same", activation="relu"), L.AveragePooling2D(2),
+                      L.Conv2D(16, 5, activation="relu"), L.AveragePooling2D(2), L.Flatten(),
+                      L.Dense(120, activation="relu"), L.Dense(84, activation="relu"),
+                      L.Dense(num_classes, activation="softmax")]
+        if built_for is not None:
+            self(keras.Input(shape=built_for))
+
+    def call(self, x):
+        for layer in self.stack:
+            x = layer(x)
+        return x
+
+
 REFERENCES = {
     "lenet5": lenet5,
     "vgg_block": vgg_block,
@@ -207,6 +244,9 @@ MUTANTS = [
     ("lenet5", lambda s, n: lenet5(s, n, pools_last=True),
      r"the layers come in the order Conv2D -> Conv2D -> AveragePooling2D"),
     ("lenet5", lambda s, n: None, "expected a Keras model, received None"),
+    ("lenet5", lambda s, n: LeNet5(n), r"received a subclassed keras.Model \(LeNet5\); lenet5 "
+     r"returns a keras.Sequential"),
+    ("lenet5", lambda s, n: LeNet5(n, built_for=s), r"received a subclassed keras.Model"),
     # vgg_block
     ("vgg_block", lambda x, n, f: vgg_block(x, n, f, pool=None),
      "common mistake: no pooling at the end"),
@@ -229,6 +269,9 @@ MUTANTS = [
      r"the block pools with MaxPooling2D 2x2 stride 2 'same';"),
     ("vgg_block", lambda x, n, f: vgg_block(x, n, f, use_bias=False),
      "parameter count: values differ"),
+    ("vgg_block", _vgg_block_static_batch,
+     r"(?s)running it on a batch of 2 inputs raised .*keras.ops.shape\(x\)\[0\], not "
+     r"x.shape\[0\]"),
     # vgg16_param_count
     ("vgg16_param_count", lambda: vgg16_param_count(biases=False),
      "common mistake: biases missing"),
@@ -308,6 +351,14 @@ MUTANTS = [
     ("batch_norm_forward", lambda x, gamma, beta, moving_mean, *a, **k: batch_norm_forward(
         x, gamma, beta, moving_mean, *a, **k, in_place=True),
      "changed its input `moving_mean` in place"),
+    ("batch_norm_forward", lambda x, gamma, beta, moving_mean, *a, **k: batch_norm_forward(
+        x, gamma, beta, moving_mean, *a, **k, same_arrays=True),
+     r"case '\(batch, features\) = \(8, 5\), inference'.*returned the input `moving_mean` "
+     r"itself, or a view of it"),
+    ("batch_norm_forward", _batch_norm_in_place, "changed its input `x` in place"),
+    ("batch_norm_forward", lambda x, gamma, beta, moving_mean, moving_var, *a, **k:
+        _batch_norm_in_place(x.copy(), gamma, beta, moving_mean, moving_var, *a, **k),
+     "changed its input `moving_var` in place"),
     *[("residual_block", lambda x, f, s, v=variant: residual_block(x, f, s, v), message)
       for variant, message in [
           ("relu before add", "common mistake: shortcut added after the ReLU"),
@@ -371,3 +422,195 @@ def test_batch_statistics_at_inference_fail_on_the_inference_case():
     with pytest.raises(CheckError, match=r"case '\(batch, features\) = \(8, 5\), inference'"):
         check.batch_norm_forward(lambda *a, **k: batch_norm_forward(
             *a, **k, batch_at_inference=True))
+
+
+# ------------------------------------------------- other correct styles ---
+# Each block written as a nested keras.Sequential, as a keras.layers.Layer subclass and as
+# a keras.Model subclass applied to x (the style of d2l and of many Keras tutorials).
+
+def _vgg_convs(num_convs, filters):
+    return [L.Conv2D(filters, 3, padding="same", activation="relu") for _ in range(num_convs)]
+
+
+def _nin_convs(filters, kernel, strides):
+    return [L.Conv2D(filters, kernel, strides=strides, padding="same", activation="relu"),
+            L.Conv2D(filters, 1, activation="relu"), L.Conv2D(filters, 1, activation="relu")]
+
+
+def _inception_branches(c1, c2, c3, c4):
+    return [keras.Sequential([L.Conv2D(c1, 1, activation="relu")]),
+            keras.Sequential([L.Conv2D(c2[0], 1, activation="relu"),
+                              L.Conv2D(c2[1], 3, padding="same", activation="relu")]),
+            keras.Sequential([L.Conv2D(c3[0], 1, activation="relu"),
+                              L.Conv2D(c3[1], 5, padding="same", activation="relu")]),
+            keras.Sequential([L.MaxPool2D(3, strides=1, padding="same"),
+                              L.Conv2D(c4, 1, activation="relu")])]
+
+
+def _residual_paths(filters, stride, channels):
+    """(main path, shortcut or None) of a basic residual block, as two Sequentials."""
+    main = keras.Sequential([
+        L.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False),
+        L.BatchNormalization(), L.ReLU(),
+        L.Conv2D(filters, 3, padding="same", use_bias=False), L.BatchNormalization()])
+    return main, _projection(filters, stride, channels)
+
+
+def _bottleneck_paths(filters, stride, channels):
+    main = keras.Sequential([
+        L.Conv2D(filters, 1, use_bias=False), L.BatchNormalization(), L.ReLU(),
+        L.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False),
+        L.BatchNormalization(), L.ReLU(),
+        L.Conv2D(4 * filters, 1, use_bias=False), L.BatchNormalization()])
+    return main, _projection(4 * filters, stride, channels)
+
+
+def _projection(out_channels, stride, channels):
+    if stride == 1 and channels == out_channels:
+        return None
+    return keras.Sequential([L.Conv2D(out_channels, 1, strides=stride, use_bias=False),
+                             L.BatchNormalization()])
+
+
+def _with_shortcut(paths, x):
+    main, shortcut = paths
+    return L.ReLU()(L.Add()([main(x), x if shortcut is None else shortcut(x)]))
+
+
+class VGGBlock(L.Layer):
+    def __init__(self, num_convs, filters, **kwargs):
+        super().__init__(**kwargs)
+        self.convs, self.pool = _vgg_convs(num_convs, filters), L.MaxPooling2D(2, strides=2)
+
+    def call(self, x):
+        for conv in self.convs:
+            x = conv(x)
+        return self.pool(x)
+
+
+class NiNModel(keras.Model):
+    def __init__(self, filters, kernel, strides):
+        super().__init__()
+        self.first, self.mlp1, self.mlp2 = [
+            L.Conv2D(filters, kernel, strides=strides, padding="same"),
+            L.Conv2D(filters, 1), L.Conv2D(filters, 1)]
+
+    def call(self, x):  # keras.ops.relu after each convolution
+        return keras.ops.relu(self.mlp2(keras.ops.relu(self.mlp1(keras.ops.relu(
+            self.first(x))))))
+
+
+class Inception(L.Layer):
+    """The d2l style: layers made in __init__, keras.ops.concatenate in call."""
+
+    def __init__(self, c1, c2, c3, c4, **kwargs):
+        super().__init__(**kwargs)
+        self.b1_1 = L.Conv2D(c1, 1, activation="relu")
+        self.b2_1 = L.Conv2D(c2[0], 1, activation="relu")
+        self.b2_2 = L.Conv2D(c2[1], 3, padding="same", activation="relu")
+        self.b3_1 = L.Conv2D(c3[0], 1, activation="relu")
+        self.b3_2 = L.Conv2D(c3[1], 5, padding="same", activation="relu")
+        self.b4_1 = L.MaxPool2D(3, 1, padding="same")
+        self.b4_2 = L.Conv2D(c4, 1, activation="relu")
+
+    def call(self, x):
+        return keras.ops.concatenate([self.b1_1(x), self.b2_2(self.b2_1(x)),
+                                      self.b3_2(self.b3_1(x)), self.b4_2(self.b4_1(x))],
+                                     axis=-1)
+
+
+class Residual(L.Layer):
+    """Sublayers made in build(), where the input's channels are known."""
+
+    def __init__(self, filters, stride, paths=_residual_paths):
+        super().__init__()
+        self.filters, self.stride, self.paths = filters, stride, paths
+
+    def build(self, input_shape):
+        self.main, self.shortcut = self.paths(self.filters, self.stride, input_shape[-1])
+
+    def call(self, x):
+        s = x if self.shortcut is None else self.shortcut(x)
+        return keras.ops.relu(self.main(x) + s)
+
+
+class ResidualModel(keras.Model):
+    def __init__(self, filters, stride, channels, paths=_residual_paths):
+        super().__init__()
+        self.main, self.shortcut = paths(filters, stride, channels)
+        self.add, self.relu = L.Add(), L.ReLU()
+
+    def call(self, x):
+        s = x if self.shortcut is None else self.shortcut(x)
+        return self.relu(self.add([self.main(x), s]))
+
+
+class Features(L.Layer):
+    """LeNet-5's convolutions and poolings as one subclassed layer."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack = [L.Conv2D(6, 5, padding="same", activation="relu"), L.AveragePooling2D(2),
+                      L.Conv2D(16, 5, activation="relu"), L.AveragePooling2D(2)]
+
+    def call(self, x):
+        for layer in self.stack:
+            x = layer(x)
+        return x
+
+
+def _lenet5_head(n, *softmax):
+    """Flatten and LeNet-5's Dense layers; `softmax` layers after a linear last Dense."""
+    last = L.Dense(n) if softmax else L.Dense(n, activation="softmax")
+    return [L.Flatten(), L.Dense(120, activation="relu"), L.Dense(84, activation="relu"), last,
+            *softmax]
+
+
+def _lenet5_functional(shape, n):
+    inputs = keras.Input(shape=shape)
+    x = L.AvgPool2D(2)(L.Conv2D(6, 5, padding="same", activation="relu")(inputs))
+    x = L.AvgPool2D(2)(L.Conv2D(16, 5, activation="relu")(x))
+    for layer in _lenet5_head(n):
+        x = layer(x)
+    return keras.Model(inputs, x)
+
+
+OTHER_CORRECT_STYLES = [
+    ("vgg_block", "nested Sequential",
+     lambda x, n, f: keras.Sequential(_vgg_convs(n, f) + [L.MaxPooling2D(2)])(x)),
+    ("vgg_block", "Layer subclass", lambda x, n, f: VGGBlock(n, f)(x)),
+    ("nin_block", "nested Sequential",
+     lambda x, f, k, s: keras.Sequential(_nin_convs(f, k, s))(x)),
+    ("nin_block", "Model subclass with keras.ops.relu", lambda x, *a: NiNModel(*a)(x)),
+    ("inception_block", "a nested Sequential per branch",
+     lambda x, *c: L.Concatenate()([branch(x) for branch in _inception_branches(*c)])),
+    ("inception_block", "Layer subclass (d2l)", lambda x, *c: Inception(*c)(x)),
+    ("residual_block", "nested Sequentials",
+     lambda x, f, s: _with_shortcut(_residual_paths(f, s, x.shape[-1]), x)),
+    ("residual_block", "Layer subclass built lazily", lambda x, f, s: Residual(f, s)(x)),
+    ("bottleneck_block", "nested Sequentials",
+     lambda x, f, s: _with_shortcut(_bottleneck_paths(f, s, x.shape[-1]), x)),
+    ("bottleneck_block", "Layer subclass built lazily",
+     lambda x, f, s: Residual(f, s, _bottleneck_paths)(x)),
+    ("bottleneck_block", "Model subclass",
+     lambda x, f, s: ResidualModel(f, s, x.shape[-1], _bottleneck_paths)(x)),
+    ("lenet5", "nested Sequentials", lambda shape, n: keras.Sequential(
+        [keras.Input(shape=shape),
+         *[keras.Sequential([L.Conv2D(f, 5, padding=p, activation="relu"),
+                             L.AveragePooling2D(2)]) for f, p in [(6, "same"), (16, "valid")]],
+         keras.Sequential(_lenet5_head(n))])),
+    ("lenet5", "Layer subclass in a Sequential", lambda shape, n: keras.Sequential(
+        [keras.Input(shape=shape), Features(), *_lenet5_head(n)])),
+    ("lenet5", "functional keras.Model", _lenet5_functional),
+    ("lenet5", "softmax as a layer", lambda shape, n: keras.Sequential(
+        [keras.Input(shape=shape), Features(), *_lenet5_head(n, L.Softmax())])),
+    ("lenet5", "Activation('softmax') layer", lambda shape, n: keras.Sequential(
+        [keras.Input(shape=shape), Features(), *_lenet5_head(n, L.Activation("softmax"))])),
+]
+
+
+@pytest.mark.parametrize("name, style, fn", OTHER_CORRECT_STYLES,
+                         ids=[f"{name}: {style}" for name, style, _ in OTHER_CORRECT_STYLES])
+def test_other_correct_styles_pass(name, style, fn, capsys):
+    getattr(check, name)(fn)
+    assert "passed" in capsys.readouterr().out

@@ -11,8 +11,13 @@ the layer's shape), and the output is compared with a reference computed with
 `_name_cases()`; the switch oracles (`_name_answer` for values, `_name_shape` for
 output shapes) compute the known wrong structures of the tables `_NAME_MISTAKES`
 (shortcut added after the ReLU, pooling before the convolutions, 'valid'
-padding, ...), so that a message can name the mistake. `batch_norm_forward` is
-compared with `keras.layers.BatchNormalization` in training and inference mode.
+padding, ...), so that a message can name the mistake. A block written as a
+nested `keras.Sequential` or as a subclassed layer or model applied to x is
+inspected like the same block written with layers on x (`keras_models` opens
+them); a block that is built but cannot run on a real batch (a size read from x
+while the batch size is None) gets a message, not a traceback.
+`batch_norm_forward` is compared with `keras.layers.BatchNormalization` in
+training and inference mode, and must return new arrays.
 
 Example:
 
@@ -21,11 +26,13 @@ Example:
 03.7 residual_block: all 4 cases passed
 """
 
+import re
+
 import numpy as np
 
-from helpers.checks.core import (exercise, describe, import_keras, import_tensorflow, is_int,
-                                 mistakes_from, random_values)
-from helpers.checks.keras_models import (activation_name, activation_of, bn_with_known_weights,
+from helpers.checks.core import (CheckError, exercise, describe, import_keras,
+                                 import_tensorflow, is_int, mistakes_from, random_values)
+from helpers.checks.keras_models import (activation_after, activation_of, bn_with_known_weights,
                                          call_builder, chain, compare_with_known_weights,
                                          concatenated_branches, conv_layers,
                                          conv_with_known_weights, describe_convs, describe_layer,
@@ -52,6 +59,36 @@ def _maxpool(x, size, stride, padding="VALID"):
 def _inputs(seed, shape):
     """A batch of two inputs of `shape`, float32."""
     return random_values(seed, (2, *shape)).astype(np.float32)
+
+
+def _is_subclassed_model(model):
+    """Tells whether `model` is a subclassed keras.Model: neither a Sequential nor a
+    functional model (one with symbolic inputs)."""
+    keras = import_keras()
+    if not isinstance(model, keras.Model) or isinstance(model, keras.Sequential):
+        return False
+    try:
+        return not model.inputs
+    except AttributeError:  # a subclassed model has no inputs
+        return True
+
+
+def _compare_block_output(ex, case, model, x, expected, mistakes, hint):
+    """`compare_with_known_weights`, with a message when the block, built on a
+    `keras.Input` (batch size None), cannot run on a real batch."""
+    __tracebackhide__ = True
+    try:
+        compare_with_known_weights(ex, case, model, x, expected, mistakes, hint)
+    except CheckError:
+        raise
+    except Exception as error:  # noqa: BLE001 - the student's block failed to run
+        text = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).split("Arguments received")[0]
+        reason = " ".join(line.strip() for line in text.splitlines() if line.strip())[:300]
+        ex.fail(case, f"the block was built on a keras.Input, but running it on a batch of "
+                      f"{len(x)} inputs raised {type(error).__name__}: {reason}",
+                "x is a keras.Input while the block is built, so its batch size is None: "
+                "read sizes with keras.ops.shape(x)[0], not x.shape[0], or leave them to the "
+                "layers; a block written with layers alone needs no sizes.")
 
 
 # ------------------------------------------------------------------ lenet5 ---
@@ -105,13 +142,21 @@ def lenet5(ex):
 
     Conv 6 5x5 'same' -> average pool 2 -> conv 16 5x5 'valid' -> average pool 2
     -> flatten -> dense 120 -> dense 84 -> dense num_classes softmax, in this
-    order, with a ReLU after every convolution and hidden Dense layer (its
-    `activation` argument or a ReLU layer; Dropout may sit anywhere); the
-    parameter count is worked out from the formula for each input shape.
+    order, with a ReLU after every convolution and hidden Dense layer and a
+    softmax after the last (its `activation` argument or a layer after it;
+    Dropout may sit anywhere); the parameter count is worked out from the formula
+    for each input shape. The model is a keras.Sequential or a functional model
+    (the notebook lists its layers' output shapes), not a subclassed keras.Model.
     """
     layers = import_keras().layers
     for case, input_shape, num_classes in _lenet5_cases():
         model = ex.call(case, input_shape, num_classes)
+        ex.require(case, not _is_subclassed_model(model),
+                   f"received a subclassed keras.Model ({type(model).__name__}); lenet5 returns "
+                   f"a keras.Sequential, as its docstring says: the next cell lists its layers "
+                   f"with their output shapes, which a subclassed model does not have.",
+                   "put the layers in keras.Sequential([keras.Input(shape=input_shape), ...]) "
+                   "(a functional keras.Model works too).")
         total = require_built_model(ex, case, model)
         leaves = leaf_layers(model)
         names = layer_names(leaves)
@@ -138,18 +183,22 @@ def lenet5(ex):
                    f"expected Dense layers of 120, 84 and {num_classes} units, the model "
                    f"has {dense}.", "LeNet-5's head is Dense(120) -> Dense(84) -> "
                                     "Dense(num_classes).")
+        # The output layer: the last Dense, its softmax as its activation or a layer after it.
+        last = max((i for i, layer in enumerate(leaves) if isinstance(layer, layers.Dense)),
+                   default=len(leaves) - 1)
+        output_activation = activation_after(leaves, last, through=(layers.Dropout,))
         ex.require(case, tuple(model.output_shape) == (None, num_classes)
-                   and activation_name(leaves[-1]) == "softmax",
+                   and output_activation == "softmax",
                    f"the output has shape {tuple(model.output_shape)} with activation "
-                   f"{activation_name(leaves[-1]) or 'none'}; expected class probabilities "
+                   f"{output_activation or 'none'}; expected class probabilities "
                    f"of shape (None, {num_classes}).",
                    'end with keras.layers.Dense(num_classes, activation="softmax").')
-        ex.require(case, any(is_nonlinear(layer) for layer in leaves[:-1]),
+        ex.require(case, any(is_nonlinear(layer) for layer in leaves[:last]),
                    "the convolutions and hidden Dense layers have no activation: without a "
                    "nonlinearity the network collapses to one linear map.",
                    'give them activation="relu".')
-        hidden = [layer for layer in leaves[:-1] if isinstance(layer, (layers.Conv2D,
-                                                                       layers.Dense))]
+        hidden = [layer for layer in leaves[:last] if isinstance(layer, (layers.Conv2D,
+                                                                         layers.Dense))]
         require_relu_after(ex, case, leaves, hidden,
                            'this LeNet-5 uses ReLU: give every Conv2D and hidden Dense layer '
                            'activation="relu".', through=(layers.Dropout,))
@@ -263,7 +312,7 @@ def vgg_block(ex):
                    hint="each 3x3 convolution has (9 * c_in + 1) * filters parameters "
                         "(keep the bias); pooling has none.")
         x = _inputs(10 + number, shape)
-        compare_with_known_weights(
+        _compare_block_output(
             ex, case, model, x, _vgg_block_answer(x, num_convs, filters),
             mistakes_from(_vgg_block_answer, _VGG_BLOCK_MISTAKES, x, num_convs, filters),
             "each convolution is followed by a ReLU, and one 2x2 max pooling with stride "
@@ -417,9 +466,9 @@ def nin_block(ex):
                    part="parameter count", hint="(k*k*c_in + 1)*filters for the first "
                    "convolution, (filters + 1)*filters for each 1x1 (keep the biases).")
         x = _inputs(20 + number, shape)
-        compare_with_known_weights(ex, case, model, x,
-                                   _nin_block_answer(x, filters, kernel, strides), {},
-                                   _NIN_LAYOUT)
+        _compare_block_output(ex, case, model, x,
+                              _nin_block_answer(x, filters, kernel, strides), {},
+                              _NIN_LAYOUT)
 
 
 # --------------------------------------------------------- inception_block ---
@@ -542,9 +591,9 @@ def inception_block(ex):
                    f"{got}.", _INCEPTION_LAYOUT)
         _check_branches(ex, case, model, c1, c2, c3, c4)
         x = _inputs(30 + number, shape)
-        compare_with_known_weights(ex, case, model, x,
-                                   _inception_block_answer(x, c1, c2, c3, c4), {},
-                                   _INCEPTION_LAYOUT)
+        _compare_block_output(ex, case, model, x,
+                              _inception_block_answer(x, c1, c2, c3, c4), {},
+                              _INCEPTION_LAYOUT)
 
 
 # ------------------------------------------------------ batch_norm_forward ---
@@ -657,11 +706,13 @@ def batch_norm_forward(ex):
     """Checks `batch_norm_forward(...)` against `keras.layers.BatchNormalization`.
 
     Both modes, (batch, features) and NHWC inputs, the default and another
-    momentum and eps; the result is `(y, new_moving_mean, new_moving_var)`.
+    momentum and eps; the result is `(y, new_moving_mean, new_moving_var)`, three
+    new arrays: the inputs are not changed in place, and no result is an input
+    (the moving statistics copied in inference mode) or a view of one.
     """
     for case, x, gamma, beta, mean, var, training, kwargs in _batch_norm_forward_cases():
         momentum, eps = kwargs.get("momentum", 0.99), kwargs.get("eps", 1e-3)
-        out = ex.call(case, x, gamma, beta, mean, var, training, **kwargs)
+        out = ex.call(case, x, gamma, beta, mean, var, training, returns_new=True, **kwargs)
         ex.require(case, isinstance(out, tuple) and len(out) == 3,
                    f"expected a tuple (y, new_moving_mean, new_moving_var), received "
                    f"{describe(out)}.", "return y, new_moving_mean, new_moving_var")
@@ -795,8 +846,8 @@ def _check_block(ex, case, fn_args, shape, main, answer, mistakes, hint, seed):
                f"the block has {len(bns)}.", "follow every Conv2D with "
                "keras.layers.BatchNormalization().")
     x = _inputs(seed, shape)
-    compare_with_known_weights(ex, case, model, x, answer(x, *fn_args),
-                               mistakes_from(answer, mistakes, x, *fn_args), hint)
+    _compare_block_output(ex, case, model, x, answer(x, *fn_args),
+                          mistakes_from(answer, mistakes, x, *fn_args), hint)
 
 
 def _residual_block_cases():
@@ -851,8 +902,9 @@ def _bottleneck_block_answer(x, filters, stride, *, variant=None):
 
 _BOTTLENECK_BLOCK_MISTAKES = {
     **_SHORTCUT_BLOCK_MISTAKES,
-    "the stride is on the first 1x1 convolution (as in the 2015 paper); here, as in most "
-    "current code, the 3x3 convolution takes the stride so that no pixel is skipped":
+    "the stride is on the first 1x1 convolution (as in the 2015 paper, ResNet v1); here, as "
+    "in most current code (ResNet v1.5), the 3x3 convolution takes the stride so that no "
+    "pixel is skipped":
         {"variant": "stride on the first 1x1"},
 }
 
@@ -872,7 +924,8 @@ def bottleneck_block(ex):
     """Checks `bottleneck_block(x, filters, stride)`: 1x1 -> 3x3 -> 1x1 (4 * filters).
 
     The same checks as `residual_block`, with the stride on the 3x3 convolution
-    (naming it on the first 1x1, as in the 2015 paper).
+    (ResNet v1.5, the convention the docstring names), naming it on the first 1x1
+    (as in the 2015 paper, ResNet v1).
     """
     for number, (case, shape, filters, stride) in enumerate(_bottleneck_block_cases()):
         _check_block(
