@@ -58,23 +58,39 @@ def masked_softmax(scores, valid_lens, *, value=-1e6, offset=0, after=False, add
         return softmax(masked, axis=axis)
 
 
+def unstable_softmax(z, axis=-1):
+    """exp without subtracting the largest score first: overflows for scores above ~709."""
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        e = np.exp(z)
+        return e / e.sum(axis=axis, keepdims=True)
+
+
+def global_max_softmax(z, axis=-1):
+    """The largest score of the whole array subtracted, not each row's: rows far below it
+    underflow to 0 / 0."""
+    with np.errstate(under="ignore", invalid="ignore"):
+        e = np.exp(z - z.max())
+        return e / e.sum(axis=axis, keepdims=True)
+
+
 def scaled_dot_product_attention(q, k, v, mask=None, *, scale=lambda d: 1 / np.sqrt(d),
                                  after=False, axis=-1, invert=False, order="ow",
-                                 transpose_output=False):
+                                 transpose_output=False, stable=True):
+    soft = {True: softmax, False: unstable_softmax, "global": global_max_softmax}[stable]
     scores = q @ k.transpose(0, 2, 1) * scale(q.shape[-1])
     if mask is not None:
         mask = ~mask if invert else mask
-        weights = softmax(scores, axis) * mask if after else \
-            softmax(np.where(mask, scores, -1e6), axis)
+        weights = soft(scores, axis) * mask if after else \
+            soft(np.where(mask, scores, -1e6), axis)
     else:
-        weights = softmax(scores, axis)
+        weights = soft(scores, axis)
     output = weights @ v
     output = output.transpose(0, 2, 1) if transpose_output else output
     return {"ow": (output, weights), "wo": (weights, output), "o": output}[order]
 
 
 def additive_attention(q, k, v, w_q, w_k, w_v, mask=None, *, tanh=np.tanh, swap=False,
-                       use_w_v=True, use_mask=True, axis=-1, transposed=False):
+                       use_w_v=True, use_mask=True, axis=-1, transposed=False, stable=True):
     if swap:
         w_q, w_k = w_k, w_q
     if transposed:
@@ -84,7 +100,7 @@ def additive_attention(q, k, v, w_q, w_k, w_v, mask=None, *, tanh=np.tanh, swap=
     scores = features @ w_v if use_w_v else features.sum(-1)
     if mask is not None and use_mask:
         scores = np.where(mask.transpose(0, 2, 1) if transposed else mask, scores, -1e6)
-    weights = softmax(scores, axis)
+    weights = (softmax if stable else unstable_softmax)(scores, axis)
     return weights @ v, weights
 
 
@@ -111,7 +127,8 @@ def merge_heads(x, *, transpose=True, interleave=False):
 
 def multi_head_attention(query, key, value, params, mask=None, *, split=split_heads,
                          merge=merge_heads, scale="key_dim", output=True, biases=True,
-                         output_bias=True, swap_kv=False, use_mask=True, in_place=False):
+                         output_bias=True, swap_kv=False, use_mask=True, in_place=False,
+                         stable=True):
     if swap_kv:
         key, value = value, key
     p = params
@@ -129,7 +146,7 @@ def multi_head_attention(query, key, value, params, mask=None, *, split=split_he
     scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(d)
     if mask is not None and use_mask:
         scores = np.where(mask[:, None], scores, -1e6)
-    merged = merge(softmax(scores) @ v)
+    merged = merge((softmax if stable else unstable_softmax)(scores) @ v)
     if in_place:
         p["bo"] += 0.0 * p["bo"] + 1.0
     if not output:
@@ -163,34 +180,48 @@ def positional_encoding(max_len, d_model, *, swap=False, halves=False, pair=lamb
 def beam_search(step_fn, start_token, end_token, beam_width, max_len, alpha=0.75, *,
                 length=lambda n, alpha: n ** alpha, prune=True, stop_at_end=True,
                 keep_finished=True, include_start=False, raw_score=False, larger_wins=False,
-                validate=True, extra_steps=0):
+                validate=True, extra_steps=0, tie_order="smaller", final="smaller",
+                start_counted=False, end_only=False):
     if validate and (beam_width < 1 or max_len < 1):
         raise ValueError(f"beam_width and max_len must be >= 1, received {beam_width} and "
                          f"{max_len}")
     sign = -1 if larger_wins else 1
-    live, finished = [([], 0.0)], []
-    for _ in range(max_len + extra_steps):
+    limit = max_len + extra_steps - (1 if start_counted else 0)  # start_counted: len(prefix)
+    live, finished, at_limit = [([], 0.0)], [], []
+    for _ in range(limit):
         candidates = []
         for tokens, logp in live:
             log_probs = step_fn([start_token] + tokens)
             candidates += [(tokens + [v], logp + log_probs[v]) for v in range(len(log_probs))]
-        candidates.sort(key=lambda c: (-c[1], [sign * t for t in c[0]]))
+        if tie_order == "generation":  # a sort on the sum alone (stable)
+            candidates.sort(key=lambda c: -c[1])
+        elif tie_order == "reversed":  # np.argsort(sums)[::-1]
+            order = np.argsort([c[1] for c in candidates], kind="stable")[::-1]
+            candidates = [candidates[i] for i in order]
+        else:
+            candidates.sort(key=lambda c: (-c[1], [sign * t for t in c[0]]))
         kept = candidates[:beam_width] if prune else candidates
         live = []
         for tokens, logp in kept:
             ended = stop_at_end and tokens[-1] == end_token
-            if ended or len(tokens) == max_len + extra_steps:
+            if ended or (len(tokens) == limit and not end_only):
                 finished.append((tokens, logp))
+            elif len(tokens) == limit:
+                at_limit.append((tokens, logp))
             elif keep_finished or len(live) < beam_width:
                 live.append((tokens, logp))
         if not keep_finished:  # the beam refilled with the next live candidates
             live = [c for c in candidates if c[0][-1] != end_token][:beam_width]
         if not live:
             break
+    finished = finished or at_limit  # end_only: those at max_len only when none ended
     if not finished:  # beam_width 0 or max_len 0, without validation
         return [], 0.0
-    best = min(finished, key=lambda f: (-f[1] / length(len(f[0]), alpha),
-                                        [sign * t for t in f[0]]))
+    if final == "first":  # max() keeps the first of equal scores: the first to finish
+        best = max(finished, key=lambda f: f[1] / length(len(f[0]), alpha))
+    else:
+        best = min(finished, key=lambda f: (-f[1] / length(len(f[0]), alpha),
+                                            [sign * t for t in f[0]]))
     tokens, logp = best
     score = logp if raw_score else logp / length(len(tokens), alpha)
     return ([start_token] + tokens if include_start else tokens), float(score)
@@ -236,6 +267,19 @@ REFERENCES = {
     "beam_search": beam_search,
     "bleu": bleu,
 }
+
+
+def _sdpa_scaling_q_in_place(q, k, v, mask=None):
+    q /= np.sqrt(q.shape[-1])  # changes the caller's q
+    return scaled_dot_product_attention(q, k, v, mask, scale=lambda d: 1.0)
+
+
+def _split_heads_reshaping_x_in_place(x, num_heads):
+    batch, seq, d_model = x.shape
+    if d_model % num_heads:
+        raise ValueError(f"d_model {d_model} is not divisible by num_heads {num_heads}")
+    x.shape = (batch, seq, num_heads, d_model // num_heads)  # changes the caller's x
+    return x.transpose(0, 2, 1, 3)
 
 
 def _no_validation(num_heads):
@@ -285,6 +329,9 @@ MUTANTS = [
      r"(?s)case 'rows with no valid key.*NaN or infinite"),
     ("masked_softmax", lambda *a: masked_softmax(*a, stable=False, floor=np.float32(-80)),
      r"(?s)case 'float32 scores up to 100.*NaN or infinite"),
+    ("masked_softmax", lambda s, v: masked_softmax(s.astype(np.float64), v, stable=False,
+                                                   floor=-80.0),
+     r"(?s)case 'float64 scores up to about 2000.*NaN or infinite.*subtract each row's largest"),
     ("masked_softmax", lambda *a: masked_softmax(*a, axis=1),
      "the softmax taken over the queries axis"),
     ("masked_softmax", lambda scores, valid_lens: masked_softmax(scores, valid_lens,
@@ -314,11 +361,19 @@ MUTANTS = [
      r"expected a pair \(output, weights\)"),
     ("scaled_dot_product_attention", lambda q, k, v: scaled_dot_product_attention(q, k, v),
      "case 'padding mask.*raised TypeError"),
+    ("scaled_dot_product_attention", _sdpa_scaling_q_in_place,
+     "case 'no mask.*changed its input `q` in place"),
+    ("scaled_dot_product_attention", lambda *a: scaled_dot_product_attention(*a, stable=False),
+     r"(?s)case 'large scores.*NaN or infinite.*subtract each row's largest score before exp"),
+    ("scaled_dot_product_attention", lambda *a: scaled_dot_product_attention(*a, stable="global"),
+     r"(?s)case 'large scores.*NaN or infinite.*subtract each row's largest score before exp"),
     # additive_attention
     ("additive_attention", lambda *a: additive_attention(*a, tanh=lambda z: z), "tanh missing"),
     ("additive_attention", lambda *a: additive_attention(*a, swap=True)
      if a[3].shape == a[4].shape else additive_attention(*a), "w_q and w_k swapped"),
     ("additive_attention", lambda *a: additive_attention(*a, use_w_v=False), "w_v ignored"),
+    ("additive_attention", lambda *a: additive_attention(*a, stable=False),
+     r"(?s)case 'a large w_v.*NaN or infinite.*subtract each row's largest score before exp"),
     ("additive_attention", lambda *a: additive_attention(*a, axis=1),
      "the softmax taken over the queries axis"),
     ("additive_attention", lambda *a: additive_attention(*a, use_mask=False),
@@ -347,6 +402,7 @@ MUTANTS = [
      if x.shape[-1] % n == 0 else x[None],
      ("case 'd_model 10, 4 heads': d_model = 10 is not divisible by num_heads = 4, so your "
       "function must raise ValueError; it returned a result instead")),
+    ("split_heads", _split_heads_reshaping_x_in_place, "changed its input `x` in place"),
     # merge_heads
     ("merge_heads", lambda x: merge_heads(x, transpose=False), "without transposing first"),
     ("merge_heads", lambda x: merge_heads(x, interleave=True), "the heads interleaved"),
@@ -374,6 +430,8 @@ MUTANTS = [
      "case 'cross-attention.*key and value swapped"),
     ("multi_head_attention", lambda *a: multi_head_attention(*a, use_mask=False),
      "case 'cross-attention.*the mask ignored"),
+    ("multi_head_attention", lambda *a: multi_head_attention(*a, stable=False),
+     r"(?s)case 'large scores.*NaN or infinite.*subtract each row's largest score before exp"),
     ("multi_head_attention", lambda query, key, value, params, mask=None: multi_head_attention(
         query, key, value, params, mask, in_place=True),
      "changed its input `params` in place"),
@@ -432,6 +490,23 @@ MUTANTS = [
     ("beam_search", lambda *a: beam_search(*a)[1], r"expected a pair \(tokens, score\)"),
     ("beam_search", lambda *a: (np.array(beam_search(*a)[0], float), beam_search(*a)[1]),
      "expected a list of ints"),
+    ("beam_search", lambda *a: beam_search(*a, tie_order="generation"),
+     "case 'a tie at the beam's edge between extensions of two hypotheses.*tokens "
+     r"\(the first value\).*kept in the order they were made"),
+    ("beam_search", lambda *a: beam_search(*a, tie_order="reversed"),
+     "case 'a tie at the beam's edge between two extensions of one hypothesis.*broken "
+     "towards the one made last"),
+    ("beam_search", lambda *a: beam_search(*a, final="first"),
+     "case 'alpha 0: .*broken by the order they finished"),
+    ("beam_search", lambda *a: beam_search(*a, start_counted=True),
+     "max_len counts the start token"),
+    ("beam_search", lambda *a: beam_search(*a, end_only=True),
+     "reaches max_len without the end token was left out while some hypothesis had ended"),
+    ("beam_search", lambda f, s, e, w, m, alpha=1.0: beam_search(f, s, e, w, m, alpha),
+     r"case 'alpha left out.*called without alpha, your function used alpha = 1\.0: the "
+     r"default is alpha=0\.75"),
+    ("beam_search", lambda f, s, e, w, m, alpha: beam_search(f, s, e, w, m, alpha),
+     "case 'alpha left out.*raised TypeError"),
     # bleu
     ("bleu", lambda *a: bleu(*a, clip=None), "no clipping"),
     ("bleu", lambda *a: bleu(*a, clip=sum), "clipped by the counts of all the references"),
@@ -454,6 +529,10 @@ MUTANTS = [
     ("bleu", lambda c, refs, n=4: bleu(c, refs, n) if c else 1 / len(c),
      "case 'an empty candidate: 0': your function raised ZeroDivisionError"),
     ("bleu", lambda *a: np.array([bleu(*a)]) * np.ones(2), "expected a single number"),
+    ("bleu", lambda c, refs, max_n=2: bleu(c, refs, max_n),
+     r"case 'max_n left out.*called without max_n, your function used max_n = 2: the default "
+     r"is max_n=4"),
+    ("bleu", lambda c, refs, max_n: bleu(c, refs, max_n), "case 'max_n left out.*raised TypeError"),
 ]
 
 
@@ -557,6 +636,66 @@ def _beam_search_dicts(step_fn, start_token, end_token, beam_width, max_len, alp
     return list(best), done[best] / len(best) ** alpha
 
 
+def _beam_search_numpy(step_fn, start_token, end_token, beam_width, max_len, alpha=0.75):
+    """All the candidates of a step as arrays, ranked by np.lexsort (sum, then tokens)."""
+    if beam_width < 1 or max_len < 1:
+        raise ValueError(f"beam_width {beam_width} and max_len {max_len} must be >= 1")
+    beams, sums, finished = np.zeros((1, 0), int), np.zeros(1), []
+    for _ in range(max_len):
+        log_probs = np.stack([step_fn([start_token, *b.tolist()]) for b in beams])
+        vocab = log_probs.shape[1]
+        total = (sums[:, None] + log_probs).ravel()
+        seqs = np.concatenate([np.repeat(beams, vocab, axis=0),
+                               np.tile(np.arange(vocab), len(beams))[:, None]], axis=1)
+        kept = np.lexsort([*seqs.T[::-1], -total])[:beam_width]
+        done = (seqs[kept, -1] == end_token) | (seqs.shape[1] == max_len)
+        finished += [(seqs[i].tolist(), total[i]) for i in kept[done]]
+        beams, sums = seqs[kept[~done]], total[kept[~done]]
+        if not len(beams):
+            break
+    tokens, score = min(((t, s / len(t) ** alpha) for t, s in finished),
+                        key=lambda f: (-f[1], f[0]))
+    return tokens, float(score)
+
+
+def _beam_search_heap(step_fn, start_token, end_token, beam_width, max_len, alpha=0.75):
+    """heapq.nsmallest with the key (-sum, tokens): ties go to the smaller list."""
+    import heapq
+
+    if beam_width < 1 or max_len < 1:
+        raise ValueError("beam_width and max_len must be at least 1")
+    live, finished = [(0.0, [])], []
+    for _ in range(max_len):
+        candidates = [(logp + float(lp), tokens + [token]) for logp, tokens in live
+                      for token, lp in enumerate(step_fn([start_token] + tokens))]
+        live = []
+        for logp, tokens in heapq.nsmallest(beam_width, candidates,
+                                            key=lambda c: (-c[0], c[1])):
+            ended = tokens[-1] == end_token or len(tokens) == max_len
+            (finished if ended else live).append((logp, tokens))
+        if not live:
+            break
+    best = min(finished, key=lambda f: (-f[0] / len(f[1]) ** alpha, f[1]))
+    return best[1], best[0] / len(best[1]) ** alpha
+
+
+def _masked_softmax_scipy(scores, valid_lens):
+    from scipy.special import softmax as scipy_softmax
+
+    lens = valid_lens.reshape(valid_lens.shape + (1,) * (3 - valid_lens.ndim))
+    return scipy_softmax(np.where(np.arange(scores.shape[-1]) < lens, scores, -1e6), axis=-1)
+
+
+def _sdpa_logsumexp(q, k, v, mask=None):
+    from scipy.special import logsumexp
+
+    scores = q @ np.swapaxes(k, 1, 2) / np.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores + np.where(mask, 0.0, -1e9)  # an additive mask, as in TF's tutorial
+    weights = np.exp(scores - logsumexp(scores, axis=-1, keepdims=True))
+    return weights @ v, weights
+
+
 def _bleu_fractions(candidate, references, max_n=4):
     from fractions import Fraction
 
@@ -588,7 +727,11 @@ def test_other_correct_answers_pass(capsys):
     check.positional_encoding(_d2l_positional_encoding)
     check.beam_search(_beam_search_dicts)
     check.bleu(_bleu_fractions)
-    assert capsys.readouterr().out.count("passed") == 10
+    check.beam_search(_beam_search_numpy)
+    check.beam_search(_beam_search_heap)
+    check.masked_softmax(_masked_softmax_scipy)
+    check.scaled_dot_product_attention(_sdpa_logsumexp)
+    assert capsys.readouterr().out.count("passed") == 14
 
 
 # ------------------------------------------------------- oracles and cases ---
@@ -623,14 +766,15 @@ def test_keras_dot_product_attention_agrees_with_the_weights_formula():
 def test_bleu_mistake_generator_without_switches_is_nltk():
     """Every named BLEU mistake is one switch away from a formula that agrees with nltk."""
     for _, candidate, references, max_n in check._bleu_cases():
+        max_n = max_n or 4  # None: left out, the default 4
         assert check._bleu_answer(candidate, references, max_n) == pytest.approx(
             check._nltk_bleu(candidate, references, max_n), abs=1e-12)
 
 
 def test_every_named_bleu_mistake_shows_in_some_case():
     for name, switches in check._BLEU_MISTAKES.items():
-        assert any(abs(check._bleu_answer(c, refs, n, **switches) - check._nltk_bleu(c, refs, n))
-                   > 1e-3
+        assert any(abs(check._bleu_answer(c, refs, n or 4, **switches) -
+                       check._nltk_bleu(c, refs, n or 4)) > 1e-3
                    for _, c, refs, n in check._bleu_cases()), name
 
 
@@ -657,6 +801,33 @@ def test_beam_search_cases_show_what_their_names_say():
     assert _beam_results(narrows) != _beam_results(narrows, refill=True)
     assert all(len(_beam_results(cases["no end token within max_len = 3"], alpha=a)) == 3
                for a in (0.0, 1.0))
+    limit = cases["a hypothesis that reaches max_len = 2 without the end token has the best "
+                  "score"]
+    assert _beam_results(limit) == [1, 1] != _beam_results(limit, end_only=True)
+    one = cases["a tie at the beam's edge between two extensions of one hypothesis"]
+    two = cases["a tie at the beam's edge between extensions of two hypotheses"]
+    for case, wrong in [(one, "reversed"), (two, "generation")]:
+        assert _beam_results(case) != _beam_results(case, select_ties=wrong)
+    equal = cases["alpha 0"]
+    assert _beam_results(equal) == [1, 3] and _beam_results(equal, final_ties="first") == [3]
+
+
+def test_the_beam_search_ties_are_exact():
+    """The tied candidates and finished hypotheses of the tie cases have equal sums in
+    floating point, not merely close ones (probabilities that are powers of 2)."""
+    def sums(case, prefixes):
+        _, rows, default, start, end, width, max_len, _ = case
+        table = check._StepTable(rows, default, start, end, width, max_len)
+        table.checking = False
+        return {sum(float(table([start, *p[:i]])[p[i]]) for i in range(len(p)))
+                for p in prefixes}
+
+    cases = {case[0].split(":")[0]: case for case in check._beam_search_cases()}
+    assert len(sums(cases["a tie at the beam's edge between two extensions of one "
+                          "hypothesis"], [(2,), (3,)])) == 1
+    assert len(sums(cases["a tie at the beam's edge between extensions of two hypotheses"],
+                    [(1, 1), (2, 2)])) == 1
+    assert len(sums(cases["alpha 0"], [(3,), (1, 3)])) == 1
 
 
 def test_the_step_table_refuses_calls_a_right_search_never_makes():
@@ -685,4 +856,4 @@ def test_positional_encodings_that_agree_on_row_0_are_shown_where_they_differ():
 
 def test_the_id_of_bleu_has_two_digits_after_the_dot(capsys):
     check.bleu(bleu)
-    assert capsys.readouterr().out == "06.10 bleu: all 10 cases passed\n"
+    assert capsys.readouterr().out == "06.10 bleu: all 11 cases passed\n"

@@ -18,7 +18,7 @@ Example:
 
 >>> from helpers.checks import attention as check
 >>> check.masked_softmax(masked_softmax)
-06.2 masked_softmax: all 6 cases passed
+06.2 masked_softmax: all 7 cases passed
 """
 
 import collections
@@ -249,6 +249,9 @@ def _masked_softmax_cases():
         (("float32 scores up to 100 (exp overflows in float32 unless the largest score is "
           "subtracted first)"), random_values(615, (2, 4, 4), 40.0).astype(np.float32),
          np.array([[4, 1, 2, 3], [2, 2, 4, 1]])),
+        (("float64 scores up to about 2000 (exp overflows even in float64 unless each row's "
+          "largest score is subtracted first): lengths [3, 2]"),
+         random_values(616, (2, 3, 4), 800.0), np.array([3, 2])),
     ]
 
 
@@ -266,7 +269,10 @@ def masked_softmax(ex):
     has every score -1e6, so it gets the uniform distribution 1 / keys, as d2l's
     `masked_softmax` does (with -inf it would be 0 / 0 = NaN). `scores` must not be
     changed in place. The oracle is `keras.ops.softmax` (float64) of the scores with
-    masked positions replaced by -1e6.
+    masked positions replaced by -1e6. Cases: lengths per example and per query, rows
+    and examples with no valid key, nothing masked, and large scores in float32 (up to
+    100) and in float64 (up to about 2000), where exp overflows unless the largest
+    score is subtracted.
     """
     for case, scores, valid_lens in _masked_softmax_cases():
         out = ex.call(case, scores, valid_lens)
@@ -376,6 +382,11 @@ def _scaled_dot_product_attention_cases():
         ("d 64, where the scaling matters: 2 queries, 3 keys", *drawn(3, 1, 2, 3, 64, 2), None),
         ("float32, one query, padding mask (key lengths 2 and 3)",
          *(a.astype(np.float32) for a in drawn(4, 2, 1, 3, 6, 2)), _padding_mask(1, [2, 3])),
+        (("large scores, up to about 1500 (q and k of standard deviation 30, d 4): exp "
+          "overflows unless each row's largest score is subtracted first; padding mask (key "
+          "lengths 3 and 4)"), random_values(626, (2, 3, 4), 30.0),
+         random_values(627, (2, 4, 4), 30.0), random_values(628, (2, 4, 2)),
+         _padding_mask(3, [3, 4])),
     ]
 
 
@@ -400,11 +411,17 @@ def _compare_attention(ex, case, out, expected, answer, table, inputs, dtype, hi
     (expected_output, expected_weights) = expected
     rtol, atol = _tolerances(dtype)
     ex.compare(case, weights, expected_weights, rtol=rtol, atol=atol, hint=hint,
-               part="weights (the second value)",
+               part="weights (the second value)", nonfinite_hint=_OVERFLOW_HINT,
                mistakes=mistakes_from(answer, table, *inputs, part=1))
     ex.compare(case, output, expected_output, rtol=rtol, atol=atol, hint=hint,
-               part="output (the first value)",
+               part="output (the first value)", nonfinite_hint=_OVERFLOW_HINT,
                mistakes=mistakes_from(answer, table, *inputs, part=0))
+
+
+#: The hint for NaN or infinite attention weights: exp of a large score overflowed.
+_OVERFLOW_HINT = ("exp of a score above about 709 overflows to inf even in float64, and "
+                  "inf / inf is NaN (a very negative row underflows to 0 / 0): subtract each "
+                  "row's largest score before exp, which does not change the softmax.")
 
 
 @exercise("06.3")
@@ -415,13 +432,15 @@ def scaled_dot_product_attention(ex):
     `mask`, if given, a bool array (batch, tq, tk), True where query i may attend
     key j (every row has at least one True). The scores are q k^T / sqrt(d),
     (batch, tq, tk); masked scores are replaced by -1e6 before a softmax over the
-    keys (the last axis). The result is the pair (output, weights) of NumPy float
+    keys (the last axis), computed stably (each row's largest score subtracted
+    before exp). The result is the pair (output, weights) of NumPy float
     arrays: output = weights @ v, (batch, tq, dv), and the weights (batch, tq, tk).
     The output is compared with `keras.ops.dot_product_attention` (float64, on a
     heads axis of one, scale 1/sqrt(d)), the weights with the same formula worked
     out in float64 (that op does not return them): the weights first. Cases: no
-    mask (the function called without one), a padding mask, a causal mask, d = 64
-    and float32 inputs.
+    mask (the function called without one), a padding mask, a causal mask, d = 64,
+    float32 inputs and scores up to about 1500 (exp overflows unless the largest
+    score is subtracted).
     """
     hint = ("scores = q @ k.transpose(0, 2, 1) / sqrt(d), (batch, tq, tk); where the mask is "
             "False put -1e6; weights = softmax over the last axis; output = weights @ v.")
@@ -512,6 +531,9 @@ def _additive_attention_cases():
          "causal"),
         ("float32, one query, padding mask (key lengths 3 and 1)",
          *drawn(4, 2, 1, 3, 2, 4, 3, 2, np.float32), [3, 1]),
+        (("a large w_v, scores up to about 1000: exp overflows unless each row's largest "
+          "score is subtracted first; 3 queries, 4 keys, hidden 4, no mask"),
+         *drawn(5, 2, 3, 4, 3, 3, 4, 2)[:5], random_values(695, (4,), 600.0), None),
     ]
 
 
@@ -546,14 +568,15 @@ def additive_attention(ex):
     query meets every key: scores[b, i, j] = tanh(q[b, i] @ w_q + k[b, j] @ w_k) @ w_v,
     (batch, tq, tk), built by broadcasting q W_q (batch, tq, 1, h) against k W_k
     (batch, 1, tk, h). Masked scores are replaced by -1e6, then a softmax over the
-    keys gives the weights and output = weights @ v. The result is the pair
+    keys, computed stably (each row's largest score subtracted before exp), gives
+    the weights and output = weights @ v. The result is the pair
     (output, weights), (batch, tq, dv) and (batch, tq, tk), compared weights first.
     `keras.layers.AdditiveAttention` has no projections W_q and W_k of its own
     (it adds q and k as they come), so the oracle projects q and k itself and gives
     the layer's `scale` the vector w_v (float64); the layer then computes
     tanh(q W_q + k W_k) @ w_v with its softmax and weighted sum. Cases: dq != dk,
     dq = dk (where w_q and w_k could be swapped), a padding mask, a causal mask,
-    one query in float32.
+    one query in float32, and a large w_v that gives scores up to about 1000.
     """
     hint = ("features = tanh((q @ w_q)[:, :, None, :] + (k @ w_k)[:, None, :, :]), (batch, tq, "
             "tk, h); scores = features @ w_v; where the mask is False put -1e6; weights = "
@@ -739,6 +762,9 @@ def _multi_head_attention_cases():
                               random_values(677, (1, 3, 7)))
     small = [a.astype(np.float32) for a in (random_values(678, (2, 3, 4)),
                                              random_values(679, (2, 2, 4)))]
+    large = random_values(730, (2, 4, 6))
+    large_params = {name: weights * (20.0 if name in ("wq", "wk") else 1.0)
+                    for name, weights in _mha_params(740, 6, 6, 6, 2, 3, 3).items()}
     return [
         ("self-attention: batch 2, 4 positions, d_model 8, 2 heads of key_dim 4",
          x, x, x, _mha_params(680, 8, 8, 8, 2, 4, 4), None),
@@ -751,6 +777,10 @@ def _multi_head_attention_cases():
          wide_q, wide_k, wide_v, _mha_params(710, 6, 4, 7, 2, 3, 5), None),
         ("float32: 3 queries, 2 keys (= values), d_model 4, 2 heads of key_dim 2",
          small[0], small[1], small[1], _mha_params(720, 4, 4, 4, 2, 2, 2, np.float32), None),
+        (("large scores, up to about 1200 (wq and wk 20 times larger): exp overflows unless "
+          "each row's largest score is subtracted first; causal self-attention, 4 positions, "
+          "d_model 6, 2 heads of key_dim 3"), large, large, large, large_params,
+         _causal_mask(2, 4)),
     ]
 
 
@@ -781,13 +811,15 @@ def multi_head_attention(ex):
     and v), i.e. the columns h * key_dim .. (h + 1) * key_dim - 1 of query @
     wq.reshape(dq, -1) + bq.reshape(-1), as `split_heads` cuts them; each head
     attends with scores q k^T / sqrt(key_dim) (masked scores replaced by -1e6,
-    softmax over the keys); the heads' outputs are merged as by `merge_heads`
+    softmax over the keys, computed stably); the heads' outputs are merged as by `merge_heads`
     into (batch, tq, heads * value_dim) and projected: @ wo.reshape(heads *
     value_dim, dq) + bo. The result is the output, a NumPy float array (batch, tq,
     dq), compared with the Keras layer given the same weights (float64), called as
     layer(query, value, key, attention_mask=mask): note Keras's order, value
     before key. `params` must not be changed. Cases: self-attention, cross-attention
-    with a padding mask, a causal mask with one head, key_dim != value_dim, float32.
+    with a padding mask, a causal mask with one head, key_dim != value_dim, float32,
+    and scores up to about 1200 (exp overflows unless the largest score is
+    subtracted).
     """
     hint = ("project: query @ wq.reshape(dq, -1) + bq.reshape(-1) (and k, v), split each into "
             "heads (batch, heads, seq, dim); scores = q k^T / sqrt(key_dim), -1e6 where the "
@@ -798,6 +830,7 @@ def multi_head_attention(ex):
         out = ex.call(case, *args) if mask is None else ex.call(case, *args, mask)
         rtol, atol = _tolerances(query.dtype)
         ex.compare(case, out, _keras_mha(*args, mask), rtol=rtol, atol=atol, hint=hint,
+                   nonfinite_hint=_OVERFLOW_HINT,
                    mistakes=mistakes_from(_multi_head_attention_answer,
                                           _MULTI_HEAD_ATTENTION_MISTAKES, *args, mask))
 
@@ -979,8 +1012,9 @@ class _StepTable:
 
 
 def _beam_search_answer(step_fn, start, end, beam_width, max_len, alpha, *,
-                        length="L**alpha", refill=False, larger_wins=False, greedy=False,
-                        raw_score=False, include_start=False, part=None):
+                        length="L**alpha", refill=False, larger_wins=False, select_ties="smaller",
+                        final_ties="smaller", greedy=False, raw_score=False, include_start=False,
+                        start_counted=False, end_only=False, default_alpha=None, part=None):
     """`beam_search` as 06.9 defines it, on a `_StepTable` that does not check its calls;
     with switches for known mistakes.
 
@@ -991,10 +1025,22 @@ def _beam_search_answer(step_fn, start, end, beam_width, max_len, alpha, *,
             "(L - end)**alpha" (the end token left out).
         refill: True keeps going through the candidates until beam_width live ones are
             kept (finished ones not counted).
-        larger_wins: True breaks ties towards the larger token list.
+        larger_wins: True breaks both kinds of ties below towards the larger token list.
+        select_ties: how candidates of one step with equal sums are ordered: "smaller"
+            (right: the smaller token list first), "generation" (in the order they were
+            made, hypothesis by hypothesis and token by token: a sort on the sum alone),
+            "reversed" (that order reversed: np.argsort(sums)[::-1]) or "larger".
+        final_ties: which of the finished hypotheses with equal scores wins: "smaller"
+            (right), "first" (the first to finish: max() over the finished list) or
+            "larger".
         greedy: True ignores beam_width: one hypothesis is kept.
         raw_score: True returns the winner's plain sum of log-probabilities as its score.
         include_start: True puts the start token before the returned tokens.
+        start_counted: True counts the start token in max_len: a hypothesis is finished at
+            max_len - 1 generated tokens (None where max_len is 1).
+        end_only: True finishes only hypotheses that end with the end token; those that
+            reach max_len without it count only when none ended.
+        default_alpha: the exponent used instead of `alpha` (a wrong default).
         part: 0 or 1 gives only the tokens or only the score; None, both.
 
     Returns:
@@ -1002,33 +1048,54 @@ def _beam_search_answer(step_fn, start, end, beam_width, max_len, alpha, *,
         left out, end kept), a list of ints, and its score; or its part `part`.
     """
     beam_width = 1 if greedy else beam_width
+    alpha = alpha if default_alpha is None else default_alpha
+    if larger_wins:
+        select_ties = final_ties = "larger"
+    limit = max_len - 1 if start_counted else max_len
+    if limit < 1:
+        return None
 
     def normaliser(tokens):
         size = len(tokens)
         return {"L**alpha": size ** alpha, "1": 1, "L": size, "(L + 1)**alpha": (size + 1) ** alpha,
                 "(L - end)**alpha": max(size - (tokens[-1] == end), 1) ** alpha}[length]
 
-    order = (lambda tokens: tuple(-t for t in tokens)) if larger_wins else tuple
-    live, finished = [((), 0.0)], []
-    for _ in range(max_len):
+    def ranked(candidates):
+        if select_ties == "generation":
+            return sorted(candidates, key=lambda c: -c[1])
+        if select_ties == "reversed":
+            return sorted(candidates, key=lambda c: c[1])[::-1]
+        if select_ties == "larger":
+            return sorted(candidates, key=lambda c: (c[1], c[0]), reverse=True)
+        return sorted(candidates, key=lambda c: (-c[1], c[0]))
+
+    live, finished, at_limit = [((), 0.0)], [], []
+    for _ in range(limit):
         candidates = []
         for tokens, logp in live:
             log_probs = step_fn([start, *tokens])
             candidates += [((*tokens, v), logp + float(log_probs[v]))
                            for v in range(len(log_probs))]
-        candidates.sort(key=lambda c: (-c[1], order(c[0])))
         live = []
-        for tokens, logp in candidates if refill else candidates[:beam_width]:
-            if tokens[-1] == end or len(tokens) == max_len:
+        for tokens, logp in ranked(candidates) if refill else ranked(candidates)[:beam_width]:
+            if tokens[-1] == end:
                 finished.append((tokens, logp))
+            elif len(tokens) == limit:
+                (at_limit if end_only else finished).append((tokens, logp))
             else:
                 live.append((tokens, logp))
             if len(live) == beam_width:
                 break
         if not live:
             break
+    finished = finished or at_limit
     scored = [(logp / normaliser(tokens), logp, tokens) for tokens, logp in finished]
-    score, logp, tokens = min(scored, key=lambda s: (-s[0], order(s[2])))
+    if final_ties == "first":
+        score, logp, tokens = max(scored, key=lambda s: s[0])
+    elif final_ties == "larger":
+        score, logp, tokens = max(scored, key=lambda s: (s[0], s[2]))
+    else:
+        score, logp, tokens = min(scored, key=lambda s: (-s[0], s[2]))
     result = ([start, *tokens] if include_start else list(tokens), logp if raw_score else score)
     return result if part is None else result[part]
 
@@ -1051,6 +1118,28 @@ _BEAM_SEARCH_MISTAKES = {
     "ties broken towards the larger token list: among equal candidates (and equal "
     "scores) the smaller token list in Python's list order wins": {"larger_wins": True},
     "beam_width ignored: greedy search keeps one hypothesis": {"greedy": True},
+    "ties among a step's candidates kept in the order they were made (a sort on the sum "
+    "alone, heapq.nlargest, or a stable argsort of -sums): of candidates with equal sums "
+    "the smaller token list in Python's list order is kept, whichever hypothesis it "
+    "extends": {"select_ties": "generation"},
+    "ties among a step's candidates broken towards the one made last (np.argsort(sums)"
+    "[::-1] reverses the order of equal sums): of candidates with equal sums the smaller "
+    "token list in Python's list order is kept": {"select_ties": "reversed"},
+    "ties between finished hypotheses broken by the order they finished (max() keeps the "
+    "first of equal scores): of equal scores the smaller token list in Python's list "
+    "order wins, e.g. [1, 3] before [3]": {"final_ties": "first"},
+    "max_len counts the start token: a hypothesis is finished when it holds max_len "
+    "generated tokens (the end token counted, the start token not)": {"start_counted": True},
+    "a hypothesis that reaches max_len without the end token was left out while some "
+    "hypothesis had ended: it is finished too, and competes with the others by its "
+    "score": {"end_only": True},
+}
+
+#: Mistakes of the case that leaves alpha out: the function's own default used instead.
+_BEAM_SEARCH_DEFAULT_MISTAKES = {
+    f"called without alpha, your function used alpha = {value}: the default is "
+    f"alpha=0.75 (def beam_search(step_fn, start_token, end_token, beam_width, max_len, "
+    f"alpha=0.75))": {"default_alpha": value} for value in (1.0, 0.7, 0.6, 0.5, 0.0)
 }
 
 
@@ -1094,6 +1183,37 @@ def _beam_search_cases():
          [0.3, 0.35, 0.35], 3, 0, 2, 4, 0.75),
         ("beam_width larger than the vocabulary: 5 for 3 tokens, alpha 0.75",
          {(): [0.2, 0.5, 0.3], (2,): [0.7, 0.2, 0.1]}, [0.3, 0.4, 0.3], 3, 0, 5, 3, 0.75),
+        # [0] ends at step 1 (0.4); [1, 1] (0.59 * 0.98) holds max_len = 2 tokens without
+        # the end token: it is finished too, and its score is the best.
+        (("a hypothesis that reaches max_len = 2 without the end token has the best score: "
+          "it wins; beam_width 2, alpha 0.75"),
+         {(): [0.4, 0.59, 0.01], (1,): [0.015, 0.98, 0.005]}, [0.5, 0.3, 0.2], 3, 0, 2, 2,
+         0.75),
+        # Step 1: [1] first, then [2] and [3] tie (equal probabilities): [2] is kept. Keeping
+        # [3] instead would lead to [3, 0], the best score of all.
+        (("a tie at the beam's edge between two extensions of one hypothesis: [2] is kept, "
+          "not [3]; beam_width 2, alpha 0.75"),
+         {(): [0.1, 0.5, 0.2, 0.2], (1,): [0.1, 0.6, 0.2, 0.1], (2,): [0.05, 0.15, 0.5, 0.3],
+          (3,): [0.99, 0.005, 0.003, 0.002]}, [0.3, 0.35, 0.2, 0.15], 4, 0, 2, 3, 0.75),
+        # Probabilities that are powers of 2 tie exactly across hypotheses. Step 1 keeps [2]
+        # (1/2) and [1] (1/4). Step 2: [2, 3] (1/4) first, then [2, 2] and [1, 1] tie at
+        # 1/8: [1, 1] is kept, though it extends the worse hypothesis, and goes on to the
+        # winner [1, 1, 0]; with [2, 2] the winner would be [2, 2, 0].
+        (("a tie at the beam's edge between extensions of two hypotheses: [1, 1] is kept, "
+          "not [2, 2]; beam_width 2, alpha 0.75"),
+         {(): [1 / 8, 1 / 4, 1 / 2, 1 / 8], (1,): [1 / 4, 1 / 2, 1 / 8, 1 / 8],
+          (2,): [1 / 8, 1 / 8, 1 / 4, 1 / 2], (1, 1): [0.95, 0.03, 0.01, 0.01],
+          (2, 2): [0.9, 0.05, 0.03, 0.02], (2, 3): [0.35, 0.27, 0.15, 0.23]},
+         [0.05, 0.15, 0.35, 0.45], 4, 0, 2, 3, 0.75),
+        # [3] (1/4) ends at step 1, [1, 3] (1/2 * 1/2) at step 2: equal sums, and alpha 0
+        # leaves them equal scores. [1, 3] < [3] in Python's list order.
+        (("alpha 0: [3] and then [1, 3] finish with equal scores, and the smaller token "
+          "list [1, 3] wins; beam_width 2"),
+         {(): [1 / 8, 1 / 2, 1 / 8, 1 / 4], (1,): [1 / 8, 1 / 8, 1 / 4, 1 / 2]},
+         [0.6, 0.25, 0.1, 0.05], 4, 3, 2, 3, 0.0),
+        # alpha None: the function is called without alpha, and must use 0.75.
+        ("alpha left out: its default is 0.75; beam_width 2", _GREEDY, [0.6, 0.2, 0.2], 3, 0,
+         2, 4, None),
     ]
 
 
@@ -1127,8 +1247,8 @@ def beam_search(ex):
     (tokens, score) of the finished hypothesis with the highest score = sum of
     log P / L**alpha, where L = len(tokens) counts the end token but not the start
     token (ties: the smaller token list). `tokens` is a list of ints, `score` a
-    float. beam_width = 1 is greedy search. beam_width < 1 or max_len < 1 must
-    raise ValueError.
+    float. beam_width = 1 is greedy search; alpha defaults to 0.75 (the notebook
+    leaves it out). beam_width < 1 or max_len < 1 must raise ValueError.
 
     No library implements this rule exactly, so the oracle is written out here. The
     step functions are small hand-made tables; they raise ValueError (with the
@@ -1137,8 +1257,12 @@ def beam_search(ex):
     beam_width different prefixes of one length. Cases: greedy and beam search
     differ, beam_width 1, length normalisation changes the winner (alpha 1, and
     alpha 0.5 where L and L**alpha disagree), no end token within max_len, other
-    token ids, ties, a hypothesis that ends at the first step (the beam narrows)
-    and a beam wider than the vocabulary.
+    token ids, ties between finished hypotheses, a hypothesis that ends at the
+    first step (the beam narrows), a beam wider than the vocabulary, ties at the
+    beam's edge between extensions of one hypothesis and of two (probabilities that
+    are powers of 2 tie exactly), alpha 0 with a tie between finished hypotheses of
+    different lengths (the smaller list, not the first to finish), a hypothesis
+    that reaches max_len without the end token and wins, and alpha left out.
     """
     hint = ("keep a list of (tokens, sum of log P); at each step extend every live hypothesis "
             "by every token, sort all the candidates by sum (ties: smaller token list) and "
@@ -1150,20 +1274,24 @@ def beam_search(ex):
                   max_len=max_len):
             return _StepTable(rows, default, start, end, width, max_len)
 
-        out = ex.call(case, table(), start, end, beam_width, max_len, alpha)
+        given = () if alpha is None else (alpha,)
+        out = ex.call(case, table(), start, end, beam_width, max_len, *given)
         tokens, score = ex.require_pair(case, out, "(tokens, score)",
                                         "return both: `return tokens, score`.")
         tokens = _tokens_of(ex, case, tokens)
         oracle = table()
         oracle.checking = False
-        inputs = (oracle, start, end, beam_width, max_len, alpha)
+        inputs = (oracle, start, end, beam_width, max_len, 0.75 if alpha is None else alpha)
+        table_of_mistakes = _BEAM_SEARCH_DEFAULT_MISTAKES if alpha is None else \
+            _BEAM_SEARCH_MISTAKES
         expected_tokens, expected_score = _beam_search_answer(*inputs)
         ex.compare_sequence(case, tokens, expected_tokens, items="token", hint=hint,
-                            part="tokens (the first value)", mistakes=mistakes_from(_beam_search_answer, _BEAM_SEARCH_MISTAKES,
+                            part="tokens (the first value)",
+                            mistakes=mistakes_from(_beam_search_answer, table_of_mistakes,
                                                    *inputs, part=0))
         ex.compare(case, score, expected_score, kind="scalar", hint=hint,
                    part="score (the second value)",
-                   mistakes=mistakes_from(_beam_search_answer, _BEAM_SEARCH_MISTAKES, *inputs,
+                   mistakes=mistakes_from(_beam_search_answer, table_of_mistakes, *inputs,
                                           part=1))
     for case, width, length in [("beam_width 0", 0, 3), ("max_len 0", 2, 0)]:
         ex.call_expecting_error(
@@ -1180,10 +1308,12 @@ def _ngrams(tokens, n):
     return collections.Counter(tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
 
 
-def _bleu_answer(candidate, references, max_n, *, clip="max", bp="closest", mean="geometric"):
+def _bleu_answer(candidate, references, max_n, *, clip="max", bp="closest", mean="geometric",
+                 default_max_n=None):
     """`bleu`: sentence BLEU without smoothing, with switches for known mistakes.
 
     Args:
+        default_max_n: the max_n used instead of `max_n` (a wrong default).
         clip: how a candidate n-gram's count is clipped: "max" (right: by its largest
             count in one reference), "sum" (by its counts in all the references added
             up) or None (not clipped: by its count in the candidate, if some reference
@@ -1195,6 +1325,7 @@ def _bleu_answer(candidate, references, max_n, *, clip="max", bp="closest", mean
             for c < r) or None (no penalty).
         mean: "geometric" (right) or "arithmetic" mean of the precisions.
     """
+    max_n = max_n if default_max_n is None else default_max_n
     precisions = []
     for n in range(1, max_n + 1):
         counts = _ngrams(candidate, n)
@@ -1249,6 +1380,13 @@ _BLEU_MISTAKES = {
     "exp(sum of log p_n / max_n)": {"mean": "arithmetic"},
 }
 
+#: Mistakes of the case that leaves max_n out: the function's own default used instead.
+_BLEU_DEFAULT_MISTAKES = {
+    f"called without max_n, your function used max_n = {value}: the default is max_n=4 "
+    f"(def bleu(candidate, references, max_n=4))": {"default_max_n": value}
+    for value in (1, 2, 3)
+}
+
 
 def _words(text):
     return text.split()
@@ -1292,6 +1430,9 @@ def _bleu_cases():
         ("the candidate equals a reference: 1", _words("a b c d e f"),
          [_words("a b c d e f"), _words("a b d c e")], 4),
         ("an empty candidate: 0", [], [_words("the cat sat on the mat")], 4),
+        ("max_n left out: its default is 4 (here BLEU differs for max_n 1, 2, 3 and 4)",
+         _words("the cat sat on a red mat"),
+         [_words("the cat sat on the mat"), _words("a cat sat on a mat")], None),
     ]
 
 
@@ -1321,16 +1462,20 @@ def bleu(ex):
     rather than 0 when a precision is 0: within the tolerance). Cases: nltk's own
     example, Papineni's clipping example, several references of different
     lengths, ties of closest lengths, a long candidate, zero precisions, an exact
-    match and an empty candidate.
+    match, an empty candidate, and max_n left out (its default is 4, which the
+    notebook uses).
     """
     hint = ("for each n count the candidate's n-grams (collections.Counter of tuples), clip "
             "each count by its largest count in one reference, divide the sum by the number "
             "of candidate n-grams; BLEU = BP * exp(mean of log p_n) with BP = exp(1 - r / c) "
             "when c <= r, r the closest reference length (ties: the shorter).")
     for case, candidate, references, max_n in _bleu_cases():
-        out = ex.call(case, candidate, references, max_n)
+        # max_n None: the function is called without max_n, and must use 4.
+        out = ex.call(case, candidate, references, *(() if max_n is None else (max_n,)))
         out = float(out) if is_int(out) else out  # `return 0` is fine
+        table = _BLEU_DEFAULT_MISTAKES if max_n is None else _BLEU_MISTAKES
+        max_n = 4 if max_n is None else max_n
         ex.compare(case, out, _nltk_bleu(candidate, references, max_n), kind="scalar",
-                   mistakes=mistakes_from(_bleu_answer, _BLEU_MISTAKES, candidate, references,
-                                          max_n), hint=hint)
+                   mistakes=mistakes_from(_bleu_answer, table, candidate, references, max_n),
+                   hint=hint)
 
