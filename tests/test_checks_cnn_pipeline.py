@@ -118,6 +118,115 @@ def _gap_cnn(input_shape, num_classes):
     ])
 
 
+def _nested_cnn(input_shape, num_classes):
+    """Another correct style: each block a nested keras.Sequential."""
+    def block(filters):
+        return keras.Sequential([L.Conv2D(filters, 3, padding="same", activation="relu"),
+                                 L.MaxPooling2D(2)])
+
+    return keras.Sequential([keras.Input(shape=input_shape), block(8), block(16), L.Flatten(),
+                             L.Dense(16, activation="relu"),
+                             L.Dense(num_classes, activation="softmax")])
+
+
+class ConvBlock(L.Layer):
+    """A convolution block as a keras.layers.Layer subclass."""
+
+    def __init__(self, filters, **kwargs):
+        super().__init__(**kwargs)
+        self.conv = L.Conv2D(filters, 3, padding="same", activation="relu")
+        self.pool = L.MaxPooling2D(2)
+
+    def call(self, x):
+        return self.pool(self.conv(x))
+
+
+class ConvBlockModel(keras.Model):
+    """A convolution block as a keras.Model subclass, its ReLU a keras.ops call (or none)."""
+
+    def __init__(self, filters, relu=True, **kwargs):
+        super().__init__(**kwargs)
+        self.conv, self.pool, self.relu = L.Conv2D(filters, 3, padding="same"), \
+            L.MaxPooling2D(2), relu
+
+    def call(self, x):
+        x = self.conv(x)
+        return self.pool(keras.ops.relu(x) if self.relu else x)
+
+
+def _subclassed_cnn(input_shape, num_classes, *, block=ConvBlock):
+    return keras.Sequential([keras.Input(shape=input_shape), block(8), block(16), L.Flatten(),
+                             L.Dense(16, activation="relu"),
+                             L.Dense(num_classes, activation="softmax")])
+
+
+def _functional_cnn(input_shape, num_classes):
+    x = inputs = keras.Input(shape=input_shape)
+    for filters in (8, 16):
+        x = L.MaxPooling2D(2)(L.Conv2D(filters, 3, padding="same", activation="relu")(x))
+    x = L.Dense(16, activation="relu")(L.Flatten()(x))
+    return keras.Model(inputs, L.Dense(num_classes, activation="softmax")(x))
+
+
+class WholeCNN(keras.Model):
+    """The whole CNN as a subclassed model: it has no keras.Input (the docstring's form)."""
+
+    def __init__(self, num_classes):
+        super().__init__()
+        self.blocks = [ConvBlock(8), ConvBlock(16)]
+        self.head = [L.Flatten(), L.Dense(16, activation="relu"),
+                     L.Dense(num_classes, activation="softmax")]
+
+    def call(self, x):
+        for layer in self.blocks + self.head:
+            x = layer(x)
+        return x
+
+
+def _whole_cnn(input_shape, num_classes):
+    model = WholeCNN(num_classes)
+    model(keras.Input(shape=input_shape))  # built by a call on a symbolic input
+    return model
+
+
+def _random_layers():
+    return [L.RandomFlip("horizontal"), L.RandomRotation(0.05), L.RandomZoom(0.1),
+            L.RandomContrast(0.2, value_range=(0, 1))]
+
+
+class Augmenter(keras.Model):
+    """An augmentation pipeline as a keras.Model subclass."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.steps = _random_layers()
+
+    def call(self, x, training=None):
+        for step in self.steps:
+            x = step(x, training=training)
+        return x
+
+
+class FlipLayer(L.Layer):
+    """The augmentation pipeline as a keras.layers.Layer subclass."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.flip, self.rotate, self.zoom, self.contrast = _random_layers()
+
+    def call(self, x, training=None):
+        for step in (self.flip, self.rotate, self.zoom, self.contrast):
+            x = step(x, training=training)
+        return x
+
+
+class BatchSizedNoise(L.Layer):
+    """Adds zero noise drawn for x.shape[0] images: fine eagerly, None inside a model."""
+
+    def call(self, x, training=None):
+        return x + 0.0 * keras.random.normal((x.shape[0], 1, 1, 1))
+
+
 class _Frozen(keras.Sequential):
     """A pipeline that never augments: it ignores training=True."""
 
@@ -274,6 +383,11 @@ MUTANTS = [
      "a layer is used twice"),
     ("build_cnn", lambda s, n: build_cnn(s, n, softmax_axis=0),
      "expected probabilities of shape .* that sum to 1 in each row"),
+    ("build_cnn", _whole_cnn,
+     "expected a keras.Sequential that starts with keras.Input.*received a subclassed "
+     "WholeCNN"),
+    ("build_cnn", lambda s, n: _subclassed_cnn(s, n, block=lambda f: ConvBlockModel(f, False)),
+     r"the 1st Conv2D \(3x3 8 'same'\) has no activation: no ReLU after it"),
     # build_augmentation
     ("build_augmentation", lambda: build_augmentation(drop=("RandomContrast",)),
      "has no RandomContrast"),
@@ -298,6 +412,9 @@ MUTANTS = [
      "with training=True the batch holds NaN"),
     ("build_augmentation", lambda: build_augmentation(extra=[L.Reshape((28, 28, 1))]),
      r"applying the pipeline to a batch of shape \(4, 32, 32, 3\) raised ValueError"),
+    ("build_augmentation", lambda: build_augmentation(extra=[BatchSizedNoise()]),
+     r"(?s)inside a model: used as the notebook uses it.*batch size unknown.*raised"
+     r".*keras.ops.shape\(x\)\[0\]"),
 ]
 
 
@@ -326,6 +443,25 @@ def test_other_correct_designs_pass(capsys):
         L.RandomFlip("horizontal"), L.RandomRotation((-0.05, 0.05)),
         L.RandomZoom((-0.2, 0.1), width_factor=0.1), L.RandomContrast(0.3, value_range=[0, 1])]))
     assert capsys.readouterr().out.count("passed") == 5
+
+
+@pytest.mark.parametrize("builder", [_nested_cnn, _subclassed_cnn, _functional_cnn,
+                                     lambda s, n: _subclassed_cnn(s, n, block=ConvBlockModel)],
+                         ids=["nested Sequential blocks", "keras.layers.Layer blocks",
+                              "functional model", "keras.Model blocks with keras.ops.relu"])
+def test_every_correct_cnn_style_passes(builder, capsys):
+    check.build_cnn(builder)
+    assert "passed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("builder", [
+    lambda: keras.Sequential([keras.Sequential(_random_layers()[:2]), *_random_layers()[2:]]),
+    lambda: keras.Sequential([FlipLayer()]), FlipLayer, Augmenter],
+    ids=["nested Sequential", "Sequential of a Layer subclass", "keras.layers.Layer subclass",
+         "keras.Model subclass"])
+def test_every_correct_augmentation_style_passes(builder, capsys):
+    check.build_augmentation(builder)
+    assert "passed" in capsys.readouterr().out
 
 
 def test_asymmetric_same_padding_is_required():

@@ -149,6 +149,8 @@ MUTANTS = [
     ("relu", np.abs, r"returns \|x\|"),
     ("relu", lambda x: np.minimum(x, 0), "keeps the negative part"),
     ("relu", lambda x: np.putmask(x, x < 0, 0) or x, "changed its input `x` in place"),
+    ("relu", lambda x: x if np.all(x >= 0) else np.maximum(x, 0),  # x itself, not a new array
+     r"case 'zeros': your function returned the input `x` itself, or a view of it"),
     # relu_grad
     ("relu_grad", lambda x: (x >= 0).astype(float), "gives 1 at x = 0"),
     ("relu_grad", relu, r"returns relu\(x\) itself"),
@@ -173,6 +175,9 @@ MUTANTS = [
     ("softmax", lambda z: softmax(np.swapaxes(z, 1, -1)).swapaxes(1, -1) if z.ndim > 2
      else softmax(z), "over axis 1 instead of the last axis"),
     ("softmax", np.exp, "exp taken but not normalised"),
+    ("softmax", lambda z: np.exp(z - np.max(z)) / np.sum(np.exp(z - np.max(z)), axis=-1,
+                                                         keepdims=True),
+     r"(?s)case 'large logits': .*NaN.*The maximum of the whole array is not enough"),
     ("softmax", lambda z: softmax(z - np.max(z, axis=-1)), "max taken without keepdims=True"),
     # mse
     ("mse", lambda t, p: np.sum((t - p) ** 2), "summed instead of averaged"),
@@ -200,6 +205,11 @@ MUTANTS = [
     ("binary_cross_entropy", lambda t, p: -np.mean(
         t * np.log(np.clip(p, 1e-12, 1)) + (1 - t) * np.log(np.clip(1 - p, 1e-12, 1))),
      "eps = 1e-7 exactly"),
+    ("binary_cross_entropy", lambda t, p: -np.mean(np.where(
+        t == 1, np.log(np.clip(p, EPS, 1 - EPS)), np.log(np.clip(1 - p, EPS, 1 - EPS)))),
+     r"'soft labels in \[0, 1\]': .*common mistake: log\(y_pred\) taken where y_true == 1"),
+    ("binary_cross_entropy", lambda t, p: binary_cross_entropy(np.round(t), p),
+     r"'soft labels in \[0, 1\]': .*common mistake: y_true rounded to 0 or 1"),
     # categorical_cross_entropy
     ("categorical_cross_entropy", lambda t, p: np.mean(-np.sum(t * np.log(p), axis=-1)),
      "Clip the predictions"),
@@ -211,6 +221,9 @@ MUTANTS = [
      "arguments swapped"),
     ("categorical_cross_entropy", lambda t, p: -categorical_cross_entropy(t, p),
      "minus sign missing"),
+    ("categorical_cross_entropy", lambda t, p: -np.mean(np.log(np.clip(
+        p[np.arange(len(p)), np.argmax(t, axis=-1)], EPS, 1 - EPS))),
+     r"'soft labels': .*common mistake: only the log-probability of each row's argmax"),
     # dense_forward
     ("dense_forward", lambda x, w, b, activation=None: dense_forward(x, w, 0 * b, activation),
      "bias missing"),
@@ -247,6 +260,9 @@ MUTANTS = [
      "changed its input `params` in place"),
     ("gd_step", lambda params, grads, lr: [params[k] - lr * grads[k] for k in params],
      "expected a dict of new parameters"),
+    ("gd_step", lambda params, grads, lr: {k: params[k] - lr * grads[k] if lr else params[k]
+                                           for k in params},  # lr=0: the arrays of params
+     r"case 'lr=0 changes nothing': your function returned the input `params` itself"),
 ]
 
 

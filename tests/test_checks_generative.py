@@ -173,6 +173,53 @@ def _keras_bce_swapped(x, x_reconstructed, mu, log_var, beta=1.0):
     return ops.mean(reconstruction + beta * kl_divergence(mu, log_var, batch=lambda k: k))
 
 
+def _decoder_ending(latent_dim, *ending):
+    """The reference's encoder, a decoder ending with `ending`, and the autoencoder."""
+    encoder = build_autoencoder(latent_dim)[0]
+    decoder = keras.Sequential([keras.Input(shape=(latent_dim,)), L.Dense(32, activation="relu"),
+                                *ending, L.Reshape((28, 28, 1))])
+    inputs = keras.Input(shape=(28, 28, 1))
+    return encoder, decoder, keras.Model(inputs, decoder(encoder(inputs)))
+
+
+def _tanh_rescaled_decoder(latent_dim):
+    """(tanh + 1) / 2: in [0, 1], a keras.ops division last, no sigmoid."""
+    encoder = build_autoencoder(latent_dim)[0]
+    code = keras.Input(shape=(latent_dim,))
+    h = L.Dense(784, activation="tanh")(L.Dense(32, activation="relu")(code))
+    decoder = keras.Model(code, L.Reshape((28, 28, 1))((h + 1.0) / 2.0))
+    inputs = keras.Input(shape=(28, 28, 1))
+    return encoder, decoder, keras.Model(inputs, decoder(encoder(inputs)))
+
+
+def _kl_batch_read_statically(mu, log_var):
+    return -0.5 * ops.sum(1 + log_var - mu ** 2 - ops.exp(log_var)) / mu.shape[0]
+
+
+def _vae_loss_batch_read_statically(x, x_reconstructed, mu, log_var, beta=1.0):
+    batch = x.shape[0]
+    bce = -(x * ops.log(x_reconstructed) + (1 - x) * ops.log(1 - x_reconstructed))
+    reconstruction = ops.sum(ops.reshape(bce, (batch, -1)), axis=1)
+    kl = -0.5 * ops.sum(1 + log_var - mu ** 2 - ops.exp(log_var), axis=-1)
+    return ops.sum(reconstruction + beta * kl) / batch
+
+
+def _keras_io_ddpm_step(x_t, t, predicted_noise, betas, noise):
+    """The keras.io DDPM example's step (clip_denoised=True): x0 estimated, clipped to
+    [-1, 1], then the posterior mean of q(x_{t-1} | x_t, x0)."""
+    alphas_bar = np.cumprod(1 - betas)
+    before = alphas_bar[t - 1] if t > 0 else 1.0
+    x0 = np.clip((x_t - np.sqrt(1 - alphas_bar[t]) * predicted_noise) / np.sqrt(alphas_bar[t]),
+                 -1.0, 1.0)
+    mean = (np.sqrt(before) * betas[t] * x0
+            + np.sqrt(1 - betas[t]) * (1 - before) * x_t) / (1 - alphas_bar[t])
+    variance = betas[t] * (1 - before) / (1 - alphas_bar[t])
+    return mean + (t > 0) * np.sqrt(variance) * noise
+
+
+#: The message of a function that reads the batch size statically, traced with it unknown.
+_STATIC_BATCH = r"(?s)inside tf.function.*read it with keras.ops.shape\(x\)\[0\]"
+
 MUTANTS = [
     # build_autoencoder
     ("build_autoencoder", lambda d: build_autoencoder(d, activation=None),
@@ -198,6 +245,16 @@ MUTANTS = [
     ("build_autoencoder", lambda d: build_autoencoder(d, count=2),
      r"expected three models \(encoder, decoder, autoencoder\)"),
     ("build_autoencoder", lambda d: build_autoencoder(d)[2], "expected three models"),
+    # Last activations that stay in [0, 1] but are not the sigmoid the docstring names.
+    ("build_autoencoder", lambda d: build_autoencoder(d, activation="hard_sigmoid"),
+     r"outputs lie in \[0, 1\], but its last activation is hard_sigmoid, not the sigmoid"),
+    ("build_autoencoder", lambda d: build_autoencoder(d, activation="softmax"),
+     r"(?s)last activation is softmax, not the sigmoid.*sum to 1"),
+    ("build_autoencoder", lambda d: _decoder_ending(
+        d, L.Dense(784), L.Lambda(lambda t: ops.clip(t, 0.0, 1.0))),
+     r"last activation is a Lambda layer, not the sigmoid"),
+    ("build_autoencoder", _tanh_rescaled_decoder,
+     r"last activation is keras.ops TrueDivide, not the sigmoid"),
     # reparameterize
     ("reparameterize", lambda m, v, e: reparameterize(m, v, e, std=ops.exp),
      r"exp\(log_var\) used as the standard deviation: that is the variance"),
@@ -214,6 +271,8 @@ MUTANTS = [
      "z has the shape of mu"),
     ("reparameterize", _numpy_reparameterize,
      r"(?s)case 'float32 tensors inside tf.function.*symbolic tf.Tensor.*Use keras.ops"),
+    ("reparameterize", lambda m, v, e: m + ops.exp(0.5 * v) * ops.reshape(e, (m.shape[0], -1)),
+     _STATIC_BATCH),
     # kl_divergence
     ("kl_divergence", lambda m, v: kl_divergence(m, v, sign=1), "sign flipped"),
     ("kl_divergence", _kl_with_sigma, "log_var treated as sigma"),
@@ -232,6 +291,7 @@ MUTANTS = [
     ("kl_divergence", lambda m, v: kl_divergence(m, v, batch=lambda k: k),
      r"expected a single number, received an array of shape \(4,\).*\n.*Hint: return the mean"),
     ("kl_divergence", _numpy_kl, "symbolic tf.Tensor"),
+    ("kl_divergence", _kl_batch_read_statically, _STATIC_BATCH),
     # vae_loss
     ("vae_loss", lambda *a, **k: vae_loss(*a, **k, pixels=ops.mean),
      "the reconstruction averaged over the pixels"),
@@ -252,6 +312,7 @@ MUTANTS = [
     ("vae_loss", lambda x, r, m, v, beta=1.0: vae_loss(r, x, m, v, beta),
      r"(?s)NaN or infinite.*x and x_reconstructed swapped\?"),
     ("vae_loss", _keras_bce_swapped, "common mistake: x and x_reconstructed swapped"),
+    ("vae_loss", _vae_loss_batch_read_statically, _STATIC_BATCH),
     # discriminator_loss
     ("discriminator_loss", lambda r, f: discriminator_loss(r, f, labels=(0.0, 1.0)),
      "labels swapped"),
@@ -273,6 +334,8 @@ MUTANTS = [
      r"case '3 real and 6 fake logits.*one mean over the real and fake logits together"),
     ("discriminator_loss", _naive_discriminator,
      r"(?s)case 'float32 logits from -120 to 60'.*NaN or infinite.*stay finite"),
+    ("discriminator_loss", lambda r, f: ops.sum(ops.softplus(-r)) / len(r)
+     + ops.sum(ops.softplus(f)) / len(f), _STATIC_BATCH),
     # generator_loss
     ("generator_loss", lambda f: -generator_loss(f, label=0.0), "the saturating loss"),
     ("generator_loss", lambda f: generator_loss(f, label=0.0),
@@ -284,6 +347,7 @@ MUTANTS = [
     ("generator_loss", lambda f: -ops.mean(ops.log(f)), "log of the logits themselves"),
     ("generator_loss", lambda f: generator_loss(f, reduction="sum"), "summed over the batch"),
     ("generator_loss", _naive_generator, r"(?s)-120 to 60'.*NaN or infinite.*stay finite"),
+    ("generator_loss", lambda f: ops.sum(ops.softplus(-f)) / f.shape[0], _STATIC_BATCH),
     # linear_beta_schedule
     ("linear_beta_schedule", lambda *a: linear_beta_schedule(*a, endpoint=False),
      "beta_end excluded"),
@@ -344,6 +408,9 @@ MUTANTS = [
     ("ddpm_sample_step", lambda *a: ddpm_sample_step(*a, root=False),
      "the variance where the standard deviation belongs"),
     ("ddpm_sample_step", lambda *a: ddpm_sample_step(*a, sigma="none"), "no noise added"),
+    # A widely used convention that the docstring rules out: keras.io clips x0.
+    ("ddpm_sample_step", _keras_io_ddpm_step,
+     r"x0 estimated from the predicted noise and clipped to \[-1, 1\].*keras.io DDPM"),
 ]
 
 
@@ -398,9 +465,100 @@ def _diffusion_with_expand_dims(x0, t, noise, alphas_bar):
     return np.sqrt(weights) * x0 + np.sqrt(1 - weights) * noise
 
 
+def _nested_sequential_autoencoder(latent_dim):
+    """Blocks written as nested keras.Sequential models inside each part."""
+    encoder = keras.Sequential([keras.Input(shape=(28, 28, 1)), keras.Sequential(
+        [L.Flatten(), L.Dense(32, activation="relu")]), L.Dense(latent_dim)])
+    decoder = keras.Sequential([keras.Input(shape=(latent_dim,)), keras.Sequential(
+        [L.Dense(32, activation="relu"), L.Dense(784, activation="sigmoid")]),
+        L.Reshape((28, 28, 1))])
+    inputs = keras.Input(shape=(28, 28, 1))
+    return encoder, decoder, keras.Model(inputs, decoder(encoder(inputs)))
+
+
+class _ToImages(L.Layer):
+    """A subclassed layer: Dense(784) with keras.ops.sigmoid, then the image shape."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = L.Dense(784)
+
+    def call(self, x):
+        return ops.reshape(ops.sigmoid(self.dense(x)), (-1, 28, 28, 1))
+
+
+def _subclassed_layer_decoder(latent_dim):
+    encoder = build_autoencoder(latent_dim)[0]
+    code = keras.Input(shape=(latent_dim,))
+    decoder = keras.Model(code, _ToImages()(L.Dense(32, activation="relu")(code)))
+    inputs = keras.Input(shape=(28, 28, 1))
+    return encoder, decoder, keras.Model(inputs, decoder(encoder(inputs)))
+
+
+class _TutorialAutoencoder(keras.Model):
+    """The TensorFlow tutorial's style: a keras.Model subclass holding two Sequentials
+    without Input layers, built by its first call."""
+
+    def __init__(self, latent_dim):
+        super().__init__()
+        self.encoder = keras.Sequential([L.Flatten(), L.Dense(32, activation="relu"),
+                                         L.Dense(latent_dim)])
+        self.decoder = keras.Sequential([L.Dense(32, activation="relu"),
+                                         L.Dense(784, activation="sigmoid"),
+                                         L.Reshape((28, 28, 1))])
+
+    def call(self, x):
+        return self.decoder(self.encoder(x))
+
+
+def _subclassed_autoencoder(latent_dim):
+    autoencoder = _TutorialAutoencoder(latent_dim)
+    return autoencoder.encoder, autoencoder.decoder, autoencoder
+
+
+class _Encoder(keras.Model):
+    def __init__(self, latent_dim):
+        super().__init__()
+        self.hidden, self.code = L.Dense(32, activation="relu"), L.Dense(latent_dim)
+
+    def call(self, x):
+        return self.code(self.hidden(ops.reshape(x, (-1, 784))))
+
+
+class _Decoder(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.hidden, self.pixels = L.Dense(32, activation="relu"), L.Dense(784)
+
+    def call(self, z):
+        return ops.reshape(keras.activations.sigmoid(self.pixels(self.hidden(z))),
+                           (-1, 28, 28, 1))
+
+
+class _Chained(keras.Model):
+    def __init__(self, encoder, decoder):
+        super().__init__()
+        self.encoder, self.decoder = encoder, decoder
+
+    def call(self, x):
+        return self.decoder(self.encoder(x))
+
+
+def _three_subclassed_models(latent_dim):
+    encoder, decoder = _Encoder(latent_dim), _Decoder()
+    autoencoder = _Chained(encoder, decoder)
+    autoencoder(np.zeros((1, 28, 28, 1), np.float32))  # built by a first call
+    return encoder, decoder, autoencoder
+
+
 def test_other_correct_answers_pass(capsys):
     check.build_autoencoder(_conv_autoencoder)
     check.build_autoencoder(_sequential_autoencoder)
+    check.build_autoencoder(_nested_sequential_autoencoder)
+    check.build_autoencoder(_subclassed_layer_decoder)
+    check.build_autoencoder(_subclassed_autoencoder)
+    check.build_autoencoder(_three_subclassed_models)
+    check.build_autoencoder(lambda d: _decoder_ending(d, L.Dense(784), L.Activation("sigmoid")))
     check.reparameterize(lambda m, v, e: m + ops.sqrt(ops.exp(v)) * e)
     check.kl_divergence(lambda m, v: float(_numpy_kl(np.asarray(m), np.asarray(v)))
                         if isinstance(m, np.ndarray) else kl_divergence(m, v))
@@ -414,7 +572,9 @@ def test_other_correct_answers_pass(capsys):
     check.forward_diffusion(_diffusion_with_expand_dims)
     check.ddpm_sample_step(lambda x, t, e, b, z: _posterior_form_step(x, t, e, b, z)
                            if t > 0 else ddpm_sample_step(x, t, e, b, z))
-    assert capsys.readouterr().out.count("passed") == 10
+    check.kl_divergence(lambda m, v: -0.5 * ops.sum(1 + v - m ** 2 - ops.exp(v))
+                        / ops.cast(ops.shape(m)[0], m.dtype))
+    assert capsys.readouterr().out.count("passed") == 16
 
 
 # ------------------------------------------------------------------ oracles ---

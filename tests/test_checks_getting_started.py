@@ -79,6 +79,19 @@ def numerical_gradient(f, x, eps=1e-5, *, kind="central", dtype=np.float64, in_p
     return grad
 
 
+def gradient_in_x_dtype(f, x, eps=1e-5, *, steps="x's dtype"):
+    """Central differences that keep x's dtype: for the steps (x.copy()), or for the result
+    (np.zeros_like(x)) with float64 steps."""
+    grad = np.zeros(x.shape) if steps == "x's dtype" else np.zeros_like(x)
+    for index in np.ndindex(*x.shape):
+        up = x.copy() if steps == "x's dtype" else x.astype(np.float64)
+        down = up.copy()
+        up[index] += eps
+        down[index] -= eps
+        grad[index] = (f(up) - f(down)) / (2 * eps)
+    return grad
+
+
 REFERENCES = {
     "standardize": standardize,
     "one_hot": one_hot,
@@ -179,6 +192,10 @@ MUTANTS = [
      r"raised ValueError: f expects an array of x's shape \(3, 4\), received shape \(12,\)"),
     ("numerical_gradient", lambda f, x, eps=1e-5: numerical_gradient(f, x, eps, in_place=True),
      "changed its input `x` in place"),
+    ("numerical_gradient", gradient_in_x_dtype,
+     r"'float32 x: .*common mistake: the entries were moved in x's own dtype, float32"),
+    ("numerical_gradient", lambda f, x, eps=1e-5: gradient_in_x_dtype(f, x, eps, steps="float64"),
+     r"'float32 x: .*the values are right, but the result has dtype float32"),
     ("numerical_gradient", lambda f, x, eps=1e-5: None, "returned None"),
     ("numerical_gradient", lambda f, x, eps=1e-5: numerical_gradient(f, x, eps).tolist(),
      "expected a NumPy array, received list"),

@@ -60,7 +60,8 @@ def rmsprop_step(w, g, v, lr, rho=0.9, eps=1e-7, *, eps_outside=False, swap=Fals
     new = v + g ** 2 if running_sum else a * v + b * g ** 2
     used = v if old_v else new
     denominator = np.sqrt(used) + eps if eps_outside else np.sqrt(used + eps)
-    return w - lr * g / denominator, new
+    with np.errstate(invalid="ignore"):  # 0 / 0 with eps = 0 (a wrong version)
+        return w - lr * g / denominator, new
 
 
 def adadelta_step(w, g, acc_g, acc_dx, lr=1.0, rho=0.95, eps=1e-7, *, use_lr=True,
@@ -110,10 +111,15 @@ def cosine_decay_with_warmup(step, initial_lr, decay_steps, warmup_steps, warmup
 
 
 def clip_by_global_norm(grads, clip_norm, *, per_array=False, always=False,
-                        return_clipped_norm=False, squared=False, as_array=False):
+                        return_clipped_norm=False, squared=False, as_array=False,
+                        compare_squared=False, same_when_below=False):
     norm = math.sqrt(sum(float(np.sum(g ** 2)) for g in grads))
+    if same_when_below and norm <= clip_norm:
+        return grads, norm
     norm = norm ** 2 if squared else norm
-    if per_array:
+    if compare_squared:
+        clipped = [g * clip_norm / norm if norm ** 2 > clip_norm else g.copy() for g in grads]
+    elif per_array:
         clipped = [g * clip_norm / max(float(np.linalg.norm(g)), clip_norm) for g in grads]
     elif always:
         clipped = [g * clip_norm / norm if norm else g.copy() for g in grads]
@@ -271,6 +277,29 @@ MUTANTS = [
      r"clipped must be a list of 2 arrays.*\n.*return the pair \(clipped, global_norm\)"),
     ("clip_by_global_norm", lambda *a: clip_by_global_norm(*a)[1],
      r"expected a pair \(clipped, global_norm\)"),
+    ("clip_by_global_norm", lambda *a: clip_by_global_norm(*a, compare_squared=True),
+     r"(?s)case 'a 0-d array and a matrix.*the squared norm compared with clip_norm"),
+    ("clip_by_global_norm", lambda *a: clip_by_global_norm(*a, same_when_below=True),
+     "case 'norm below clip_norm 10.0: unchanged': your function returned the input `.*` "
+     "itself, or a view of it"),
+    ("clip_by_global_norm", lambda grads, c: (lambda norm: (
+        [g * c / max(norm, c) for g in grads], norm))(
+        float(np.linalg.norm(np.concatenate([g.ravel() for g in grads])))),
+     r"case 'no gradients \(an empty list\).*raised ValueError: need at least one array"),
+    # the edge case of the update steps: 0-d weights, an all-zero state, zero gradients
+    ("sgd_step", lambda w, g, lr: np.array([w[i] - lr * g[i] for i in range(len(w))]),
+     r"case 'lr 0.1, a 0-d weight.*raised TypeError: len\(\) of unsized object"),
+    ("sgd_step", lambda *a: np.atleast_1d(sgd_step(*a)),
+     r"(?s)case 'lr 0.1, a 0-d weight.*wrong shape.*expected shape: \(\)"),
+    ("momentum_step", lambda w, g, m, lr, mu: tuple(np.array(x) for x in zip(*[
+        momentum_step(w[i], g[i], m[i], lr, mu) for i in range(len(w))])),
+     r"case 'lr 0.1, momentum 0.9, a 0-d weight.*raised TypeError: len\(\) of unsized"),
+    ("adagrad_step", lambda w, g, acc, lr, eps=0.0: adagrad_step(w, g, acc, lr, eps),
+     r"(?s)case 'lr 0.1, default eps, accumulator from 0.*NaN"),
+    ("rmsprop_step", lambda w, g, v, lr, rho=0.9, eps=0.0: rmsprop_step(w, g, v, lr, rho, eps),
+     r"(?s)case 'lr 0.01, default rho and eps, a 0-d weight.*NaN"),
+    ("adam_step", lambda w, g, m, v, t, lr=0.001, b1=0.9, b2=0.999, eps=0.0: adam_step(
+        w, g, m, v, t, lr, b1, b2, eps), r"(?s)case 'defaults, a 0-d weight.*NaN"),
 ]
 
 
@@ -299,13 +328,29 @@ def _adam_paper_form(w, g, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-7):
     return w - lr * m_hat / (np.sqrt(v_hat) + eps / np.sqrt(1 - beta2 ** t)), m, v
 
 
+def _clip_in_float64_arrays(grads, clip_norm):
+    """0-d results as 0-d arrays (not NumPy numbers), the norm through np.linalg.norm."""
+    norm = float(np.linalg.norm([np.linalg.norm(g) for g in grads])) if grads else 0.0
+    scale = clip_norm / max(norm, clip_norm)
+    return [np.array(g * scale) for g in grads], norm
+
+
+def _adagrad_pytorch_names(param, grad, state_sum, lr, eps=1e-7):
+    """Adagrad with PyTorch's names (eps inside the root, as the docstring asks)."""
+    state_sum = state_sum + grad * grad
+    return param - lr * grad * (state_sum + eps) ** -0.5, state_sum
+
+
 def test_other_correct_answers_pass(capsys):
     check.adam_step(_adam_paper_form)
     check.momentum_step(lambda w, g, m, lr, mu: [w + (mu * m - lr * g), mu * m - lr * g])
     check.step_decay(lambda s, lr, r, n: float(lr * r ** np.floor(s / n)))
     check.clip_by_global_norm(lambda g, c: (tuple(clip_by_global_norm(g, c)[0]),
                                             np.float64(clip_by_global_norm(g, c)[1])))
-    assert capsys.readouterr().out.count("passed") == 4
+    check.clip_by_global_norm(_clip_in_float64_arrays)
+    check.sgd_step(lambda w, g, lr: np.subtract(w, lr * g, dtype=np.float64))
+    check.adagrad_step(_adagrad_pytorch_names)
+    assert capsys.readouterr().out.count("passed") == 7
 
 
 # ---------------------------------------------------------- messages in full ---

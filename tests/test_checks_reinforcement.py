@@ -4,9 +4,12 @@ answers that must pass, the released ReplayBuffer stub, the statistical toleranc
 many seeds and messages read in full.
 """
 
+import random
+
 import numpy as np
 import pytest
 import tensorflow as tf
+from scipy.signal import lfilter
 
 from helpers.checks import reinforcement as check
 from helpers.checks.core import CheckError, NotAttemptedError, counts_follow, mistakes_from
@@ -34,6 +37,31 @@ def _returns_from_the_last(rewards, gamma):
     for t in reversed(range(len(rewards) - 1)):
         G[t] = rewards[t] + gamma * G[t + 1]
     return G
+
+
+def _returns_rescaled(rewards, gamma):
+    """A vectorised form, G_t = gamma ** -t * sum_{k >= t} gamma ** k r_k (gamma 0 on its
+    own): gamma ** -t overflows and gamma ** t underflows on a long episode."""
+    if gamma == 0:
+        return np.asarray(rewards, np.float64).copy()
+    t = np.arange(len(rewards))
+    with np.errstate(all="ignore"):
+        return gamma ** -t * np.cumsum((gamma ** t * rewards)[::-1])[::-1]
+
+
+def _returns_by_filter(rewards, gamma):
+    """The discounted cumulative sum as a linear filter run backwards (Spinning Up's
+    discount_cumsum): y[n] = x[n] + gamma * y[n - 1] on the reversed rewards."""
+    return lfilter([1.0], [1.0, -gamma], np.asarray(rewards, np.float64)[::-1])[::-1].copy()
+
+
+def _epsilon_greedy_seeding_numpy(q_values, epsilon, rng):
+    """Seeds NumPy's global generator from rng and draws from it: the same actions for
+    the same rng, but every later np.random draw of the program changes."""
+    np.random.seed(int(rng.integers(2 ** 31)))
+    if np.random.random() < epsilon:
+        return int(np.random.randint(len(q_values)))
+    return int(np.argmax(q_values))
 
 
 def epsilon_greedy(q_values, epsilon, rng, *, greedy=np.argmax, explore_all=True, flip=False,
@@ -107,6 +135,16 @@ def make_replay_buffer(*, sampling="uniform", slot="oldest", count_all=False,
                 idx = np.random.default_rng(self.seed).choice(n, batch_size, replace=False)
             elif sampling == "global":
                 idx = np.random.choice(n, batch_size, replace=False)
+            elif sampling == "reseeded global":  # seeds NumPy's global generator once
+                if not hasattr(self, "reseeded"):
+                    np.random.seed(self.seed)
+                    self.reseeded = True
+                idx = np.random.choice(n, batch_size, replace=False)
+            elif sampling == "reseeded random":  # seeds Python's random module once
+                if not hasattr(self, "reseeded"):
+                    random.seed(self.seed)
+                    self.reseeded = True
+                idx = np.array(random.sample(range(n), batch_size))
             elif sampling == "recent":
                 weights = np.arange(1.0, n + 1)
                 idx = self.rng.choice(n, batch_size, replace=False, p=weights / weights.sum())
@@ -170,6 +208,11 @@ MUTANTS = [
     ("discounted_returns", lambda *a: discounted_returns(*a).astype(np.float32),
      "expected dtype float64, received float32"),
     ("discounted_returns", lambda *a: list(discounted_returns(*a)), "expected a NumPy array"),
+    ("discounted_returns", _returns_rescaled,
+     r"(?s)case 'a long episode: 600 random rewards, gamma 0.3'.*NaN or infinite.*"
+     r"powers of gamma leave float64's range"),
+    ("discounted_returns", lambda r, g: r if g == 0 else discounted_returns(r, g),
+     r"case 'gamma 0: each return is its own reward'.*returned the input `r` itself"),
     # epsilon_greedy
     ("epsilon_greedy", lambda q, e, rng: int(np.argmax(q)), "common mistake: never explores"),
     ("epsilon_greedy", lambda *a: epsilon_greedy(*a, flip=True),
@@ -195,6 +238,8 @@ MUTANTS = [
      r"outside \[0, 4\) for 4 actions"),
     ("epsilon_greedy", lambda *a: epsilon_greedy(*a, generator=_OWN_GENERATOR),
      "two generators made with the same seed gave different actions"),
+    ("epsilon_greedy", _epsilon_greedy_seeding_numpy,
+     "drawing the actions changed NumPy's or Python's global random generator"),
     # q_learning_update
     ("q_learning_update", lambda *a: q_learning_update(*a, stop_at_end=False),
      "case 'one step by hand: terminated.*bootstrapped from a terminal state"),
@@ -237,8 +282,13 @@ MUTANTS = [
     ("ReplayBuffer", make_replay_buffer(replace=True), r"more than once"),
     ("ReplayBuffer", make_replay_buffer(seeded=False), "seeds 4 and 5 gave the same batches"),
     ("ReplayBuffer", make_replay_buffer(sampling="global"),
-     "two buffers made with seed 4 and the same adds gave different batches"),
+     "sampling a buffer changed NumPy's or Python's global random generator: the code seeds "
+     r"it \(np.random.seed, random.seed\) or draws from it"),
     ("ReplayBuffer", make_replay_buffer(sampling="recent"), "the samples are not uniform"),
+    ("ReplayBuffer", make_replay_buffer(sampling="reseeded global"),
+     "case 'the seed decides the batches'.*changed NumPy's or Python's global random generator"),
+    ("ReplayBuffer", make_replay_buffer(sampling="reseeded random"),
+     "case 'the seed decides the batches'.*changed NumPy's or Python's global random generator"),
     ("ReplayBuffer", make_replay_buffer(check_size=False),
      (r"sample\(1\) from an empty buffer cannot return a transition, so your function must "
       r"raise ValueError")),
@@ -261,6 +311,8 @@ MUTANTS = [
     ("dqn_targets", lambda *a: dqn_targets(*a, mask_reward=True),
      r"\(1 - terminated\) on the reward too"),
     ("dqn_targets", lambda *a: dqn_targets(*a)[:, None], r"wrong shape"),
+    ("dqn_targets", lambda r, nq, te, tr, g: r if te.all() else dqn_targets(r, nq, te, tr, g),
+     r"case 'all 4 terminated and truncated'.*returned the input `r` itself"),
     # reinforce_loss
     ("reinforce_loss", lambda *a: reinforce_loss(*a, sign=1.0), "the sign flipped"),
     ("reinforce_loss", lambda *a: reinforce_loss(*a, reduce=tf.reduce_sum),
@@ -275,6 +327,11 @@ MUTANTS = [
     ("reinforce_loss", lambda *a: reinforce_loss(*a, constant=True),
      "no gradient reaches log_probs"),
     ("reinforce_loss", lambda lp, G: -(lp * G), "expected a single number"),
+    # T read statically: fine eagerly, None in pg_train_step's trace.
+    ("reinforce_loss", lambda lp, G: -tf.reduce_sum(lp * G) / len(G),
+     r"(?s)case '16 steps inside tf.function, T unknown.*keras.ops.shape\(x\)\[0\]"),
+    ("reinforce_loss", lambda lp, G: -tf.reduce_sum(lp * G) / lp.shape[0],
+     r"(?s)case '16 steps inside tf.function, T unknown.*keras.ops.shape\(x\)\[0\]"),
     # The right loss whose gradient is flipped, or T times too large (stop_gradient terms).
     ("reinforce_loss", lambda lp, G: -tf.reduce_mean((2 * tf.stop_gradient(lp) - lp) * G),
      "the gradient with respect to log_probs: .*the sign flipped: the gradient must be"),
@@ -307,6 +364,21 @@ class TestChecks(CheckTests):
 
 # ------------------------------------------------------- other right answers ---
 
+class _PythonRandomBuffer(make_replay_buffer()):
+    """Another right buffer: its own random.Random(seed), not the random module's."""
+
+    def __init__(self, capacity, observation_shape, seed=0):
+        super().__init__(capacity, observation_shape, seed)
+        self.rng = random.Random(seed)
+
+    def sample(self, batch_size):
+        if batch_size > len(self):
+            raise ValueError("not enough transitions")
+        idx = np.array(self.rng.sample(range(len(self)), batch_size))
+        return {"obs": self.obs[idx], "actions": self.actions[idx], "rewards": self.rewards[idx],
+                "next_obs": self.next_obs[idx], "terminated": self.terminated[idx]}
+
+
 class _DequeFreeBuffer:
     """Another right buffer: the slot from the count of adds, sorted batches, float64."""
 
@@ -337,15 +409,19 @@ class _DequeFreeBuffer:
 def test_other_correct_answers_pass(capsys):
     check.discounted_returns(lambda r, g: np.array(
         [sum(g ** k * x for k, x in enumerate(r[t:])) for t in range(len(r))], dtype=float))
+    check.discounted_returns(_returns_by_filter)
     check.epsilon_greedy(lambda q, e, rng: rng.choice(len(q)) if rng.random() < e
                          else np.argmax(q))
     check.q_learning_update(lambda q, s, a, r, sn, done, alpha, gamma: _update_and_return(
         q, s, a, (r if done else r + gamma * q[sn].max()) - q[s, a], alpha))
     check.ReplayBuffer(_DequeFreeBuffer)
+    check.ReplayBuffer(_PythonRandomBuffer)
     check.dqn_targets(lambda r, nq, term, trunc, g: np.where(term, r, r + g * nq.max(axis=1)))
     check.reinforce_loss(lambda lp, G: -tf.reduce_mean(
         tf.convert_to_tensor(lp) * tf.stop_gradient(tf.cast(G, tf.convert_to_tensor(lp).dtype))))
-    assert capsys.readouterr().out.count("passed") == 6
+    check.reinforce_loss(lambda lp, G: -tf.reduce_sum(lp * G) / tf.cast(tf.shape(lp)[0],
+                                                                         lp.dtype))
+    assert capsys.readouterr().out.count("passed") == 9
 
 
 def _update_and_return(q, s, a, td, alpha):

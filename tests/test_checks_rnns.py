@@ -102,10 +102,11 @@ def make_windows(series, lookback, horizon, *, validate=True, target_shift=0, ex
 
 
 def sample_with_temperature(logits, temperature, rng, *, scale="divide", normalise=True,
-                            greedy=False, generator=None, result=int, first=0):
+                            greedy=False, generator=None, result=int, first=0,
+                            dtype=np.float64):
     if temperature <= 0:
         raise ValueError(f"temperature must be > 0, received {temperature}")
-    z = np.asarray(logits, dtype=np.float64)
+    z = np.asarray(logits, dtype=dtype)
     z = {"divide": z / temperature, "multiply": z * temperature, "after": z}[scale]
     if greedy:
         return int(np.argmax(z))
@@ -123,10 +124,11 @@ def sample_with_temperature(logits, temperature, rng, *, scale="divide", normali
 def build_stacked_birnn(input_shape, num_classes, units, *, bidirectional=(True, True),
                         sequences=(True, False), cell=L.LSTM, merge_mode="concat",
                         layer_units=None, softmax=True, single=False, use_bias=True,
-                        with_input=True, between=(), hidden=(), output_bias="zeros"):
+                        with_input=True, between=(), hidden=(), output_bias="zeros",
+                        options=({}, {})):
     def recurrent(number):
         layer = cell(layer_units or units, return_sequences=sequences[number],
-                     use_bias=use_bias)
+                     use_bias=use_bias, **options[number])
         return L.Bidirectional(layer, merge_mode=merge_mode) if bidirectional[number] \
             else layer
 
@@ -162,6 +164,42 @@ class _Counter:
 
     def random(self):
         return self.own.random()
+
+
+def _sorted_sampler(logits, temperature, rng):
+    """Draws a position in the probabilities sorted from the largest (as for top-k) and
+    returns that position, not the index it stands for."""
+    z = np.asarray(logits, np.float64) / temperature
+    p = np.exp(z - z.max())
+    return int(rng.choice(len(p), p=np.sort(p / p.sum())[::-1]))
+
+
+def _float32_multinomial(logits, temperature, rng):
+    """softmax in the logits' own dtype (float32 in the notebook), then rng.multinomial."""
+    if temperature <= 0:
+        raise ValueError("temperature must be > 0")
+    z = np.asarray(logits) / np.asarray(temperature, np.asarray(logits).dtype)
+    p = np.exp(z - z.max())
+    return int(np.argmax(rng.multinomial(1, p / p.sum())))
+
+
+class _BiRNN(keras.Model):
+    """The classifier as a subclassed keras.Model: Keras records no input or layer outputs."""
+
+    def __init__(self, num_classes, units):
+        super().__init__()
+        self.first = L.Bidirectional(L.LSTM(units, return_sequences=True))
+        self.second = L.Bidirectional(L.LSTM(units))
+        self.head = L.Dense(num_classes, activation="softmax")
+
+    def call(self, x):
+        return self.head(self.second(self.first(x)))
+
+
+def _subclassed_model_birnn(input_shape, num_classes, units):
+    model = _BiRNN(num_classes, units)
+    model(keras.Input(shape=input_shape))
+    return model
 
 
 # ---------------------------------------------------------------- mutants ---
@@ -284,6 +322,16 @@ MUTANTS = [
         logits, abs(t) or 1.0, rng), "case 'temperature 0': .*must raise ValueError"),
     ("sample_with_temperature", lambda logits, t, rng: sample_with_temperature(
         logits, t, rng) if t != 2.5 else 1, "the draws do not follow softmax"),
+    ("sample_with_temperature", lambda logits, t, rng: sample_with_temperature(
+        logits, t, np.random), "the same seed gave different draws when NumPy's global seed "
+     "changed: your function draws from np.random"),
+    ("sample_with_temperature", lambda logits, t, rng: sample_with_temperature(
+        logits, t, np.random.default_rng(7) if logits[0] == 0.2 else rng),
+     "generators made with two different seeds gave the same draws"),
+    ("sample_with_temperature", _sorted_sampler,
+     "the draws match a common mistake: the position in the sorted probabilities returned"),
+    ("sample_with_temperature", _float32_multinomial,
+     r"(?s)case 'float32 logits.*raised ValueError.*compute them in float64"),
     # build_stacked_birnn
     ("build_stacked_birnn", lambda *a: build_stacked_birnn(*a, sequences=(False, False)),
      "(?s)expected ndim=3, found ndim=2.*Give the first LSTM return_sequences=True"),
@@ -319,6 +367,26 @@ MUTANTS = [
      r"output has shape \(None, 3\), expected \(None, 4\)"),
     ("build_stacked_birnn", lambda *a: build_stacked_birnn(*a, with_input=False),
      "the model is not built"),
+    ("build_stacked_birnn", lambda *a: build_stacked_birnn(
+        *a, options=({"activation": "relu"}, {})),
+     "the 1st Bidirectional wraps an LSTM with activation='relu'; expected the default 'tanh'"),
+    ("build_stacked_birnn", lambda *a: build_stacked_birnn(
+        *a, options=({}, {"recurrent_activation": "hard_sigmoid"})),
+     "the 2nd Bidirectional wraps an LSTM with recurrent_activation='hard_sigmoid'"),
+    ("build_stacked_birnn", lambda *a: build_stacked_birnn(
+        *a, options=({"recurrent_dropout": 0.2}, {"recurrent_dropout": 0.2})),
+     "wraps an LSTM with recurrent_dropout=0.2; the model in the docstring has no dropout"),
+    ("build_stacked_birnn", lambda *a: build_stacked_birnn(*a, options=({}, {"dropout": 0.3})),
+     "the 2nd Bidirectional wraps an LSTM with dropout=0.3"),
+    ("build_stacked_birnn", lambda s, n, u: keras.Sequential([
+        keras.Input(shape=s),
+        L.Bidirectional(L.LSTM(u, return_sequences=True),
+                        backward_layer=L.LSTM(u, return_sequences=True, go_backwards=True,
+                                              activation="relu")),
+        L.Bidirectional(L.LSTM(u)), L.Dense(n, activation="softmax")]),
+     "the 1st Bidirectional wraps an LSTM with activation='relu'"),
+    ("build_stacked_birnn", _subclassed_model_birnn,
+     r"your model is a subclassed _BiRNN, which records no input shape.*\n.*keras.Input"),
 ]
 
 
@@ -362,6 +430,48 @@ def _functional_birnn(input_shape, num_classes, units):
     return keras.Model(inputs, L.Dense(num_classes, activation="softmax")(x))
 
 
+def _nested_birnn(input_shape, num_classes, units):
+    encoder = keras.Sequential([L.Bidirectional(L.LSTM(units, return_sequences=True)),
+                                L.Bidirectional(L.LSTM(units))])
+    return keras.Sequential([keras.Input(shape=input_shape), encoder,
+                             L.Dense(num_classes, activation="softmax")])
+
+
+class _Encoder(L.Layer):
+    """The two Bidirectional LSTMs as a keras.layers.Layer subclass."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.first = L.Bidirectional(L.LSTM(units, return_sequences=True))
+        self.second = L.Bidirectional(L.LSTM(units))
+
+    def call(self, x):
+        return self.second(self.first(x))
+
+
+def _layer_subclass_birnn(input_shape, num_classes, units):
+    inputs = keras.Input(shape=input_shape)
+    outputs = L.Dense(num_classes, activation="softmax")(_Encoder(units)(inputs))
+    return keras.Model(inputs, outputs)
+
+
+def _power_sampler(logits, temperature, rng):
+    """softmax(logits) ** (1 / T), renormalised: the same distribution, drawn by inversion."""
+    if temperature <= 0:
+        raise ValueError("temperature must be > 0")
+    p = np.exp(np.asarray(logits, np.float64) - np.max(logits)) ** (1.0 / temperature)
+    cdf = np.cumsum(p / p.sum())
+    return min(int(np.searchsorted(cdf, rng.random(), side="right")), len(p) - 1)
+
+
+def _multinomial_sampler(logits, temperature, rng):
+    if temperature <= 0:
+        raise ValueError("temperature must be > 0")
+    z = np.asarray(logits, np.float64) / temperature
+    p = np.exp(z - z.max())
+    return int(np.argmax(rng.multinomial(1, p / p.sum())))
+
+
 def _sliding_windows(series, lookback, horizon):
     if min(lookback, horizon) < 1 or len(series) < lookback + horizon:
         raise ValueError("bad window")
@@ -378,7 +488,11 @@ def test_other_correct_answers_pass(capsys):
     check.lstm_cell_forward(lambda *a: list(lstm_cell_forward(*a)))
     check.rnn_forward(lambda x, h0, W, U, b: np.stack(
         [h0 := np.tanh(x[:, t] @ W + h0 @ U + b) for t in range(x.shape[1])], axis=1))
-    assert capsys.readouterr().out.count("passed") == 6
+    check.build_stacked_birnn(_nested_birnn)
+    check.build_stacked_birnn(_layer_subclass_birnn)
+    check.sample_with_temperature(_power_sampler)
+    check.sample_with_temperature(_multinomial_sampler)
+    assert capsys.readouterr().out.count("passed") == 10
 
 
 # ------------------------------------------------------ sampling tolerance ---

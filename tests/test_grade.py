@@ -140,8 +140,8 @@ def graded(tmp_path_factory):
     grades = grade(str(released), str(submissions), str(out), timeout=TIMEOUT, workers=2,
                    keep=str(base / "kept"))
     return {"table": grades.table, "records": grades.feedback, "csv": out,
-            "feedback": base / "out" / "grades_feedback", "submissions": submissions, "before": before, "markers": markers,
-            "kept": base / "kept"}
+            "feedback": base / "out" / "grades_feedback", "submissions": submissions,
+            "before": before, "markers": markers, "kept": base / "kept"}
 
 
 def row(graded, student):

@@ -24,11 +24,11 @@ import numpy as np
 
 from helpers.checks.core import (exercise, describe, filled_in, import_keras,
                                  import_tensorflow, is_int, mistakes_from, random_values)
-from helpers.checks.keras_models import (activation_name, activation_of, conv_layers,
+from helpers.checks.keras_models import (activation_name, activation_of, chain, conv_layers,
                                          count_params_from_config, describe_convs, describe_layer,
-                                         is_nonlinear, layer_names, leaf_layers,
-                                         require_built_model, require_probabilities,
-                                         require_relu_after)
+                                         is_nonlinear, is_subclassed_model, layer_names,
+                                         leaf_layers, require_built_model,
+                                         require_probabilities, require_relu_after)
 
 __all__ = [
     "conv_output_size", "zero_pad", "conv2d_forward", "pool2d_forward",
@@ -571,8 +571,11 @@ _CNN_LAYOUT = ("two blocks of Conv2D(filters, 3, padding=\"same\", activation=\"
                "Dense(num_classes, activation=\"softmax\").")
 
 
-def _check_cnn_parts(ex, case, model, input_shape, num_classes, leaves):
-    """02.7: the model has each kind of part, the right input and output, a softmax."""
+def _check_cnn_parts(ex, case, model, input_shape, num_classes, leaves, operations):
+    """02.7: the model has each kind of part, the right input and output, a softmax.
+
+    `leaves` are its layers (`leaf_layers`), `operations` what it computes in order
+    (`chain`: the activations applied with `keras.ops` inside a subclassed block too)."""
     __tracebackhide__ = True
     layers = import_keras().layers
     names = layer_names(leaves)
@@ -593,7 +596,7 @@ def _check_cnn_parts(ex, case, model, input_shape, num_classes, leaves):
                "turn the last feature maps into one vector per image with "
                "keras.layers.Flatten() or keras.layers.GlobalAveragePooling2D() before "
                "the Dense layers.")
-    ex.require(case, any(is_nonlinear(layer) for layer in leaves[:-1]),
+    ex.require(case, any(is_nonlinear(operation) for operation in operations[:-1]),
                "no convolution is followed by a nonlinearity: a stack of linear layers is "
                "just one linear layer.",
                'give the Conv2D layers activation="relu" (or add keras.layers.ReLU()).')
@@ -608,7 +611,7 @@ def _check_cnn_parts(ex, case, model, input_shape, num_classes, leaves):
         f"the model's output has shape {output_shape}, expected {(None, num_classes)}.",
         "the last layer is Dense(num_classes, activation=\"softmax\"): use the "
         "num_classes argument.")
-    last = leaves[-1]
+    last = operations[-1]
     softmax = (isinstance(last, layers.Dense) and activation_name(last) == "softmax") or \
         activation_of(last) == "softmax"
     ex.require(
@@ -620,7 +623,8 @@ def _check_cnn_parts(ex, case, model, input_shape, num_classes, leaves):
 
 def _check_cnn_blocks(ex, case, leaves):
     """02.7: two blocks of a 3x3 'same' Conv2D with a ReLU and a 2x2 max pooling, then
-    Flatten (or global average pooling), hidden Dense layers with ReLU, the output."""
+    Flatten (or global average pooling), hidden Dense layers with ReLU, the output.
+    `leaves` are the model's operations in order (see `_check_cnn_parts`)."""
     __tracebackhide__ = True
     layers = import_keras().layers
     neutral = (layers.BatchNormalization, layers.Dropout)
@@ -658,17 +662,52 @@ def _check_cnn_blocks(ex, case, leaves):
                        "activation=\"relu\": " + _CNN_LAYOUT, through=neutral)
 
 
-def _check_cnn(ex, case, model, input_shape, num_classes):
-    """The structural checks of 02.7 for one built model."""
-    __tracebackhide__ = True
-    total = require_built_model(ex, case, model)
-    leaves = leaf_layers(model)
-    _check_cnn_parts(ex, case, model, input_shape, num_classes, leaves)
-    _check_cnn_blocks(ex, case, leaves)
+def _worked_out_params(leaves):
+    """The parameters of a model's layers added up, each from its configuration where
+    `count_params_from_config` can work it out (a layer used twice counts twice)."""
     worked_out = 0
     for layer in leaves:
         count = count_params_from_config(layer)
         worked_out += int(layer.count_params()) if count is None else count
+    return worked_out
+
+
+def _operations(model, leaves):
+    """What a Sequential or functional model computes, in order (`chain`: the layers, and
+    the `keras.ops` calls inside subclassed blocks), or its leaf layers where that walk
+    finds nothing. A Sequential is applied anew to a `keras.Input` of its input shape
+    (one holding a subclassed `keras.Model` has no graph of its own)."""
+    keras = import_keras()
+    try:
+        if isinstance(model, keras.Sequential):
+            inputs = output = keras.Input(shape=tuple(model.input_shape)[1:])
+            for layer in model.layers:
+                if not isinstance(layer, keras.layers.InputLayer):
+                    output = layer(output)
+        else:
+            inputs, output = model.input, model.output
+        operations = chain(output, inputs)
+    except Exception:  # noqa: BLE001 - a model that cannot be walked is judged by its layers
+        operations = []
+    return operations or leaves
+
+
+def _check_cnn(ex, case, model, input_shape, num_classes):
+    """The structural checks of 02.7 for one built model."""
+    __tracebackhide__ = True
+    total = require_built_model(ex, case, model)
+    ex.require(
+        case, not is_subclassed_model(model),
+        f"expected a keras.Sequential that starts with keras.Input(shape=input_shape), "
+        f"received a subclassed {type(model).__name__}, which has no input of its own.",
+        "put your blocks (layers, nested keras.Sequential, or keras.layers.Layer "
+        "subclasses) in keras.Sequential([keras.Input(shape=input_shape), ...]): the "
+        "notebook reads the model's layers and input shape.")
+    leaves = leaf_layers(model)
+    worked_out = _worked_out_params(leaves)
+    operations = _operations(model, leaves)
+    _check_cnn_parts(ex, case, model, input_shape, num_classes, leaves, operations)
+    _check_cnn_blocks(ex, case, operations)
     ex.require(
         case, worked_out == total,
         f"the model reports {total} parameters, but its layers' configurations add up "
@@ -732,8 +771,9 @@ def _check_augmentation_layers(ex, case, augment):
     __tracebackhide__ = True
     layers = import_keras().layers
     ex.require(
-        case, isinstance(augment, import_keras().Sequential),
-        f"expected a keras.Sequential, received {describe(augment)}.",
+        case, isinstance(augment, layers.Layer),
+        f"expected a keras.Sequential (or another Keras layer or model), received "
+        f"{describe(augment)}.",
         "return keras.Sequential([keras.layers.RandomFlip(...), ...]).")
     leaves = leaf_layers(augment)
     missing = [name for name in ("RandomFlip", *AUGMENTATION_LIMITS)
@@ -766,6 +806,32 @@ def _check_augmentation_layers(ex, case, augment):
                        "pass value_range=(0, 1) (Keras assumes (0, 255) otherwise).")
 
 
+def _check_augmentation_in_a_model(ex, case, images):
+    """02.8: a fresh pipeline works as the notebook uses it: the first layer of a
+    keras.Sequential after keras.Input, run by `fit` (traced, the batch size unknown)."""
+    __tracebackhide__ = True
+    keras, tf = import_keras(), import_tensorflow()
+    fresh = ex.call(case)  # not built by the check: the notebook's is new too
+    shape = tuple(images.shape[1:])
+    try:
+        model = keras.Sequential([keras.Input(shape=shape), fresh])
+        traced = tf.function(lambda x: model(x, training=True), autograph=False,
+                             input_signature=[tf.TensorSpec((None, *shape), tf.float32)])
+        moved = np.asarray(traced(images))
+    except Exception as error:  # noqa: BLE001 - the student's pipeline fails in a model
+        ex.fail(case, f"used as the notebook uses it, as the first layer of "
+                      f"keras.Sequential([keras.Input(shape={shape}), pipeline, ...]) that "
+                      f"fit runs with the batch size unknown (None), the pipeline raised "
+                      f"{type(error).__name__}: {str(error).strip()[:300]}",
+                "use Keras's random layers; a layer of your own must read the batch size "
+                "with keras.ops.shape(x)[0], not x.shape[0] (None inside a model).",
+                part="inside a model")
+    ex.require(case, moved.shape == images.shape,
+               f"inside a model the batch came out with shape {moved.shape}, expected "
+               f"{images.shape}.", "augmentation must keep the image size.",
+               part="inside a model")
+
+
 def _build_augmentation_cases():
     """(case, images) for 02.8."""
     rng = np.random.default_rng(70)
@@ -784,9 +850,12 @@ def build_augmentation(ex):
     It must hold RandomFlip("horizontal"), RandomRotation, RandomZoom and
     RandomContrast with `value_range=(0, 1)`, with small factors (see
     `AUGMENTATION_LIMITS`); keep the shape of a batch; leave images unchanged
-    with `training=False`; and change them, without NaN, with `training=True`.
+    with `training=False`; and change them, without NaN, with `training=True`. A
+    fresh pipeline must also work as the notebook uses it: inside a model, traced
+    with the batch size unknown. Nested models and subclassed layers are opened up:
+    any Keras layer or model that holds the four random layers is accepted.
     """
-    for case, images in _build_augmentation_cases():
+    for number, (case, images) in enumerate(_build_augmentation_cases()):
         augment = ex.call(case)
         _check_augmentation_layers(ex, case, augment)
         try:
@@ -817,3 +886,5 @@ def build_augmentation(ex):
             "with training=True the images came out unchanged.",
             "give each random layer a non-zero factor, e.g. RandomRotation(0.05).",
             part="with training=True")
+        if number == 0:
+            _check_augmentation_in_a_model(ex, case, images)

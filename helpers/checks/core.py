@@ -36,6 +36,7 @@ import functools
 import inspect
 import math
 import os
+import sys
 import sysconfig
 import traceback
 
@@ -290,6 +291,45 @@ def compare_frequencies(ex, case, counts, trials, probs, *, problem, hint, mista
     ex.fail(case, problem(worst) + shown, hint)
 
 
+#: What to do when a function touched NumPy's or Python's global random generator.
+GLOBAL_GENERATORS_HINT = ("draw every random number from the generator you are given "
+                          "(rng, or one made with np.random.default_rng(seed)); NumPy's and "
+                          "Python's global generators belong to the rest of the notebook.")
+
+
+def require_global_generators_untouched(ex, case, run, what="your function",
+                                        hint=GLOBAL_GENERATORS_HINT):
+    """Runs `run()` and fails `case` if it changed NumPy's or Python's global random
+    generator (`np.random.seed`, `np.random.*`, `random.*`); returns what `run` returned.
+
+    The generators are restored either way, so that the notebook's later cells draw
+    what they would have drawn.
+
+    Args:
+        ex, case: the `Exercise` and the case name.
+        run: a function without arguments that calls the student's code.
+        what: what `run` does, in words, e.g. `"choosing 30 actions"`.
+        hint: what to do instead.
+    """
+    __tracebackhide__ = True
+    import random
+
+    numpy_state, python_state = np.random.get_state(), random.getstate()
+    try:
+        result = run()
+        after = np.random.get_state()
+        touched = random.getstate() != python_state or not (
+            np.array_equal(after[1], numpy_state[1]) and after[2:] == numpy_state[2:])
+    finally:
+        np.random.set_state(numpy_state)
+        random.setstate(python_state)
+    ex.require(case, not touched,
+               f"{what} changed NumPy's or Python's global random generator: the code seeds "
+               f"it (np.random.seed, random.seed) or draws from it (np.random.*, random.*), "
+               f"which changes every later random number of the notebook.", hint)
+    return result
+
+
 def require_own_randomness(ex, case, call, *, what="result"):
     """Fails `case` unless a random function draws from the generator it is given, and
     from nothing else.
@@ -300,8 +340,10 @@ def require_own_randomness(ex, case, call, *, what="result"):
     seeded differently before each; once with a generator of another seed. The first
     two results must be equal (else the function draws from `np.random.*` or
     `random.*`); the third must differ (else it ignores `rng`, e.g. it makes a generator
-    of its own from a fixed seed). The global generators are restored afterwards, so
-    that the notebook's later cells draw what they would have drawn.
+    of its own from a fixed seed); and no call may change the global generators (see
+    `require_global_generators_untouched`: seeding them from `rng` repeats, but changes
+    the rest of the notebook). The global generators are restored afterwards, so that
+    the notebook's later cells draw what they would have drawn.
 
     Args:
         ex, case: the `Exercise` and the case name.
@@ -334,6 +376,10 @@ def require_own_randomness(ex, case, call, *, what="result"):
                f"seed?).",
                "draw with the rng argument you are given; do not make a generator inside "
                "the function.")
+    require_global_generators_untouched(
+        ex, case, lambda: call(np.random.default_rng(1234)), f"drawing the {what}",
+        "draw with the rng argument only (rng.random, rng.integers, rng.choice, ...); do not "
+        "seed or use np.random.* or random.*.")
 
 
 def import_tensorflow():
@@ -415,6 +461,7 @@ def exercise(exercise_id):
         def check(student_fn):
             __tracebackhide__ = True
             ex = Exercise(exercise_id, name, student_fn)
+            scopes = _keras_name_scopes()
             try:
                 body(ex)
             except CheckError:
@@ -425,6 +472,8 @@ def exercise(exercise_id):
                     f"{ex.title}: the check could not examine your answer: "
                     f"{type(error).__name__}: {error}{where}\nHint: {UNEXAMINED_HINT}"
                 ) from None
+            finally:
+                _restore_keras_name_scopes(scopes)
             ex.passed()
 
         check.exercise_id = exercise_id
@@ -432,6 +481,28 @@ def exercise(exercise_id):
         return check
 
     return declare
+
+
+def _keras_name_scopes():
+    """A copy of Keras's stack of open name scopes, or None before Keras is imported.
+
+    A student's model that raises while Keras builds it can leave a scope open, and every
+    variable the notebook makes afterwards would carry its name: a check puts the stack
+    back as it found it (`_restore_keras_name_scopes`).
+    """
+    if "keras" not in sys.modules:
+        return None
+    from keras.src.backend.common import global_state
+
+    return list(global_state.get_global_attribute("name_scope_stack", default=[]) or [])
+
+
+def _restore_keras_name_scopes(scopes):
+    if scopes is None:
+        return
+    from keras.src.backend.common import global_state
+
+    global_state.set_global_attribute("name_scope_stack", scopes)
 
 
 class Exercise:

@@ -26,19 +26,18 @@ Example:
 03.7 residual_block: all 4 cases passed
 """
 
-import re
 
 import numpy as np
 
-from helpers.checks.core import (CheckError, exercise, describe, import_keras,
+from helpers.checks.core import (exercise, describe, import_keras,
                                  import_tensorflow, is_int, mistakes_from, random_values)
 from helpers.checks.keras_models import (activation_after, activation_of, bn_with_known_weights,
                                          call_builder, chain, compare_with_known_weights,
                                          concatenated_branches, conv_layers,
                                          conv_with_known_weights, describe_convs, describe_layer,
-                                         is_nonlinear, layer_names, leaf_layers,
-                                         require_built_model, require_output_shape,
-                                         require_relu_after)
+                                         is_nonlinear, is_subclassed_model, layer_names,
+                                         leaf_layers, require_built_model,
+                                         require_output_shape, require_relu_after)
 
 __all__ = [
     "lenet5", "vgg_block", "vgg16_param_count", "nin_block", "inception_block",
@@ -59,36 +58,6 @@ def _maxpool(x, size, stride, padding="VALID"):
 def _inputs(seed, shape):
     """A batch of two inputs of `shape`, float32."""
     return random_values(seed, (2, *shape)).astype(np.float32)
-
-
-def _is_subclassed_model(model):
-    """Tells whether `model` is a subclassed keras.Model: neither a Sequential nor a
-    functional model (one with symbolic inputs)."""
-    keras = import_keras()
-    if not isinstance(model, keras.Model) or isinstance(model, keras.Sequential):
-        return False
-    try:
-        return not model.inputs
-    except AttributeError:  # a subclassed model has no inputs
-        return True
-
-
-def _compare_block_output(ex, case, model, x, expected, mistakes, hint):
-    """`compare_with_known_weights`, with a message when the block, built on a
-    `keras.Input` (batch size None), cannot run on a real batch."""
-    __tracebackhide__ = True
-    try:
-        compare_with_known_weights(ex, case, model, x, expected, mistakes, hint)
-    except CheckError:
-        raise
-    except Exception as error:  # noqa: BLE001 - the student's block failed to run
-        text = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).split("Arguments received")[0]
-        reason = " ".join(line.strip() for line in text.splitlines() if line.strip())[:300]
-        ex.fail(case, f"the block was built on a keras.Input, but running it on a batch of "
-                      f"{len(x)} inputs raised {type(error).__name__}: {reason}",
-                "x is a keras.Input while the block is built, so its batch size is None: "
-                "read sizes with keras.ops.shape(x)[0], not x.shape[0], or leave them to the "
-                "layers; a block written with layers alone needs no sizes.")
 
 
 # ------------------------------------------------------------------ lenet5 ---
@@ -151,7 +120,7 @@ def lenet5(ex):
     layers = import_keras().layers
     for case, input_shape, num_classes in _lenet5_cases():
         model = ex.call(case, input_shape, num_classes)
-        ex.require(case, not _is_subclassed_model(model),
+        ex.require(case, not is_subclassed_model(model),
                    f"received a subclassed keras.Model ({type(model).__name__}); lenet5 returns "
                    f"a keras.Sequential, as its docstring says: the next cell lists its layers "
                    f"with their output shapes, which a subclassed model does not have.",
@@ -312,7 +281,7 @@ def vgg_block(ex):
                    hint="each 3x3 convolution has (9 * c_in + 1) * filters parameters "
                         "(keep the bias); pooling has none.")
         x = _inputs(10 + number, shape)
-        _compare_block_output(
+        compare_with_known_weights(
             ex, case, model, x, _vgg_block_answer(x, num_convs, filters),
             mistakes_from(_vgg_block_answer, _VGG_BLOCK_MISTAKES, x, num_convs, filters),
             "each convolution is followed by a ReLU, and one 2x2 max pooling with stride "
@@ -466,7 +435,7 @@ def nin_block(ex):
                    part="parameter count", hint="(k*k*c_in + 1)*filters for the first "
                    "convolution, (filters + 1)*filters for each 1x1 (keep the biases).")
         x = _inputs(20 + number, shape)
-        _compare_block_output(ex, case, model, x,
+        compare_with_known_weights(ex, case, model, x,
                               _nin_block_answer(x, filters, kernel, strides), {},
                               _NIN_LAYOUT)
 
@@ -591,7 +560,7 @@ def inception_block(ex):
                    f"{got}.", _INCEPTION_LAYOUT)
         _check_branches(ex, case, model, c1, c2, c3, c4)
         x = _inputs(30 + number, shape)
-        _compare_block_output(ex, case, model, x,
+        compare_with_known_weights(ex, case, model, x,
                               _inception_block_answer(x, c1, c2, c3, c4), {},
                               _INCEPTION_LAYOUT)
 
@@ -846,7 +815,7 @@ def _check_block(ex, case, fn_args, shape, main, answer, mistakes, hint, seed):
                f"the block has {len(bns)}.", "follow every Conv2D with "
                "keras.layers.BatchNormalization().")
     x = _inputs(seed, shape)
-    _compare_block_output(ex, case, model, x, answer(x, *fn_args),
+    compare_with_known_weights(ex, case, model, x, answer(x, *fn_args),
                           mistakes_from(answer, mistakes, x, *fn_args), hint)
 
 

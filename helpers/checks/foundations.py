@@ -239,7 +239,7 @@ _RELU_MISTAKES = {
 
 @exercise("01.5")
 def relu(ex):
-    """Checks `relu(x)` against `tf.nn.relu`."""
+    """Checks `relu(x)` against `tf.nn.relu`: a new array, `x` unchanged (its docstring)."""
     tf = import_tensorflow()
     for case, x in _with_zero_cases():
         ex.compare(
@@ -247,6 +247,8 @@ def relu(ex):
             mistakes=mistakes_from(_relu_answer, _RELU_MISTAKES, x),
             hint="relu(x) = max(x, 0) elementwise (np.maximum, not the built-in max).",
         )
+    for case, x in _with_zero_cases():  # values first: a wrong value says more
+        ex.call(case, x, returns_new=True)
 
 
 def _relu_grad_answer(x, *, at_zero=0.0, reverse=False, derivative=True):
@@ -432,7 +434,10 @@ def softmax(ex):
                  "axis; use axis=-1 and keepdims=True.",
             nonfinite_hint="exp(1000) overflows to inf and inf/inf is NaN. Softmax does "
                            "not change when you subtract the same number from every "
-                           "logit of a row: subtract each row's maximum first.",
+                           "logit of a row: subtract each row's maximum first "
+                           "(np.max(x, axis=-1, keepdims=True)). The maximum of the whole "
+                           "array is not enough: a row far below it underflows to all "
+                           "zeros, and 0/0 is NaN.",
         )
 
 
@@ -559,11 +564,13 @@ def _binary_cross_entropy_cases():
         ("batch of one", np.array([[0.0, 1.0]]), np.array([[0.35, 0.8]])),
         ("predictions exactly 0 and 1", np.array([[1.0, 0.0, 1.0, 0.0], [1.0, 1.0, 0.0, 0.0]]),
          np.array([[1.0, 0.0, 0.0, 1.0], [0.7, 1.0, 0.0, 0.2]])),
+        ("soft labels in [0, 1]", np.array([[0.9, 0.2, 0.4], [0.1, 0.7, 1.0]]),
+         np.array([[0.8, 0.3, 0.6], [0.25, 0.55, 0.9]])),
     ]
 
 
 def _binary_cross_entropy_answer(y_true, y_pred, *, sign=-1.0, swap=False, negatives=True,
-                                 reduction="mean"):
+                                 reduction="mean", by_label=None):
     """Binary cross-entropy, as Keras: the mean over every entry of
     -(y_true * log(p) + (1 - y_true) * log(1 - p)), with p = y_pred clipped to [EPS, 1 - EPS].
 
@@ -572,10 +579,15 @@ def _binary_cross_entropy_answer(y_true, y_pred, *, sign=-1.0, swap=False, negat
         swap: True swaps the arguments, as a call (y_pred, y_true) does.
         negatives: False leaves out the (1 - y_true) * log(1 - p) term.
         reduction: "sum" or "mean of sums" in place of "mean" (see `_reduce_loss`).
+        by_label: "== 1" takes log(p) where y_true == 1 and log(1 - p) elsewhere; "round"
+            where y_true >= 0.5: right for hard labels only.
     """
     if swap:
         y_true, y_pred = y_pred, y_true
     p = np.clip(y_pred, EPS, 1 - EPS)
+    if by_label is not None:
+        positive = y_true == 1 if by_label == "== 1" else y_true >= 0.5
+        return sign * _reduce_loss(np.where(positive, np.log(p), np.log(1 - p)), reduction)
     terms = y_true * np.log(p)
     if negatives:
         terms = terms + (1 - y_true) * np.log(1 - p)
@@ -590,6 +602,10 @@ _BINARY_CROSS_ENTROPY_MISTAKES = {
     "negatives is missing": {"negatives": False},
     "summed over the outputs of each example, then averaged over the batch (Keras averages "
     "over both)": {"reduction": "mean of sums"},
+    "log(y_pred) taken where y_true == 1 and log(1 - y_pred) elsewhere: with soft labels in "
+    "[0, 1] both terms count, weighted by y_true and 1 - y_true": {"by_label": "== 1"},
+    "y_true rounded to 0 or 1: with soft labels in [0, 1] both terms count, weighted by "
+    "y_true and 1 - y_true": {"by_label": "round"},
 }
 
 
@@ -624,7 +640,7 @@ def _categorical_cross_entropy_cases():
 
 
 def _categorical_cross_entropy_answer(y_true, y_pred, *, sign=-1.0, swap=False,
-                                      reduction="mean of sums"):
+                                      reduction="mean of sums", true_class_only=False):
     """Categorical cross-entropy, as Keras: the mean over the batch of
     -sum(y_true * log(p)) over the classes, with p = y_pred clipped to [EPS, 1 - EPS].
 
@@ -632,10 +648,14 @@ def _categorical_cross_entropy_answer(y_true, y_pred, *, sign=-1.0, swap=False,
         sign: the sign in front; 1.0 leaves out the minus.
         swap: True swaps the arguments, as a call (y_pred, y_true) does.
         reduction: "sum" or "mean" in place of "mean of sums" (see `_reduce_loss`).
+        true_class_only: True keeps only the log-probability of each row's largest label
+            (its argmax), as if the labels were one-hot.
     """
     if swap:
         y_true, y_pred = y_pred, y_true
     p = np.clip(y_pred, EPS, 1 - EPS)
+    if true_class_only:
+        y_true = np.eye(y_true.shape[-1])[np.argmax(y_true, axis=-1)]
     return sign * _reduce_loss(y_true * np.log(p), reduction)
 
 
@@ -645,6 +665,8 @@ _CATEGORICAL_CROSS_ENTROPY_MISTAKES = {
     "over the batch": {"reduction": "mean"},
     "minus sign missing: a loss of log-probabilities must be >= 0": {"sign": 1.0},
     "arguments swapped: called as (y_pred, y_true)": {"swap": True},
+    "only the log-probability of each row's argmax class: with soft labels every class "
+    "counts, weighted by y_true": {"true_class_only": True},
 }
 
 
@@ -893,9 +915,11 @@ _GD_STEP_MISTAKES = {
 
 @exercise("01.16")
 def gd_step(ex):
-    """Checks `gd_step(params, grads, lr)`: a new dict of params - lr * grads."""
+    """Checks `gd_step(params, grads, lr)`: a new dict of new arrays params - lr * grads,
+    the inputs unchanged (even with lr=0)."""
     for case, params, grads, lr in _gd_step_cases():
-        new = ex.call(case, params, grads, lr)  # fails if params or grads change in place
+        # Fails if params or grads change in place, or if a new value is a params array.
+        new = ex.call(case, params, grads, lr, returns_new=True)
         ex.require(
             case, isinstance(new, dict),
             f"expected a dict of new parameters, received {type(new).__name__}.",

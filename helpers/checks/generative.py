@@ -2,11 +2,12 @@
 reparameterization, KL term and loss, the GAN's discriminator and generator losses,
 and DDPM's noise schedule, forward process and reverse sampling step.
 
-`build_autoencoder` is checked structurally (three built Keras models with the
-stated input and output shapes, the autoencoder's trainable weights exactly the
-encoder's and the decoder's, the parameter counts adding up) and numerically (the
-decoder's outputs stay in [0, 1] even for huge codes; the autoencoder gives
-decoder(encoder(x)) on random images). The losses are compared with
+`build_autoencoder` is checked structurally and by calling its models (three Keras
+models, Sequential, functional or subclassed, with the stated input and output
+shapes, the decoder's last activation a sigmoid, the autoencoder's trainable
+weights exactly the encoder's and the decoder's, the parameter counts adding up)
+and numerically (the decoder's outputs stay in [0, 1] even for huge codes; the
+autoencoder gives decoder(encoder(x)) on random images). The losses are compared with
 `keras.losses.BinaryCrossentropy(from_logits=True)` and
 `keras.losses.binary_crossentropy` (in float64), the KL term with its closed form
 and with a Monte-Carlo estimate of E_q[log q(z) - log p(z)], the schedule with
@@ -17,9 +18,11 @@ answers (variance used as the standard deviation, KL with the wrong sign, the
 saturating generator loss, cumulative alphas where alphas belong, ...) are computed
 too, so that a message can name the mistake.
 
-The VAE and GAN functions (10.2 to 10.6) are called inside a Keras `train_step`,
-so each is also run on float32 tensors, eagerly and traced by `tf.function` (where
-NumPy functions fail); their results may be NumPy values or tensors.
+The VAE and GAN functions (10.2 to 10.6) are called inside a Keras `train_step`
+or a model's `call`, so each is also run on float32 tensors, eagerly and traced by
+`tf.function` with the batch size unknown (None), as `fit` traces them (where NumPy
+functions fail, and so does reading the batch size with `x.shape[0]` or `len(x)`);
+their results may be NumPy values or tensors.
 
 Example:
 
@@ -35,8 +38,8 @@ import numpy as np
 from helpers.checks import tensor_modes
 from helpers.checks.core import exercise, describe, import_keras, mistakes_from, random_values
 from helpers.checks.references import sigmoid
-from helpers.checks.keras_models import (activation_name, activation_of, leaf_layers,
-                                         require_built_model, require_output_shape)
+from helpers.checks.keras_models import (activation_name, activation_of, chain, is_container,
+                                         leaf_layers, require_built_model)
 
 __all__ = [
     "build_autoencoder", "reparameterize", "kl_divergence", "vae_loss",
@@ -81,8 +84,9 @@ def _gaussian(seed, batch, latent, low=-2.0, high=1.5):
 
 # ------------------------------------------------------- build_autoencoder ---
 
-#: Layers that only move values around: the decoder's last activation is before them.
-_SHAPE_ONLY = ("Reshape", "Flatten", "Permute", "Cropping2D", "Dropout")
+#: Operations that only move values around: the decoder's last activation is before them.
+_SHAPE_ONLY = ("Reshape", "Flatten", "Permute", "Cropping2D", "Dropout", "ExpandDims",
+               "Squeeze", "Transpose", "Cast", "Identity")
 
 #: Known wrong output shapes of the decoder (without the batch axis).
 _WRONG_DECODER_SHAPES = {
@@ -94,9 +98,17 @@ _AUTOENCODER_HINT = ("build the autoencoder from the two models: inputs = "
                      "keras.Input(shape=(28, 28, 1)); autoencoder = keras.Model(inputs, "
                      "decoder(encoder(inputs))).")
 
+_SIGMOID_HINT = ("end the decoder with a sigmoid, e.g. Dense(784, activation=\"sigmoid\") "
+                 "then Reshape((28, 28, 1)): each pixel is then in [0, 1], like the images, "
+                 "and the binary cross-entropy can compare them.")
+
+#: The batch the check runs the three models on.
+_BATCH = 3
+
 
 def _io_shape(model, which):
-    """A model's `input_shape` or `output_shape` as a tuple, or None if it has none."""
+    """A model's `input_shape` or `output_shape` as a tuple, or None if it has none (a
+    subclassed model's shapes are known only by calling it)."""
     try:
         shape = getattr(model, which)
     except (AttributeError, ValueError):
@@ -104,43 +116,98 @@ def _io_shape(model, which):
     return tuple(shape) if isinstance(shape, (tuple, list)) else shape
 
 
-def _last_activation(model):
-    """The activation of a model's last layer that has one ("linear" if none)."""
-    for layer in reversed(leaf_layers(model)):
-        if type(layer).__name__ in _SHAPE_ONLY:
+def _last_operation(decoder, latent_dim):
+    """What the decoder does last, shape-only operations aside, in words, or None when it
+    cannot be told (a subclassed layer whose call cannot be replayed on a Keras input).
+
+    The decoder is applied to a `keras.Input` and walked back from its output
+    (`keras_models.chain`), nested and subclassed models opened: the result is the
+    activation ("sigmoid", "relu", "linear" for a layer without one, ...) or another
+    operation ("a Lambda layer", "keras.ops TrueDivide").
+    """
+    keras = import_keras()
+    code = keras.Input(shape=(latent_dim,))
+    try:
+        operations = chain(decoder(code), code)
+    except Exception:  # noqa: BLE001 - a decoder that cannot take a Keras input
+        operations = leaf_layers(decoder)
+    for operation in reversed(operations):
+        name = type(operation).__name__
+        if name in _SHAPE_ONLY:
             continue
-        name = activation_of(layer)
-        return name if name is not None else (activation_name(layer) or "linear")
-    return "linear"
+        activation = activation_of(operation)
+        if activation is not None:
+            return activation
+        if is_container(operation):
+            return None
+        if isinstance(operation, keras.layers.Layer):
+            return activation_name(operation) or (
+                "linear" if "activation" in operation.get_config() else f"a {name} layer")
+        return f"keras.ops {name}"
+    return None
 
 
-def _require_shapes(ex, case, models, latent_dim):
-    """The input and output shapes of the encoder, the decoder and the autoencoder."""
+def _call_model(ex, case, name, model, batch, what):
+    """Runs one of the three models on a batch (training=False); returns its output."""
+    __tracebackhide__ = True
+    try:
+        out = model(batch, training=False)
+    except Exception as error:  # noqa: BLE001 - the student's model, reported as such
+        ex.fail(case, f"the {name} raised {type(error).__name__} on {what}: {error}",
+                "each model takes a batch of any size: build it on keras.Input(shape=...) "
+                "without the batch axis, or call the layers in a subclassed model's call.")
+    ex.require(case, hasattr(out, "shape") and hasattr(out, "dtype"),
+               f"the {name} returned {describe(out)} on {what}, expected one tensor.",
+               f"the {name} has one output.")
+    return out
+
+
+def _require_shapes(ex, case, models, latent_dim, seed):
+    """The input and output shapes of the encoder, the decoder and the autoencoder.
+
+    A model with a known input shape (a functional model or a Sequential started with
+    keras.Input) must have the right one; then each model is called on a batch (as
+    `fit` and `predict` call it, which also builds a subclassed model) and its output
+    must have the right shape.
+    """
     __tracebackhide__ = True
     encoder, decoder, autoencoder = models
     image, code = (None, 28, 28, 1), (None, latent_dim)
     image_input = "keras.Input(shape=(28, 28, 1))"
+    rng = np.random.default_rng(seed)
+    images = rng.uniform(size=(_BATCH, 28, 28, 1)).astype(np.float32)
+    codes = rng.standard_normal((_BATCH, latent_dim)).astype(np.float32)
+    on_images = f"a batch of {_BATCH} images of shape (28, 28, 1)"
+    on_codes = f"a batch of {_BATCH} codes of shape ({latent_dim},)"
 
-    def require_input(name, model, expected, start):
+    def output_shape(name, model, expected_input, start, batch, what):
         received = _io_shape(model, "input_shape")
-        ex.require(case, received == expected,
-                   f"the {name} takes inputs of shape {received}, expected {expected}.",
-                   f"start the {name} with {start}.")
+        if received is not None:
+            ex.require(case, tuple(received)[1:] == expected_input[1:],
+                       f"the {name} takes inputs of shape {received}, expected "
+                       f"{expected_input}.", f"start the {name} with {start}.")
+        out = _call_model(ex, case, name, model, batch, what)
+        return (None, *tuple(out.shape)[1:])
 
-    require_input("encoder", encoder, image, image_input)
-    received = _io_shape(encoder, "output_shape")
+    received = output_shape("encoder", encoder, image, image_input, images, on_images)
     ex.require(case, received == code,
                f"the encoder's output has shape {received}, expected {code}: the code must "
                f"have latent_dim = {latent_dim} numbers per image, so the latent size is "
                f"not latent_dim.",
                "end the encoder with keras.layers.Dense(latent_dim), using the argument.")
-    require_input("decoder", decoder, code, "keras.Input(shape=(latent_dim,))")
-    hint = ("the decoder gives images like its inputs: end it with "
-            "keras.layers.Reshape((28, 28, 1)) (after a Dense(784, activation=\"sigmoid\") "
-            "or a convolution with 1 filter).")
-    require_output_shape(ex, case, decoder, image[1:], _WRONG_DECODER_SHAPES, hint)
-    require_input("autoencoder", autoencoder, image, image_input)
-    received = _io_shape(autoencoder, "output_shape")
+    received = output_shape("decoder", decoder, code, "keras.Input(shape=(latent_dim,))",
+                            codes, on_codes)
+    if received != image:
+        hint = ("the decoder gives images like its inputs: end it with "
+                "keras.layers.Reshape((28, 28, 1)) (after a Dense(784, activation=\"sigmoid\") "
+                "or a convolution with 1 filter).")
+        problem = f"the decoder's output has shape {received}, expected {image}"
+        for description, wrong in _WRONG_DECODER_SHAPES.items():
+            if received == (None, *wrong):
+                ex.fail(case, f"{problem}: this looks like a common mistake: {description}.",
+                        hint)
+        ex.fail(case, f"{problem}.", hint)
+    received = output_shape("autoencoder", autoencoder, image, image_input, images, on_images)
     ex.require(case, received == image,
                f"the autoencoder's output has shape {received}, expected {image}.",
                _AUTOENCODER_HINT)
@@ -171,21 +238,31 @@ def _require_shared_weights(ex, case, models):
 
 
 def _require_sigmoid_output(ex, case, decoder, latent_dim, seed):
-    """The decoder's outputs stay in [0, 1], even for codes of size about 1000."""
+    """The decoder's outputs stay in [0, 1], even for codes of size about 1000, and its
+    last activation is a sigmoid (not another function that stays in [0, 1])."""
     __tracebackhide__ = True
-    last = _last_activation(decoder)
+    last = _last_operation(decoder, latent_dim)
     for scale, what in ((1.0, "codes drawn from N(0, 1)"), (1000.0, "codes of size about 1000")):
         codes = random_values(seed, (4, latent_dim), scale=scale).astype(np.float32)
         out = np.asarray(decoder(codes, training=False), np.float64)
         inside = bool(np.all(np.isfinite(out))) and out.min() >= 0.0 and out.max() <= 1.0
-        named = f"its last activation is {last}, not a sigmoid" if last != "sigmoid" else \
-            "something after its sigmoid moves them"
+        named = {"sigmoid": "something after its sigmoid moves them",
+                 None: "end it with a sigmoid"}.get(
+            last, f"its last activation is {last}, not a sigmoid")
         ex.require(case, inside,
                    f"the decoder's outputs are not pixel values in [0, 1]: on {what} they "
-                   f"range from {out.min():.4g} to {out.max():.4g} ({named}).",
-                   "end the decoder with a sigmoid, e.g. Dense(784, activation=\"sigmoid\") "
-                   "then Reshape((28, 28, 1)): each pixel is then in [0, 1], like the "
-                   "images, and the binary cross-entropy can compare them.")
+                   f"range from {out.min():.4g} to {out.max():.4g} ({named}).", _SIGMOID_HINT)
+    if last is None or last == "sigmoid":
+        return
+    why = {"softmax": "a softmax makes the 784 pixels of an image share one unit of ink: "
+                      "they sum to 1, so a pixel cannot be 1 where the image is white",
+           "hard_sigmoid": "a hard sigmoid is flat outside [-3, 3], where its gradient is 0 "
+                           "and the pixel stops learning"}.get(
+        last, "the docstring names a sigmoid, 1 / (1 + exp(-x)): smooth, never exactly 0 or "
+              "1, so every pixel keeps a gradient")
+    ex.fail_mistake(case, f"the decoder's outputs lie in [0, 1], but its last activation is "
+                          f"{last}, not the sigmoid the docstring names",
+                    f"{why}.", _SIGMOID_HINT)
 
 
 def _build_autoencoder_cases():
@@ -198,14 +275,18 @@ def build_autoencoder(ex):
     """Checks `build_autoencoder(latent_dim)` structurally and on random inputs.
 
     For latent_dim 2 and 16 it requires a tuple (encoder, decoder, autoencoder) of
-    three built Keras models: the encoder maps (None, 28, 28, 1) to
-    (None, latent_dim), the decoder (None, latent_dim) to (None, 28, 28, 1), the
-    autoencoder (None, 28, 28, 1) to (None, 28, 28, 1); the autoencoder's trainable
-    weights are exactly the encoder's and the decoder's (the same variables, not
-    copies) and its parameter count is their sum; the decoder's outputs lie in
-    [0, 1] on codes drawn from N(0, 1) and on codes of size about 1000 (a sigmoid
-    last); and autoencoder(x) equals decoder(encoder(x)) on random images. With the
-    weights shared and the outputs equal, the autoencoder's output depends on the
+    three Keras models (Sequential, functional or subclassed): called on a batch, the
+    encoder maps (batch, 28, 28, 1) to (batch, latent_dim), the decoder
+    (batch, latent_dim) to (batch, 28, 28, 1), the autoencoder (batch, 28, 28, 1) to
+    (batch, 28, 28, 1), and a model whose input shape is declared declares those
+    (None, ...) shapes; the autoencoder's trainable weights are exactly the encoder's
+    and the decoder's (the same variables, not copies) and its parameter count is
+    their sum; the decoder's outputs lie in [0, 1] on codes drawn from N(0, 1) and on
+    codes of size about 1000, and its last activation (shape-only layers aside) is a
+    sigmoid, whether an `activation="sigmoid"` argument, an Activation layer or
+    `keras.ops.sigmoid` (a hard sigmoid, a softmax or a clip also land in [0, 1], and
+    are named); and autoencoder(x) equals decoder(encoder(x)) on random images. With
+    the weights shared and the outputs equal, the autoencoder's output depends on the
     image only through the encoder's latent_dim numbers: the bottleneck is real.
     """
     keras = import_keras()
@@ -217,10 +298,11 @@ def build_autoencoder(ex):
         for name, model in zip(("encoder", "decoder", "autoencoder"), out):
             ex.require(case, isinstance(model, keras.Model),
                        f"the {name} is {describe(model)}, expected a keras.Model.",
-                       "build each part as a keras.Sequential or a functional keras.Model "
-                       "and return the three models.")
+                       "build each part as a keras.Sequential, a functional keras.Model or a "
+                       "keras.Model subclass, and return the three models.")
+        _require_shapes(ex, case, out, latent_dim, seed)
+        for model in out:  # built now: the check called each one, as fit would
             require_built_model(ex, case, model)
-        _require_shapes(ex, case, out, latent_dim)
         _require_shared_weights(ex, case, out)
         encoder, decoder, autoencoder = out
         _require_sigmoid_output(ex, case, decoder, latent_dim, seed)
@@ -244,7 +326,7 @@ def _reparameterize_cases():
         ("float32, batch 3, latent 5", "numpy",
          *(a.astype(np.float32) for a in (*_gaussian(204, 3, 5), random_values(205, (3, 5))))),
         ("batch 3, latent 4", "numpy", *_gaussian(206, 3, 4), random_values(207, (3, 4))),
-    ])
+    ], unknown_batch=True)
 
 
 def _reparameterize_answer(mu, log_var, eps, *, std="exp(0.5 * log_var)", use_eps=True,
@@ -328,7 +410,7 @@ def _kl_divergence_cases():
         ("float32, batch 5, latent 2", "numpy",
          *(a.astype(np.float32) for a in _gaussian(302, 5, 2))),
         ("batch 3, latent 4", "numpy", *_gaussian(303, 3, 4)),
-    ])
+    ], unknown_batch=True)
 
 
 def _kl_divergence_answer(mu, log_var, *, log_variance="log_var", variance="exp(log_var)",
@@ -463,7 +545,7 @@ def _vae_loss_cases():
          *_gaussian(405, 2, 4), 0.25),
         ("(2, 6, 6, 1) images, latent 2, beta 2.0", "numpy", *_images(406, (2, 6, 6, 1)),
          *_gaussian(407, 2, 2), 2.0),
-    ])
+    ], unknown_batch=True)
 
 
 def _vae_loss_answer(x, x_reconstructed, mu, log_var, beta, *, reconstruction="bce",
@@ -598,7 +680,7 @@ def _discriminator_loss_cases():
          _logits(503, (5,), dtype=np.float32)),
         ("float32 logits from -120 to 60", "numpy", large, large[::-1].copy()),
         ("(4, 1) logits", "numpy", _logits(506, (4, 1)), _logits(507, (4, 1))),
-    ])
+    ], unknown_batch=True)
 
 
 def _discriminator_loss_answer(real, fake, *, labels=(1.0, 0.0), terms=("real", "fake"),
@@ -678,7 +760,7 @@ def _generator_loss_cases():
         ("float32 logits from -120 to 60", "numpy",
          np.array([-120.0, -30.0, 5.0, 60.0], np.float32)),
         ("(6, 1) logits", "numpy", _logits(602, (6, 1))),
-    ])
+    ], unknown_batch=True)
 
 
 def _generator_loss_answer(fake, *, label=1.0, sign=1.0, batch="mean", read_as="logits",
@@ -950,7 +1032,7 @@ def _ddpm_sample_step_cases():
 
 def _ddpm_sample_step_answer(x_t, t, predicted_noise, betas, noise, *, factor="alpha",
                              coefficient="bar", sign=-1, variance="posterior", std=True,
-                             last_step_noise=None):
+                             last_step_noise=None, clip_x0=False):
     """One reverse step of DDPM in float64, with switches for the known mistakes.
 
     Hand-written: no installed library has a DDPM sampler (diffusers is not
@@ -970,6 +1052,9 @@ def _ddpm_sample_step_answer(x_t, t, predicted_noise, betas, noise, *, factor="a
         std: False scales the noise by sigma**2 instead of sigma.
         last_step_noise: the variance of noise added at t = 0, where none belongs: "beta"
             or "posterior" (alphas_bar[t - 1] wraps round to alphas_bar[-1]).
+        clip_x0: True estimates x0 from the predicted noise, clips it to [-1, 1] and
+            takes the posterior mean of q(x_{t-1} | x_t, x0) (Ho et al. eq. 7), as the
+            keras.io DDPM example does by default (`clip_denoised=True`).
     """
     x_t, eps, z = (np.asarray(a, np.float64) for a in (x_t, predicted_noise, noise))
     alphas = 1.0 - betas
@@ -977,6 +1062,11 @@ def _ddpm_sample_step_answer(x_t, t, predicted_noise, betas, noise, *, factor="a
     under_root = alphas_bar[t] if coefficient == "bar" else alphas[t]
     scale = alphas[t] if factor == "alpha" else alphas_bar[t]
     mean = (x_t + sign * betas[t] / np.sqrt(1 - under_root) * eps) / np.sqrt(scale)
+    if clip_x0:
+        before = alphas_bar[t - 1] if t > 0 else 1.0
+        x0 = np.clip((x_t - np.sqrt(1 - alphas_bar[t]) * eps) / np.sqrt(alphas_bar[t]), -1, 1)
+        mean = (np.sqrt(before) * betas[t] * x0
+                + np.sqrt(alphas[t]) * (1 - before) * x_t) / (1 - alphas_bar[t])
     if t == 0:
         if last_step_noise is None:
             return mean
@@ -1012,6 +1102,10 @@ _DDPM_SAMPLE_STEP_MISTAKES = {
     "sqrt(beta_tilde_t)": {"std": False},
     "no noise added: for t > 0, x_{t-1} = mean + sqrt(beta_tilde_t) * noise":
         {"variance": "none"},
+    "x0 estimated from the predicted noise and clipped to [-1, 1] before the mean (the "
+    "keras.io DDPM example's default, clip_denoised=True): this function takes the mean "
+    "straight from predicted_noise, (x_t - betas[t] / sqrt(1 - alphas_bar[t]) * "
+    "predicted_noise) / sqrt(alphas[t]), with no clipping": {"clip_x0": True},
 }
 
 
@@ -1023,7 +1117,9 @@ def ddpm_sample_step(ex):
     (x_t - betas[t] / sqrt(1 - alphas_bar[t]) * predicted_noise) / sqrt(alphas[t]);
     for t > 0 the result is mean + sqrt(beta_tilde_t) * noise with the posterior
     variance beta_tilde_t = betas[t] * (1 - alphas_bar[t - 1]) / (1 - alphas_bar[t]),
-    and at t = 0 it is the mean, no noise. `t` is a Python int (one step for the
+    and at t = 0 it is the mean, no noise. The mean comes straight from
+    predicted_noise: no estimate of x0 clipped to [-1, 1] (the keras.io DDPM example
+    clips by default; that mistake is named). `t` is a Python int (one step for the
     whole batch); `x_t`, `predicted_noise` and `noise` are float arrays (batch, ...);
     `betas` a float64 array (num_steps,). The result (a NumPy array or a tensor of
     the shape of x_t) is compared with Ho et al. (2020), Algorithm 2, written out in

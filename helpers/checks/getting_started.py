@@ -269,6 +269,8 @@ def _numerical_gradient_cases():
     squares = np.array([1.0, -2.0, 0.5, 3.0])
     waves = np.linspace(-1.5, 1.5, 12).reshape(2, 2, 3)
     cubic = np.array([-1.0, 0.5, 2.0])
+    # Entries that float32 cannot move by 1e-5 exactly: steps taken in float32 are off.
+    narrow = np.array([[0.7, -1.3], [2.1, 0.45]], np.float32)
     return [
         ("sum of squares, 1-D x", _shape_guard(lambda x: np.sum(x ** 2), squares.shape),
          squares, None, _gradient_tf(lambda x: tf.reduce_sum(x ** 2), squares), ""),
@@ -282,11 +284,16 @@ def _numerical_gradient_cases():
         ("cubic with a large eps=0.1", _shape_guard(lambda x: np.sum(x ** 3), cubic.shape),
          cubic, 0.1, 3 * cubic ** 2 + 0.1 ** 2,
          " With eps=0.1 the central difference of x^3 is 3x^2 + eps^2."),
+        ("float32 x: the steps and the result are float64",
+         _shape_guard(lambda x: np.sum(x ** 3 - x), narrow.shape), narrow, None,
+         _gradient_tf(lambda x: tf.reduce_sum(x ** 3 - x), narrow.astype(np.float64)),
+         " For a float32 x, copy it as float64 (x.astype(np.float64)): x + 1e-5 in "
+         "float32 is rounded, so the step would not be eps."),
     ]
 
 
 def _numerical_gradient_answer(f, x, eps=1e-5, *, difference="central", half=True, power=1,
-                               each_entry=True, ignore_eps=False):
+                               each_entry=True, ignore_eps=False, keep_dtype=False):
     """The central difference of a scalar function f at x, one entry at a time, in
     float64: (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) for each entry i.
 
@@ -299,8 +306,21 @@ def _numerical_gradient_answer(f, x, eps=1e-5, *, difference="central", half=Tru
         each_entry: False moves every entry at once: each entry of the result is
             (f(x + eps) - f(x - eps)) / (2 eps).
         ignore_eps: True uses 1e-5 whatever eps is.
+        keep_dtype: True moves the entries in x's own dtype (x.copy() of a float32 x),
+            so that f sees float32 points; None where x is float64 (no such mistake).
     """
     eps = 1e-5 if ignore_eps else eps
+    if keep_dtype:
+        x = np.asarray(x)
+        if x.dtype == np.float64:
+            return None
+        grad = np.zeros(x.shape)
+        for index in np.ndindex(*x.shape):
+            up, down = x.copy(), x.copy()
+            up[index] += eps
+            down[index] -= eps
+            grad[index] = (f(up) - f(down)) / (2 * eps)
+        return grad
     x = np.asarray(x, np.float64)
     if not each_entry:
         return np.full(x.shape, (f(x + eps) - f(x - eps)) / (2 * eps))
@@ -329,6 +349,9 @@ _NUMERICAL_GRADIENT_MISTAKES = {
     "divided by eps squared": {"half": False, "power": 2},
     "every entry of x moved at once instead of one entry at a time": {"each_entry": False},
     "the eps argument is ignored (a fixed, smaller step is used)": {"ignore_eps": True},
+    "the entries were moved in x's own dtype, float32 (x.copy()): x + eps is rounded to "
+    "float32, so the step is not eps; work on float64 copies (x.astype(np.float64))":
+        {"keep_dtype": True},
 }
 
 
@@ -338,7 +361,8 @@ def numerical_gradient(ex):
 
     The oracle is `tf.GradientTape` on the same functions written in TF. One
     case uses a cubic and a large eps, where the central difference is worked
-    out by hand: ((x + h)^3 - (x - h)^3) / (2h) = 3x^2 + h^2 exactly.
+    out by hand: ((x + h)^3 - (x - h)^3) / (2h) = 3x^2 + h^2 exactly. Another
+    gives a float32 x: the steps and the result must be float64.
     """
     hint = ("for each entry i, evaluate f at x with only entry i moved by +eps and by "
             "-eps (on copies of x, in float64), and divide the difference by the "
@@ -353,3 +377,8 @@ def numerical_gradient(ex):
                    mistakes=mistakes_from(_numerical_gradient_answer,
                                           _NUMERICAL_GRADIENT_MISTAKES, f, x, eps),
                    hint=hint + note)
+        ex.require(case, received.dtype == np.float64,
+                   f"the values are right, but the result has dtype {received.dtype}; the "
+                   f"docstring asks for float64.",
+                   "make the result with np.zeros(x.shape) (float64), not np.zeros_like(x), "
+                   "which keeps the dtype of x.")

@@ -3,8 +3,9 @@
 Every check module that inspects a Keras model uses these, so that "a layer",
 "its activation" or "known weights" mean the same thing in every notebook:
 
-* `leaf_layers`, `is_container`, `activation_name`, `is_nonlinear`, `conv_layers`,
-  `describe_convs`, `describe_layer`: what a model is made of. Nested models and
+* `leaf_layers`, `is_container`, `is_subclassed_model`, `activation_name`,
+  `is_nonlinear`, `conv_layers`, `describe_convs`, `describe_layer`: what a model is
+  made of. Nested models and
   subclassed layers are opened up everywhere, so that every correct style of a block
   (layers applied to x, a nested `keras.Sequential`, a `keras.layers.Layer` subclass)
   is inspected alike.
@@ -30,6 +31,8 @@ Example:
 ["Conv2D 3x3 8 'same'", "Conv2D 3x3 8 'same'", 'MaxPooling2D 2x2 stride 2']
 """
 
+import re
+
 import numpy as np
 
 from helpers.checks.core import describe, import_keras, import_tensorflow
@@ -46,6 +49,19 @@ def is_container(operation):
     return isinstance(operation, keras.Model) or (
         isinstance(operation, keras.layers.Layer) and
         not type(operation).__module__.startswith("keras."))
+
+
+def is_subclassed_model(model):
+    """Tells whether `model` is a subclassed `keras.Model`: neither a Sequential nor a
+    functional model (one built on `keras.Input`), so it records no input shape and no
+    output of each layer."""
+    keras = import_keras()
+    if not isinstance(model, keras.Model) or isinstance(model, keras.Sequential):
+        return False
+    try:
+        return not model.inputs
+    except AttributeError:  # a subclassed model has no inputs
+        return True
 
 
 def leaf_layers(model):
@@ -263,9 +279,17 @@ def describe_layer(operation):
 def count_params_from_config(layer):
     """A layer's parameter count worked out from its configuration and input shape.
 
-    Returns None for a layer type this function does not know (the caller
-    then trusts the layer's own count).
+    Returns None for a layer type this function does not know, or whose input shape
+    cannot be read (a layer inside a subclassed layer has no input of its own): the
+    caller then trusts the layer's own count.
     """
+    try:
+        return _count_params_from_config(layer)
+    except (AttributeError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _count_params_from_config(layer):
     keras = import_keras()
     config = _config(layer)
     if type(layer) is keras.layers.Conv2D:
@@ -467,7 +491,16 @@ def compare_with_known_weights(ex, case, model, x, expected, mistakes, hint):
     """
     __tracebackhide__ = True
     set_known_weights(model)
-    received = np.asarray(model(x, training=False))
+    try:
+        received = np.asarray(model(x, training=False))
+    except Exception as error:  # noqa: BLE001 - the student's block failed to run
+        text = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).split("Arguments received")[0]
+        reason = " ".join(line.strip() for line in text.splitlines() if line.strip())[:300]
+        ex.fail(case, f"the block was built on a keras.Input, but running it on a batch of "
+                      f"{len(x)} inputs raised {type(error).__name__}: {reason}",
+                "x is a keras.Input while the block is built, so its batch size is None: "
+                "read sizes with keras.ops.shape(x)[0], not x.shape[0], or leave them to the "
+                "layers; a block written with layers alone needs no sizes.")
     ex.compare(case, received, np.asarray(expected), kind="tensor", rtol=2e-3, atol=2e-4,
                mistakes={k: np.asarray(v) for k, v in mistakes.items()}, hint=hint,
                part="output with known weights")

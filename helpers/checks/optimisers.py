@@ -10,7 +10,10 @@ gets the weights and state Keras holds at that point, and its new weights and st
 are compared with Keras's after the step ("after step 3 of 6"). Each exercise is run
 with its default hyperparameters (the student's defaults must be Keras's) and with
 other ones, chosen so that known mistakes show (a large epsilon shows which side of
-the square root it is on). The schedules are compared with
+the square root it is on), and on an edge case: a 0-d weight beside a vector, from an
+all-zero state, with half of each gradient 0 for the first 2 steps (0 / 0 unless eps,
+with its default value, is where it belongs). Every result must be new arrays: none may
+be an input or a view of one. The schedules are compared with
 `keras.optimizers.schedules.ExponentialDecay(staircase=True)` and `CosineDecay` at
 every step of a range that goes past their end, clipping with `tf.clip_by_global_norm`.
 
@@ -26,7 +29,7 @@ Example:
 
 >>> from helpers.checks import optimisers as check
 >>> check.adam_step(adam_step)
-08.7 adam_step: all 3 cases passed
+08.7 adam_step: all 4 cases passed
 """
 
 import functools
@@ -46,11 +49,16 @@ __all__ = [
 
 STEPS = 6
 
+#: The edge case every update step gets: 0-d weights (the docstrings allow any shape) and,
+#: from an all-zero state, gradients 0 in half the entries for 2 steps (0 / 0 unless eps
+#: is where it belongs, with its default value).
+_EDGE = "a 0-d weight and a vector (3,), all-zero state, half of each gradient 0 for 2 steps"
+
 
 # ---------------------------------------------------------------- helpers ---
 
 @functools.cache
-def _keras_trajectory(optimizer, options, shapes, seed, slots):
+def _keras_trajectory(optimizer, options, shapes, seed, slots, zero_steps=0):
     """Runs `keras.optimizers.<optimizer>(**options)` for STEPS steps on float64 weights.
 
     Args:
@@ -60,6 +68,9 @@ def _keras_trajectory(optimizer, options, shapes, seed, slots):
         seed: seeds the starting weights and the gradients of every step.
         slots: the suffixes of the optimiser's state variables, in the exercise's
             order, e.g. ("momentum", "velocity").
+        zero_steps: in this many first steps, the first half (rounded up) of the
+            entries of every gradient is 0, so that from an all-zero state those
+            entries of the state stay 0: 0 / 0 unless eps is where it belongs.
 
     Returns:
         A list of STEPS steps, each a list (one per weight array) of
@@ -81,6 +92,9 @@ def _keras_trajectory(optimizer, options, shapes, seed, slots):
     steps = []
     for _ in range(STEPS):
         grads = [rng.normal(0.0, 1.0, shape) for shape in shapes]
+        if len(steps) < zero_steps:
+            for g in grads:
+                g.reshape(-1)[:(g.size + 1) // 2] = 0.0
         before = [state(i) for i in range(len(shapes))]
         opt.apply_gradients(zip([tf.constant(g) for g in grads], variables))
         steps.append([(g, b, state(i)) for i, (g, b) in enumerate(zip(grads, before))])
@@ -93,8 +107,9 @@ def _check_steps(ex, cases, optimizer, slots, names, answer, table, hint,
 
     Args:
         ex: the Exercise.
-        cases: (case, keras options dict, shapes, seed, args) where `args` are the
-            hyperparameters passed to the student (empty for the defaults).
+        cases: (case, keras options dict, shapes, seed, args[, zero_steps]) where
+            `args` are the hyperparameters passed to the student (empty for the
+            defaults) and `zero_steps` as for `_keras_trajectory` (0 when left out).
         optimizer: the Keras class name.
         slots: the Keras state variables' suffixes, in the order of `names[1:]`.
         names: the names of the returned values, e.g. ("w", "m").
@@ -105,14 +120,14 @@ def _check_steps(ex, cases, optimizer, slots, names, answer, table, hint,
         extra: function (t, args) -> the arguments after the state (Adam puts t first).
     """
     __tracebackhide__ = True
-    for case, options, shapes, seed, args in cases:
+    for case, options, shapes, seed, args, *zero_steps in cases:
         trajectory = _keras_trajectory(optimizer, tuple(sorted(options.items())), shapes,
-                                       seed, slots)
+                                       seed, slots, *zero_steps)
         records = []  # (label, received, expected, inputs), one per step and array
         for t, step in enumerate(trajectory, start=1):
             for i, (g, before, after) in enumerate(step):
                 inputs = (before[0], g, *before[1:], *extra(t, args))
-                out = ex.call(case, *inputs)
+                out = ex.call(case, *inputs, returns_new=True)
                 if len(names) > 1:
                     ex.require(case, isinstance(out, (tuple, list)) and len(out) == len(names),
                                f"expected {len(names)} values ({', '.join(names)}), received "
@@ -134,6 +149,14 @@ def _matches(received, value):
                                                              atol=1e-6, equal_nan=True)
     except (TypeError, ValueError):
         return False
+
+
+def _kind(received, expected, kind):
+    """The `compare` kind for one value: a 0-d expected array may come back as a NumPy
+    or Python number (NumPy's arithmetic on 0-d arrays gives one), not as shape (1,)."""
+    if kind == "array" and np.ndim(expected) == 0 and not isinstance(received, np.ndarray):
+        return "scalar"
+    return kind
 
 
 def _compare_records(ex, case, records, names, answer, table, hint, kind="array"):
@@ -159,7 +182,8 @@ def _compare_records(ex, case, records, names, answer, table, hint, kind="array"
                  for j in range(len(names))]
     for label, out, expected, inputs in records:
         for j, name in enumerate(names):
-            ex.compare(case, value(out, j), value(expected, j), kind=kind,
+            ex.compare(case, value(out, j), value(expected, j),
+                       kind=_kind(value(out, j), value(expected, j), kind),
                        part=f"{name} {label}".strip(), hint=hint,
                        mistakes=mistakes_from(answer, explained[j], *inputs, **parts[j]))
 
@@ -190,6 +214,8 @@ def _sgd_step_cases():
         ("lr 0.5, a matrix (2, 3) and a bias (3,)", {"learning_rate": 0.5}, ((2, 3), (3,)), 2,
          (0.5,)),
         ("lr 0.01, a vector (5,)", {"learning_rate": 0.01}, ((5,),), 3, (0.01,)),
+        ("lr 0.1, a 0-d weight (a scalar) and a vector (3,), half of each gradient 0",
+         {"learning_rate": 0.1}, ((), (3,)), 4, (0.1,), 2),
     ]
 
 
@@ -235,6 +261,8 @@ def _momentum_cases(seed):
          {"learning_rate": 0.05, "momentum": 0.5}, ((2, 3), (3,)), seed + 1, (0.05, 0.5)),
         ("lr 0.3, momentum 0.99, a vector (4,)", {"learning_rate": 0.3, "momentum": 0.99},
          ((4,),), seed + 2, (0.3, 0.99)),
+        (f"lr 0.1, momentum 0.9, {_EDGE}",
+         {"learning_rate": 0.1, "momentum": 0.9}, ((), (3,)), seed + 3, (0.1, 0.9), 2),
     ]
 
 
@@ -354,6 +382,8 @@ def _adagrad_step_cases():
         ("lr 0.2, eps 0.1, accumulator from 1.0, a vector (4,)",
          {"learning_rate": 0.2, "epsilon": 0.1, "initial_accumulator_value": 1.0}, ((4,),),
          32, (0.2, 0.1)),
+        (f"lr 0.1, default eps, accumulator from 0 (PyTorch's start), {_EDGE}",
+         {"learning_rate": 0.1, "initial_accumulator_value": 0.0}, ((), (3,)), 33, (0.1,), 2),
     ]
 
 
@@ -423,6 +453,8 @@ def _rmsprop_step_cases():
         ("lr 0.05, rho 0.99, eps 0.01, a vector (4,)",
          {"learning_rate": 0.05, "rho": 0.99, "epsilon": 0.01}, ((4,),), 42,
          (0.05, 0.99, 0.01)),
+        (f"lr 0.01, default rho and eps, {_EDGE}", {"learning_rate": 0.01}, ((), (3,)),
+         43, (0.01,), 2),
     ]
 
 
@@ -492,6 +524,8 @@ def _adadelta_step_cases():
          (0.5, 0.8, 0.01)),
         ("lr 2.0, rho 0.9, eps 1e-3, a vector (4,)",
          {"learning_rate": 2.0, "rho": 0.9, "epsilon": 1e-3}, ((4,),), 52, (2.0, 0.9, 1e-3)),
+        (f"default lr 1.0, rho and eps, {_EDGE}", {"learning_rate": 1.0}, ((), (3,)), 53,
+         (), 2),
     ]
 
 
@@ -569,6 +603,7 @@ def _adam_step_cases():
         ("lr 0.01, beta1 0.8, beta2 0.99, eps 0.01, a vector (4,)",
          {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 0.01}, ((4,),),
          62, (0.01, 0.8, 0.99, 0.01)),
+        (f"defaults, {_EDGE}", {}, ((), (3,)), 63, (), 2),
     ]
 
 
@@ -814,11 +849,22 @@ def _clip_by_global_norm_cases():
          [rng.normal(0, 5, (4,)), rng.normal(0, 0.1, (2, 3)), rng.normal(0, 0.2, (1,))], 2.0),
         ("a single array (5,), clip_norm 0.5", [rng.normal(0, 1, (5,))], 0.5),
         ("all zeros, clip_norm 1.0", [np.zeros((2, 2)), np.zeros(3)], 1.0),
+        ("a 0-d array and a matrix (2, 2) of global norm 3.0, between sqrt(clip_norm) and "
+         "clip_norm 4.0: unchanged", _with_norm([rng.normal(0, 1, ()), rng.normal(0, 1, (2, 2))],
+                                                3.0), 4.0),
+        ("no gradients (an empty list): global norm 0", [], 1.0),
     ]
 
 
+def _with_norm(grads, norm):
+    """The arrays `grads` scaled together to the global norm `norm`."""
+    scale = norm / math.sqrt(sum(float(np.sum(g ** 2)) for g in grads))
+    return [g * scale for g in grads]
+
+
 def _clip_by_global_norm_answer(grads, clip_norm, *, part, per_array=False, always=False,
-                                squared=False, clip=True, norm_after=False):
+                                squared=False, clip=True, norm_after=False,
+                                compare_squared=False):
     """Gradients clipped by their global norm: one clipped array, or the norm before clipping.
 
     Args:
@@ -829,6 +875,8 @@ def _clip_by_global_norm_answer(grads, clip_norm, *, part, per_array=False, alwa
         squared: True leaves the square root out of the global norm.
         clip: False returns the arrays unchanged.
         norm_after: True returns the norm after clipping.
+        compare_squared: True clips (by clip_norm / norm) when the squared norm, not the
+            norm, is above clip_norm.
     """
     squares = float(sum(np.sum(g ** 2) for g in grads))
     norm = squares if squared else math.sqrt(squares)
@@ -839,6 +887,8 @@ def _clip_by_global_norm_answer(grads, clip_norm, *, part, per_array=False, alwa
         return g * clip_norm / max(float(np.linalg.norm(g)), clip_norm)
     if always:
         return g * clip_norm / norm if norm else g
+    if compare_squared:
+        return g * clip_norm / norm if squares > clip_norm else g
     return g * clip_norm / max(norm, clip_norm) if clip else g
 
 
@@ -852,6 +902,8 @@ _CLIP_BY_GLOBAL_NORM_MISTAKES = {
     "not clipped: the global norm is above clip_norm": {"clip": False},
     "the norm after clipping returned: global_norm is the norm before clipping":
         {"norm_after": True},
+    "the squared norm compared with clip_norm: clip when the norm itself (the square root "
+    "of the sum of squares) is above clip_norm": {"compare_squared": True},
 }
 
 
@@ -865,11 +917,15 @@ def clip_by_global_norm(ex):
     factor for all, so the direction is kept), otherwise they come back unchanged.
     The result is the pair (clipped, global_norm): a list of new arrays of the
     input shapes and the norm before clipping, a float. The arrays in `grads` are
-    not changed.
+    not changed and none is returned itself or as a view (`returns_new`). Cases:
+    norms above and below clip_norm, one array much larger than the others, a single
+    array, all zeros, a 0-d array with a norm between sqrt(clip_norm) and clip_norm
+    (where comparing the squared norm with clip_norm clips, wrongly) and an empty list
+    (clipped [] and global norm 0, as `tf.clip_by_global_norm` gives).
     """
     tf = import_tensorflow()
     for case, grads, clip in _clip_by_global_norm_cases():
-        out = ex.call(case, grads, clip)
+        out = ex.call(case, grads, clip, returns_new=True)
         clipped, norm = ex.require_pair(case, out, "(clipped, global_norm)",
                                         "return the list of clipped arrays and the global "
                                         "norm before clipping.")
@@ -879,9 +935,10 @@ def clip_by_global_norm(ex):
                    "return the pair (clipped, global_norm): a list with one array per input "
                    "array, then the norm.")
         expected, expected_norm = tf.clip_by_global_norm(
-            [tf.constant(g) for g in grads], tf.constant(clip, tf.float64))
+            [tf.constant(g) for g in grads], tf.constant(clip, tf.float64)) if grads else ([], 0.0)
         for i, want in enumerate(expected):
             ex.compare(case, clipped[i], np.asarray(want), part=f"clipped[{i}]",
+                       kind=_kind(clipped[i], np.asarray(want), "array"),
                        mistakes=mistakes_from(_clip_by_global_norm_answer,
                                               _CLIP_BY_GLOBAL_NORM_MISTAKES, grads, clip,
                                               part=i),

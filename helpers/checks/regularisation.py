@@ -29,9 +29,10 @@ import math
 
 import numpy as np
 
-from helpers.checks.core import (exercise, filled_in, compare_frequencies, count_agrees, describe,
-                                 expected_count, first_mismatch, import_keras, mistakes_from,
-                                 random_values)
+from helpers.checks.core import (compare_frequencies, count_agrees, describe, exercise,
+                                 expected_count, filled_in, first_mismatch, import_keras,
+                                 mistakes_from, random_values,
+                                 require_global_generators_untouched, require_own_randomness)
 
 __all__ = [
     "l1_penalty", "l2_penalty", "inverted_dropout", "should_stop", "k_fold_indices",
@@ -55,6 +56,9 @@ def _penalty_cases():
           random_values(908, (5, 2)).astype(np.float32)], 0.1),
         ("all-zero kernels (3, 4) and (2,): penalty 0", [np.zeros((3, 4)), np.zeros(2)], 0.2),
         ("strength 0: penalty 0 whatever the weights", [random_values(909, (4, 4))], 0.0),
+        ("a 0-d weight (one number, shape ()) and a kernel (3, 2), strength 0.1",
+         [np.array(-2.5), random_values(910, (3, 2))], 0.1),
+        ("an empty list of weights: penalty 0", [], 0.01),
     ]
 
 
@@ -97,6 +101,8 @@ def _penalty_answer(weights, strength, kind, *, term=None, mean=False, root=None
     if root == "total":
         total = np.sqrt(total)
     if mean:
+        if not weights:
+            return None  # no weight to divide by: no such mistake
         total /= sum(np.size(w) for w in weights)
     return (strength if scaled else 1.0) * total * (0.5 if half else 1.0)
 
@@ -125,10 +131,23 @@ _L2_PENALTY_MISTAKES = {
 }
 
 
+def _explain_penalty_error(weights):
+    """The extra hint for an error on the 0-d weight or the empty list, else None."""
+    if not weights:
+        return lambda message: ("an empty list has no weight to penalise: the penalty is 0.0 "
+                                "(np.concatenate, np.stack and max refuse an empty list; "
+                                "sum over the arrays does not).")
+    if any(np.ndim(w) == 0 for w in weights):
+        return lambda message: ("a weight may be 0-d (one number, shape ()): "
+                                "np.sum over the whole array (no axis) works for every "
+                                "shape, a loop over rows or a sum over an axis does not.")
+    return lambda message: None
+
+
 def _check_penalty(ex, penalty, table, hint):
     __tracebackhide__ = True
     for case, weights, strength in _penalty_cases():
-        out = ex.call(case, weights, strength)
+        out = ex.call_explained(case, _explain_penalty_error(weights), weights, strength)
         ex.compare(case, out, _keras_penalty(penalty, weights, strength), kind="scalar",
                    mistakes=mistakes_from(_penalty_answer, table, weights, strength, penalty),
                    hint=hint, shape_hint="add everything up into one number: the sum over "
@@ -141,8 +160,9 @@ def l1_penalty(ex):
 
     `weights` is a list of float arrays of any shapes, `l1` a float; the result is
     one float, compared with the sum of `keras.regularizers.L1(l1)(w)` over the list,
-    on 6 cases: one kernel, a conv and a dense kernel, three arrays, float32 kernels,
-    zero kernels and strength 0.
+    on 8 cases: one kernel, a conv and a dense kernel, three arrays, float32 kernels,
+    zero kernels, strength 0, a 0-d weight (any shape is a weight) and an empty list
+    (penalty 0). The arrays must not be changed.
     """
     _check_penalty(ex, "L1", _L1_PENALTY_MISTAKES,
                    "the penalty is l1 times the sum of the absolute values of every weight "
@@ -225,25 +245,33 @@ _INVERTED_DROPOUT_MISTAKES = {
 }
 
 
+#: The calls of the case whose numbers of dropped elements are counted.
+_COUNT_CALLS = 300
+
+
 def _inverted_dropout_cases():
-    """(case, x, rate, training, seeds) for 09.4: one seed for a generator per case, three
-    (one twice, then another) for the case that tests that the draws come from rng."""
+    """(case, x, rate, training, seed, kind) for 09.4. kind "call": one call, with a
+    generator of `seed`; "rng": the draws come from rng (`require_own_randomness`);
+    "counts": _COUNT_CALLS calls on a small x, each with its own generator from `seed`,
+    whose numbers of dropped elements must follow the binomial law."""
     return [
-        ("inference, rate 0.5, x (4, 5)", _signed_values(930, (4, 5)), 0.5, False, (931,)),
+        ("inference, rate 0.5, x (4, 5)", _signed_values(930, (4, 5)), 0.5, False, 931, "call"),
         ("inference, rate 0.2, float32 x (2, 3, 4)", _signed_values(932, (2, 3, 4), np.float32),
-         0.2, False, (933,)),
+         0.2, False, 933, "call"),
         ("training, rate 0.5, x (200, 500)", _signed_values(934, (200, 500)), 0.5, True,
-         (935,)),
+         935, "call"),
         ("training, rate 0.2, x (100, 40, 25)", _signed_values(936, (100, 40, 25)), 0.2, True,
-         (937,)),
+         937, "call"),
         ("training, rate 0.3, float32 x (400, 250)",
-         _signed_values(938, (400, 250), np.float32), 0.3, True, (939,)),
+         _signed_values(938, (400, 250), np.float32), 0.3, True, 939, "call"),
         ("training, rate 0.8, x (250, 400)", _signed_values(940, (250, 400)), 0.8, True,
-         (941,)),
+         941, "call"),
         ("training, rate 0: nothing dropped, x (30, 40)", _signed_values(942, (30, 40)), 0.0,
-         True, (943,)),
+         True, 943, "call"),
         ("the randomness comes from rng: x (60, 80), rate 0.5", _signed_values(944, (60, 80)),
-         0.5, True, (945, 945, 946)),
+         0.5, True, 945, "rng"),
+        (f"the number dropped varies: {_COUNT_CALLS} calls on x (2, 5), rate 0.3",
+         _signed_values(946, (2, 5)), 0.3, True, 947, "counts"),
     ]
 
 
@@ -263,9 +291,9 @@ def _dropout_result(ex, case, out, x):
 
 
 def _check_inference(ex, case, x, rate, seed):
-    """training=False: x unchanged, as `keras.layers.Dropout` at inference."""
+    """training=False: x unchanged (a new array), as `keras.layers.Dropout` at inference."""
     __tracebackhide__ = True
-    out = ex.call(case, x, rate, False, np.random.default_rng(seed))
+    out = ex.call(case, x, rate, False, np.random.default_rng(seed), returns_new=True)
     if isinstance(out, np.ndarray) and out.shape == x.shape and np.any((out == 0) & (x != 0)):
         ex.fail(case, f"{int(np.sum((out == 0) & (x != 0)))} of {x.size} elements were set "
                       f"to 0 at inference: with training False nothing is dropped.",
@@ -327,29 +355,56 @@ def _check_statistics(ex, case, out, x, rate):
                _DROPOUT_HINT)
 
 
+def _dropped(ex, case, x, rate, rng):
+    """One call in training: the result checked (type, shape, 0 or x / (1 - rate)); the
+    mask of the dropped elements."""
+    __tracebackhide__ = True
+    out = ex.call(case, x, rate, True, rng, returns_new=True)
+    _dropout_result(ex, case, out, x)
+    _check_values(ex, case, out, x, rate)
+    return out == 0
+
+
 def _check_training(ex, case, x, rate, seed):
     __tracebackhide__ = True
-    out = ex.call(case, x, rate, True, np.random.default_rng(seed))
+    out = ex.call(case, x, rate, True, np.random.default_rng(seed), returns_new=True)
     _dropout_result(ex, case, out, x)
     _check_values(ex, case, out, x, rate)
     _check_independence(ex, case, out == 0)
     _check_statistics(ex, case, out, x, rate)
 
 
-def _check_draws_from_rng(ex, case, x, rate, seeds):
-    """Two generators of one seed drop the same elements, two seeds different ones."""
+def _dropped_count_probabilities(n, rate):
+    """The binomial law of the number of dropped elements among n: P(0), ..., P(n)."""
+    return np.array([math.comb(n, k) * rate ** k * (1 - rate) ** (n - k) for k in range(n + 1)])
+
+
+def _check_count_spread(ex, case, x, rate, seed):
+    """Each element dropped independently: over many calls, the number dropped follows the
+    binomial law (n, rate), so it varies; a fixed number (exactly round(rate * n), or per
+    row) gives one count every time."""
     __tracebackhide__ = True
-    runs = [ex.call(case, x, rate, True, np.random.default_rng(seed)) for seed in seeds]
-    for out in runs:
-        _dropout_result(ex, case, out, x)
-    ex.require(case, np.array_equal(runs[0] == 0, runs[1] == 0),
-               "two generators made with the same seed dropped different elements.",
-               "draw with the rng argument (rng.random), not with np.random.* functions "
-               "or a generator of your own.")
-    ex.require(case, not np.array_equal(runs[0] == 0, runs[2] == 0),
-               "two generators made with different seeds dropped the same elements.",
-               "draw with the rng argument, not with a generator of your own made from a "
-               "fixed seed.")
+    n = x.size
+    counts = np.zeros(n + 1, np.int64)
+    for child in np.random.SeedSequence(seed).spawn(_COUNT_CALLS):
+        counts[int(np.sum(_dropped(ex, case, x, rate, np.random.default_rng(child))))] += 1
+    probs = _dropped_count_probabilities(n, rate)
+    mistakes = {}
+    if np.count_nonzero(counts) == 1:
+        fixed = int(np.argmax(counts))
+        mistakes[f"exactly {fixed} of the {n} elements dropped in every call (a fixed number "
+                 f"picked, e.g. round(rate * n) with rng.choice or a permutation, or a fixed "
+                 f"number per row): each element is dropped independently with probability "
+                 f"rate, so the number dropped varies from call to call"] = \
+            np.eye(n + 1)[fixed]
+    compare_frequencies(
+        ex, case, counts, _COUNT_CALLS, probs, mistakes=mistakes,
+        problem=lambda k: (f"{k} of the {n} elements were dropped in {counts[k]} of "
+                           f"{_COUNT_CALLS} calls, expected "
+                           f"{expected_count(_COUNT_CALLS, probs[k])}: the number dropped "
+                           f"must follow the binomial law of n = {n} independent draws of "
+                           f"probability rate = {rate}."),
+        hint=_DROPOUT_HINT, observed="numbers of dropped elements", tries="calls")
 
 
 @exercise("09.4")
@@ -363,22 +418,31 @@ def inverted_dropout(ex):
     elements by (1 / (1 - rate)); no row or column is dropped or kept whole (each
     element has its own draw); the number of zeros is within 5 standard deviations
     (+1.5) of rate x size, and the mean of the output within 5 standard deviations of
-    the mean of x. Then: rate 0 in training returns x; two generators with one seed
-    give the same result, two seeds different ones. Known mistakes (no rescaling,
-    rescaling at inference, scaling by rate, dropping with probability 1 - rate, the
-    randomness not from rng) are named.
+    the mean of x. Then: rate 0 in training returns x; the draws come from rng alone
+    (`require_own_randomness`: one seed gives the same mask whatever NumPy's global
+    seed, two seeds different masks); over 300 calls on a (2, 5) array at rate 0.3,
+    the number of dropped elements follows the binomial law (n = 10, rate), each
+    count within 5 standard deviations (+1.5), which a fixed number of drops per call
+    does not. Every result must be a new array (never x itself or a view of it, at
+    inference too). Known mistakes (no rescaling, rescaling at inference, scaling by
+    rate, dropping with probability 1 - rate, a fixed number dropped, the randomness
+    not from rng) are named.
     """
-    for case, x, rate, training, seeds in _inverted_dropout_cases():
-        if len(seeds) > 1:
-            _check_draws_from_rng(ex, case, x, rate, seeds)
+    for case, x, rate, training, seed, kind in _inverted_dropout_cases():
+        if kind == "rng":
+            require_own_randomness(ex, case, lambda rng: _dropped(ex, case, x, rate, rng),
+                                   what="dropped elements")
+        elif kind == "counts":
+            _check_count_spread(ex, case, x, rate, seed)
         elif not training:
-            _check_inference(ex, case, x, rate, seeds[0])
+            _check_inference(ex, case, x, rate, seed)
         elif rate == 0:
-            ex.compare(case, ex.call(case, x, rate, True, np.random.default_rng(seeds[0])), x,
+            ex.compare(case, ex.call(case, x, rate, True, np.random.default_rng(seed),
+                                     returns_new=True), x,
                        hint="with rate 0 no element is dropped and 1 - rate is 1: the result "
                             "is x.")
         else:
-            _check_training(ex, case, x, rate, seeds[0])
+            _check_training(ex, case, x, rate, seed)
 
 
 # ---------------------------------------------------------------- should_stop ---
@@ -584,7 +648,7 @@ def _kfold_sizes(n, k):
     return [len(val) for _, val in KFold(k).split(np.zeros((n, 1)))]
 
 
-def _k_fold_indices_answer(n, k, seed, *, shuffle=True, sizes="kfold"):
+def _k_fold_indices_answer(n, k, seed, *, shuffle="permutation", sizes="kfold"):
     """The k folds (train_idx, val_idx) of n samples, with switches for known mistakes.
 
     Cuts `np.random.default_rng(seed).permutation(n)` into k consecutive validation
@@ -592,11 +656,16 @@ def _k_fold_indices_answer(n, k, seed, *, shuffle=True, sizes="kfold"):
 
     Args:
         n, k, seed: the case.
-        shuffle: False cuts 0, 1, ..., n - 1 unshuffled.
+        shuffle: None cuts 0, 1, ..., n - 1 unshuffled; "legacy" shuffles with NumPy's
+            legacy generator (`np.random.seed(seed)`, then `np.random.permutation(n)`);
+            "choice" with `np.random.default_rng(seed).choice(n, n, replace=False)`.
         sizes: "floor" makes every fold n // k long (the n % k remaining samples are in
             none); "last" puts the remainder in the last fold.
     """
-    order = np.random.default_rng(seed).permutation(n) if shuffle else np.arange(n)
+    order = {"permutation": lambda: np.random.default_rng(seed).permutation(n),
+             "legacy": lambda: np.random.RandomState(seed).permutation(n),
+             "choice": lambda: np.random.default_rng(seed).choice(n, n, replace=False),
+             None: lambda: np.arange(n)}[shuffle]()
     size, rest = divmod(n, k)
     lengths = {"kfold": [size + 1] * rest + [size] * (k - rest), "floor": [size] * k,
                "last": [size] * (k - 1) + [size + rest]}[sizes]
@@ -609,7 +678,12 @@ _K_FOLD_INDICES_MISTAKES = {
     "folds of n // k = {size} each drop the n % k = {rest} remaining samples":
         {"sizes": "floor"},
     "the remainder put in the last fold": {"sizes": "last"},
-    "no shuffle, the folds cut from 0, 1, ..., n - 1": {"shuffle": False},
+    "no shuffle, the folds cut from 0, 1, ..., n - 1": {"shuffle": None},
+    "shuffled by NumPy's legacy global generator (np.random.seed(seed), then "
+    "np.random.permutation(n)): shuffle with np.random.default_rng(seed).permutation(n), "
+    "which also leaves the global generator alone": {"shuffle": "legacy"},
+    "shuffled with rng.choice(n, n, replace=False), another order than the one asked: "
+    "shuffle with np.random.default_rng(seed).permutation(n)": {"shuffle": "choice"},
 }
 
 
@@ -848,7 +922,11 @@ def _random_search_cases():
          (964,)),
         ("1,500 trials of a wide log range [1e-6, 1], a uniform range and a list of floats",
          _WIDE_SPACE, 1500, (965,)),
+        ("the notebook's space: int bounds (units uniform in [64, 256]) still give floats",
+         {"learning_rate": ("log", 1e-4, 1e-1), "units": ("uniform", 64, 256)}, 5, (966,)),
     ]
+
+
 
 
 def _check_search_statistics(ex, case, trials, space):
@@ -888,8 +966,10 @@ def random_search(ex):
     """Checks `random_search(space, n_trials, seed)`: random hyperparameter settings.
 
     Structure: a list of n_trials dicts with the keys of `space`, a float within
-    [low, high] for each range and an element of the list for each list; 0 trials
-    give an empty list. Then reproducibility (one seed twice gives equal lists),
+    [low, high] for each range (int bounds too, as the notebook's units) and an element
+    of the list for each list; 0 trials give an empty list; NumPy's and Python's global
+    generators are left as they were (every draw comes from
+    `np.random.default_rng(seed)`). Then reproducibility (one seed twice gives equal lists),
     seed dependence (two seeds give different lists) and statistics on 2,000 and
     1,500 trials: for a "uniform" range the draws per quarter of the range, for a
     "log" range per quarter of its log range, and for a list the draws of each choice
@@ -899,7 +979,9 @@ def random_search(ex):
     drawn) are named.
     """
     for case, space, n_trials, seeds in _random_search_cases():
-        runs = [ex.call(case, space, n_trials, seed) for seed in seeds]
+        runs = [require_global_generators_untouched(
+                    ex, case, lambda: ex.call(case, space, n_trials, seed), hint=_SEARCH_HINT)
+                for seed in seeds]
         for trials in runs:
             _require_trials(ex, case, trials, space, n_trials)
         if len(runs) > 1:
@@ -982,6 +1064,8 @@ def _bagging_predict_cases():
         ("one model: its own argmax", [_FixedModel(dirichlet[0])], x40),
         ("two Keras models (Dense, softmax) and a function, 12 samples, 4 classes",
          [*_keras_members(974, 6, 4), _FixedModel(_dirichlet_members(976, 1, 12, 4)[0])], x12),
+        ("one sample, 3 models: still an array of shape (1,)",
+         [_FixedModel(p[:1]) for p in _THREE_MEMBERS], x5[:1]),
     ]
 
 
@@ -1046,8 +1130,9 @@ def bagging_predict(ex):
     The result must be an int array (n,) equal to the argmax over classes of the mean of
     `np.asarray(model(x))` over the models. Cases: three fake models (callables with fixed
     probabilities) where the average's argmax differs from a majority vote, an average of
-    labels and the first model alone; five fake models on 40 samples; one model; and two
-    small Keras models with a fake one. Known mistakes are named.
+    labels and the first model alone; five fake models on 40 samples; one model; two
+    small Keras models with a fake one; one sample (the result still of shape (1,)).
+    Known mistakes are named.
     """
     for case, models, x in _bagging_predict_cases():
         probabilities = np.stack([np.asarray(model(x), np.float64) for model in models])

@@ -22,15 +22,18 @@ Example:
 
 >>> from helpers.checks import reinforcement as check
 >>> check.discounted_returns(discounted_returns)
-11.1 discounted_returns: all 7 cases passed
+11.1 discounted_returns: all 8 cases passed
 """
 
 import math
+import random
 
 import numpy as np
 
-from helpers.checks.core import (exercise, compare_frequencies, describe, import_tensorflow,
-                                 is_int, mistakes_from, random_values)
+from helpers.checks import tensor_modes
+from helpers.checks.core import (compare_frequencies, describe, exercise, import_tensorflow,
+                                 is_int, mistakes_from, random_values,
+                                 require_global_generators_untouched, require_own_randomness)
 
 __all__ = ["discounted_returns", "epsilon_greedy", "q_learning_update", "ReplayBuffer",
            "dqn_targets", "reinforce_loss"]
@@ -103,7 +106,16 @@ def _discounted_returns_cases():
         ("integer rewards, gamma 0.5", np.array([0, 1, 0, 0, 1]), 0.5,
          np.array([0.5625, 1.125, 0.25, 0.5, 1.0])),
         ("empty episode (T = 0)", np.zeros(0), 0.9, np.zeros(0)),
+        # gamma ** 600 underflows to 0 and gamma ** -600 overflows to inf in float64.
+        ("a long episode: 600 random rewards, gamma 0.3", random_values(12, 600), 0.3, None),
     ]
+
+
+_LONG_EPISODE_HINT = (
+    "on a long episode with a small gamma, powers of gamma leave float64's range: "
+    "0.3 ** 600 underflows to 0 and 0.3 ** -600 overflows to inf, so a form that "
+    "divides by gamma ** t (or multiplies by gamma ** -t) gives NaN or inf. Use the "
+    "backward recursion G_t = r_t + gamma * G_{t+1}, which only ever multiplies by gamma.")
 
 
 def _explain_empty(message):
@@ -122,20 +134,24 @@ def discounted_returns(ex):
     G_t = r_t + gamma * r_{t+1} + gamma**2 * r_{t+2} + ... (the backward recursion
     G_t = r_t + gamma * G_{t+1}, G_{T-1} = r_{T-1}). Compared with values worked by hand
     and with the definition written as a matrix of discount powers, on gamma 0.9, 1, 0
-    and 0.99, one step, integer rewards (the result is still float64) and an empty
-    episode (an empty float64 array).
+    and 0.99, one step, integer rewards (the result is still float64), an empty
+    episode (an empty float64 array) and a long episode, 600 steps with gamma 0.3, where
+    powers of gamma leave float64's range (gamma ** 600 underflows, gamma ** -600
+    overflows). The result must be a new array, not the rewards themselves or a view.
     """
     for case, rewards, gamma, expected in _discounted_returns_cases():
         if expected is None:
             expected = _returns_by_powers(rewards, gamma)
-        explain = _explain_empty if len(rewards) == 0 else (lambda message: None)
-        out = ex.call_explained(case, explain, rewards, gamma)
+        explain = {0: _explain_empty}.get(len(rewards), lambda message: (
+            _LONG_EPISODE_HINT if len(rewards) > 100 else None))
+        out = ex.call_explained(case, explain, rewards, gamma, returns_new=True)
         ex.compare(case, out, expected,
                    mistakes=mistakes_from(_discounted_returns_answer,
                                           _DISCOUNTED_RETURNS_MISTAKES, rewards, gamma),
                    hint="G_t = r_t + gamma * G_{t+1}, computed from the last step backwards "
                         "(G_{T-1} = r_{T-1}); G[t] holds the return from step t.",
-                   shape_hint="one return per step: an array of len(rewards) values.")
+                   shape_hint="one return per step: an array of len(rewards) values.",
+                   nonfinite_hint=_LONG_EPISODE_HINT if len(rewards) > 100 else None)
         ex.require(case, out.dtype == np.float64,
                    f"expected dtype float64, received {out.dtype}.",
                    "start from np.zeros(len(rewards)) (float64), not np.zeros_like(rewards), "
@@ -143,6 +159,16 @@ def discounted_returns(ex):
 
 
 # -------------------------------------------------------- epsilon_greedy ---
+
+def _global_generators():
+    """The states of NumPy's and Python's global random generators."""
+    return np.random.get_state(), random.getstate()
+
+
+_GLOBAL_GENERATORS_HINT = ("every random number must come from the generator you are "
+                           "given (rng, or the buffer's own self.rng): NumPy's and Python's "
+                           "global generators belong to the rest of the program.")
+
 
 #: Calls per statistical case of 11.2: enough to tell the known mistakes apart at 5 sigma.
 DRAWS = 3000
@@ -250,7 +276,10 @@ def epsilon_greedy(ex):
     requires every action's frequency to lie within 5 binomial standard deviations of
     its probability, (1 - epsilon) + epsilon / n for the greedy action and
     epsilon / n for the others; with epsilon 0 every action must be the greedy one.
-    Two generators made with the same seed must give the same actions.
+    Two generators made with the same seed must give the same actions, whatever the
+    seeds of NumPy's and Python's global generators, and generators of two seeds other
+    actions (`core.require_own_randomness`), and the function leaves NumPy's and
+    Python's global generators as they were (no np.random.seed, no np.random.* draws).
     """
     # One call with copied inputs: the type of the result, inputs left unchanged.
     case = "one call: 4 actions, epsilon 0.5"
@@ -279,6 +308,9 @@ def epsilon_greedy(ex):
                "draw with the rng argument (rng.random(), rng.integers(...)), not with "
                "np.random.* functions, the random module or a generator of your own: the "
                "caller's generator decides the randomness, so that seeded runs repeat.")
+    require_own_randomness(
+        ex, case, lambda rng: [_action(ex, case, q_values, 0.6, rng, number + 1)
+                               for number in range(30)], what="actions")
 
 
 # ----------------------------------------------------- q_learning_update ---
@@ -643,14 +675,18 @@ def ReplayBuffer(ex):  # named like the exercise, a class
     the fields of a row from one transition; the transitions are drawn uniformly
     without replacement from the stored ones, with the buffer's own generator
     `np.random.default_rng(seed)`, so that two buffers with one seed and the same adds
-    give the same batches. batch_size > len(buffer) raises ValueError.
+    give the same batches, whatever the seeds of NumPy's and Python's global
+    generators, and the buffer leaves those global generators as they were (no
+    np.random.seed, no draws from np.random.* or random.*). batch_size > len(buffer)
+    raises ValueError.
 
     Every transition the check adds tells its number in every field. The check fills
     buffers of capacity 8 (5 adds) and 6 (20 adds, checking what is kept after each),
     requires exactly the newest `capacity` transitions and nothing else in the
     samples, two different batches from two calls, every stored transition in about
     batch_size / len of 2000 batches (within 5 binomial standard deviations), the
-    same batches from the same seed and other batches from another seed.
+    same batches from the same seed under other global seeds, other batches from
+    another seed, and the global generators untouched.
     """
     case = "a new buffer, capacity 8, observations (3,)"
     buffer = _new_buffer(ex, case, 8, (3,))
@@ -692,12 +728,23 @@ def ReplayBuffer(ex):  # named like the exercise, a class
     _check_uniform(ex, case, buffer, np.arange(10, 30), 5, 2000, (2,))
 
     case = "the seed decides the batches"
-    batches = []
-    for seed in (4, 4, 5):
+
+    def batches_of(seed):
         buffer = _new_buffer(ex, case, 12, (2,), seed=seed)
         _fill(ex, case, buffer, range(12), (2,))
-        batches.append([_sample(ex, case, buffer, 4, (2,), range(12)).tolist()
-                        for _ in range(3)])
+        return [_sample(ex, case, buffer, 4, (2,), range(12)).tolist() for _ in range(3)]
+
+    batches, saved = [], _global_generators()
+    try:
+        for seed, global_seed in ((4, 1), (4, 2), (5, 1)):
+            np.random.seed(global_seed)  # the global generators differ between the two 4s
+            random.seed(global_seed)
+            batches.append(require_global_generators_untouched(
+                ex, case, lambda: batches_of(seed), "making, filling and sampling a buffer",
+                _GLOBAL_GENERATORS_HINT))
+    finally:  # the notebook's later cells draw what they would have drawn
+        np.random.set_state(saved[0])
+        random.setstate(saved[1])
     ex.require(case, batches[0] == batches[1],
                f"two buffers made with seed 4 and the same adds gave different batches:\n"
                f"  {batches[0]}\n  {batches[1]}",
@@ -794,13 +841,14 @@ def dqn_targets(ex):
     a terminated transition's target is its reward alone, while a truncated one (a time
     limit, not a terminal state of the task) still bootstraps. Compared with values
     worked by hand and with the formula on random batches where some transitions are
-    terminated, some truncated and some both.
+    terminated, some truncated and some both. The result must be a new array, not
+    the rewards themselves or a view of them.
     """
     for case, rewards, next_q, terminated, truncated, gamma, expected in _dqn_targets_cases():
         if expected is None:
             expected = rewards + gamma * next_q.max(axis=1) * (1.0 - terminated)
         out = ex.call_explained(case, _explain_dqn_error, rewards, next_q, terminated,
-                                truncated, gamma)
+                                truncated, gamma, returns_new=True)
         ex.compare(case, out, expected,
                    mistakes=mistakes_from(_dqn_targets_answer, _DQN_TARGETS_MISTAKES, rewards,
                                           next_q, terminated, truncated, gamma),
@@ -879,7 +927,10 @@ def reinforce_loss(ex):
     normalised), constants. The result is one number, -mean(log_probs * returns): a
     scalar tensor when the inputs are tensors, with the gradient -returns / T with
     respect to log_probs. Compared with values worked by hand on NumPy inputs, then on
-    float32 tensors under `tf.GradientTape`, whose gradient is compared with -returns / T.
+    float32 tensors under `tf.GradientTape`, whose gradient is compared with -returns / T,
+    then inside tf.function with T unknown (None), as the notebook's `pg_train_step`
+    traces it (its input_signature has shape (None,)): reading T statically
+    (`len(log_probs)`, `log_probs.shape[0]`) fails there.
     """
     tf = import_tensorflow()
     hint = ("loss = -mean(log_probs * returns): one number, the minus sign so that "
@@ -920,3 +971,10 @@ def reinforce_loss(ex):
                mistakes=mistakes_from(_reinforce_loss_answer, _REINFORCE_GRADIENT_MISTAKES,
                                       log_probs, returns, gradient=True),
                hint="d loss / d log_probs[t] = -returns[t] / T for the mean over T steps.")
+
+    case = "16 steps inside tf.function, T unknown (as in pg_train_step)"
+    out = tensor_modes.call(ex, case, "graph, batch unknown", log_probs, returns)
+    ex.compare(case, tensor_modes.as_numpy(out), -np.mean(log_probs.astype(np.float64) * returns),
+               kind="scalar", hint=hint, rtol=1e-5, atol=1e-5,
+               mistakes=mistakes_from(_reinforce_loss_answer, _REINFORCE_LOSS_MISTAKES,
+                                      log_probs.astype(np.float64), returns))

@@ -25,13 +25,14 @@ import re
 import numpy as np
 
 from helpers.checks.core import (exercise, compare_frequencies, describe, import_keras, is_int,
-                                 mistakes_from, random_values)
+                                 mistakes_from, random_values, require_own_randomness)
 from helpers.checks.references import as_float64
 from helpers.checks.references import sigmoid as _sigmoid
 from helpers.checks.references import softmax as _softmax
 from helpers.checks.tensor_modes import tolerances as _tolerances
-from helpers.checks.keras_models import (activation_name, activation_of, layer_names,
-                                         leaf_layers, require_built_model, require_probabilities)
+from helpers.checks.keras_models import (activation_name, activation_of, is_subclassed_model,
+                                         layer_names, leaf_layers, require_built_model,
+                                         require_probabilities)
 
 __all__ = [
     "rnn_cell_forward", "rnn_forward", "lstm_cell_forward", "gru_cell_forward",
@@ -555,7 +556,8 @@ DRAWS = 4000
 
 
 def _sample_with_temperature_answer(logits, temperature, *, scale="divide", use_logits=True,
-                                    greedy=False, normalise=True, subtract_max=True):
+                                    greedy=False, normalise=True, subtract_max=True,
+                                    sorted_position=False):
     """The probability of each index that sample_with_temperature draws: softmax(logits / T).
 
     Args:
@@ -568,11 +570,15 @@ def _sample_with_temperature_answer(logits, temperature, *, scale="divide", use_
             in its cumulative sum, where mass above the total goes nowhere (an index past
             the end, reported as out of range).
         subtract_max: False (with normalise=False) leaves out subtracting the largest value.
+        sorted_position: True draws from the probabilities sorted from the largest down and
+            returns the position drawn in that order, not the index it sorts to.
     """
     z = np.asarray(logits, np.float64) if use_logits else np.zeros(len(logits))
     z = {"divide": z / temperature, "multiply": z * temperature, "none": z}[scale]
     if greedy:
         return np.eye(len(z))[np.argmax(z)]
+    if sorted_position:
+        return np.sort(_softmax(z))[::-1]
     if normalise:
         return _softmax(z)
     with np.errstate(over="ignore"):  # exp(1000) is inf: a cumulative sum of at least 1
@@ -592,6 +598,8 @@ _SAMPLE_WITH_TEMPERATURE_MISTAKES = {
     "the probabilities are not normalised: exp(logits / T - max) must be divided by its "
     "sum before drawing": {"normalise": False},
     "every index equally likely: the logits were ignored": {"use_logits": False},
+    "the position in the sorted probabilities returned: after sorting (e.g. for top-k), "
+    "map the position drawn back to its index with the sort order": {"sorted_position": True},
 }
 
 
@@ -602,6 +610,11 @@ def _explain_sampling_error(message):
                 "temperature logits / T is large and exp of it overflows to inf (above "
                 "about 709); inf / inf is NaN. Subtract the largest value of logits / T "
                 "before exp: the softmax does not change.")
+    if "pvals" in message or "sum to 1" in message:
+        return ("the probabilities were computed in float32 (the language model's logits "
+                "are float32), whose rounding leaves their sum a little off 1, which NumPy's "
+                "samplers refuse: compute them in float64, starting from "
+                "np.asarray(logits, dtype=np.float64).")
     return None
 
 
@@ -662,6 +675,8 @@ def _sample_with_temperature_cases():
         ("very low temperature 0.01, logits near 10 (almost always the argmax)",
          np.array([9.0, 10.0, 9.7, 8.0]), 0.01, 23),
         ("12 logits, temperature 0.8", random_values(24, 12, 1.5), 0.8, 24),
+        ("float32 logits (the language model's dtype): 8 of them, temperature 0.5",
+         random_values(59, 8, 3.0).astype(np.float32), 0.5, 25),
     ]
 
 
@@ -678,8 +693,11 @@ def sample_with_temperature(ex):
     binomial standard deviations (+1.5 draws) of its probability; it recognises
     the distributions of known mistakes. Temperatures from 0.01 (with logits near
     10, where exp(logits / T) overflows unless the largest value is subtracted
-    first: almost always the argmax) to 2.5 are tried. Two generators made with
-    the same seed must give the same draws. A temperature <= 0 must raise
+    first: almost always the argmax) to 2.5 are tried, and float32 logits as the
+    language model gives (whose float32 probabilities NumPy's samplers may refuse). The
+    draws must come from rng alone (`require_own_randomness`): two generators made with
+    the same seed give the same draws whatever NumPy's and Python's global seeds are,
+    and generators of two seeds give different draws. A temperature <= 0 must raise
     ValueError. A NumPy implementation takes well under a second.
     """
     # One call with copied inputs: the type of the result, inputs left unchanged.
@@ -692,17 +710,12 @@ def sample_with_temperature(ex):
                "(draw a single value, or convert with int(...)).")
     for case, case_logits, temperature, seed in _sample_with_temperature_cases():
         _check_distribution(ex, case, case_logits, temperature, seed)
-    # The randomness comes from rng, and only from it.
-    case = "the draws come from rng"
+    # The randomness comes from rng, and only from it (after the distributions, which
+    # name the mistakes of a function that draws nothing, such as the argmax).
     flat = np.array([0.2, 0.0, 0.1, -0.1, 0.05])
-    first, again = (_draw(ex, case, flat, 1.0, np.random.default_rng(11), 20).tolist()
-                    for _ in range(2))
-    ex.require(case, first == again,
-               f"two generators made with the same seed gave different draws:\n  "
-               f"{first}\n  {again}",
-               "draw with the rng argument (its methods, e.g. rng.random()), not with "
-               "np.random.* functions, the random module or a generator of your own: the "
-               "caller's generator decides the randomness, so that seeded runs repeat.")
+    require_own_randomness(
+        ex, "the draws come from rng",
+        lambda rng: _draw(ex, "the draws come from rng", flat, 1.0, rng, 20), what="draws")
     for temperature in (0.0, -1.0):
         ex.call_expecting_error(
             f"temperature {temperature:g}", ValueError,
@@ -737,6 +750,35 @@ def _explain_birnn_error(message):
     return None
 
 
+def _check_birnn_lstm(ex, case, which, inner, units):
+    """05.7: one direction of a Bidirectional wrapper is an LSTM(units) with the defaults
+    that change what it computes: tanh and sigmoid, no dropout."""
+    __tracebackhide__ = True
+    ex.require(case, type(inner).__name__ == "LSTM",
+               f"{which} wraps a {type(inner).__name__}; this model stacks LSTM layers.",
+               "use keras.layers.LSTM inside each Bidirectional.")
+    ex.require(case, inner.units == units,
+               f"{which} wraps an LSTM of {inner.units} units, expected units={units}.",
+               "give both LSTMs the units argument.")
+    config = inner.get_config()
+    for argument, default in (("activation", "tanh"), ("recurrent_activation", "sigmoid")):
+        name = config.get(argument)
+        name = name if isinstance(name, str) else getattr(name, "__name__", repr(name))
+        ex.require(case, name == default,
+                   f"{which} wraps an LSTM with {argument}={name!r}; expected the default "
+                   f"{default!r}. The parameter count is the same, but the layer computes "
+                   f"another function: an LSTM squashes its candidate and its output with "
+                   f"tanh and its gates with sigmoid.",
+                   f"leave {argument} at its default: keras.layers.LSTM(units, ...) without "
+                   f"{argument}=.")
+    for argument in ("dropout", "recurrent_dropout"):
+        rate = config.get(argument) or 0.0
+        ex.require(case, rate == 0.0,
+                   f"{which} wraps an LSTM with {argument}={rate:g}; the model in the "
+                   f"docstring has no dropout inside its LSTMs.",
+                   f"leave {argument} at its default, 0.")
+
+
 def _check_birnn_layers(ex, case, leaves, units):
     """05.7: two Bidirectional(LSTM(units)) wrappers, the first returning sequences."""
     __tracebackhide__ = True
@@ -754,13 +796,9 @@ def _check_birnn_layers(ex, case, leaves, units):
                f"layer(s); its layers are {names}.", _BIRNN_LAYOUT)
     for which, wrapper, sequences in (("the 1st Bidirectional", wrappers[0], True),
                                       ("the 2nd Bidirectional", wrappers[1], False)):
+        for inner in (wrapper.forward_layer, wrapper.backward_layer):
+            _check_birnn_lstm(ex, case, which, inner, units)
         inner = wrapper.forward_layer
-        ex.require(case, type(inner).__name__ == "LSTM",
-                   f"{which} wraps a {type(inner).__name__}; this model stacks LSTM layers.",
-                   "use keras.layers.LSTM inside each Bidirectional.")
-        ex.require(case, inner.units == units,
-                   f"{which} wraps an LSTM of {inner.units} units, expected units={units}.",
-                   "give both LSTMs the units argument.")
         ex.require(case, inner.return_sequences == sequences,
                    f"{which} has return_sequences={inner.return_sequences}; " + (
                        "the first must pass on every step to the second (True)."
@@ -785,6 +823,13 @@ def _check_birnn(ex, case, model, input_shape, num_classes, units):
     __tracebackhide__ = True
     layers = import_keras().layers
     total = require_built_model(ex, case, model)
+    ex.require(
+        case, not is_subclassed_model(model),
+        f"your model is a subclassed {type(model).__name__}, which records no input shape "
+        f"and no output of each layer (the notebook reads both).",
+        "build the model on keras.Input(shape=input_shape): a functional keras.Model(inputs, "
+        "outputs) or a keras.Sequential. A block inside it may be a nested model or a "
+        "keras.layers.Layer subclass.")
     ex.require(
         case, tuple(model.input_shape) == (None, *input_shape),
         f"the model takes inputs of shape {tuple(model.input_shape)}, expected "
@@ -836,12 +881,18 @@ def build_stacked_birnn(ex):
     Bidirectional(LSTM(units)) -> Dense(num_classes, activation="softmax")
     (Dropout may sit between them): exactly two Bidirectional wrappers around
     LSTM layers of `units` units, the first returning sequences and the second
-    not, both with merge_mode "concat" (2 * units features); output shape
+    not, both with merge_mode "concat" (2 * units features), each direction an LSTM
+    with the default activation "tanh", recurrent_activation "sigmoid" and no dropout or
+    recurrent_dropout (another activation has the same parameter count but computes
+    another function); output shape
     `(None, num_classes)`; a parameter count equal to the formula (an LSTM on n
     inputs has 4 * (units * (n + units) + units), doubled by Bidirectional, plus
     (2 * units + 1) * num_classes for the Dense layer); and rows of
     probabilities on a batch of 2 sequences. When Keras refuses to build the
-    model because the second LSTM receives vectors, the message says why.
+    model because the second LSTM receives vectors, the message says why. The model
+    is functional or Sequential, built on keras.Input (the notebook reads its output
+    and each layer's); its blocks may be nested models or Layer subclasses, which are
+    opened up (`leaf_layers`). A subclassed keras.Model is refused with that reason.
     """
     for case, input_shape, num_classes, units in _build_stacked_birnn_cases():
         model = ex.call_explained(case, _explain_birnn_error, input_shape, num_classes, units)
