@@ -49,8 +49,9 @@ def _merge_word(symbols, pair, first_only=False, from_right=False):
 
 def train_bpe(corpus, num_merges, *, across=False, weighted=True, suffix="attached",
               pick=lambda pairs: min(pairs, key=lambda p: (-pairs[p], p)), first_only=False,
-              first_word=False, overlap=True, from_right=False, output="pairs", stop=True):
-    words = corpus.split()
+              first_word=False, overlap=True, from_right=False, output="pairs", stop=True,
+              lower=False):
+    words = (corpus.lower() if lower else corpus).split()
     if across:
         vocab = {tuple(s for w in words for s in _word(w, suffix)): 1}
     else:
@@ -83,8 +84,8 @@ def train_bpe(corpus, num_merges, *, across=False, weighted=True, suffix="attach
 
 
 def bpe_encode(word, merges, *, order=lambda merges: merges, suffix="attached",
-               first_only=False, output="list"):
-    symbols = _word(word, suffix)
+               first_only=False, output="list", lower=False):
+    symbols = _word(word.lower() if lower else word, suffix)
     for pair in order(merges):
         symbols = _merge_word(symbols, pair, first_only)
     return " ".join(symbols) if output == "str" else list(symbols)
@@ -114,6 +115,17 @@ def _bpe_one_pass(word, merges):
         else:
             out.append(left)
     return out
+
+
+def _bpe_reversed_loop(word, merges):
+    """Each merge applied by a loop over the positions from the right (so that merging does
+    not shift the positions still to visit): a run "a a a" becomes "a aa"."""
+    symbols = list(_word(word))
+    for left, right in merges:
+        for i in reversed(range(len(symbols) - 1)):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == (left, right):
+                symbols[i:i + 2] = [left + right]
+    return symbols
 
 
 def _bpe_longest_match(word, merges):
@@ -152,6 +164,13 @@ def make_embedding(variant=None):
         def call(self, token_ids):
             if variant == "stub":
                 raise NotImplementedError()
+            if variant == "static length":  # None on keras.Input(shape=(None,))
+                positions = self.position_embedding(keras.ops.arange(token_ids.shape[1]))
+                return keras.ops.add(self.token_embedding(token_ids), positions[None, :, :])
+            if variant == "reads weights":  # the table read before the layer is built
+                table = self.position_embedding.embeddings
+                length = keras.ops.shape(token_ids)[-1]
+                return self.token_embedding(token_ids) + table[:length]
             t = keras.ops.shape(token_ids)[-1]
             positions = keras.ops.arange(t)
             if variant == "from 1":
@@ -181,12 +200,14 @@ def make_embedding(variant=None):
 def transformer_block(x, num_heads, ff_dim, causal=False, dropout=0.0, *, norm="pre",
                       residual=(True, True), mask=None, activation="gelu", key_dim=None,
                       shared_norm=False, attend_x=False, ffn_on_x=False, rate=None,
-                      drops=2, final_norm=False):
+                      drops=2, final_norm=False, attention_dropout=0.0, static_mask=False,
+                      norm_options=None, dense_bias=True, attention_bias=True):
     d = x.shape[-1]
-    ln1 = L.LayerNormalization()
+    ln1 = L.LayerNormalization(**(norm_options or {}))
     ln2 = ln1 if shared_norm else L.LayerNormalization()
-    mha = L.MultiHeadAttention(num_heads, key_dim=key_dim or d // num_heads)
-    dense1, dense2 = L.Dense(ff_dim, activation=activation), L.Dense(d)
+    mha = L.MultiHeadAttention(num_heads, key_dim=key_dim or d // num_heads,
+                               dropout=attention_dropout, use_bias=attention_bias)
+    dense1, dense2 = L.Dense(ff_dim, activation=activation), L.Dense(d, use_bias=dense_bias)
     drop = [L.Dropout(dropout if rate is None else rate) for _ in range(2)]
 
     def dropped(number, y):
@@ -197,7 +218,11 @@ def transformer_block(x, num_heads, ff_dim, causal=False, dropout=0.0, *, norm="
         h = ln1(x + dropped(0, mha(x, x, use_causal_mask=causal_mask_on)))
         return ln2(h + dropped(1, dense2(dense1(h))))
     a = x if attend_x else ln1(x)
-    attended = dropped(0, mha(a, a, use_causal_mask=causal_mask_on))
+    if static_mask:  # a mask made from the static length: None on keras.Input(shape=(None, d))
+        mask = np.tri(x.shape[1], dtype=bool) if causal_mask_on else None
+        attended = dropped(0, mha(a, a, attention_mask=mask))
+    else:
+        attended = dropped(0, mha(a, a, use_causal_mask=causal_mask_on))
     h = x + attended if residual[0] else attended
     f = dropped(1, dense2(dense1(ln2(x if ffn_on_x else h))))
     out = h + f if residual[1] else f
@@ -269,6 +294,51 @@ def _one_short(rng, tokens, vocab_size, n):
     return rng.integers(0, vocab_size - 1, n)
 
 
+def _mask_tokens_exact(tokens, mask_id, vocab_size, rate, rng, *, select="exact",
+                       split="independent"):
+    """BERT's rule with exactly round(rate * n) positions selected (select="exact", or
+    "per row": round(rate * T) in each row) or exactly 80/10/10 of them (split="exact")."""
+    n = tokens.size
+    if select == "per row":
+        rows = tokens.reshape(-1, tokens.shape[-1])
+        chosen = np.concatenate([
+            row * rows.shape[1] + rng.choice(rows.shape[1], round(rate * rows.shape[1]),
+                                             replace=False) for row in range(len(rows))])
+    elif select == "exact":
+        chosen = rng.choice(n, size=round(rate * n), replace=False)
+    else:
+        chosen = np.flatnonzero(rng.random(n) < rate)
+    inputs, selected = tokens.copy(), np.zeros(n, bool)
+    selected[chosen] = True
+    flat = inputs.reshape(-1)
+    if split == "exact":
+        order = rng.permutation(chosen)
+        masked, randomised = round(0.8 * len(order)), round(0.1 * len(order))
+        flat[order[:masked]] = mask_id
+        flat[order[masked:masked + randomised]] = rng.integers(0, vocab_size, randomised)
+    else:
+        r = rng.random(len(chosen))
+        flat[chosen[r < 0.8]] = mask_id
+        randomised = chosen[(r >= 0.8) & (r < 0.9)]
+        flat[randomised] = rng.integers(0, vocab_size, len(randomised))
+    return inputs, selected.reshape(tokens.shape)
+
+
+def _mask_tokens_random_avoids(tokens, mask_id, vocab_size, rate, rng, *, avoid="original"):
+    """BERT's rule whose random token is never the original token (or never mask_id)."""
+    selected = rng.random(tokens.shape) < rate
+    r = rng.random(tokens.shape)
+    inputs = tokens.copy()
+    inputs[selected & (r < 0.8)] = mask_id
+    where = selected & (r >= 0.8) & (r < 0.9)
+    if avoid == "original":  # a uniform shift away from the original
+        inputs[where] = (tokens[where] + rng.integers(1, vocab_size, where.sum())) % vocab_size
+    else:
+        drawn = rng.integers(0, vocab_size - 1, where.sum())
+        inputs[where] = drawn + (drawn >= mask_id)
+    return inputs, selected
+
+
 # ---------------------------------------------------------------- mutants ---
 
 MUTANTS = [
@@ -301,6 +371,8 @@ MUTANTS = [
      r"(?s)case 'stops early.*raised ValueError.*no pair left to count: stop there"),
     ("train_bpe", lambda c, n: train_bpe(c, n)[:-1] if n > 3 else train_bpe(c, n),
      "case 'the worked example.*expected 10 merges, received 9"),
+    ("train_bpe", lambda c, n: train_bpe(c, n, lower=True),
+     "case 'upper case is kept.*the text lower-cased"),
     # bpe_encode
     ("bpe_encode", lambda w, m: bpe_encode(w, m, order=lambda merges: merges[::-1]),
      "case 'merged symbols merge again.*the merges applied in reverse order"),
@@ -315,6 +387,10 @@ MUTANTS = [
     ("bpe_encode", lambda w, m: bpe_encode(w, m, first_only=True),
      "case 'a pair that occurs twice.*only at its first occurrence in the word"),
     ("bpe_encode", lambda w, m: bpe_encode(w, m, output="str"), "expected a list of tokens"),
+    ("bpe_encode", _bpe_reversed_loop,
+     "case 'an odd run of one symbol.*a run of one symbol merged from the right"),
+    ("bpe_encode", lambda w, m: bpe_encode(w, m, lower=True),
+     "case 'upper case stays.*the text lower-cased"),
     # causal_mask
     ("causal_mask", lambda n: causal_mask(n, upper=True), "the future visible"),
     ("causal_mask", lambda n: causal_mask(n, k=-1), "the diagonal excluded"),
@@ -342,6 +418,12 @@ MUTANTS = [
      "concatenated instead of added"),
     ("TokenAndPositionEmbedding", make_embedding("max_length"),
      r"(?s)case 'eager: T 4.*raised .*the positions 0 \.\. T - 1"),
+    ("TokenAndPositionEmbedding", make_embedding("static length"),
+     r"(?s)case 'as in the GPT.*T unknown.*raised .*keras\.ops\.shape\(token_ids\)\[-1\], "
+     r"not token_ids\.shape"),
+    ("TokenAndPositionEmbedding", make_embedding("reads weights"),
+     r"(?s)case 'as in the GPT.*before accessing `embeddings`.*weights exist only once it is "
+     r"built"),
     # transformer_block
     ("transformer_block", lambda *a: transformer_block(*a, norm="post"), "post-norm"),
     ("transformer_block", lambda *a: transformer_block(*a, residual=(False, True)),
@@ -377,6 +459,20 @@ MUTANTS = [
     ("transformer_block", lambda x, h, f, *a: transformer_block(x, h, x.shape[-1], *a),
      r"expected two Dense layers, ff_dim = 16 units then d = 8 units"),
     ("transformer_block", lambda x, *a: L.Dense(x.shape[-1]), "expected a Keras tensor"),
+    ("transformer_block", lambda *a: transformer_block(*a, attention_dropout=0.1),
+     r"dropout inside the attention: MultiHeadAttention\(\.\.\., dropout=0\.1\)"),
+    ("transformer_block", lambda *a: transformer_block(*a, static_mask=True),
+     r"(?s)case 'causal, dropout 0\.1.*raised.*T is unknown \(None\)"),
+    ("transformer_block", lambda *a: transformer_block(*a, dense_bias=False),
+     "the Dense layer of 8 units has use_bias=False"),
+    ("transformer_block", lambda *a: transformer_block(*a, attention_bias=False),
+     "the MultiHeadAttention has use_bias=False"),
+    ("transformer_block", lambda *a: transformer_block(*a, norm_options={"center": False}),
+     "a LayerNormalization has center=False"),
+    ("transformer_block", lambda *a: transformer_block(*a, norm_options={"scale": False}),
+     "a LayerNormalization has scale=False"),
+    ("transformer_block", lambda *a: _subclassed_block(*a, shared_norm=True),
+     "one LayerNormalization layer used for both sublayers"),
     # mask_tokens
     ("mask_tokens", lambda *a: mask_tokens(*a, rule_everywhere=True),
      "the 80/10/10 rule applied to every position instead of only the selected ones"),
@@ -407,6 +503,19 @@ MUTANTS = [
     ("mask_tokens", lambda *a: mask_tokens(*a, p_mask=0.1),
      "of the .* selected positions became mask_id 4, expected 80%"),
     ("mask_tokens", lambda *a: mask_tokens(*a)[0], r"expected a pair \(inputs, selected\)"),
+    ("mask_tokens", _mask_tokens_exact,
+     r"case '200 calls.*exactly round\(rate \* n\) positions selected at each call"),
+    ("mask_tokens", lambda *a: _mask_tokens_exact(*a, select="per row"),
+     r"case '200 calls.*exactly round\(rate \* n\) positions selected at each call"),
+    ("mask_tokens", lambda *a: _mask_tokens_exact(*a, select="independent", split="exact"),
+     r"case '200 calls.*exactly 80% of the selected positions masked"),
+    ("mask_tokens", _mask_tokens_random_avoids,
+     "case 'rate 1, a small vocabulary.*a random token never equal to the original"),
+    ("mask_tokens", lambda *a: _mask_tokens_random_avoids(*a, avoid="mask_id"),
+     "case 'rate 1, a small vocabulary.*a random token never equal to mask_id 0"),
+    ("mask_tokens", lambda tokens, m, v, rate, rng: (tokens, np.zeros(tokens.shape, bool))
+     if rate == 0 else mask_tokens(tokens, m, v, rate, rng),
+     "case 'rate 0.*returned the input `tokens` itself, or a view of it"),
     # patchify
     ("patchify", lambda x, p: patchify(x, p, grid=(3, 1)), "the patches in column order"),
     ("patchify", lambda x, p: x.reshape(len(x), -1, p * p * x.shape[-1]),
@@ -447,6 +556,11 @@ MESSAGES = [
     ("transformer_block", lambda *a: transformer_block(*a, norm="post"),
      "07.5 transformer_block, case 'not causal (the defaults)",
      ["output with known weights: your result matches a common mistake: post-norm"]),
+    ("TokenAndPositionEmbedding", make_embedding("static length"),
+     "07.4 TokenAndPositionEmbedding, case 'as in the GPT: a new layer called on "
+     "keras.Input(shape=(None,), dtype='int32') (T unknown)",
+     ["(in call, line", "`positions = self.position_embedding(keras.ops.arange("
+      "token_ids.shape[1]))`", "Read T at run time, keras.ops.shape(token_ids)[-1]"]),
 ]
 
 
@@ -491,11 +605,30 @@ def _bpe_encode_by_rank(word, merges):
 
 
 class _EmbeddingWithTake(make_embedding()):
-    """Another correct layer: positions from the static shape, added with keras.ops.add."""
+    """Another correct layer: the length from keras.ops.shape(...)[1], positions taken with
+    keras.ops.take from the table after calling the layer once, added with keras.ops.add."""
 
     def call(self, token_ids):
-        positions = self.position_embedding(keras.ops.arange(token_ids.shape[1]))
-        return keras.ops.add(self.token_embedding(token_ids), positions[None, :, :])
+        length = keras.ops.shape(token_ids)[1]
+        self.position_embedding(keras.ops.zeros((1,), "int32"))  # builds the table
+        positions = keras.ops.take(self.position_embedding.embeddings,
+                                   keras.ops.arange(length), axis=0)
+        return keras.ops.add(self.token_embedding(token_ids),
+                             keras.ops.expand_dims(positions, 0))
+
+
+class _EmbeddingBuildsTables(make_embedding()):
+    """Another correct layer: a build() that builds both tables, then a slice of the position
+    table (its weights read in call, after build)."""
+
+    def build(self, input_shape):
+        self.token_embedding.build(input_shape)
+        self.position_embedding.build((input_shape[-1],))
+
+    def call(self, token_ids):
+        length = keras.ops.shape(token_ids)[-1]
+        table = keras.ops.slice(self.position_embedding.embeddings, (0, 0), (length, self.dim))
+        return self.token_embedding(token_ids) + table
 
 
 def _block_other_style(x, num_heads, ff_dim, causal=False, dropout=0.0):
@@ -511,6 +644,66 @@ def _block_other_style(x, num_heads, ff_dim, causal=False, dropout=0.0):
     h = keras.ops.add(x, drop(mha(query=a, value=a, key=a, use_causal_mask=causal)))
     f = dense2(L.Activation("gelu")(dense1(ln2(h))))
     return keras.ops.add(h, drop(f))
+
+
+def _block_nested_sequential(x, num_heads, ff_dim, causal=False, dropout=0.0):
+    """Another correct block: each sublayer after its LayerNorm as a nested keras.Sequential
+    (the FFN's with its Dropout), the attention between two Sequentials."""
+    d = x.shape[-1]
+    a = keras.Sequential([L.LayerNormalization()])(x)
+    h = x + keras.Sequential([L.Dropout(dropout)])(
+        L.MultiHeadAttention(num_heads, d // num_heads)(a, a, use_causal_mask=causal))
+    ffn = keras.Sequential([L.LayerNormalization(), L.Dense(ff_dim, activation="gelu"),
+                            L.Dense(d), L.Dropout(dropout)])
+    return h + ffn(h)
+
+
+class _Block(L.Layer):
+    """A block as a keras.layers.Layer subclass (the style of d2l and Keras tutorials): one
+    Dropout layer used twice, a Sequential FFN; `shared_norm` one LayerNorm used twice."""
+
+    def __init__(self, d, num_heads, ff_dim, causal, dropout, shared_norm=False, **kwargs):
+        super().__init__(**kwargs)
+        self.causal = causal
+        self.ln1 = L.LayerNormalization()
+        self.ln2 = self.ln1 if shared_norm else L.LayerNormalization()
+        self.attention = L.MultiHeadAttention(num_heads, key_dim=d // num_heads)
+        self.ffn = keras.Sequential([L.Dense(ff_dim, activation="gelu"), L.Dense(d)])
+        self.dropout = L.Dropout(dropout)
+
+    def call(self, x, training=None):
+        a = self.ln1(x)
+        h = x + self.dropout(self.attention(a, a, use_causal_mask=self.causal),
+                             training=training)
+        return h + self.dropout(self.ffn(self.ln2(h)), training=training)
+
+
+def _subclassed_block(x, num_heads, ff_dim, causal=False, dropout=0.0, *, shared_norm=False):
+    return _Block(x.shape[-1], num_heads, ff_dim, causal, dropout, shared_norm)(x)
+
+
+class _BlockModel(keras.Model):
+    """A block as a keras.Model subclass: its layers made in __init__, two Dropouts,
+    keras.ops.gelu after a linear Dense."""
+
+    def __init__(self, d, num_heads, ff_dim, causal, dropout, **kwargs):
+        super().__init__(**kwargs)
+        self.causal = causal
+        self.norms = [L.LayerNormalization(), L.LayerNormalization()]
+        self.attention = L.MultiHeadAttention(num_heads, key_dim=d // num_heads)
+        self.hidden, self.out = L.Dense(ff_dim), L.Dense(d)
+        self.drops = [L.Dropout(dropout), L.Dropout(dropout)]
+
+    def call(self, x, training=False):
+        a = self.norms[0](x)
+        h = x + self.drops[0](self.attention(a, a, use_causal_mask=self.causal),
+                              training=training)
+        f = self.out(keras.ops.gelu(self.hidden(self.norms[1](h)), approximate=False))
+        return h + self.drops[1](f, training=training)
+
+
+def _model_subclass_block(x, num_heads, ff_dim, causal=False, dropout=0.0):
+    return _BlockModel(x.shape[-1], num_heads, ff_dim, causal, dropout)(x)
 
 
 def _mask_tokens_choice(tokens, mask_id, vocab_size, rate, rng):
@@ -531,15 +724,29 @@ def _patchify_loops(images, patch_size):
     return np.stack(patches, axis=1)
 
 
+def _patchify_other_message(images, patch_size):
+    """A correct patchify whose message states the sizes in another format."""
+    _, height, width, _ = images.shape
+    if height % patch_size or width % patch_size:
+        raise ValueError(f"image size {height}x{width} is not a multiple of patch_size "
+                         f"{patch_size}")
+    return patchify(images, patch_size)
+
+
 def test_other_correct_answers_pass(capsys):
     check.train_bpe(_train_bpe_with_strings)
     check.bpe_encode(_bpe_encode_by_rank)
     check.causal_mask(lambda n: np.tri(n, dtype=bool))
     check.TokenAndPositionEmbedding(_EmbeddingWithTake)
+    check.TokenAndPositionEmbedding(_EmbeddingBuildsTables)
     check.transformer_block(_block_other_style)
+    check.transformer_block(_block_nested_sequential)
+    check.transformer_block(_subclassed_block)
+    check.transformer_block(_model_subclass_block)
     check.mask_tokens(_mask_tokens_choice)
     check.patchify(_patchify_loops)
-    assert capsys.readouterr().out.count("passed") == 7
+    check.patchify(_patchify_other_message)
+    assert capsys.readouterr().out.count("passed") == 12
 
 
 # ------------------------------------------------------- oracles and cases ---
@@ -661,11 +868,44 @@ def test_the_keras_patches_are_the_reshape_and_transpose_layout():
 
 
 def test_a_correct_masking_rule_passes_many_seeds():
-    """5-sigma bounds: a correct rule with other draws passes the statistical cases."""
+    """5-sigma bounds: a correct rule with other draws passes the statistical cases and the
+    repeated calls. (Measured over 2,000 seeds each, for this rule and the reference: no
+    failure.)"""
     ex = Exercise("07.6", "mask_tokens", _mask_tokens_choice)
+    tokens, mask_id, vocab_size, rate, calls, _ = check._REPEATED_CALLS
     for seed in range(5):
-        for case, tokens, mask_id, vocab_size, rate, _ in check._mask_tokens_cases():
-            check._check_masking(ex, case, tokens, mask_id, vocab_size, rate, 1000 + seed)
+        for case, tokens_, mask_id_, vocab_size_, rate_, _ in check._mask_tokens_cases():
+            check._check_masking(ex, case, tokens_, mask_id_, vocab_size_, rate_, 1000 + seed)
+        check._check_counts_vary(ex, "repeated", tokens, mask_id, vocab_size, rate, calls,
+                                 2000 + seed)
+
+
+def test_the_repeated_calls_expect_the_binomial_frequencies():
+    """The probabilities of the repeated-calls case, against a simulation of the rule."""
+    tokens, _, vocab_size, rate, _, _ = check._REPEATED_CALLS
+    n = tokens.size
+    rng = np.random.default_rng(5)
+    k = rng.binomial(n, rate, size=200_000)
+    masked = rng.binomial(k, 0.8 + 0.1 / vocab_size)
+    exact_k = np.mean(k == n // 2)
+    exact_masked = np.mean((masked == np.floor(0.8 * k)) | (masked == np.ceil(0.8 * k)))
+    assert exact_k == pytest.approx(check._binomial_pmf(n // 2, n, rate), abs=3e-3)
+    expected = sum(check._binomial_pmf(j, n, rate) * sum(
+        check._binomial_pmf(m, j, 0.8 + 0.1 / vocab_size) for m in check._round_counts(j, 0.8))
+        for j in range(n + 1))
+    assert exact_masked == pytest.approx(expected, abs=3e-3)
+
+
+def test_a_layer_used_twice_counts_twice_in_every_style():
+    """`_applications` opens nested models and subclassed layers: a Dropout used twice in a
+    subclassed block counts 2, as in a block written with layers on x."""
+    for build in (_subclassed_block, _block_other_style, _block_nested_sequential):
+        inputs = keras.Input(shape=(4, 8))
+        model = keras.Model(inputs, build(inputs, 2, 16, True, 0.1))
+        dropouts = [layer for layer in check.leaf_layers(model)
+                    if isinstance(layer, L.Dropout)]
+        applied = check._applications(model)
+        assert sum(applied.get(id(layer), 1) for layer in dropouts) == 2, build.__name__
 
 
 def test_a_class_whose_call_is_a_stub_is_not_attempted():
