@@ -140,8 +140,9 @@ class Progress(keras.callbacks.Callback):
         return f"{self.round_unit} {index + 1}/{self._epochs}"
 
     def _starting(self):
-        """The live line before the first step: `"epoch 1/5: starting"`."""
-        return f"{self._round(0)}: starting"
+        """The live line before the first step, while Keras builds and traces the model
+        (several seconds for a large one): `"epoch 1/5: building the model"`."""
+        return f"{self._round(0)}: building the model"
 
     def _where(self, batch):
         """`"epoch 2/5, step 30/200"`: where training is, for the live line."""
@@ -249,7 +250,9 @@ class Loop(Progress):
         self.on_epoch_begin(0)
 
     def _starting(self):
-        return "starting" if self._epochs == 1 else super()._starting()
+        """`"starting"`, or `"block 1/4: starting"`: a loop builds nothing before its first
+        step that the progress line could name."""
+        return "starting" if self._epochs == 1 else f"{self._round(0)}: starting"
 
     def _where(self, batch):
         if self._epochs == 1:  # one round: the steps say it all

@@ -47,9 +47,10 @@ class _FakeHandle:
 
 def test_the_live_line_shows_step_metrics_and_time_left(monkeypatch):
     handle = _FakeHandle()
-    monkeypatch.setattr(progress._LiveText, "__init__", lambda self: setattr(self, "_handle", handle))
+    monkeypatch.setattr(progress._LiveText, "__init__",
+                        lambda self: setattr(self, "_handle", handle))
     _tiny_fit(progress.Progress(every=0.0), epochs=2)
-    assert handle.shown[0] == "epoch 1/2: starting"
+    assert handle.shown[0] == "epoch 1/2: building the model"  # Keras traces before step 1
     live = [text.splitlines()[-1] for text in handle.shown if "step" in text]
     assert live and re.fullmatch(r"epoch \d/2, step \d/4: loss \d\.\d{4}, accuracy \d\.\d{4}, "
                                  r"about \d+ s left", live[-1]), live[-1]
@@ -59,7 +60,8 @@ def test_the_live_line_shows_step_metrics_and_time_left(monkeypatch):
 def test_time_left_leaves_out_the_first_step(monkeypatch):
     """The first step also builds and traces the model: it would inflate the estimate."""
     handle = _FakeHandle()
-    monkeypatch.setattr(progress._LiveText, "__init__", lambda self: setattr(self, "_handle", handle))
+    monkeypatch.setattr(progress._LiveText, "__init__",
+                        lambda self: setattr(self, "_handle", handle))
     clock = iter([0.0, 0.0, 30.0, 31.0, 32.0, 33.0])  # start, epoch start, ends of steps 1-4
     monkeypatch.setattr(progress.time, "perf_counter", lambda: next(clock))
     bar = progress.Progress(every=0.0)
@@ -87,7 +89,8 @@ def test_a_label_must_be_text():
 
 def _live(monkeypatch):
     handle = _FakeHandle()
-    monkeypatch.setattr(progress._LiveText, "__init__", lambda self: setattr(self, "_handle", handle))
+    monkeypatch.setattr(progress._LiveText, "__init__",
+                        lambda self: setattr(self, "_handle", handle))
     return handle
 
 
