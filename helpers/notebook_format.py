@@ -127,9 +127,23 @@ def wrap_message(text, width=MESSAGE_WIDTH):
             continue
         label = _LABEL.match(line)
         indent = " " * len(label.group(0)) if label else " " * (len(line) - len(line.lstrip()))
-        lines += textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False,
-                               break_on_hyphens=False, drop_whitespace=True)
+        if label and not line.startswith("Hint:"):  # a value: keep (...) and [...] whole
+            line = _keep_groups_whole(line)
+        lines += [part.replace("\xa0", " ") for part in textwrap.wrap(
+            line, width, subsequent_indent=indent, break_long_words=False,
+            break_on_hyphens=False, drop_whitespace=True)]
     return "\n".join(lines)
+
+
+def _keep_groups_whole(line):
+    """The line with the spaces inside brackets made non-breaking (for `textwrap`), so that
+    `(shape (4, 5, 6, 3), dtype float64)` or an array's values never break apart."""
+    depth, kept = 0, []
+    for char in line:
+        depth += char in "([{"
+        depth -= char in ")]}" and depth > 0
+        kept.append("\xa0" if char == " " and depth else char)
+    return "".join(kept)
 
 
 def shown_error(error):

@@ -14,7 +14,8 @@ Playwright and, with clicks and keyboard shortcuts in the real page:
   2. runs the unfilled exercise 00.1 (`standardize`) and its test cell, which must
      say "not attempted yet";
   3. types a wrong answer (statistics per image, axes 1 and 2), runs both cells and
-     expects the check to name that mistake;
+     expects the check to name that mistake, in lines the page shows unbroken (no line
+     of the message is wider than the output area);
   4. types a right answer, runs both cells and expects
      `00.1 standardize: all N cases passed`;
   5. types an answer to 00.2 (`one_hot`), runs the cells the training cell needs,
@@ -218,6 +219,14 @@ class Notebook:
         texts = self.cell(index).locator(".jp-OutputArea-output").all_inner_texts()
         return "\n".join(t.rstrip("\n") for t in texts)
 
+    def rendered_rows(self, index):
+        """The cell's error output: its number of text lines, and the rows the page needs to
+        show it (more rows than lines: the browser broke a line that did not fit)."""
+        return self.cell(index).locator(".jp-OutputArea-output pre").last.evaluate(
+            r"""e => [e.textContent.replace(/\n$/, '').split('\n').length,
+                     Math.round(e.getBoundingClientRect().height
+                                / parseFloat(getComputedStyle(e).lineHeight))]""")
+
     def source(self, index):
         """The text of the cell's editor, as CodeMirror shows it."""
         return self.cell(index).locator(".cm-content").first.evaluate(
@@ -335,11 +344,17 @@ def step_wrong_answer(nb):
     nb.replace_last_lines(solution, len(STUB), WRONG_STANDARDIZE)
     nb.run(solution)
     text = nb.run(test)
-    if WRONG_MISTAKE not in text or "CheckError" not in text:
+    if WRONG_MISTAKE not in " ".join(text.split()) or "CheckError" not in text:
         raise StepFailed(f"a wrong standardize (per-image statistics) should give a "
                          f"CheckError naming {WRONG_MISTAKE!r}, the test cell shows: "
                          f"{short(text)}")
-    return f"the check names the mistake: {WRONG_MISTAKE!r}"
+    lines, rows = nb.rendered_rows(test)
+    if rows > lines:
+        raise StepFailed(f"the check's message has {lines} lines but takes {rows} rows on "
+                         f"the page: the browser broke lines of more than "
+                         f"{fmt.MESSAGE_WIDTH} characters")
+    return (f"the check names the mistake: {WRONG_MISTAKE!r}, in {lines} lines that the "
+            f"page shows unbroken")
 
 
 def step_right_answer(nb):

@@ -210,6 +210,7 @@ def test_messages_wrap_on_words_and_keep_values_aligned():
     assert lines[expected + 1].startswith(" " * 12) and lines[expected + 1][12] != " "
     after_hint = lines[[i for i, line in enumerate(lines) if line.startswith("Hint: ")][0] + 1]
     assert after_hint.startswith(" " * 6) and after_hint[6] != " "  # under the hint's text
+    assert "\n" + " " * 12 + "(shape (2, 6), dtype float64)" in nf.wrap_message(message, 80)
     assert nf.wrap_message("short\n  lines stay") == "short\n  lines stay"
     long_word = "x" * 120
     assert nf.wrap_message(long_word) == long_word
