@@ -23,6 +23,9 @@ def _pyplot():
 
 #: Font size of image-grid titles: readable at the notebook's width (8 was too small).
 TITLE_SIZE = 10
+#: The smallest text in a figure (labels inside plots), in points: readable at
+#: JupyterLab's size.
+SMALL_TEXT_SIZE = 9
 
 
 def _whole_number_ticks(ax, x):
@@ -34,13 +37,19 @@ def _whole_number_ticks(ax, x):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
-def _finish(fig, ax, xlabel, ylabel, title):
-    """Labels one plot's axes, adds its legend and returns the tidied Figure."""
+def _finish(fig, ax, xlabel, ylabel, title, legend="best"):
+    """Labels one plot's axes, adds its legend and returns the tidied Figure.
+
+    `legend` is a matplotlib location, or "outside" (right of the axes, off the data).
+    """
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    ax.legend()
+    if legend == "outside":
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+    else:
+        ax.legend(loc=legend)
     fig.tight_layout()
     return fig
 
@@ -172,16 +181,18 @@ def plot_history(history, metrics=None, *, title=None):
     return fig
 
 
-def plot_lines(x, series, *, xlabel="", ylabel="", title=None, logy=False):
+def plot_lines(x, series, *, xlabel="", ylabel="", title=None, logy=False, legend="best"):
     """Plots several named lines over a shared x axis.
 
     Args:
-        x: sequence of x values, length `n`.
+        x: sequence of x values, length `n` (numbers, or dates as `datetime64`).
         series: dict mapping a legend name to a sequence of `n` y values.
         xlabel: label of the x axis.
         ylabel: label of the y axis.
         title: optional title.
         logy: use a logarithmic y axis.
+        legend: where the legend goes: a matplotlib location (`"best"`, `"upper left"`,
+            ...), or `"outside"`, right of the plot, off the data.
 
     Returns:
         The matplotlib Figure.
@@ -205,7 +216,7 @@ def plot_lines(x, series, *, xlabel="", ylabel="", title=None, logy=False):
     if logy:
         ax.set_yscale("log")
     _whole_number_ticks(ax, x)
-    return _finish(fig, ax, xlabel, ylabel, title)
+    return _finish(fig, ax, xlabel, ylabel, title, legend)
 
 
 def heatmap(matrix, *, xlabels=None, ylabels=None, xlabel="", ylabel="", title=None,
@@ -426,7 +437,7 @@ _TILE_COLOURS = {"S": "#d8ecf7", "F": "#d8ecf7", "H": "#24466b", "G": "#f2c94c"}
 
 
 def policy_arrows(desc, policies, *, values=None, actions=FROZEN_LAKE_ACTIONS, title=None,
-                  size=2.8):
+                  size=3.4):
     """Draws policies of a grid world as arrows on its map, one panel per policy.
 
     Tiles are coloured by kind: start `S` and frozen `F` pale, holes `H` dark, the
@@ -498,18 +509,18 @@ def policy_arrows(desc, policies, *, values=None, actions=FROZEN_LAKE_ACTIONS, t
             for c in range(ncols):
                 kind = rows_text[r][c]
                 if kind == "S":
-                    ax.text(c + 0.45, r + 0.45, "start", ha="right", va="bottom", fontsize=6.5,
-                            color="#555555")
+                    ax.text(c + 0.45, r + 0.45, "start", ha="right", va="bottom",
+                            fontsize=SMALL_TEXT_SIZE, color="#555555")
                 if kind in "HG":
                     ax.text(c, r, "hole" if kind == "H" else "goal", ha="center", va="center",
-                            fontsize=8, color="white" if kind == "H" else "black")
+                            fontsize=SMALL_TEXT_SIZE, color="white" if kind == "H" else "black")
                     continue
                 dx, dy = _MOVES[actions[grid[r, c]]]
                 ax.annotate("", xy=(c + 0.3 * dx, r + 0.3 * dy), xytext=(c - 0.3 * dx, r - 0.3 * dy),
                             arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5})
                 if name in values:
                     ax.text(c - 0.45, r - 0.45, f"{np.asarray(values[name]).ravel()[r * ncols + c]:.2f}",
-                            ha="left", va="top", fontsize=6.5, color="#555555")
+                            ha="left", va="top", fontsize=SMALL_TEXT_SIZE, color="#555555")
         ax.set_title(str(name), fontsize=TITLE_SIZE)
     if title:
         fig.suptitle(title)

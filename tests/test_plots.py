@@ -284,3 +284,20 @@ def test_scatter_classes_one_colour_and_legend_entry_per_class():
 def test_scatter_classes_rejects_bad_input(points, labels, kwargs, message):
     with pytest.raises(ValueError, match=message):
         plots.scatter_classes(points, labels, **kwargs)
+
+
+def test_a_legend_outside_sits_right_of_the_data():
+    fig = plots.plot_lines([1, 2, 3], {"a": [1, 2, 3], "b": [3, 2, 1]}, legend="outside")
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    legend_box = ax.get_legend().get_window_extent()
+    assert legend_box.x0 >= ax.get_window_extent().x1  # not over the curves
+    dates = np.arange("2020-01-01", "2020-03-01", 7, dtype="datetime64[D]")
+    plots.plot_lines(dates, {"weekly": np.arange(len(dates))}, xlabel="date")
+
+
+def test_text_inside_the_grid_world_is_readable():
+    fig = plots.policy_arrows(["SF", "HG"], {"policy": [2, 1, 0, 0]},
+                              values={"values": [0.5, 0.9, 0.0, 0.0]})
+    sizes = [text.get_fontsize() for ax in fig.axes for text in ax.texts]
+    assert sizes and min(sizes) >= plots.SMALL_TEXT_SIZE >= 9
