@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from helpers import data
-from helpers.data import dates, shapes
+from helpers.data import dates
 
 
 def test_every_registered_file_is_present_and_matches_its_hash():
