@@ -13,6 +13,7 @@ import pytest
 
 from helpers.checks import references
 from helpers.checks import transformers as check
+from helpers.checks.keras_models import applications
 from helpers.checks.core import Exercise, CheckError, NotAttemptedError
 
 from mutants import CheckTests
@@ -897,14 +898,14 @@ def test_the_repeated_calls_expect_the_binomial_frequencies():
 
 
 def test_a_layer_used_twice_counts_twice_in_every_style():
-    """`_applications` opens nested models and subclassed layers: a Dropout used twice in a
-    subclassed block counts 2, as in a block written with layers on x."""
+    """`keras_models.applications` opens nested models and subclassed layers: a Dropout used
+    twice in a subclassed block counts 2, as in a block written with layers on x."""
     for build in (_subclassed_block, _block_other_style, _block_nested_sequential):
         inputs = keras.Input(shape=(4, 8))
         model = keras.Model(inputs, build(inputs, 2, 16, True, 0.1))
         dropouts = [layer for layer in check.leaf_layers(model)
                     if isinstance(layer, L.Dropout)]
-        applied = check._applications(model)
+        applied = applications(model)
         assert sum(applied.get(id(layer), 1) for layer in dropouts) == 2, build.__name__
 
 

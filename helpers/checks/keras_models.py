@@ -9,7 +9,7 @@ Every check module that inspects a Keras model uses these, so that "a layer",
   subclassed layers are opened up everywhere, so that every correct style of a block
   (layers applied to x, a nested `keras.Sequential`, a `keras.layers.Layer` subclass)
   is inspected alike.
-* `chain`, `concatenated_branches`, `activation_of`, `activation_after`: how its
+* `chain`, `concatenated_branches`, `applications`, `activation_of`, `activation_after`: how its
   operations follow each other, the activations (layers, `activation=` arguments
   or `keras.ops` calls) included.
 * `require_built_model`, `require_output_shape`, `require_relu_after`,
@@ -31,6 +31,7 @@ Example:
 ["Conv2D 3x3 8 'same'", "Conv2D 3x3 8 'same'", 'MaxPooling2D 2x2 stride 2']
 """
 
+import collections
 import re
 
 import numpy as np
@@ -217,24 +218,67 @@ def _producer(tensor):
     """The operation that made a Keras tensor, and that operation's input tensors.
 
     When that operation is a container (`is_container`: a nested model or a subclassed
-    layer), its `call` is run again on the same symbolic inputs, so that the layers and
-    `keras.ops` calls inside it make the tensor instead: a block written as a nested
-    `keras.Sequential` or as a `keras.layers.Layer` subclass is walked like the same
-    block written with layers applied to x.
+    layer), the tensor its `call` gives when replayed takes its place (`_replayed`): a
+    block written as a nested `keras.Sequential` or as a `keras.layers.Layer` subclass is
+    walked like the same block written with layers applied to x.
     """
+    inner = _replayed(tensor)
+    if inner is not None:
+        return _producer(inner)
+    history = tensor._keras_history
+    node = history.operation._inbound_nodes[history.node_index]
+    return history.operation, list(node.input_tensors)
+
+
+def _replayed(tensor):
+    """When a container (`is_container`) made the Keras tensor: its `call` run again on the
+    same symbolic inputs, so that the layers and `keras.ops` calls inside it make the
+    result; the result's matching output. None for any other operation, or a call that
+    cannot be replayed."""
     history = tensor._keras_history
     operation = history.operation
     node = operation._inbound_nodes[history.node_index]
-    inputs = list(node.input_tensors)
-    if inputs and is_container(operation):
-        try:
-            inner = operation.call(*node.arguments.args, **node.arguments.kwargs)
-        except Exception:  # noqa: BLE001 - a call that cannot be replayed stays one operation
-            inner = None
-        inner = inner[history.tensor_index] if isinstance(inner, (list, tuple)) else inner
-        if inner is not None and hasattr(inner, "_keras_history") and inner is not tensor:
-            return _producer(inner)
-    return operation, inputs
+    if not node.input_tensors or not is_container(operation):
+        return None
+    try:
+        inner = operation.call(*node.arguments.args, **node.arguments.kwargs)
+    except Exception:  # noqa: BLE001 - a call that cannot be replayed stays one operation
+        return None
+    if isinstance(inner, (list, tuple)):
+        inner = inner[history.tensor_index] if history.tensor_index < len(inner) else None
+    return inner if inner is not tensor and hasattr(inner, "_keras_history") else None
+
+
+def applications(model):
+    """How many times each layer is applied between the model's inputs and its output,
+    by `id` of the layer (a layer used twice counts twice).
+
+    Walks back from the output through every input of every operation, containers
+    replayed as in `chain` (`_replayed`). A layer the walk cannot reach (inside a call
+    that cannot be replayed) is absent.
+    """
+    counts, seen, nodes, kept = collections.Counter(), set(), set(), []
+    stack = list(model.outputs)
+    while stack:
+        tensor = stack.pop()
+        if id(tensor) in seen or getattr(tensor, "_keras_history", None) is None:
+            continue
+        seen.add(id(tensor))
+        kept.append(tensor)  # keeps the ids in `seen` from being reused
+        inner = _replayed(tensor)
+        if inner is not None:
+            stack.append(inner)
+            continue
+        history = tensor._keras_history
+        operation = history.operation
+        inputs = list(operation._inbound_nodes[history.node_index].input_tensors)
+        if not inputs:
+            continue
+        if (id(operation), history.node_index) not in nodes:
+            nodes.add((id(operation), history.node_index))
+            counts[id(operation)] += 1
+        stack.extend(inputs)
+    return counts
 
 
 def conv_layers(layers):

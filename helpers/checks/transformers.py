@@ -43,9 +43,9 @@ from helpers.checks.core import (exercise, count_agrees, describe, expected_coun
                                  require_own_randomness)
 from helpers.checks.keras_models import (
     activation_name,
+    applications,
     call_builder,
     chain,
-    is_container,
     layer_names,
     leaf_layers,
 )
@@ -1003,49 +1003,6 @@ def _transformer_block_cases():
     ]
 
 
-def _applications(model):
-    """How many times each layer is applied between the model's inputs and its output,
-    by `id` of the layer.
-
-    Walks back from the output through every input of every operation. A nested model or
-    a subclassed layer (`is_container`) has its `call` replayed on the same symbolic
-    inputs, as `keras_models.chain` does, so that a layer used twice inside it counts
-    twice. A layer the walk cannot reach (a call that cannot be replayed) is absent.
-    """
-    counts, seen, nodes, kept = collections.Counter(), set(), set(), []
-    stack = list(model.outputs)
-    while stack:
-        tensor = stack.pop()
-        if id(tensor) in seen:
-            continue
-        seen.add(id(tensor))
-        kept.append(tensor)  # keeps the ids in `seen` from being reused
-        history = getattr(tensor, "_keras_history", None)
-        if history is None:
-            continue
-        operation = history.operation
-        node = operation._inbound_nodes[history.node_index]
-        inputs = list(node.input_tensors)
-        if not inputs:
-            continue
-        if is_container(operation):
-            try:
-                inner = operation.call(*node.arguments.args, **node.arguments.kwargs)
-            except Exception:  # noqa: BLE001 - a call that cannot be replayed counts once
-                inner = None
-            if isinstance(inner, (list, tuple)):
-                inner = inner[history.tensor_index] if len(inner) > history.tensor_index \
-                    else None
-            if inner is not None and hasattr(inner, "_keras_history") and inner is not tensor:
-                stack.append(inner)
-                continue
-        if (id(operation), history.node_index) not in nodes:
-            nodes.add((id(operation), history.node_index))
-            counts[id(operation)] += 1
-        stack.extend(inputs)
-    return counts
-
-
 def _require_block_layers(ex, case, model, d, num_heads, ff_dim, dropout):
     """Fails unless the block has the layers 07.5 names; returns (mha, norms, dense1, dense2)."""
     __tracebackhide__ = True
@@ -1057,7 +1014,7 @@ def _require_block_layers(ex, case, model, d, num_heads, ff_dim, dropout):
                f"expected one keras.layers.MultiHeadAttention; {found}.",
                "one MultiHeadAttention(num_heads, key_dim=d // num_heads), called on LN1(x).")
     config = attentions[0].get_config()
-    applied = _applications(model)
+    applied = applications(model)
     ex.require(case, config["num_heads"] == num_heads,
                f"the MultiHeadAttention has num_heads = {config['num_heads']}, expected "
                f"{num_heads}.", "pass num_heads to MultiHeadAttention.")
