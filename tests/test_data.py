@@ -3,10 +3,12 @@ date generators."""
 
 import collections
 import datetime
+import gzip
 import hashlib
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 
@@ -264,11 +266,20 @@ FORTUNE_DIGESTS = {
 }
 
 
+FORTUNE_CATEGORY_DIGESTS = {
+    "fortunes/en/computers": "a86be224d9f733b88eeaf8a46ea0427e05cc69c69edcf5f6db47ddf561ca37fd",
+    "fortunes/en/politics": "b56ca45a046edd5c459090a5c6b335332661b436e814b41ac87bb58065ad6131",
+    "fortunes/en/science": "7ab350b142ee6c70c1d8517c5a1b3790c09b190a62859427cad98e6e35a19fcc",
+    "fortunes/en/work": "ad8a0e104160e2c4782fa86e143cd60ffab2872985d4293ffd0af6df19dbfa28",
+}
+
+
 def test_fortune_files_are_registered_with_their_hashes():
     assert list(data.FORTUNE_LANGUAGES) == ["en", "de", "es", "it", "ru"]
     assert set(data.FORTUNE_FILES) == set(data.FORTUNE_LANGUAGES)
     assert sorted(data.FORTUNE_FILES.values()) == sorted(FORTUNE_DIGESTS)
-    for name, digest in FORTUNE_DIGESTS.items():
+    assert sorted(data.FORTUNE_CATEGORY_FILES.values()) == sorted(FORTUNE_CATEGORY_DIGESTS)
+    for name, digest in {**FORTUNE_DIGESTS, **FORTUNE_CATEGORY_DIGESTS}.items():
         assert data.FILES[name] == digest
         with open(data.path(name), "rb") as f:
             assert hashlib.sha256(f.read()).hexdigest() == digest
@@ -276,7 +287,7 @@ def test_fortune_files_are_registered_with_their_hashes():
     folder = os.path.join(data.data_dir(), "fortunes")
     on_disk = {f"fortunes/{language}/{name}" for language in os.listdir(folder)
                for name in os.listdir(os.path.join(folder, language))}
-    assert on_disk == set(FORTUNE_DIGESTS)
+    assert on_disk == set(FORTUNE_DIGESTS) | set(FORTUNE_CATEGORY_DIGESTS)
 
 
 @pytest.mark.parametrize("language, count, characters", [
@@ -356,6 +367,225 @@ def test_missing_fortune_file_names_the_file(copy_of_data):
     os.remove(copy_of_data / "fortunes" / "it" / "norm")
     with pytest.raises(data.DataError, match="fortunes/it/norm is missing.*git checkout"):
         data.load_fortunes("it")
+
+
+# ------------------------------------------------------- fortune categories ---
+
+CATEGORY_COUNTS = {"computers": 1051, "politics": 703, "science": 625, "work": 630}
+
+
+def test_fortune_categories_counts_labels_and_order():
+    texts, labels, class_names = data.load_fortune_categories()
+    assert class_names == ["computers", "politics", "science", "work"]
+    assert list(data.FORTUNE_CATEGORIES) == class_names
+    assert labels.dtype == np.int64 and labels.shape == (len(texts),) == (3009,)
+    assert np.bincount(labels).tolist() == list(CATEGORY_COUNTS.values())
+    # Grouped by class in class_names order, each file's fortunes in the file's order,
+    # split and stripped as load_fortunes splits them.
+    assert (np.diff(labels) >= 0).all()
+    for label, name in enumerate(class_names):
+        fortunes = data._read_fortunes(f"fortunes/en/{name}")
+        assert [t for t, y in zip(texts, labels) if y == label] == fortunes
+    assert all(isinstance(t, str) and t and t == t.strip() for t in texts)
+    assert texts[0] == "!07/11 PDP a ni deppart m'I  !pleH"
+    assert texts[1].startswith("101 USE SFOR A DEAD MICROPROCESSOR\n\t(1)  Scarecrow")
+    assert texts[int(np.flatnonzero(labels == 2)[0])] == "1 + 1 = 3, for large values of 1."
+    assert statistics.median(len(t.split()) for t in texts) == 18
+
+
+def test_fortune_categories_share_no_text():
+    texts, labels, _ = data.load_fortune_categories()
+    assert len(set(texts)) == len(texts)  # no text twice, in one class or across two
+    # Nor nearly: the same words, whatever the spacing and case.
+    by_words = {}
+    for text, label in zip(texts, labels):
+        by_words.setdefault(" ".join(text.lower().split()), set()).add(int(label))
+    assert all(len(found) == 1 for found in by_words.values())
+
+
+def test_fortune_categories_keep_the_files_quirks():
+    texts, labels, class_names = data.load_fortune_categories()
+    backspaces = {name: sum(t.count("\b") for t, y in zip(texts, labels) if y == label)
+                  for label, name in enumerate(class_names)}
+    assert backspaces == {"computers": 44, "politics": 12, "science": 40, "work": 17}
+    assert sum(t.count("\a") for t in texts) == 15
+    assert sum("\u00e2\u0080\u0099" in t for t in texts) == 2  # a twice-encoded apostrophe
+    assert "Ren'\be de Visme Williamson" in "".join(texts)
+
+
+def test_fortune_categories_subset():
+    texts, labels, class_names = data.load_fortune_categories(["work", "politics"])
+    assert class_names == ["politics", "work"]
+    assert np.bincount(labels).tolist() == [703, 630]
+    assert texts[:703] == data._read_fortunes("fortunes/en/politics")
+    assert data.load_fortune_categories(("science", "computers"))[2] == ["computers", "science"]
+
+
+def test_texts_in_two_categories_are_dropped_from_both(tmp_path, monkeypatch):
+    files = {
+        "fortunes/en/computers": "Shared.\n%\nBytes.\n%\n  Shared.  \n%\n",
+        "fortunes/en/politics": "Votes.\n%\nShared.\n%\n",
+        "fortunes/en/science": "Atoms.\n%\nVotes.\n%\nQuarks.\n%\n",
+        "fortunes/en/work": "Desks.\n%\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name.replace("/", "_")).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(data, "path", lambda name: str(tmp_path / name.replace("/", "_")))
+    texts, labels, class_names = data.load_fortune_categories()
+    assert texts == ["Bytes.", "Atoms.", "Quarks.", "Desks."]
+    assert labels.tolist() == [0, 2, 2, 3] and len(class_names) == 4
+    # Only the categories asked for count: without politics, "Votes." has one class.
+    texts, labels, _ = data.load_fortune_categories(["science", "work"])
+    assert texts == ["Atoms.", "Votes.", "Quarks.", "Desks."] and labels.tolist() == [0, 0, 0, 1]
+
+
+def test_fortune_categories_split_is_stratified_and_complete():
+    texts, labels, class_names = data.load_fortune_categories()
+    (x_train, y_train), (x_test, y_test), names = data.fortune_categories_split()
+    assert names == class_names
+    assert (len(x_train), len(x_test)) == (2407, 602)  # the test set is ceil(0.2 * 3009)
+    assert y_train.dtype == y_test.dtype == np.int64
+    assert isinstance(x_train, list) and isinstance(x_test, list)
+    assert np.bincount(y_test).tolist() == [210, 141, 125, 126]
+    counts = np.bincount(labels)
+    assert np.abs(np.bincount(y_test) - 0.2 * counts).max() <= 1
+    # Every text lands in exactly one set, with its own label.
+    label_of = dict(zip(texts, labels.tolist()))
+    assert sorted(x_train + x_test) == sorted(texts)
+    assert [label_of[t] for t in x_train] == y_train.tolist()
+    assert [label_of[t] for t in x_test] == y_test.tolist()
+    # Shuffled, not grouped by class.
+    assert len(set(y_test[:20].tolist())) > 1
+
+
+def test_fortune_categories_split_is_seeded():
+    first = data.fortune_categories_split(seed=3, test_fraction=0.25)
+    again = data.fortune_categories_split(seed=3, test_fraction=0.25)
+    assert first[0][0] == again[0][0] and first[1][0] == again[1][0]
+    np.testing.assert_array_equal(first[1][1], again[1][1])
+    other = data.fortune_categories_split(seed=4, test_fraction=0.25)
+    assert other[1][0] != first[1][0]
+    assert len(first[1][0]) == 753  # ceil(0.25 * 3009)
+    _, (x_test, y_test), names = data.fortune_categories_split(categories=["science", "work"])
+    assert names == ["science", "work"] and len(x_test) == 251  # ceil(0.2 * 1255)
+    assert np.bincount(y_test).tolist() == [125, 126]
+    # A NumPy float is a number too.
+    assert len(data.fortune_categories_split(test_fraction=np.float32(0.25))[1][0]) == 753
+
+
+@pytest.mark.parametrize("categories, message", [
+    (["computers", "poetry"], "Unknown fortune category 'poetry'. Choose from 'computers', "
+                              "'politics', 'science', 'work'."),
+    (["Computers", "work"], "Unknown fortune category 'Computers'"),
+    ([3, "work"], "Unknown fortune category 3"),
+    ("computers", r"categories must be a list of category names, e\.g\. \['computers', "
+                  r"'science'\], or None for all of them; received 'computers'"),
+    ({"computers", "work"}, "categories must be a list of category names"),
+    (["work", "science", "work"], "categories lists 'work' more than once; name each "
+                                  "category once"),
+    (["work"], r"at least two categories for a classifier to tell apart, received \['work'\]"),
+    ([], r"at least two categories .* received \[\]"),
+])
+def test_fortune_categories_bad_categories_say_what_to_change(categories, message):
+    with pytest.raises(ValueError, match=message):
+        data.load_fortune_categories(categories)
+    with pytest.raises(ValueError, match=message):
+        data.fortune_categories_split(categories=categories)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"test_fraction": 0}, "test_fraction must be a number strictly between 0 and 1, "
+                           "received 0. Use e.g. 0.2"),
+    ({"test_fraction": 1.0}, "strictly between 0 and 1, received 1.0"),
+    ({"test_fraction": 1.5}, "strictly between 0 and 1, received 1.5"),
+    ({"test_fraction": -0.2}, "strictly between 0 and 1, received -0.2"),
+    ({"test_fraction": "0.2"}, "strictly between 0 and 1, received '0.2'"),
+    ({"test_fraction": True}, "strictly between 0 and 1, received True"),
+    ({"test_fraction": 0.0005}, r"test_fraction=0.0005 gives 2 test and 3007 training texts, "
+                                r"fewer than the 4 classes in one of them.*nearer 0.2"),
+    ({"test_fraction": 0.9995}, "gives 3008 test and 1 training texts"),
+    ({"seed": -1}, "seed must be an int >= 0, received -1"),
+    ({"seed": 1.5}, "seed must be an int >= 0, received 1.5"),
+])
+def test_fortune_categories_split_bad_arguments_say_what_to_change(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        data.fortune_categories_split(**kwargs)
+
+
+def test_damaged_fortune_category_file_names_the_file(copy_of_data):
+    target = copy_of_data / "fortunes" / "en" / "science"
+    target.write_bytes(target.read_bytes().replace(b"large values", b"small values"))
+    assert data.load_fortune_categories(["computers", "work"])  # the others still load
+    with pytest.raises(data.DataError, match="fortunes/en/science is corrupted"):
+        data.fortune_categories_split()
+    os.remove(target)
+    with pytest.raises(data.DataError, match="fortunes/en/science is missing.*git checkout"):
+        data.load_fortune_categories()
+
+
+# -------------------------------------------------------------------- kjv ---
+
+#: sha256 of data/kjv/kjv.txt.gz after gunzip: the `bible` program's output (data/README.md).
+KJV_TEXT_SHA256 = "cd45f0c9cedab8e4439bd6486c8952c77cc8b0ecc5d1f6ae3513f2039f47229d"
+KJV_REFERENCE = re.compile(r"(\d?[A-Za-z]+)(\d+):(\d+) (.+)")
+
+
+def _kjv_lines():
+    with gzip.open(data.path(data.KJV), "rb") as f:
+        raw = f.read()
+    assert hashlib.sha256(raw).hexdigest() == KJV_TEXT_SHA256
+    return raw.decode("ascii").splitlines()
+
+
+def test_kjv_verses_counts_and_order():
+    verses = data.load_kjv()
+    assert len(verses) == 31102
+    assert verses[0] == "In the beginning God created the heaven and the earth."
+    assert verses[1].startswith("And the earth was without form, and void;")
+    assert verses[-1] == "The grace of our Lord Jesus Christ be with you all. Amen."
+    assert verses[26558] == "Jesus wept." == min(verses, key=len)  # John 11:35
+    assert sum(len(verse.split()) for verse in verses) == 789634
+    assert sum(map(len, verses)) == 4106747
+    assert all(verse and verse == verse.strip() and verse.isascii() for verse in verses)
+    assert not any(KJV_REFERENCE.match(verse) for verse in verses)  # references dropped
+    assert data.load_kjv() == verses
+
+
+def test_kjv_file_holds_every_verse_once_in_order_with_its_reference():
+    lines = _kjv_lines()
+    assert len(lines) == 31102
+    references = [KJV_REFERENCE.fullmatch(line).groups() for line in lines]
+    books = list(dict.fromkeys(book for book, _, _, _ in references))
+    assert len(books) == 66 and books[:2] == ["Ge", "Exo"] and books[-2:] == ["Jude", "Rev"]
+    assert books[39] == "Mat"  # 39 books of the Old Testament, then the New
+    assert len({(book, chapter) for book, chapter, _, _ in references}) == 1189
+    previous = None
+    for book, chapter, verse, _ in references:
+        here = (book, int(chapter), int(verse))
+        if previous and previous[0] == book:
+            assert here[1:] in [(previous[1], previous[2] + 1), (previous[1] + 1, 1)], here
+        else:
+            assert here[1:] == (1, 1), here
+        previous = here
+    text = [verse.strip() for _, _, _, verse in references]
+    assert text == data.load_kjv()
+    assert lines[26558] == "John11:35 Jesus wept."
+
+
+def test_kjv_is_documented_with_the_hash_of_its_text():
+    with open(os.path.join(data.data_dir(), "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    assert KJV_TEXT_SHA256 in readme and "Gen1:1-Rev22:21" in readme
+
+
+def test_kjv_missing_or_damaged(copy_of_data):
+    target = copy_of_data / "kjv" / "kjv.txt.gz"
+    target.write_bytes(target.read_bytes()[:-10])
+    with pytest.raises(data.DataError, match="kjv/kjv.txt.gz is corrupted"):
+        data.load_kjv()
+    os.remove(target)
+    with pytest.raises(data.DataError, match="kjv/kjv.txt.gz is missing.*git checkout"):
+        data.load_kjv()
 
 # ------------------------------------------------------------------ dates ---
 

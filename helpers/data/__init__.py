@@ -22,6 +22,10 @@ Loaders:
     devils_dictionary_split()   its fixed training/validation split.
     load_fortunes(language)     quotations and sayings from Debian's fortune files in
                                 English, German, Spanish, Italian or Russian.
+    load_fortune_categories()   English fortunes labelled by topic (computers, politics,
+                                science, work): a labelled text set.
+    fortune_categories_split()  its stratified, seeded training/test split.
+    load_kjv()                  the King James Bible, one verse per item.
 
 Generators (seeded, nothing stored):
     make_dates()                dates written as people write them, with their ISO form.
@@ -35,10 +39,13 @@ import gzip
 import hashlib
 import importlib.metadata
 import importlib.util
+import math
 import os
 import re
 
 import numpy as np
+
+from helpers.data.arguments import require_int
 
 # The seeded generators live in modules of their own; their public names are this package's.
 from helpers.data.dates import (DATE_FORMATS, DATE_LOCALES, DATE_SPLIT_FRACTIONS,  # noqa: F401
@@ -73,6 +80,11 @@ FILES = {
     ),
     "fortunes/it/norm": "f50a97decd0f69f6b49bede9f4930fdda7df37d68b9a12c449c1477846d42366",
     "fortunes/ru/citates": "6d0b596ee1df820d100b3ef789809a7fd86cedf3e471176b9dca03be56f379c1",
+    "fortunes/en/computers": "a86be224d9f733b88eeaf8a46ea0427e05cc69c69edcf5f6db47ddf561ca37fd",
+    "fortunes/en/politics": "b56ca45a046edd5c459090a5c6b335332661b436e814b41ac87bb58065ad6131",
+    "fortunes/en/science": "7ab350b142ee6c70c1d8517c5a1b3790c09b190a62859427cad98e6e35a19fcc",
+    "fortunes/en/work": "ad8a0e104160e2c4782fa86e143cd60ffab2872985d4293ffd0af6df19dbfa28",
+    "kjv/kjv.txt.gz": "db215f1e32db82a8f6b38f934a65bb9052d1f36686717d459f5aa8c2460349df",
     "statsmodels:datasets/co2/co2.csv": (
         "16695fa2786e53414e5a6b54767a3fdf5de99cfbc68617f69d1362d92776a92f"
     ),
@@ -455,7 +467,218 @@ def load_fortunes(language):
     if not isinstance(language, str) or language not in FORTUNE_FILES:
         choices = ", ".join(f"{code!r} ({name})" for code, name in FORTUNE_LANGUAGES.items())
         raise ValueError(f"Unknown language {language!r}. Choose one of {choices}.")
-    with open(path(FORTUNE_FILES[language]), "rb") as f:
+    return _read_fortunes(FORTUNE_FILES[language])
+
+
+def _read_fortunes(name):
+    """The fortunes of one registered fortune file: split at "%" lines, stripped, none empty."""
+    with open(path(name), "rb") as f:
         text = f.read().decode("utf-8")
     entries = (entry.strip() for entry in _FORTUNE_SEPARATOR.split(text))
     return [entry for entry in entries if entry]
+
+
+#: The English fortune files of `load_fortune_categories`: category -> file (a key of
+#: `FILES`), copied from Debian's `fortunes` package.
+FORTUNE_CATEGORY_FILES = {
+    "computers": "fortunes/en/computers",
+    "politics": "fortunes/en/politics",
+    "science": "fortunes/en/science",
+    "work": "fortunes/en/work",
+}
+
+#: The categories of `load_fortune_categories`, sorted: label i is `FORTUNE_CATEGORIES[i]`.
+FORTUNE_CATEGORIES = tuple(sorted(FORTUNE_CATEGORY_FILES))
+
+
+def _fortune_categories(categories):
+    """The sorted category names `categories` asks for, or a ValueError saying what to change."""
+    choices = ", ".join(repr(name) for name in FORTUNE_CATEGORIES)
+    if categories is None:
+        return list(FORTUNE_CATEGORIES)
+    if isinstance(categories, str) or not isinstance(categories, (list, tuple)):
+        raise ValueError(
+            f"categories must be a list of category names, e.g. ['computers', 'science'], "
+            f"or None for all of them; received {categories!r}. Choose from {choices}."
+        )
+    for name in categories:
+        if not isinstance(name, str) or name not in FORTUNE_CATEGORY_FILES:
+            raise ValueError(f"Unknown fortune category {name!r}. Choose from {choices}.")
+    if len(set(categories)) != len(categories):
+        twice = sorted({name for name in categories if categories.count(name) > 1})
+        raise ValueError(
+            f"categories lists {', '.join(map(repr, twice))} more than once; "
+            "name each category once."
+        )
+    if len(categories) < 2:
+        raise ValueError(
+            f"categories must name at least two categories for a classifier to tell apart, "
+            f"received {list(categories)!r}. Choose from {choices}."
+        )
+    return sorted(categories)
+
+
+def load_fortune_categories(categories=None):
+    """Loads English fortunes labelled by their topic: a small labelled text set.
+
+    Each fortune is labelled by the fortune file it comes from. Four files of
+    Debian's `fortunes` package (the data of the Unix `fortune` program), each
+    on one topic: `computers` (1,051 fortunes: programming, Unix, hackers),
+    `politics` (703: government, war, liberty), `science` (625: physics,
+    mathematics, scientists) and `work` (630: jobs, business, bosses); 3,009 in
+    all, a median of 18 words each. Most are quotations or jokes; about half
+    (1,568) end with a line naming their author ("\\t\\t-- Albert Einstein"). The files'
+    compilers chose the topics, so some fortunes could sit in another file
+    too ("Where are the calculations that go with a calculated risk?" is in
+    `science`): labels are a little noisy, as labels made by people are.
+
+    The texts are split and stripped exactly as `load_fortunes` does and kept
+    as written, quirks included: some fortunes underline or accent with
+    backspaces ("___\\b\\b\\bnot", "Ren'\\be"), a few in `computers` hold bell
+    characters ("\\a") or curly quotes that were encoded twice ("donâ\\x80\\x99t").
+    A text that occurs in more than one of the requested categories is
+    dropped from all of them, since it has no single label (the four files
+    share no text, so none is dropped; no file holds a text twice either).
+
+    Source: Debian's package `fortunes` (BSD licence); see data/README.md.
+
+    Args:
+        categories: None for all of `FORTUNE_CATEGORIES`, or a list of at
+            least two of them, e.g. `["computers", "politics"]`.
+
+    Returns:
+        `(texts, labels, class_names)`: `texts` a list of str, `labels` an
+        int64 array of shape `(len(texts),)` with values
+        `0..len(class_names) - 1`, `class_names` the sorted category names
+        (a list); `texts[i]` comes from the file `class_names[labels[i]]`. The
+        texts are grouped by class, in `class_names` order and in each file's
+        order: shuffle (or use `fortune_categories_split`) before training.
+
+    Raises:
+        ValueError: `categories` is not None nor a list of at least two
+            distinct names of `FORTUNE_CATEGORIES`.
+        DataError: a category's file in data/fortunes/en/ is missing or
+            damaged.
+
+    Example:
+
+    >>> texts, labels, class_names = load_fortune_categories()
+    >>> class_names
+    ['computers', 'politics', 'science', 'work']
+    >>> len(texts), np.bincount(labels).tolist()
+    (3009, [1051, 703, 625, 630])
+    >>> first_science = int(np.flatnonzero(labels == 2)[0])
+    >>> class_names[labels[first_science]], texts[first_science]
+    ('science', '1 + 1 = 3, for large values of 1.')
+    """
+    class_names = _fortune_categories(categories)
+    per_class = [_read_fortunes(FORTUNE_CATEGORY_FILES[name]) for name in class_names]
+    classes_of = {}
+    for label, fortunes in enumerate(per_class):
+        for text in fortunes:
+            classes_of.setdefault(text, set()).add(label)
+    texts, labels = [], []
+    for label, fortunes in enumerate(per_class):
+        kept = [text for text in fortunes if len(classes_of[text]) == 1]
+        texts.extend(kept)
+        labels.extend([label] * len(kept))
+    return texts, np.array(labels, dtype=np.int64), class_names
+
+
+def fortune_categories_split(seed=0, test_fraction=0.2, categories=None):
+    """Splits `load_fortune_categories()` into stratified training and test sets.
+
+    A shuffled split made with scikit-learn's `train_test_split`, stratified by
+    label: each class keeps (up to rounding) the same share in both sets. The
+    test set holds `ceil(test_fraction * n)` of the `n` texts. The same `seed`
+    gives the same split on every call (with the pinned scikit-learn and
+    NumPy). With the defaults: 2,407 training and 602 test texts.
+
+    Args:
+        seed: int >= 0, the split's random seed.
+        test_fraction: the share of texts held out for testing, a number
+            strictly between 0 and 1.
+        categories: None for all of `FORTUNE_CATEGORIES`, or a list of at
+            least two of them (as for `load_fortune_categories`).
+
+    Returns:
+        `((train_texts, train_labels), (test_texts, test_labels),
+        class_names)`: texts lists of str in shuffled order, labels int64
+        arrays, `class_names` the sorted category names (a list).
+
+    Raises:
+        ValueError: `seed` is not an int >= 0, `test_fraction` is not
+            strictly between 0 and 1 or leaves a set with fewer texts than
+            classes, or `categories` is not valid.
+        DataError: a category's file is missing or damaged.
+
+    Example:
+
+    >>> (x_train, y_train), (x_test, y_test), class_names = fortune_categories_split()
+    >>> len(x_train), len(x_test), np.bincount(y_test).tolist()
+    (2407, 602, [210, 141, 125, 126])
+    """
+    require_int("seed", seed, 0)
+    if (isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float, np.floating))
+            or not 0 < test_fraction < 1):
+        raise ValueError(
+            f"test_fraction must be a number strictly between 0 and 1, received "
+            f"{test_fraction!r}. Use e.g. 0.2 to hold out 20% of the texts for testing."
+        )
+    texts, labels, class_names = load_fortune_categories(categories)
+    n_test = math.ceil(test_fraction * len(texts))
+    if min(n_test, len(texts) - n_test) < len(class_names):
+        raise ValueError(
+            f"test_fraction={test_fraction!r} gives {n_test} test and "
+            f"{len(texts) - n_test} training texts, fewer than the {len(class_names)} "
+            "classes in one of them: a stratified split needs at least one text of each "
+            "class on each side. Use a test_fraction nearer 0.2."
+        )
+    from sklearn.model_selection import train_test_split
+
+    x_train, x_test, y_train, y_test = train_test_split(
+        texts, labels, test_size=n_test, random_state=seed, shuffle=True, stratify=labels
+    )
+    return (list(x_train), y_train), (list(x_test), y_test), class_names
+
+
+KJV = "kjv/kjv.txt.gz"
+
+
+def load_kjv():
+    """Loads the King James Bible (the Authorized Version of 1611), one verse per item.
+
+    All 31,102 verses of the 66 books of the Protestant canon (1,189
+    chapters), "In the beginning God created the heaven and the earth."
+    (Genesis 1:1) to "The grace of our Lord Jesus Christ be with you all.
+    Amen." (Revelation 22:21), in the order of the Bible: 789,634 words
+    (separated by spaces), 4,106,747 characters, plain ASCII with its
+    archaic spelling ("hath", "saith", "shew"). Only the verse text: no
+    verse numbers, headings or marks for the words the translators supplied
+    (which printed Bibles set in italics). The text is the one Debian's
+    `bible` program prints (packages `bible-kjv-text` and `bible-kjv`, the
+    Bible Retrieval System); data/README.md says exactly how the file was
+    made. The file keeps each verse's reference ("Ge1:1 In the beginning
+    ..."); this loader returns the text after it, stripped of surrounding
+    spaces (Mark 10:19 ends with one in the source).
+
+    Licence: public domain; the translation's copyright has expired (Debian's
+    copyright file). See data/README.md.
+
+    Returns:
+        A list of 31,102 str, one per verse, in order, none empty.
+
+    Raises:
+        DataError: data/kjv/kjv.txt.gz is missing or damaged.
+
+    Example:
+
+    >>> verses = load_kjv()
+    >>> len(verses), verses[0]
+    (31102, 'In the beginning God created the heaven and the earth.')
+    >>> verses[26558]  # John 11:35, the shortest verse
+    'Jesus wept.'
+    """
+    with gzip.open(path(KJV), "rb") as f:
+        lines = f.read().decode("ascii").splitlines()
+    return [line.split(" ", 1)[1].strip() for line in lines]
