@@ -106,9 +106,12 @@ def budget(*, full, quick):
 def expect(name, value, *, full, quick, higher_is_better=True):
     """Checks a learning result against the floor for the current mode.
 
-    When the result is good enough it prints one line that is the same in
-    quick and full mode (so notebooks can compare it in tests). When it is not,
-    it raises `LearningCheckError` with the number and the floor.
+    When the result is good enough it prints one line with the number and the
+    limit of the mode it ran in, e.g. `test accuracy: 0.913 (full-mode floor 0.88):
+    reached`. The number and the limit differ between modes and runs; the tests
+    compare the rest of the line (tests/sanitize.cfg replaces the part in
+    brackets and the number before it). When the result is not good enough it
+    raises `LearningCheckError` with the number and the floor.
 
     Args:
         name: what was measured, e.g. `"test accuracy"`.
@@ -124,7 +127,9 @@ def expect(name, value, *, full, quick, higher_is_better=True):
     Example:
 
     >>> expect("test accuracy", 0.91, full=0.87, quick=0.70)
-    test accuracy: reached the floor for this mode
+    test accuracy: 0.91 (full-mode floor 0.87): reached
+    >>> expect("validation loss", 0.35, full=0.4, quick=0.6, higher_is_better=False)
+    validation loss: 0.35 (full-mode ceiling 0.4): stayed under
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"expect() needs a non-empty name string, received {name!r}.")
@@ -146,14 +151,14 @@ def expect(name, value, *, full, quick, higher_is_better=True):
     if number != number:  # NaN never passes
         ok = False
     if not ok:
-        side = "below" if higher_is_better else "above"
+        side, limit = ("below", "floor") if higher_is_better else ("above", "ceiling")
         raise LearningCheckError(
-            f"{name} is {number:.4f}, {side} the {mode}-mode floor of {floor}. "
+            f"{name} is {number:.4f}, {side} the {mode}-mode {limit} of {floor}. "
             f"Check the cells above (learning rate, epochs, data preprocessing) "
             f"and run the training cell again."
         )
-    word = "reached" if higher_is_better else "stayed within"
-    print(f"{name}: {word} the floor for this mode")
+    limit, outcome = ("floor", "reached") if higher_is_better else ("ceiling", "stayed under")
+    print(f"{name}: {number:.4g} ({mode}-mode {limit} {floor}): {outcome}")
 
 
 #: The versions the workbook is tested with, as (major, minor): from Colab's, the oldest

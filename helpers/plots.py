@@ -29,27 +29,66 @@ SMALL_TEXT_SIZE = 9
 
 
 def _whole_number_ticks(ax, x):
-    """Ticks only at whole numbers when x counts something (epochs, layers, steps)."""
+    """Ticks only at whole numbers when x counts something (epochs, layers, steps), and
+    short date labels when x holds dates (`1999`, `Jul`, ... rather than `1999-07-01`)."""
     x = np.asarray(x)
     if x.size and np.issubdtype(x.dtype, np.integer):
         from matplotlib.ticker import MaxNLocator
 
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    elif x.size and np.issubdtype(x.dtype, np.datetime64):
+        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+        locator = AutoDateLocator()
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+
+
+def legend_below(fig, ax=None):
+    """Puts a plot's legend under it, below the x label, off the data.
+
+    The figure grows by the legend's height, so the axes keep their size. Call it
+    after the last line is drawn (it shows every labelled line of `ax`).
+
+    Args:
+        fig: the matplotlib Figure.
+        ax: the axes whose lines the legend names; `fig.axes[0]` by default.
+
+    Returns:
+        The Figure.
+
+    Example:
+
+    >>> fig = plot_returns({"DQN": returns}, threshold=475)
+    >>> fig.axes[0].plot(episodes, greedy, "o", label="greedy policy")
+    >>> fig = legend_below(fig)
+    """
+    ax = fig.axes[0] if ax is None else ax
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    handles, labels = ax.get_legend_handles_labels()
+    columns = min(len(labels), 3)
+    rows = -(-len(labels) // max(columns, 1))
+    extra = 0.28 * rows + 0.1  # inches: one line of legend text per row
+    width, height = fig.get_size_inches()
+    fig.set_size_inches(width, height + extra)
+    fig.legend(handles, labels, loc="lower center", ncol=max(columns, 1), frameon=False)
+    fig.tight_layout(rect=(0, extra / (height + extra), 1, 1))
+    return fig
 
 
 def _finish(fig, ax, xlabel, ylabel, title, legend="best"):
     """Labels one plot's axes, adds its legend and returns the tidied Figure.
 
-    `legend` is a matplotlib location, or "outside" (right of the axes, off the data).
+    `legend` is a matplotlib location, or "below" (under the plot, off the data).
     """
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    if legend == "outside":
-        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
-    else:
-        ax.legend(loc=legend)
+    if legend == "below":
+        return legend_below(fig, ax)
+    ax.legend(loc=legend)
     fig.tight_layout()
     return fig
 
@@ -192,7 +231,7 @@ def plot_lines(x, series, *, xlabel="", ylabel="", title=None, logy=False, legen
         title: optional title.
         logy: use a logarithmic y axis.
         legend: where the legend goes: a matplotlib location (`"best"`, `"upper left"`,
-            ...), or `"outside"`, right of the plot, off the data.
+            ...), or `"below"`, under the plot, off the data (`legend_below`).
 
     Returns:
         The matplotlib Figure.
@@ -249,7 +288,7 @@ def heatmap(matrix, *, xlabels=None, ylabels=None, xlabel="", ylabel="", title=N
             raise ValueError(f"heatmap(): {label} has {len(ticks)} entries, expected {size}.")
     plt = _pyplot()
     rows, cols = matrix.shape
-    fig, ax = plt.subplots(figsize=(min(1 + 0.6 * cols, 12), min(1 + 0.5 * rows, 10)))
+    fig, ax = plt.subplots(figsize=(min(1 + 0.6 * cols, 12), min(1 + 0.5 * rows, 7)))
     shown = ax.imshow(matrix, cmap=cmap, aspect="auto")
     ax.grid(False)
     fig.colorbar(shown, ax=ax)
@@ -263,7 +302,7 @@ def heatmap(matrix, *, xlabels=None, ylabels=None, xlabel="", ylabel="", title=N
             for j in range(cols):
                 value = matrix[i, j]
                 text = f"{value:.2g}" if np.issubdtype(matrix.dtype, np.floating) else str(value)
-                ax.text(j, i, text, ha="center", va="center", fontsize=7,
+                ax.text(j, i, text, ha="center", va="center", fontsize=SMALL_TEXT_SIZE,
                         color="white" if value < middle else "black")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -372,7 +411,7 @@ def moving_average(values, window):
 
 
 def plot_returns(returns, *, window=20, xlabel="episode", ylabel="return", title=None,
-                 threshold=None, threshold_label=None, every_episode=True):
+                 threshold=None, threshold_label=None, every_episode=True, legend="best"):
     """Plots learning curves of reinforcement learning: every episode and a moving average.
 
     Each run's per-episode values are drawn thin and faint, their trailing moving
@@ -391,6 +430,7 @@ def plot_returns(returns, *, window=20, xlabel="episode", ylabel="return", title
         threshold_label: the legend of that line; `"threshold <number>"` by default.
         every_episode: draw every episode's value too (turn off for values that are
             only 0 or 1, such as successes, where only the average is readable).
+        legend: a matplotlib location, or `"below"`, under the plot (`legend_below`).
 
     Returns:
         The matplotlib Figure.
@@ -427,7 +467,7 @@ def plot_returns(returns, *, window=20, xlabel="episode", ylabel="return", title
         ax.axhline(threshold, color="grey", linestyle=":",
                    label=threshold_label or f"threshold {threshold}")
     _whole_number_ticks(ax, np.arange(1, 2))
-    return _finish(fig, ax, xlabel, ylabel, title)
+    return _finish(fig, ax, xlabel, ylabel, title, legend)
 
 
 #: The moves of gymnasium's grid worlds FrozenLake: action 0 left, 1 down, 2 right, 3 up.
@@ -486,7 +526,8 @@ def policy_arrows(desc, policies, *, values=None, actions=FROZEN_LAKE_ACTIONS, t
             )
     for name, policy in policies.items():
         grid = np.asarray(policy).reshape(nrows, ncols)
-        if not np.issubdtype(grid.dtype, np.integer) or grid.min() < 0 or grid.max() >= len(actions):
+        if (not np.issubdtype(grid.dtype, np.integer) or grid.min() < 0
+                or grid.max() >= len(actions)):
             raise ValueError(
                 f"policy_arrows(): the actions of {name!r} must be ints in [0, {len(actions)}), "
                 f"received {np.unique(grid)[:8]}."
@@ -496,7 +537,8 @@ def policy_arrows(desc, policies, *, values=None, actions=FROZEN_LAKE_ACTIONS, t
 
     tiles = np.array([[to_rgb(_TILE_COLOURS[c]) for c in row] for row in rows_text])
     plt = _pyplot()
-    fig, axes = plt.subplots(1, len(grids), figsize=(size * len(grids), size + 0.4 + 0.3 * bool(title)))
+    fig, axes = plt.subplots(1, len(grids),
+                             figsize=(size * len(grids), size + 0.4 + 0.3 * bool(title)))
     for ax, (name, grid) in zip(np.atleast_1d(axes), grids.items()):
         ax.imshow(tiles, interpolation="nearest")
         ax.grid(False)
@@ -516,10 +558,12 @@ def policy_arrows(desc, policies, *, values=None, actions=FROZEN_LAKE_ACTIONS, t
                             fontsize=SMALL_TEXT_SIZE, color="white" if kind == "H" else "black")
                     continue
                 dx, dy = _MOVES[actions[grid[r, c]]]
-                ax.annotate("", xy=(c + 0.3 * dx, r + 0.3 * dy), xytext=(c - 0.3 * dx, r - 0.3 * dy),
+                ax.annotate("", xy=(c + 0.3 * dx, r + 0.3 * dy),
+                            xytext=(c - 0.3 * dx, r - 0.3 * dy),
                             arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5})
                 if name in values:
-                    ax.text(c - 0.45, r - 0.45, f"{np.asarray(values[name]).ravel()[r * ncols + c]:.2f}",
+                    value = np.asarray(values[name]).ravel()[r * ncols + c]
+                    ax.text(c - 0.45, r - 0.45, f"{value:.2f}",
                             ha="left", va="top", fontsize=SMALL_TEXT_SIZE, color="#555555")
         ax.set_title(str(name), fontsize=TITLE_SIZE)
     if title:
@@ -627,7 +671,7 @@ def draw_boxes(images, boxes, *, labels=None, scores=None, class_names=None, tru
         right = x1 > width / 2
         inside = y1 < height / 8
         x = min(x2, width - 1.5) if right else max(x1, 0.5)  # keep the pad in the image
-        ax.text(x, max(y1, 0.5), text, fontsize=8, color="white",
+        ax.text(x, max(y1, 0.5), text, fontsize=SMALL_TEXT_SIZE, color="white",
                 ha="right" if right else "left", va="top" if inside else "bottom",
                 clip_on=True, bbox={"facecolor": colour, "edgecolor": "none", "pad": 1,
                                     "alpha": 0.85})

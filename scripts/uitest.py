@@ -22,8 +22,21 @@ Playwright and, with clicks and keyboard shortcuts in the real page:
      starts the training cell (the one that calls `.fit(`) and expects live
      progress, `Epoch 1/3`, in its output while it runs (within 15 s).
 
+Then notebook 11, opened in the same tab, as a student who finished its exercises has it
+(the solved copy from `solutions/`, without its outputs, over the student copy):
+
+  6. runs sections 1 and 2 in order (returns, then FrozenLake up to
+     `success_probability`); no cell may fail;
+  7. types a wrong `discounted_returns` (11.1, accumulated forwards) and expects the
+     check to name that mistake in lines the page shows unbroken; types the right one
+     back and expects the check to pass;
+  8. re-runs the returns cell of section 1, as a student does after fixing 11.1, then
+     section 2's `success_probability` cell, which reads globals that section 2 set
+     earlier: it must print what it printed before (a global name of section 1 reused
+     by section 2 with another meaning breaks it).
+
 It prints one line per step (`ok`, or `FAILED` with what the page showed), saves a
-screenshot of the page for every failed step and one at the end into DIR (default
+screenshot of the page for every failed step and one of each notebook at its end into DIR (default
 `uitest-screenshots/`), and exits 1 when a step failed (2 when it could not start).
 Everything it starts (JupyterLab, its kernels, Chromium) is stopped at the end,
 also on an error or Ctrl-C.
@@ -52,6 +65,8 @@ from helpers import notebook_format as fmt
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOTEBOOK = "00_getting_started.ipynb"
+#: The notebook of steps 6-8, opened solved (from solutions/) after 00.
+SOLVED = "11_reinforcement_learning.ipynb"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -76,6 +91,19 @@ RIGHT_STANDARDIZE = [
 ]
 ONE_HOT = ["    return np.eye(num_classes, dtype=np.float32)[labels]"]
 STUB = ["    " + line for line in fmt.STUB]
+# 11.1 `discounted_returns`: the solution's last lines, and the same accumulated forwards.
+RIGHT_RETURNS = [
+    "    G = np.zeros(len(rewards))",
+    "    running = 0.0",
+    "    for t in reversed(range(len(rewards))):",
+    "        running = rewards[t] + gamma * running",
+    "        G[t] = running",
+    "    return G",
+]
+WRONG_RETURNS = RIGHT_RETURNS[:2] + ["    for t in range(len(rewards)):"] + RIGHT_RETURNS[3:]
+WRONG_RETURNS_MISTAKE = "accumulated forwards"
+#: A cell's output that shows an error.
+FAILED_OUTPUT = re.compile(r"Traceback|\w+(Error|Exception)\b")
 
 
 class StepFailed(Exception):
@@ -193,23 +221,29 @@ def stop_everything(lab, browser_closers):
 # The notebook page
 
 
+#: The notebook of the tab in front (a page with two notebook tabs hides one).
+SHOWN_NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
+
+
 class Notebook:
     """The open notebook in the page: finds cells, runs them, types into them."""
 
-    def __init__(self, page, sources, timeout):
+    def __init__(self, page, name, sources, timeout):
         self.page = page
+        self.name = name  # the notebook's file name
         self.sources = sources  # every cell's source, in order, from the .ipynb file
         self.timeout = timeout
+        self.seen = {}  # what steps noted for later steps: cell index -> output
 
     def find(self, what, start=0):
         """The index of the first code cell at or after `start` whose source has `what`."""
         for index, (kind, source) in enumerate(self.sources):
             if index >= start and kind == "code" and what in source:
                 return index
-        raise StepFailed(f"no code cell holds {what!r} in {NOTEBOOK}")
+        raise StepFailed(f"no code cell holds {what!r} in {self.name}")
 
     def cell(self, index):
-        return self.page.locator(f".jp-Notebook .jp-Cell[data-windowed-list-index='{index}']")
+        return self.page.locator(f"{SHOWN_NOTEBOOK} .jp-Cell[data-windowed-list-index='{index}']")
 
     def prompt(self, index):
         return self.cell(index).locator(".jp-InputPrompt").first.inner_text().strip()
@@ -290,8 +324,21 @@ class Notebook:
                    e => /[^|]+ \\| Idle$/.test(e.textContent.trim())
                         && !/No Kernel/.test(e.textContent))
                && document.querySelector(
-                   ".jp-Notebook-ExecutionIndicator[data-status='idle']") !== null""",
+                   ".jp-NotebookPanel:not(.lm-mod-hidden) "
+                   + ".jp-Notebook-ExecutionIndicator[data-status='idle']") !== null""",
             timeout=self.timeout * 1000)
+
+
+def copy_without_outputs(source, target):
+    """Copies a notebook without its stored outputs and prompt numbers (the way a cell
+    tells that it has run is a new prompt number)."""
+    with open(source, encoding="utf-8") as f:
+        notebook = json.load(f)
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    with open(target, "w", encoding="utf-8") as f:
+        json.dump(notebook, f, indent=1, ensure_ascii=False)
 
 
 def shown(path):
@@ -339,20 +386,27 @@ def step_not_attempted(nb):
     return f"the unfilled test cell says {fmt.NOT_ATTEMPTED!r}"
 
 
-def step_wrong_answer(nb):
-    solution, test = nb.find("def standardize("), nb.find("# TEST: 00.1")
-    nb.replace_last_lines(solution, len(STUB), WRONG_STANDARDIZE)
+def mistake_named(nb, solution, test, mistake, answer):
+    """Runs a wrong answer's cell and its test cell; fails unless the check's CheckError
+    names `mistake` in lines the page shows unbroken. Returns the message's line count."""
     nb.run(solution)
     text = nb.run(test)
-    if WRONG_MISTAKE not in " ".join(text.split()) or "CheckError" not in text:
-        raise StepFailed(f"a wrong standardize (per-image statistics) should give a "
-                         f"CheckError naming {WRONG_MISTAKE!r}, the test cell shows: "
-                         f"{short(text)}")
+    if mistake not in " ".join(text.split()) or "CheckError" not in text:
+        raise StepFailed(f"{answer} should give a CheckError naming {mistake!r}, the test "
+                         f"cell shows: {short(text)}")
     lines, rows = nb.rendered_rows(test)
     if rows > lines:
         raise StepFailed(f"the check's message has {lines} lines but takes {rows} rows on "
                          f"the page: the browser broke lines of more than "
                          f"{fmt.MESSAGE_WIDTH} characters")
+    return lines
+
+
+def step_wrong_answer(nb):
+    solution, test = nb.find("def standardize("), nb.find("# TEST: 00.1")
+    nb.replace_last_lines(solution, len(STUB), WRONG_STANDARDIZE)
+    lines = mistake_named(nb, solution, test, WRONG_MISTAKE,
+                          "a wrong standardize (per-image statistics)")
     return (f"the check names the mistake: {WRONG_MISTAKE!r}, in {lines} lines that the "
             f"page shows unbroken")
 
@@ -423,12 +477,73 @@ def live_epochs(nb, index, before, seen):
     return [f"epoch {number}" for number in epochs]
 
 
+def run_without_errors(nb, indices):
+    """Runs the cells in order; fails on the first whose output shows an error."""
+    for index in indices:
+        text = nb.run(index)
+        if FAILED_OUTPUT.search(text):
+            raise StepFailed(f"cell {index} of {nb.name} failed: {short(text)}")
+        nb.seen[index] = text
+
+
+def step_solved_sections(nb):
+    last = nb.find("def success_probability(")
+    nb.wait_for_kernel()
+    run_without_errors(nb, [i for i, (kind, _) in enumerate(nb.sources)
+                            if kind == "code" and i <= last])
+    return (f"{len(nb.seen)} cells ran; the last shows "
+            f"{nb.seen[last].strip().splitlines()[0]!r}")
+
+
+def step_wrong_then_right_returns(nb):
+    solution, test = nb.find("def discounted_returns("), nb.find("# TEST: 11.1")
+    stored = nb.source(solution).split("\n")
+    if stored[-len(RIGHT_RETURNS) - 1:-1] != RIGHT_RETURNS:
+        raise StepFailed(f"the solved 11.1 no longer ends with the lines this step retypes: "
+                         f"{short(chr(10).join(stored[-8:]))}")
+    nb.replace_last_lines(solution, len(RIGHT_RETURNS) + 1, WRONG_RETURNS)  # + END SOLUTION
+    lines = mistake_named(nb, solution, test, WRONG_RETURNS_MISTAKE,
+                          "a discounted_returns accumulated forwards")
+    nb.replace_last_lines(solution, len(WRONG_RETURNS), RIGHT_RETURNS)
+    nb.run(solution)
+    text = nb.run(test)
+    match = re.search(r"11\.1 discounted_returns: all \d+ cases passed", text)
+    if not match:
+        raise StepFailed(f"the right discounted_returns typed back should pass, the test "
+                         f"cell shows: {short(text)}")
+    return (f"the check names {WRONG_RETURNS_MISTAKE!r} in {lines} lines the page shows "
+            f"unbroken; typed back right: {match.group(0)!r}")
+
+
+def step_earlier_cell_again(nb):
+    returns = nb.find("G = discounted_returns(rewards")
+    later = [nb.find("def success_probability(")]  # reads section 2's globals (P, T, ...)
+    if any(index not in nb.seen for index in later):
+        raise StepFailed("this step compares with the outputs of step 6, which did not run")
+    before = {index: nb.seen[index] for index in later}
+    run_without_errors(nb, [returns] + later)
+    for index in later:
+        if nb.seen[index] != before[index]:
+            raise StepFailed(f"after the returns cell ran again, cell {index} shows "
+                             f"{short(nb.seen[index])}, not what it showed before: "
+                             f"{short(before[index])}")
+    defined = re.search(r"^def (\w+)", nb.sources[later[0]][1], re.M).group(1)
+    return (f"the returns cell (cell {returns}) ran again; then cell {later[0]} "
+            f"(`{defined}`) showed what it showed before")
+
+
+#: (title, step, notebook): every step, in order, with the notebook it works in.
 STEPS = [
-    ("setup cell prints one line", step_setup),
-    (f"unfilled test cell says {fmt.NOT_ATTEMPTED!r}", step_not_attempted),
-    ("a wrong answer gets the mistake named", step_wrong_answer),
-    ("a right answer passes", step_right_answer),
-    ("training shows live epoch progress", step_training_progress),
+    ("setup cell prints one line", step_setup, NOTEBOOK),
+    (f"unfilled test cell says {fmt.NOT_ATTEMPTED!r}", step_not_attempted, NOTEBOOK),
+    ("a wrong answer gets the mistake named", step_wrong_answer, NOTEBOOK),
+    ("a right answer passes", step_right_answer, NOTEBOOK),
+    ("training shows live epoch progress", step_training_progress, NOTEBOOK),
+    ("11 solved: sections 1 and 2 run", step_solved_sections, SOLVED),
+    ("11: a wrong 11.1 is named unbroken, the right one passes",
+     step_wrong_then_right_returns, SOLVED),
+    ("11: section 1's returns cell again, then section 2's next cell", step_earlier_cell_again,
+     SOLVED),
 ]
 
 
@@ -444,27 +559,35 @@ def screenshot(page, folder, name, cell=None):
         return None
 
 
-def run_steps(page, nb, folder):
-    """Runs every step, printing one line each; returns the number of failed steps."""
+def run_steps(open_notebook, folder):
+    """Runs every step, printing one line each; returns the number of failed steps.
+
+    `open_notebook(name)` returns the Notebook of that name, opened in its own tab.
+    """
     failed = 0
-    for number, (title, step) in enumerate(STEPS, start=1):
+    notebooks = {}
+    for number, (title, step, name) in enumerate(STEPS, start=1):
         label = f"step {number}/{len(STEPS)} {title}"
         started = time.monotonic()
+        nb = None
         try:
+            if name not in notebooks:
+                notebooks[name] = open_notebook(name)
+            nb = notebooks[name]
             detail = step(nb)
             print(f"{label}: ok ({time.monotonic() - started:.1f} s): {detail}", flush=True)
         except Exception as error:  # noqa: BLE001 - every step is reported, then the next runs
             if INTERRUPTED or type(error).__name__ == "TargetClosedError":
                 raise  # Ctrl-C (the driver and browser get it too) or the browser is gone
             failed += 1
-            name = f"step{number}-{step.__name__[5:].replace('_', '-')}-failed.png"
+            shot = f"step{number}-{step.__name__[5:].replace('_', '-')}-failed.png"
             message = str(error) if isinstance(error, StepFailed) else \
                 f"{type(error).__name__}: {error}"
             print(f"{label}: FAILED ({time.monotonic() - started:.1f} s): {message}", flush=True)
-            cell = _cell_for(nb, step)
-            path = screenshot(page, folder, name, cell)
-            if path:
-                print(f"  screenshot: {shown(path)}", flush=True)
+            if nb is not None:
+                path = screenshot(nb.page, folder, shot, _cell_for(nb, step))
+                if path:
+                    print(f"  screenshot: {shown(path)}", flush=True)
     return failed
 
 
@@ -472,7 +595,9 @@ def _cell_for(nb, step):
     """The cell a failed step's screenshot should show."""
     what = {step_setup: "helpers.setup()", step_not_attempted: "# TEST: 00.1",
             step_wrong_answer: "# TEST: 00.1", step_right_answer: "# TEST: 00.1",
-            step_training_progress: ".fit("}.get(step)
+            step_training_progress: ".fit(", step_solved_sections: "def success_probability(",
+            step_wrong_then_right_returns: "# TEST: 11.1",
+            step_earlier_cell_again: "def success_probability("}.get(step)
     try:
         return nb.cell(nb.find(what)) if what else None
     except StepFailed:
@@ -506,15 +631,16 @@ def main(argv=None):
         print("uitest: the Python package playwright is missing: run it with `./workbook "
               "uitest`, which installs requirements.txt into .venv.", file=sys.stderr)
         return 2
-    source = os.path.join(args.notebooks, NOTEBOOK)
-    if not os.path.isfile(source):
-        print(f"uitest: {source} is missing.", file=sys.stderr)
-        return 2
+    solved = os.path.join(ROOT, "solutions", SOLVED)
+    for source in (os.path.join(args.notebooks, NOTEBOOK), solved):
+        if not os.path.isfile(source):
+            print(f"uitest: {source} is missing.", file=sys.stderr)
+            return 2
 
     folder = os.path.abspath(args.screenshots)
     os.makedirs(folder, exist_ok=True)
     for old in glob.glob(os.path.join(folder, "step*-failed.png")) + \
-            glob.glob(os.path.join(folder, "final.png")):
+            glob.glob(os.path.join(folder, "final*.png")):
         os.remove(old)  # only this script's own files from an earlier run
 
     def on_signal(signum, frame):
@@ -531,10 +657,7 @@ def main(argv=None):
         root_dir = os.path.join(work, "notebooks")
         shutil.copytree(args.notebooks, root_dir,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-        with open(os.path.join(root_dir, NOTEBOOK), encoding="utf-8") as f:
-            cells = json.load(f)["cells"]
-        sources = [(c["cell_type"], "".join(c["source"]) if isinstance(c["source"], list)
-                    else c["source"]) for c in cells]
+        copy_without_outputs(solved, os.path.join(root_dir, SOLVED))
         port, token = free_port(), secrets.token_hex(16)
         lab = start_lab(root_dir, work, port, token)
         wait_for_lab(lab, port, token, args.timeout, os.path.join(work, "jupyterlab.log"))
@@ -546,18 +669,32 @@ def main(argv=None):
             args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000})
         closers.insert(0, context.close)
         context.set_default_timeout(args.timeout * 1000)
-        page = context.pages[0] if context.pages else context.new_page()
         print(f"uitest: JupyterLab on 127.0.0.1:{port} (quick mode), "
               f"Chromium {context.browser.version if context.browser else ''}, "
-              f"{NOTEBOOK} from a copy of {shown(args.notebooks)}{os.sep}",
+              f"{NOTEBOOK} from a copy of {shown(args.notebooks)}{os.sep}, {SOLVED} from "
+              f"{shown(os.path.dirname(solved))}{os.sep}", flush=True)
+        page = context.pages[0] if context.pages else context.new_page()
+        opened = []
+
+        def open_notebook(name):
+            """Opens the notebook alone in a JupyterLab workspace of its own (so that the
+            status bar shows its kernel only); returns its Notebook."""
+            if opened:
+                screenshot(page, folder, f"final-{len(opened)}.png")
+            opened.append(name)
+            page.goto(f"http://127.0.0.1:{port}/lab/workspaces/notebook-{len(opened)}/tree/"
+                      f"{name}?token={token}")
+            page.locator(f"{SHOWN_NOTEBOOK} .jp-Cell").first.wait_for()
+            with open(os.path.join(root_dir, name), encoding="utf-8") as f:
+                cells = json.load(f)["cells"]
+            sources = [(c["cell_type"], "".join(c["source"]) if isinstance(c["source"], list)
+                        else c["source"]) for c in cells]
+            return Notebook(page, name, sources, args.timeout)
+
+        failed = run_steps(open_notebook, folder)
+        screenshot(page, folder, f"final-{len(opened)}.png")
+        print(f"  final screenshots (one per notebook): {shown(folder)}{os.sep}final-*.png",
               flush=True)
-        page.goto(f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token={token}")
-        page.locator(".jp-Notebook .jp-Cell").first.wait_for()
-        nb = Notebook(page, sources, args.timeout)
-        failed = run_steps(page, nb, folder)
-        final = screenshot(page, folder, "final.png")
-        if final:
-            print(f"  final screenshot: {shown(final)}", flush=True)
     except Exception as error:  # noqa: BLE001 - reported as one line, then cleaned up
         if INTERRUPTED:
             print("uitest: interrupted; stopping everything it started", file=sys.stderr,

@@ -46,13 +46,38 @@ def test_budget_needs_both_values_of_one_type():
         helpers.budget(full=15)  # quick is required
 
 
-def test_expect_prints_the_same_line_in_both_modes(monkeypatch, capsys):
+def _sanitized(text):
+    """`text` as nbval compares it: with the replacements of tests/sanitize.cfg."""
+    import configparser
+    import os
+    import re
+
+    config = configparser.ConfigParser()
+    config.read(os.path.join(os.path.dirname(__file__), "sanitize.cfg"))
+    for section in config.sections():
+        text = re.sub(config[section]["regex"], config[section]["replace"], text)
+    return text
+
+
+def test_expect_shows_the_number_and_the_limit_and_compares_the_same_in_both_modes(
+        monkeypatch, capsys):
     lines = []
-    for mode, value in (("0", 0.90), ("1", 0.75)):
+    for mode, value in (("0", 0.9130), ("1", 0.75)):
         monkeypatch.setenv("WORKBOOK_QUICK", mode)
         assert helpers.expect("test accuracy", value, full=0.87, quick=0.7) is None
         lines.append(capsys.readouterr().out)
-    assert lines[0] == lines[1] == "test accuracy: reached the floor for this mode\n"
+    assert lines == ["test accuracy: 0.913 (full-mode floor 0.87): reached\n",
+                     "test accuracy: 0.75 (quick-mode floor 0.7): reached\n"]
+    assert _sanitized(lines[0]) == _sanitized(lines[1]) == \
+        "test accuracy: <number> (<mode> limit): reached\n"
+    monkeypatch.setenv("WORKBOOK_QUICK", "1")
+    helpers.expect("DQN mean return", np.float64(500.0), full=475, quick=60)
+    helpers.expect("MAE minus naive", -0.5923, full=-0.5, quick=-0.3, higher_is_better=False)
+    out = capsys.readouterr().out
+    assert out == ("DQN mean return: 500 (quick-mode floor 60): reached\n"
+                   "MAE minus naive: -0.5923 (quick-mode ceiling -0.3): stayed under\n")
+    assert _sanitized(out) == ("DQN mean return: <number> (<mode> limit): reached\n"
+                               "MAE minus naive: <number> (<mode> limit): stayed under\n")
 
 
 def test_expect_raises_below_the_floor_with_the_number(monkeypatch):
@@ -64,8 +89,8 @@ def test_expect_raises_below_the_floor_with_the_number(monkeypatch):
 def test_expect_lower_is_better_for_losses(monkeypatch, capsys):
     monkeypatch.setenv("WORKBOOK_QUICK", "1")
     helpers.expect("loss", 0.3, full=0.2, quick=0.5, higher_is_better=False)
-    assert "stayed within" in capsys.readouterr().out
-    with pytest.raises(helpers.LearningCheckError, match="above the quick-mode floor"):
+    assert "(quick-mode ceiling 0.5): stayed under" in capsys.readouterr().out
+    with pytest.raises(helpers.LearningCheckError, match="above the quick-mode ceiling"):
         helpers.expect("loss", 0.6, full=0.2, quick=0.5, higher_is_better=False)
 
 
@@ -88,7 +113,7 @@ def test_expect_accepts_numpy_and_tensor_scalars(capsys):
 
     helpers.expect("a", np.float32(0.9), full=0.5, quick=0.5)
     helpers.expect("b", tf.constant(0.9), full=0.5, quick=0.5)
-    assert capsys.readouterr().out.count("reached the floor") == 2
+    assert capsys.readouterr().out.count("floor 0.5): reached") == 2
     with pytest.raises(helpers.LearningCheckError, match="0.4000"):
         helpers.expect("c", tf.constant(0.4), full=0.5, quick=0.5)
 

@@ -286,14 +286,27 @@ def test_scatter_classes_rejects_bad_input(points, labels, kwargs, message):
         plots.scatter_classes(points, labels, **kwargs)
 
 
-def test_a_legend_outside_sits_right_of_the_data():
-    fig = plots.plot_lines([1, 2, 3], {"a": [1, 2, 3], "b": [3, 2, 1]}, legend="outside")
+def test_a_legend_below_sits_under_the_plot_and_keeps_the_axes_size():
+    plain = plots.plot_lines([1, 2, 3], {"a": [1, 2, 3], "b": [3, 2, 1]})
+    fig = plots.plot_lines([1, 2, 3], {"a": [1, 2, 3], "b": [3, 2, 1]}, legend="below")
     ax = fig.axes[0]
     fig.canvas.draw()
-    legend_box = ax.get_legend().get_window_extent()
-    assert legend_box.x0 >= ax.get_window_extent().x1  # not over the curves
+    plain.canvas.draw()
+    legend_box = fig.legends[0].get_window_extent()
+    assert ax.get_legend() is None and [t.get_text() for t in fig.legends[0].texts] == ["a", "b"]
+    assert legend_box.y1 <= ax.xaxis.label.get_window_extent().y0  # under the x label
+    assert abs(ax.get_window_extent().height - plain.axes[0].get_window_extent().height) < 15
     dates = np.arange("2020-01-01", "2020-03-01", 7, dtype="datetime64[D]")
-    plots.plot_lines(dates, {"weekly": np.arange(len(dates))}, xlabel="date")
+    plots.plot_lines(dates, {"weekly": np.arange(len(dates))}, xlabel="date", legend="below")
+
+
+def test_legend_below_replaces_a_legend_and_names_lines_added_later():
+    fig = plots.plot_returns({"run": np.arange(30.0)}, threshold=20)
+    fig.axes[0].plot([5, 10], [1, 2], "o", label="greedy")
+    plots.legend_below(fig)
+    assert fig.axes[0].get_legend() is None
+    assert [t.get_text() for t in fig.legends[0].texts] == [
+        "run, mean of 20", "threshold 20", "greedy"]
 
 
 def test_text_inside_the_grid_world_is_readable():
