@@ -60,8 +60,18 @@ for step in range(PRETRAIN_STEPS // 5 * 5):
         bar.end_round(loss=np.mean(losses[-(PRETRAIN_STEPS // 5):]))
 bar.end()
 pretrained_weights = encoder.get_weights()
+mlm_loss = np.mean(losses[-50:])
 print(f"pretrained in {time.perf_counter() - started:.0f} s; masked-LM loss "
       f"{np.mean(losses[:50]):.2f} in the first 50 steps, {np.mean(losses[-50:]):.2f} in the last 50")
+'''
+P4["UNIGRAM_CODE"] = r'''
+frequencies = np.bincount(stream, minlength=PRETRAIN_VOCAB + 1) / len(stream)
+frequencies = frequencies[frequencies > 0]
+unigram_nats = -np.sum(frequencies * np.log(frequencies))          # ignores the context
+print(f"a model that ignores the context and predicts each word's frequency: "
+      f"{unigram_nats:.2f} nats per masked word")
+helpers.expect("masked-LM loss below the frequency-only model's (nats)", unigram_nats - mlm_loss,
+               full=FLOOR_MLM_FULL, quick=FLOOR_MLM_QUICK)
 '''
 P4["FINETUNE_CODE"] = r'''
 FT_STEPS = FT_STEPS_VALUE

@@ -93,10 +93,23 @@ PRETRAIN_CODE
 """)
 
 md(r"""
+**Did pretraining learn anything?** A model that ignores the context can at best predict
+each masked word with its frequency in the text; its cross-entropy is the entropy of the
+word frequencies. The masked-LM loss must get below it: the encoder then uses the words
+around a gap to fill it.
+""")
+
+code(r"""
+UNIGRAM_CODE
+""")
+
+md(r"""
 ### Fine-tuning at several label budgets
 
 For each budget of $n$ labelled texts per class, drawn from the training set with a seed,
-two models are trained the same way (Adam, the same number of steps, the same batches):
+two models are trained the same way (Adam with a small learning rate, `FT_LR`, so that
+fine-tuning adjusts the pretrained weights rather than overwrites them; the same number of
+steps; the same batches):
 the encoder with its pretrained weights, and the same architecture from random weights.
 The head is your `masked_mean_pool` over the real tokens and a softmax layer. Both are
 scored on the 602 test texts. Several seeds per budget, since a few dozen examples make

@@ -9,8 +9,8 @@ labels), the English fortunes of notebook 07 (`wisdom`) and the training part of
 Devil's Dictionary*: about 145,000 tokens. The test fortunes are never used. Words are
 whole words (`TextVectorization`, 4,000 of them; the rest become `[UNK]`), one more id is
 `[MASK]`, and the texts are concatenated into one stream, from which each step cuts
-random windows of 32 tokens. (We also tried adding the King James Bible, six times as
-much text but of another century and subject: it gave no gain at all in fine-tuning.)""",
+random windows of 32 tokens. (In an earlier version of this experiment we added the King James Bible, six times as
+much text but of another century and subject, and measured no gain from pretraining.)""",
 }
 for k in P4: FILL[k] = P4[k].strip("\n")
 for i, (kind, src) in enumerate(CELLS):
