@@ -205,8 +205,8 @@ def test_no_global_name_changes_kind_between_sections(path):
                        "add the name to ALLOWED with the reason):\n  " + "\n  ".join(found))
 
 
-def test_there_are_twelve_solution_notebooks():
-    assert len(NOTEBOOKS) == 12
+def test_there_are_thirteen_solution_notebooks():
+    assert len(NOTEBOOKS) == 13
 
 
 def synthetic(*cells):
