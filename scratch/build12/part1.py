@@ -33,7 +33,8 @@ a few labelled examples, and compare it with the same encoder trained from scrat
 - pretrain an encoder with a masked-language-model loss, fine-tune it, and read a
   learning curve over label budgets; explain freezing, fine-tuning and LoRA.
 
-**Runtime** (whole notebook, measured on a 2-core CPU)
+**Runtime** (whole notebook, measured on one core of a 2-core CPU that other jobs shared;
+on both cores it should be faster)
 
 | mode | what is trained | CPU |
 |---|---|---|
