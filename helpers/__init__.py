@@ -272,6 +272,9 @@ def setup(seed=42, *, deterministic=False):
         import keras
 
         gpus = tf.config.list_physical_devices("GPU")
+        # oneDNN says once per process, on the first transpose of a bool tensor, that
+        # it handles bools only with AVX-512; a masked LSTM does that transpose.
+        tf.transpose(tf.zeros((1, 1), tf.bool))
 
     random.seed(seed)
     np.random.seed(seed)

@@ -59,80 +59,6 @@ def _require_int_result(ex, case, result, what, hint):
                f"{what} has dtype {dtype}, expected integers (ids).", hint)
 
 
-def _as_training_dtype(value):
-    """An array as a training step gets it: floats as float32, ints as int32, bools kept."""
-    if not isinstance(value, np.ndarray):
-        return value
-    if value.dtype.kind == "f":
-        return value.astype(np.float32)
-    if value.dtype.kind in "iu":
-        return value.astype(np.int32)
-    return value
-
-
-def _with_sizes_unknown(cases):
-    """The NumPy cases, then the last one again on tensors: eagerly and traced by
-    `tf.function` with the batch size and the length unknown (None).
-
-    Unlike `tensor_modes.with_tensor_modes`, the ids and masks keep an integer or bool
-    dtype (a Keras model passes its mask as bool, a loss gets int targets), and the
-    second axis is unknown too, as in a model built on `keras.Input(shape=(None, ...))`.
-    """
-    name, _, *args = cases[-1]
-    args = [_as_training_dtype(a) for a in args]
-    return cases + [
-        (f"tensors ({name})", "tensor", *args),
-        (f"tensors inside tf.function, batch and length unknown ({name})", "graph", *args),
-    ]
-
-
-def _traced_with_sizes_unknown(fn, tensors):
-    """`fn` traced by `tf.function` for arguments like `tensors` whose first two axes are
-    unknown (None); NumPy's NotImplementedError on a symbolic tensor becomes a TypeError
-    (Exercise.call would take it for the stub)."""
-    tf = import_tensorflow()
-    specs = [tf.TensorSpec([None] * min(t.shape.rank, 2) + t.shape.as_list()[2:], t.dtype)
-             for t in tensors]
-    graph_fn = tf.function(fn, input_signature=specs, autograph=False)
-
-    @functools.wraps(fn)  # keeps the student's signature for the messages
-    def in_graph(*args):
-        logger = tf.get_logger()
-        level = logger.level
-        logger.setLevel("ERROR")
-        try:
-            return graph_fn(*args)
-        except NotImplementedError as error:
-            if not str(error):  # the stub itself
-                raise
-            raise TypeError(str(error)).with_traceback(error.__traceback__) from None
-        finally:
-            logger.setLevel(level)
-
-    return in_graph
-
-
-_SIZES_HINT = (" Here the length (axis 1) is unknown too: keras.ops.shape(x)[1], not "
-               "x.shape[1].")
-
-
-def _call_in_mode(ex, case, mode, explain, *args):
-    """Calls the student's function on one case of `_with_sizes_unknown`: "numpy" (the
-    arguments as given), "tensor" (as tensors of their dtypes) or "graph" (traced with
-    the first two axes unknown). `explain` adds a hint for an error it recognises."""
-    __tracebackhide__ = True
-    if mode == "numpy":
-        return ex.call_explained(case, explain, *args)
-    tf = import_tensorflow()
-    tensors = [tf.constant(a) for a in args]
-    if mode == "tensor":
-        return ex.call_explained(case, explain, *tensors)
-    in_graph = ex.sibling(_traced_with_sizes_unknown(ex.fn, tensors))
-    return in_graph.call_explained(
-        case, lambda message: explain(message) or tensor_modes.GRAPH_HINT + _SIZES_HINT,
-        *tensors)
-
-
 def _ranking(similarities, excluded, k, ties="smaller"):
     """The ids of the k highest similarities, most similar first, ties by smaller id (or,
     for a known mistake, `ties="larger"`), the `excluded` ids left out."""
@@ -832,7 +758,7 @@ def _masked_mean_pool_cases():
     empty = np.array([[1, 1, 0, 0], [0, 0, 0, 0], [0, 1, 1, 1]], bool)
     last = np.array([[1, 1, 1, 1, 0, 0], [0, 0, 0, 0, 0, 0], [1, 0, 1, 1, 1, 0],
                      [1, 1, 1, 1, 1, 1]], bool)
-    return _with_sizes_unknown([
+    return tensor_modes.with_tensor_modes([
         ("3 sequences of 5 steps, 4 features, padding at the end", "numpy",
          random_values(1261, (3, 5, 4)), ends),
         ("True positions with gaps between them", "numpy", random_values(1262, (2, 6, 3)), gaps),
@@ -846,7 +772,7 @@ def _masked_mean_pool_cases():
          rng.integers(0, 2, size=(3, 1)).astype(bool)),
         ("float32 x (4, 6, 3), a bool mask with an all-False row", "numpy",
          random_values(1268, (4, 6, 3)).astype(np.float32), last),
-    ])
+    ], unknown_batch=True, unknown_length=True, keep_dtypes=True)
 
 
 @exercise("12.6")
@@ -868,7 +794,8 @@ def masked_mean_pool(ex):
     hint = ("m = the mask as floats, (batch, time, 1); sum(x * m) over time divided by "
             "sum(m) over time, at least 1 so that an empty row gives zeros.")
     for case, mode, x, mask in _masked_mean_pool_cases():
-        out = _call_in_mode(ex, case, mode, _explain_mask_error, x, mask)
+        out = tensor_modes.call(ex, case, mode, x, mask, explain=_explain_mask_error,
+                                keep_dtypes=True)
         rtol, atol = tensor_modes.tolerances(x.dtype)
         ex.compare(case, tensor_modes.as_numpy(out), _keras_masked_mean(x, mask),
                    kind="tensor", rtol=rtol, atol=atol, hint=hint,
@@ -1335,7 +1262,7 @@ def _masked_lm_loss_cases():
     one = _lm_batch(1281, 3, 4, 6, 0.0)
     one[2][1, 2] = True
     large = _lm_batch(1284, 2, 5, 7, 0.6, scale=400.0)
-    return _with_sizes_unknown([
+    return tensor_modes.with_tensor_modes([
         ("batch 2, time 5, vocab 7, 4 positions selected", "numpy",
          *_lm_batch(1280, 2, 5, 7, 0.4)),
         ("one position selected", "numpy", *one),
@@ -1346,7 +1273,7 @@ def _masked_lm_loss_cases():
          *_lm_batch(1285, 3, 6, 11, 0.3, dtype=np.float32)),
         ("batch 4, time 8, vocab 9, about 30% selected", "numpy",
          *_lm_batch(1286, 4, 8, 9, 0.3)),
-    ])
+    ], unknown_batch=True, unknown_length=True, keep_dtypes=True)
 
 
 @exercise("12.8")
@@ -1371,7 +1298,8 @@ def masked_lm_loss(ex):
             "targets, logits, from_logits=True), (batch, time); then sum(losses * w) / "
             "max(sum(w), 1) with w = selected as floats.")
     for case, mode, targets, logits, selected in _masked_lm_loss_cases():
-        out = _call_in_mode(ex, case, mode, _explain_lm_error, targets, logits, selected)
+        out = tensor_modes.call(ex, case, mode, targets, logits, selected,
+                                explain=_explain_lm_error, keep_dtypes=True)
         rtol, atol = tensor_modes.tolerances(logits.dtype)
         ex.compare(case, tensor_modes.as_numpy(out), _masked_lm_oracle(targets, logits, selected),
                    kind="scalar", rtol=rtol, atol=atol, hint=hint,

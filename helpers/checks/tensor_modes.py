@@ -8,7 +8,10 @@ traced, with the helpers here. Where the notebook traces the function with the b
 size unknown (None), as a Keras model, `fit` or a `train_step` does, the check traces
 it so too (`with_tensor_modes(..., unknown_batch=True)`), so that reading the batch
 size statically (`x.shape[0]`, `len(x)`) fails in the check, with a message, rather
-than later in the notebook's training cell.
+than later in the notebook's training cell; a function on sequences inside a model
+built on `keras.Input(shape=(None, ...))` is traced with the length (axis 1) unknown
+too (`unknown_length=True`). Ids and masks keep an integer or bool dtype with
+`keep_dtypes=True`, as a Keras model or a training step passes them.
 """
 
 import functools
@@ -26,6 +29,10 @@ GRAPH_HINT = (
     "also unknown there (None): read it with keras.ops.shape(x)[0], not x.shape[0] or "
     "len(x), or let keras.ops.mean average over the batch.")
 
+#: Added to GRAPH_HINT when the length is unknown too.
+LENGTH_HINT = (" Here the length (axis 1) is unknown too: keras.ops.shape(x)[1], not "
+               "x.shape[1].")
+
 
 def tolerances(dtype):
     """Returns (rtol, atol) for results computed from inputs of `dtype`."""
@@ -38,21 +45,28 @@ def as_numpy(value):
     return value.numpy() if tf.is_tensor(value) and hasattr(value, "numpy") else value
 
 
-def as_tensors(args):
-    """Returns arrays (and lists of arrays) as float32 tensors; other arguments unchanged."""
+def as_tensors(args, keep_dtypes=False):
+    """Returns arrays (and lists of arrays) as tensors; other arguments unchanged.
+
+    Args:
+        args: the arguments.
+        keep_dtypes: False makes every array float32; True keeps integers and bools
+            (floats become float32, integers int32), see `with_tensor_modes`.
+    """
     tf = import_tensorflow()
     converted = []
     for a in args:
+        a = _in_training_dtypes(a, keep_dtypes)
         if isinstance(a, np.ndarray):
-            converted.append(tf.constant(a, tf.float32))
-        elif isinstance(a, list) and a and isinstance(a[0], np.ndarray):
-            converted.append([tf.constant(x, tf.float32) for x in a])
+            converted.append(tf.constant(a))
+        elif _is_array_list(a):
+            converted.append([tf.constant(x) for x in a])
         else:
             converted.append(a)
     return converted
 
 
-def traced(fn, unknown_batch=False):
+def traced(fn, unknown_batch=False, unknown_length=False):
     """Returns `fn` traced by `tf.function`, so its arguments inside are symbolic tensors.
 
     Args:
@@ -60,6 +74,7 @@ def traced(fn, unknown_batch=False):
         unknown_batch: True traces it with the first axis of every tensor argument
             unknown (None), as a Keras model or `train_step` does, before calling it
             on the real tensors.
+        unknown_length: True (with `unknown_batch`) makes the second axis unknown too.
     """
     tf = import_tensorflow()
     graph_fn = tf.function(fn, autograph=False)
@@ -71,7 +86,8 @@ def traced(fn, unknown_batch=False):
         logger.setLevel("ERROR")  # a new tf.function per check run warns about retracing
         try:
             if unknown_batch:
-                graph_fn.get_concrete_function(*batch_unknown(args), **kwargs)
+                graph_fn.get_concrete_function(*batch_unknown(args, unknown_length),
+                                               **kwargs)
             return graph_fn(*args, **kwargs)
         except NotImplementedError as error:
             if not str(error):  # the stub itself
@@ -85,16 +101,19 @@ def traced(fn, unknown_batch=False):
     return in_graph
 
 
-def batch_unknown(args):
-    """Tensor specs for `args` with the first axis unknown (None); other arguments as given.
+def batch_unknown(args, unknown_length=False):
+    """Tensor specs for `args` with the first axis unknown (None), and the second too when
+    `unknown_length`; other arguments as given.
 
     Example: a (4, 3) float32 tensor becomes `tf.TensorSpec((None, 3), tf.float32)`.
     """
     tf = import_tensorflow()
+    axes = 2 if unknown_length else 1
 
     def spec(value):
         if tf.is_tensor(value) and value.shape.rank:
-            return tf.TensorSpec([None] + value.shape.as_list()[1:], value.dtype)
+            shape = value.shape.as_list()
+            return tf.TensorSpec([None] * min(len(shape), axes) + shape[axes:], value.dtype)
         if isinstance(value, list) and value and all(tf.is_tensor(v) for v in value):
             return [spec(v) for v in value]
         return value
@@ -102,7 +121,12 @@ def batch_unknown(args):
     return [spec(a) for a in args]
 
 
-def call(ex, case, mode, *args, **kwargs):
+#: The traced modes of `call`: (unknown_batch, unknown_length) of each.
+_GRAPH_MODES = {"graph": (False, False), "graph, batch unknown": (True, False),
+                "graph, batch and length unknown": (True, True)}
+
+
+def call(ex, case, mode, *args, explain=None, keep_dtypes=False, **kwargs):
     """Calls the student's function on one case.
 
     Args:
@@ -110,24 +134,33 @@ def call(ex, case, mode, *args, **kwargs):
         case: the case's name, for messages.
         mode: "numpy" (the arguments as given), "tensor" (arrays and lists of arrays
             as float32 tensors), "graph" (the same, the function traced by
-            tf.function) or "graph, batch unknown" (traced with the first axis of
-            every tensor unknown, see `traced`). Keyword arguments are passed as they
-            are.
+            tf.function), "graph, batch unknown" (traced with the first axis of
+            every tensor unknown, see `traced`) or "graph, batch and length unknown"
+            (the first two axes). Keyword arguments are passed as they are.
+        explain: a function of a failure message that returns an extra hint for an
+            error it recognises, or None (see `Exercise.call_explained`); in the
+            traced modes the hint on graph mode follows when it returns None.
+        keep_dtypes: True keeps integer and bool arrays so as tensors (see
+            `with_tensor_modes`).
 
     Returns:
         The student's result.
     """
     __tracebackhide__ = True
+    explain = explain or (lambda message: None)
     if mode == "numpy":
-        return ex.call(case, *args, **kwargs)
+        return ex.call_explained(case, explain, *args, **kwargs)
+    tensors = as_tensors(args, keep_dtypes)
     if mode == "tensor":
-        return ex.call(case, *as_tensors(args), **kwargs)
-    in_graph = ex.sibling(traced(ex.fn, unknown_batch=mode == "graph, batch unknown"))
-    return in_graph.call_explained(case, lambda message: GRAPH_HINT, *as_tensors(args),
+        return ex.call_explained(case, explain, *tensors, **kwargs)
+    unknown_batch, unknown_length = _GRAPH_MODES[mode]
+    in_graph = ex.sibling(traced(ex.fn, unknown_batch, unknown_length))
+    hint = GRAPH_HINT + (LENGTH_HINT if unknown_length else "")
+    return in_graph.call_explained(case, lambda message: explain(message) or hint, *tensors,
                                    **kwargs)
 
 
-def with_tensor_modes(cases, unknown_batch=False):
+def with_tensor_modes(cases, unknown_batch=False, unknown_length=False, keep_dtypes=False):
     """Returns the NumPy cases, then the last one again on tensors: eagerly and traced.
 
     Args:
@@ -136,19 +169,40 @@ def with_tensor_modes(cases, unknown_batch=False):
         unknown_batch: True when the notebook traces the function with the batch size
             unknown (a loss in `fit` or a `train_step`, a layer in a model): the traced
             case then is so too.
+        unknown_length: True (with `unknown_batch`) when the length (axis 1) is unknown
+            too, as in a model built on `keras.Input(shape=(None, ...))`.
+        keep_dtypes: True keeps integer and bool arrays (ids, targets, masks) so, as a
+            Keras model passes its mask (bool) and a loss gets its targets (int):
+            floats become float32, integers int32, bools stay bool; the cases are
+            then named "tensors (...)" rather than "float32 tensors (...)". Pass the
+            same to `call`.
     """
+    if unknown_length and not unknown_batch:
+        raise ValueError("unknown_length needs unknown_batch: the batch size is unknown "
+                         "wherever the length is.")
     name, _, *args = cases[-1]
-    args = [_float32(a) for a in args]
+    args = [_in_training_dtypes(a, keep_dtypes) for a in args]
+    tensors = "tensors" if keep_dtypes else "float32 tensors"
+    mode = ("graph, batch and length unknown" if unknown_length else
+            "graph, batch unknown" if unknown_batch else "graph")
+    where = ", batch and length unknown" if unknown_length else ""
     return cases + [
-        (f"float32 tensors ({name})", "tensor", *args),
-        (f"float32 tensors inside tf.function ({name})",
-         "graph, batch unknown" if unknown_batch else "graph", *args),
+        (f"{tensors} ({name})", "tensor", *args),
+        (f"{tensors} inside tf.function{where} ({name})", mode, *args),
     ]
 
 
-def _float32(value):
-    if isinstance(value, np.ndarray):
+def _is_array_list(value):
+    return isinstance(value, list) and value and isinstance(value[0], np.ndarray)
+
+
+def _in_training_dtypes(value, keep_dtypes):
+    """An array (or a list of arrays) as float32; or, with `keep_dtypes`, floats as
+    float32, integers as int32 and bools kept. Other values unchanged."""
+    if _is_array_list(value):
+        return [_in_training_dtypes(a, keep_dtypes) for a in value]
+    if not isinstance(value, np.ndarray):
+        return value
+    if not keep_dtypes or value.dtype.kind == "f":
         return value.astype(np.float32)
-    if isinstance(value, list) and value and isinstance(value[0], np.ndarray):
-        return [a.astype(np.float32) for a in value]
-    return value
+    return value.astype(np.int32) if value.dtype.kind in "iu" else value
