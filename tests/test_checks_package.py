@@ -39,7 +39,7 @@ def test_the_rule_sees_a_helper_defined_twice(tmp_path):
 
 CHECK_MODULES = ["getting_started", "foundations", "cnn_pipeline", "deep_cnns", "vision", "rnns",
                  "attention", "transformers", "optimisers", "regularisation", "generative",
-                 "reinforcement"]
+                 "reinforcement", "language"]
 
 
 def _declared():

@@ -22,6 +22,7 @@ Modules:
     helpers.checks.regularisation   notebook 09.
     helpers.checks.generative       notebook 10.
     helpers.checks.reinforcement    notebook 11.
+    helpers.checks.language         notebook 12.
 """
 
 from helpers.checks.core import CheckError, NotAttemptedError
