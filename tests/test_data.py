@@ -274,12 +274,46 @@ FORTUNE_CATEGORY_DIGESTS = {
 }
 
 
+#: The files of load_unlabelled_fortunes, in its order, with their sha256.
+UNLABELLED_FORTUNE_DIGESTS = {
+    "fortunes/en/debian": "491dd04bf909b64152bcb554b9bc88df0ca50c0dc676d74d10742bf38aaa50de",
+    "fortunes/en/definitions": "57be4744c353d931fa2ca95f50215d4b67539f5a527ae628a6441fb4a1258caa",
+    "fortunes/en/disclaimer": "c085d66ea68686d5e28852cef77c3eeb3640895c5647b148deeaaada2c07fa7b",
+    "fortunes/en/education": "ba13321d6d6beb7a6e65296a47450bfc87b24a319fff2e94762011b59a31aa35",
+    "fortunes/en/food": "78077a65b9288df71e7b2a8e8258cd3b1005d1282f7c7e57ad53927f374df45d",
+    "fortunes/en/goedel": "9d447862c803f22cdf7bb26cb70cca1a7f8a2a7992f2793ddcb43cfcf3302ab0",
+    "fortunes/en/humorists": "ffdf67e1f4049133bf904b769c364de45e5ae0abfb3ea7c9afb54b87b89acfc4",
+    "fortunes/en/kids": "82e51834990afd36f2ea2f25864b368e2f44f9c761aba034035b26061de6d5be",
+    "fortunes/en/knghtbrd": "c25e8373b38a6f159a7b1d336f363d5c962224a6ddcc86279dec47aad3c869b3",
+    "fortunes/en/law": "f04141f94e788b7899e0adb0490d182ce711f8fdbb8252343a5257e717e9279d",
+    "fortunes/en/linux": "85b0e5eadf7adeea77da4e1fbd456c962ce3bd1dabbd053098ecf37de9169cf3",
+    "fortunes/en/linuxcookie": "4f75959924ae5bb1955c30a5c985e641ec17cd5ebb7453d839f94b1988331202",
+    "fortunes/en/love": "4d4fb7c540e5500e44643524dae41dd7d2b21b80be184253fd9f8541f6029fc5",
+    "fortunes/en/magic": "b9553a1d84d966db55a24a779206cc4565bf3686c9ecbc31215f654129e3166e",
+    "fortunes/en/medicine": "18b8c7b098e649024159c9d9f3e37a0832bbd2d5cf3e2317b313134761afd487",
+    "fortunes/en/miscellaneous": "e3d81fd016f9f84a70ecb9aa197c4911aca01a8034e49345b81093f6751bba9c",
+    "fortunes/en/news": "4b8eebae510353d6f628dfdaf52bf8cbdafb891a122b146421c805b74f389617",
+    "fortunes/en/paradoxum": "85228975016fe975065eaf0baf55980d32d26f9e2fa99f69da4696d11ac02036",
+    "fortunes/en/people": "2afb4b9f577be114d2dca279bc5590ee8415e1405295d7d7626c888d82f338e8",
+    "fortunes/en/perl": "b19145eadf97c31add2e0a199d93ffa0eb92e00275c2724b7ad6b4e412113536",
+    "fortunes/en/pets": "084472564bc55df566733a224f8a737d78717132ec43628be0c2af466ac41ecc",
+    "fortunes/en/platitudes": "88448274efec3d2c0908cc11525c9b065b95a32c232a2c58c67a87dd88545ee5",
+    "fortunes/en/songs-poems": "eb714d297b468da91b6ca32baefb000279a3e3740b09f8a87db24fe58e010b1a",
+    "fortunes/en/sports": "b71dd524d7bca888ec1014fb849a8a15cf58017c59127e572d393ef7632c35c8",
+    "fortunes/en/startrek": "7b2e4c235b99452b2de4c47d67aae0faac2ea508a2d644609e4ef5db7653c39c",
+    "fortunes/en/tao": "4adddc35a122bb233a16c076abc0be0326ea3a68594146a6baee3b5f6489e12b",
+    "fortunes/en/zippy": "b996a112c99a2d61782e1a9a1f3c5445122f18ac312485f2c78279e82ca33932",
+}
+
+
 def test_fortune_files_are_registered_with_their_hashes():
     assert list(data.FORTUNE_LANGUAGES) == ["en", "de", "es", "it", "ru"]
     assert set(data.FORTUNE_FILES) == set(data.FORTUNE_LANGUAGES)
     assert sorted(data.FORTUNE_FILES.values()) == sorted(FORTUNE_DIGESTS)
     assert sorted(data.FORTUNE_CATEGORY_FILES.values()) == sorted(FORTUNE_CATEGORY_DIGESTS)
-    for name, digest in {**FORTUNE_DIGESTS, **FORTUNE_CATEGORY_DIGESTS}.items():
+    assert data.UNLABELLED_FORTUNE_FILES == tuple(UNLABELLED_FORTUNE_DIGESTS)
+    every = {**FORTUNE_DIGESTS, **FORTUNE_CATEGORY_DIGESTS, **UNLABELLED_FORTUNE_DIGESTS}
+    for name, digest in every.items():
         assert data.FILES[name] == digest
         with open(data.path(name), "rb") as f:
             assert hashlib.sha256(f.read()).hexdigest() == digest
@@ -287,7 +321,9 @@ def test_fortune_files_are_registered_with_their_hashes():
     folder = os.path.join(data.data_dir(), "fortunes")
     on_disk = {f"fortunes/{language}/{name}" for language in os.listdir(folder)
                for name in os.listdir(os.path.join(folder, language))}
-    assert on_disk == set(FORTUNE_DIGESTS) | set(FORTUNE_CATEGORY_DIGESTS)
+    assert on_disk == set(every)
+    # Left out on purpose (data/README.md): not for a classroom.
+    assert not {"fortunes/en/art", "fortunes/en/cookie"} & set(data.FILES)
 
 
 @pytest.mark.parametrize("language, count, characters", [
@@ -521,6 +557,129 @@ def test_damaged_fortune_category_file_names_the_file(copy_of_data):
     os.remove(target)
     with pytest.raises(data.DataError, match="fortunes/en/science is missing.*git checkout"):
         data.load_fortune_categories()
+
+
+# ---------------------------------------------------- unlabelled fortunes ---
+
+#: Fortunes per file of load_unlabelled_fortunes, as Debian's `.dat` indexes count them.
+UNLABELLED_FILE_COUNTS = {
+    "debian": 85, "definitions": 1203, "disclaimer": 284, "education": 203, "food": 198,
+    "goedel": 54, "humorists": 197, "kids": 150, "knghtbrd": 540, "law": 206, "linux": 336,
+    "linuxcookie": 103, "love": 150, "magic": 30, "medicine": 74, "miscellaneous": 651,
+    "news": 53, "paradoxum": 72, "people": 1251, "perl": 273, "pets": 52, "platitudes": 500,
+    "songs-poems": 720, "sports": 147, "startrek": 227, "tao": 82, "zippy": 548,
+}
+
+
+def _spaced(text):
+    """A text with its white space collapsed, as load_unlabelled_fortunes compares texts."""
+    return " ".join(text.split())
+
+
+def _held_out_fortunes():
+    """The labelled fortunes and wisdom's, white space collapsed: category files, wisdom."""
+    categories = {_spaced(text) for name in data.FORTUNE_CATEGORY_FILES.values()
+                  for text in data._read_fortunes(name)}
+    wisdom = {_spaced(text) for text in data.load_fortunes("en")}
+    return categories, wisdom
+
+
+def test_unlabelled_fortunes_counts_and_order():
+    fortunes = data.load_unlabelled_fortunes()
+    assert isinstance(fortunes, list) and len(fortunes) == 8342
+    assert sum(len(text.split()) for text in fortunes) == 223956
+    assert sum(map(len, fortunes)) == 1279168
+    assert statistics.median(len(text.split()) for text in fortunes) == 17
+    assert all(isinstance(text, str) and text and text == text.strip() for text in fortunes)
+    per_file = {name: data._read_fortunes(name) for name in data.UNLABELLED_FORTUNE_FILES}
+    assert [name.split("/")[-1] for name in per_file] == list(UNLABELLED_FILE_COUNTS)
+    assert [len(texts) for texts in per_file.values()] == list(UNLABELLED_FILE_COUNTS.values())
+    # The files' fortunes in the order of UNLABELLED_FORTUNE_FILES and of each file, as
+    # _read_fortunes splits them, with some left out: a subsequence of them all.
+    pool = iter(text for texts in per_file.values() for text in texts)
+    assert all(text in pool for text in fortunes)
+    assert fortunes[0].startswith("I think it's a little fantastic to try to form a picture")
+    assert fortunes[2] == ("Packages should build-depend on what they should build-depend.\n"
+                           "\t\t-- Santiago Vila on debian-devel")
+    assert fortunes[-1] == "Zippy's brain cells are straining to bridge synapses ..."
+    assert data.load_unlabelled_fortunes() == fortunes
+
+
+def test_unlabelled_fortunes_hold_no_labelled_text_nor_repeat():
+    fortunes = data.load_unlabelled_fortunes()
+    categories, wisdom = _held_out_fortunes()
+    spaced = [_spaced(text) for text in fortunes]
+    assert not set(spaced) & (categories | wisdom)
+    assert len(set(spaced)) == len(spaced)  # no text twice, nor twice up to white space
+    # In particular no test text of the labelled split is pretrained on.
+    _, (x_test, _), _ = data.fortune_categories_split()
+    assert not {_spaced(text) for text in x_test} & set(spaced)
+    # What was left out: 16 texts of the category files, 7 of wisdom, 24 repeats.
+    pool = [text for name in data.UNLABELLED_FORTUNE_FILES for text in data._read_fortunes(name)]
+    assert len(pool) == sum(UNLABELLED_FILE_COUNTS.values()) == 8389
+    assert sum(_spaced(text) in categories for text in pool) == 16
+    assert sum(_spaced(text) in wisdom for text in pool) == 7
+    kept = [text for text in pool if _spaced(text) not in categories | wisdom]
+    assert len(kept) - len(fortunes) == 24
+    # Each kept where it first occurs, as written there.
+    first = {}
+    for text in kept:
+        first.setdefault(_spaced(text), text)
+    assert fortunes == list(first.values())
+    # Comparing with white space collapsed matters: 1 of the 23 texts differs from its
+    # labelled or wisdom twin only in spacing.
+    as_written = {text for name in [*data.FORTUNE_CATEGORY_FILES.values(), "fortunes/en/wisdom"]
+                  for text in data._read_fortunes(name)}
+    assert sum(text in as_written for text in pool) == 22
+
+
+def test_unlabelled_fortunes_drop_held_out_texts_and_repeats(tmp_path, monkeypatch):
+    files = {
+        "fortunes/en/computers": "Bytes.\n%\n",
+        "fortunes/en/politics": "Votes.\n%\n",
+        "fortunes/en/science": "Atoms  and\nvoid.\n%\n",
+        "fortunes/en/work": "Desks.\n%\n",
+        "fortunes/en/wisdom": "Know thyself.\n%\n",
+        "fortunes/en/debian": ("Art is long.\n%\n  Atoms and void.\n%\nArt  is\nlong.\n%\n"
+                               "Know\tthyself.\n%\n\n%\nPaint.\n%\n"),
+        "fortunes/en/zippy": "Yow!\n%\nArt is long.\n%\nvotes.\n%\n\tArt is\tlong. \n%\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name.replace("/", "_")).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(data, "path", lambda name: str(tmp_path / name.replace("/", "_")))
+    monkeypatch.setattr(data, "UNLABELLED_FORTUNE_FILES",
+                        ("fortunes/en/debian", "fortunes/en/zippy"))
+    # Labelled and wisdom texts go, whatever their spacing; repeats go, in one file or
+    # across files; case counts ("votes." is not "Votes.").
+    assert data.load_unlabelled_fortunes() == ["Art is long.", "Paint.", "Yow!", "votes."]
+
+
+def test_unlabelled_fortunes_keep_the_files_quirks():
+    fortunes = data.load_unlabelled_fortunes()
+    assert sum(text.count("\b") for text in fortunes) == 120
+    assert sum(text.count("\a") for text in fortunes) == 26
+    assert sum("\u00c2\u00a35" in text for text in fortunes) == 1  # a pound sign, twice encoded
+    assert sum("don\u00c3\u00a2\u00c2\u0080\u00c2\u0099t" in text for text in fortunes) == 1
+    assert any("Linuxkongre\u00df" in text for text in fortunes)
+    assert sum(not text.isascii() for text in fortunes) == 4
+
+
+def test_damaged_unlabelled_fortune_file_names_the_file(copy_of_data):
+    target = copy_of_data / "fortunes" / "en" / "zippy"
+    target.write_bytes(target.read_bytes().replace(b"Zippy", b"Zappy", 1))
+    with pytest.raises(data.DataError, match="fortunes/en/zippy is corrupted"):
+        data.load_unlabelled_fortunes()
+    os.remove(target)
+    with pytest.raises(data.DataError, match="fortunes/en/zippy is missing.*git checkout"):
+        data.load_unlabelled_fortunes()
+
+
+@pytest.mark.parametrize("name", ["fortunes/en/work", "fortunes/en/wisdom"])
+def test_unlabelled_fortunes_need_the_texts_they_leave_out(copy_of_data, name):
+    # Without the labelled files or wisdom it cannot tell what to leave out: it stops.
+    os.remove(copy_of_data / name)
+    with pytest.raises(data.DataError, match=f"{name} is missing.*git checkout"):
+        data.load_unlabelled_fortunes()
 
 
 # -------------------------------------------------------------------- kjv ---

@@ -25,6 +25,8 @@ Loaders:
     load_fortune_categories()   English fortunes labelled by topic (computers, politics,
                                 science, work): a labelled text set.
     fortune_categories_split()  its stratified, seeded training/test split.
+    load_unlabelled_fortunes()  8,342 more English fortunes without labels, none of them
+                                in the labelled set or wisdom: text to pretrain on.
     load_kjv()                  the King James Bible, one verse per item.
 
 Generators (seeded, nothing stored):
@@ -84,6 +86,34 @@ FILES = {
     "fortunes/en/politics": "b56ca45a046edd5c459090a5c6b335332661b436e814b41ac87bb58065ad6131",
     "fortunes/en/science": "7ab350b142ee6c70c1d8517c5a1b3790c09b190a62859427cad98e6e35a19fcc",
     "fortunes/en/work": "ad8a0e104160e2c4782fa86e143cd60ffab2872985d4293ffd0af6df19dbfa28",
+    # The English fortune files of load_unlabelled_fortunes (UNLABELLED_FORTUNE_FILES).
+    "fortunes/en/debian": "491dd04bf909b64152bcb554b9bc88df0ca50c0dc676d74d10742bf38aaa50de",
+    "fortunes/en/definitions": "57be4744c353d931fa2ca95f50215d4b67539f5a527ae628a6441fb4a1258caa",
+    "fortunes/en/disclaimer": "c085d66ea68686d5e28852cef77c3eeb3640895c5647b148deeaaada2c07fa7b",
+    "fortunes/en/education": "ba13321d6d6beb7a6e65296a47450bfc87b24a319fff2e94762011b59a31aa35",
+    "fortunes/en/food": "78077a65b9288df71e7b2a8e8258cd3b1005d1282f7c7e57ad53927f374df45d",
+    "fortunes/en/goedel": "9d447862c803f22cdf7bb26cb70cca1a7f8a2a7992f2793ddcb43cfcf3302ab0",
+    "fortunes/en/humorists": "ffdf67e1f4049133bf904b769c364de45e5ae0abfb3ea7c9afb54b87b89acfc4",
+    "fortunes/en/kids": "82e51834990afd36f2ea2f25864b368e2f44f9c761aba034035b26061de6d5be",
+    "fortunes/en/knghtbrd": "c25e8373b38a6f159a7b1d336f363d5c962224a6ddcc86279dec47aad3c869b3",
+    "fortunes/en/law": "f04141f94e788b7899e0adb0490d182ce711f8fdbb8252343a5257e717e9279d",
+    "fortunes/en/linux": "85b0e5eadf7adeea77da4e1fbd456c962ce3bd1dabbd053098ecf37de9169cf3",
+    "fortunes/en/linuxcookie": "4f75959924ae5bb1955c30a5c985e641ec17cd5ebb7453d839f94b1988331202",
+    "fortunes/en/love": "4d4fb7c540e5500e44643524dae41dd7d2b21b80be184253fd9f8541f6029fc5",
+    "fortunes/en/magic": "b9553a1d84d966db55a24a779206cc4565bf3686c9ecbc31215f654129e3166e",
+    "fortunes/en/medicine": "18b8c7b098e649024159c9d9f3e37a0832bbd2d5cf3e2317b313134761afd487",
+    "fortunes/en/miscellaneous": "e3d81fd016f9f84a70ecb9aa197c4911aca01a8034e49345b81093f6751bba9c",
+    "fortunes/en/news": "4b8eebae510353d6f628dfdaf52bf8cbdafb891a122b146421c805b74f389617",
+    "fortunes/en/paradoxum": "85228975016fe975065eaf0baf55980d32d26f9e2fa99f69da4696d11ac02036",
+    "fortunes/en/people": "2afb4b9f577be114d2dca279bc5590ee8415e1405295d7d7626c888d82f338e8",
+    "fortunes/en/perl": "b19145eadf97c31add2e0a199d93ffa0eb92e00275c2724b7ad6b4e412113536",
+    "fortunes/en/pets": "084472564bc55df566733a224f8a737d78717132ec43628be0c2af466ac41ecc",
+    "fortunes/en/platitudes": "88448274efec3d2c0908cc11525c9b065b95a32c232a2c58c67a87dd88545ee5",
+    "fortunes/en/songs-poems": "eb714d297b468da91b6ca32baefb000279a3e3740b09f8a87db24fe58e010b1a",
+    "fortunes/en/sports": "b71dd524d7bca888ec1014fb849a8a15cf58017c59127e572d393ef7632c35c8",
+    "fortunes/en/startrek": "7b2e4c235b99452b2de4c47d67aae0faac2ea508a2d644609e4ef5db7653c39c",
+    "fortunes/en/tao": "4adddc35a122bb233a16c076abc0be0326ea3a68594146a6baee3b5f6489e12b",
+    "fortunes/en/zippy": "b996a112c99a2d61782e1a9a1f3c5445122f18ac312485f2c78279e82ca33932",
     "kjv/kjv.txt.gz": "db215f1e32db82a8f6b38f934a65bb9052d1f36686717d459f5aa8c2460349df",
     "statsmodels:datasets/co2/co2.csv": (
         "16695fa2786e53414e5a6b54767a3fdf5de99cfbc68617f69d1362d92776a92f"
@@ -640,6 +670,80 @@ def fortune_categories_split(seed=0, test_fraction=0.2, categories=None):
         texts, labels, test_size=n_test, random_state=seed, shuffle=True, stratify=labels
     )
     return (list(x_train), y_train), (list(x_test), y_test), class_names
+
+
+#: The English fortune files of `load_unlabelled_fortunes`, in the order it reads them
+#: (keys of `FILES`), copied from Debian's `fortunes` package.
+UNLABELLED_FORTUNE_FILES = tuple(f"fortunes/en/{name}" for name in (
+    "debian", "definitions", "disclaimer", "education", "food", "goedel", "humorists",
+    "kids", "knghtbrd", "law", "linux", "linuxcookie", "love", "magic", "medicine",
+    "miscellaneous", "news", "paradoxum", "people", "perl", "pets", "platitudes",
+    "songs-poems", "sports", "startrek", "tao", "zippy",
+))
+
+
+def load_unlabelled_fortunes():
+    """Loads English fortunes without labels: text to pretrain a language model on.
+
+    The fortunes of 27 more files of Debian's `fortunes` package, `debian`
+    to `zippy` in alphabetical order (`UNLABELLED_FORTUNE_FILES`): sayings,
+    jokes, definitions, poems and songs, quotations from Usenet, IRC and Star
+    Trek, on every topic. Of their 8,389 fortunes this returns 8,342: 223,956
+    words (separated by white space; a median of 17 per fortune), 1,279,168
+    characters.
+
+    Two kinds of text are removed, comparing texts with white space
+    collapsed (`" ".join(text.split())`):
+
+    - 23 that also occur in a file of `FORTUNE_CATEGORY_FILES` (16) or in
+      `wisdom` (7), so that a model pretrained on these texts has never seen
+      a test text of `load_fortune_categories` (nor of `load_fortunes("en")`);
+    - 24 repeats: a text that occurs more than once (in one file or in
+      several) is kept once, where it first occurs.
+
+    Not included: the package's `ethnic`, `men-women` and `drugs` (jokes about
+    groups of people or about drugs: not for a course notebook), `art` (a few
+    film-poster slogans unfit for a classroom), `cookie` (a passage with a
+    homophobic slur; also the file that repeats the labelled texts most),
+    `ascii-art` (pictures, not text), `translate-me` (notes to translators)
+    and `pratchett` (two fortunes). The texts are split and stripped exactly as
+    `load_fortunes` does and kept as written, quirks included: underlining and
+    accents by backspace overstrike (120 backspaces), 26 bell characters
+    ("\\a"), and a few characters encoded more than once ("Â£5" in `pets`,
+    "donÃ¢Â\\x80Â\\x99t" in `law`).
+
+    Source: Debian's package `fortunes` (BSD licence); see data/README.md.
+
+    Returns:
+        A list of 8,342 str, the fortunes of the files in the order of
+        `UNLABELLED_FORTUNE_FILES` and each file's order, none empty, no two
+        equal (nor equal up to white space).
+
+    Raises:
+        DataError: one of those files, a file of `FORTUNE_CATEGORY_FILES` or
+            `wisdom` in data/fortunes/en/ is missing or damaged.
+
+    Example:
+
+    >>> fortunes = load_unlabelled_fortunes()
+    >>> len(fortunes), sum(len(text.split()) for text in fortunes)
+    (8342, 223956)
+    >>> fortunes[2].splitlines()[0]
+    'Packages should build-depend on what they should build-depend.'
+    """
+    held_out = {
+        " ".join(text.split())
+        for name in (*FORTUNE_CATEGORY_FILES.values(), FORTUNE_FILES["en"])
+        for text in _read_fortunes(name)
+    }
+    fortunes = []
+    for name in UNLABELLED_FORTUNE_FILES:
+        for text in _read_fortunes(name):
+            key = " ".join(text.split())
+            if key not in held_out:
+                held_out.add(key)
+                fortunes.append(text)
+    return fortunes
 
 
 KJV = "kjv/kjv.txt.gz"
