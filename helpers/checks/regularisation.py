@@ -1241,18 +1241,13 @@ def diagnose(ex):
                    mistakes=mistakes_from(_diagnose_answer, _DIAGNOSE_MISTAKES, train, dev,
                                           human, "variance"),
                    hint="variance = dev_err - train_err.")
-        if out["focus"] == focus:
-            continue
-        problem = (f"expected {focus!r} (avoidable bias {bias:.4g}, variance {variance:.4g}), "
-                   f"received {describe(out['focus'])}.")
-        hint = ('focus on the larger gap: "bias" if avoidable_bias >= variance, else '
-                '"variance" (the exact strings).')
-        named = [what for what, wrong in mistakes_from(_diagnose_answer, _DIAGNOSE_MISTAKES,
-                                                       train, dev, human, "focus").items()
-                 if wrong != focus and wrong == out["focus"]]
-        if named:
-            ex.fail_mistake(case, named, problem, hint, part='"focus"')
-        ex.fail(case, problem, hint, part='"focus"')
+        _compare_choice(ex, case, out["focus"], focus,
+                        mistakes_from(_diagnose_answer, _DIAGNOSE_MISTAKES, train, dev, human,
+                                      "focus"),
+                        f"expected {focus!r} (avoidable bias {bias:.4g}, variance "
+                        f"{variance:.4g})",
+                        'focus on the larger gap: "bias" if avoidable_bias >= variance, else '
+                        '"variance" (the exact strings).', part='"focus"')
 
 
 # ----------------------------------------------------------------- f1_score ---
