@@ -144,6 +144,61 @@ def diagnose(train_err, dev_err, human_err, *, from_zero=False, variance_from_hu
     return {"avoidable_bias": bias, "variance": variance, "focus": focus}
 
 
+def pick_model(results, optimise, satisfice, *, compare=lambda value, limit: value <= limit,
+               keys=None, any_limit=False, tie_last=False, sign=1, returns="name",
+               fallback=False, best_first=False):
+    chosen_keys = list(satisfice) if keys is None else keys(list(satisfice))
+
+    def ok(model):
+        met = [compare(model[key], satisfice[key]) for key in chosen_keys]
+        return any(met) if any_limit and met else all(met)
+
+    def best(models):
+        top = None
+        for model in models:
+            value = sign * model[optimise]
+            if top is None or value > sign * top[optimise] or (
+                    tie_last and value == sign * top[optimise]):
+                top = model
+        return top
+
+    if best_first:
+        top = best(results)
+        top = top if top is not None and ok(top) else None
+    else:
+        top = best([model for model in results if ok(model)])
+        if top is None and fallback:
+            top = best(results)
+    if top is None:
+        return None
+    return {"name": top["name"], "dict": top, "index": results.index(top)}[returns]
+
+
+def _pick_model_sorting_in_place(results, optimise, satisfice):
+    results.sort(key=lambda model: model[optimise], reverse=True)  # stable: ties keep order
+    return pick_model(results, optimise, satisfice)
+
+
+def _pick_model_first_pass(results, optimise, satisfice):
+    """The first model meeting the limits, not the best of them."""
+    return next((m["name"] for m in results
+                 if all(m[k] <= v for k, v in satisfice.items())), None)
+
+
+def diagnose_mismatch(human_err, train_err, train_dev_err, dev_err, *, bias_from=None,
+                      clip=False, variance=None, mismatch=None, order=None, pick=max):
+    bias = train_err - (human_err if bias_from is None else bias_from)
+    bias = max(bias, 0.0) if clip else bias
+    var = train_dev_err - train_err if variance is None else variance(
+        human_err, train_err, train_dev_err, dev_err)
+    mis = dev_err - train_dev_err if mismatch is None else mismatch(
+        human_err, train_err, train_dev_err, dev_err)
+    gaps = {"bias": bias, "variance": var, "data_mismatch": mis}
+    names = order or ["bias", "variance", "data_mismatch"]
+    focus = pick(names, key=lambda name: gaps[name])
+    return {"avoidable_bias": bias, "variance": var, "data_mismatch": mis, "focus": focus}
+
+
 def f1_score(y_true, y_pred, *, formula="f1", zero=0.0, positive=1):
     t, p = y_true == positive, y_pred == positive
     tp, fp, fn, tn = np.sum(t & p), np.sum(~t & p), np.sum(t & ~p), np.sum(~t & ~p)
@@ -237,6 +292,8 @@ REFERENCES = {
     "bagging_predict": bagging_predict,
     "diagnose": diagnose,
     "f1_score": f1_score,
+    "pick_model": pick_model,
+    "diagnose_mismatch": diagnose_mismatch,
 }
 
 
@@ -441,6 +498,56 @@ MUTANTS = [
     ("f1_score", _nan_f1, "NaN"),
     ("f1_score", lambda *a: np.array([f1_score(*a)] * 2), "expected a single number"),
     ("f1_score", lambda *a: f1_score(*a, zero=0), "expected floating-point values"),
+    # pick_model
+    ("pick_model", lambda r, o, s: pick_model(r, o, {}), "the limits ignored"),
+    ("pick_model", lambda *a: pick_model(*a, compare=lambda v, lim: v < lim),
+     "`<` instead of `<=`"),
+    ("pick_model", lambda *a: pick_model(*a, keys=lambda k: k[:1]),
+     "only the first limit checked"),
+    ("pick_model", lambda *a: pick_model(*a, keys=lambda k: k[-1:]),
+     "only the last limit checked"),
+    ("pick_model", lambda *a: pick_model(*a, any_limit=True), "one limit met was enough"),
+    ("pick_model", lambda *a: pick_model(*a, compare=lambda v, lim: v >= lim),
+     r"the limits read as lower bounds \(>=\)"),
+    ("pick_model", lambda *a: pick_model(*a, tie_last=True), "the last of tied models"),
+    ("pick_model", lambda *a: pick_model(*a, sign=-1), "the smallest value chosen"),
+    ("pick_model", lambda *a: pick_model(*a, returns="dict"), "the model's dict returned"),
+    ("pick_model", lambda *a: pick_model(*a, returns="index"), "the model's index returned"),
+    ("pick_model", lambda *a: pick_model(*a, fallback=True),
+     "the best of all models returned when none meets the limits"),
+    ("pick_model", lambda *a: pick_model(*a, best_first=True),
+     "the best model of all taken first, then checked"),
+    ("pick_model", _pick_model_sorting_in_place,
+     "changed its input `results` or `satisfice` in place"),
+    ("pick_model", _pick_model_first_pass,
+     r"case 'three classifiers.*or the first model that meets the limits returned"),
+    ("pick_model", lambda *a: str(pick_model(*a)), r"expected None .*received 'None'"),
+    ("pick_model", lambda r, o, s: pick_model(r, o, s) if r else "",
+     r"case 'an empty list of results: None'.*expected None"),
+    # diagnose_mismatch
+    ("diagnose_mismatch", lambda *a: diagnose_mismatch(*a, bias_from=0.0),
+     '"avoidable_bias": your result matches a common mistake: measured from 0'),
+    ("diagnose_mismatch", lambda *a: diagnose_mismatch(*a, clip=True), "clipped at 0"),
+    ("diagnose_mismatch", lambda *a: diagnose_mismatch(*a, variance=lambda h, t, td, d: d - t),
+     "measured up to the dev error"),
+    ("diagnose_mismatch", lambda *a: diagnose_mismatch(*a, mismatch=lambda h, t, td, d: d - t),
+     "measured from the training error"),
+    ("diagnose_mismatch", lambda *a: diagnose_mismatch(
+        *a, variance=lambda h, t, td, d: d - td, mismatch=lambda h, t, td, d: td - t),
+     "variance and data mismatch swapped"),
+    ("diagnose_mismatch", lambda *a: diagnose_mismatch(*a, mismatch=lambda h, t, td, d: td - d),
+     '"data_mismatch": your result matches a common mistake: the sign flipped'),
+    ("diagnose_mismatch", lambda *a: diagnose_mismatch(*a, pick=min), "the smallest gap chosen"),
+    ("diagnose_mismatch", lambda *a: diagnose_mismatch(
+        *a, order=["data_mismatch", "variance", "bias"]), "a tie sent to the later gap"),
+    ("diagnose_mismatch", lambda *a: diagnose_mismatch(*a, order=["bias", "variance"]),
+     "data mismatch left out of the focus"),
+    ("diagnose_mismatch", lambda *a: {**diagnose_mismatch(*a), "focus": "mismatch"},
+     r"case 'data mismatch largest.*\"focus\": expected 'data_mismatch'"),
+    ("diagnose_mismatch", lambda *a: {k: v for k, v in diagnose_mismatch(*a).items()
+                                      if k != "focus"}, "expected a dict with the keys"),
+    ("diagnose_mismatch", lambda h, t, td, d: diagnose_mismatch(t, td, d, h),
+     "avoidable_bias"),
 ]
 
 
@@ -451,6 +558,16 @@ MESSAGES = [
      ["your result matches a common mistake: min_delta ignored",
       "after epoch 4 of the losses [0.5, 0.495, 0.492, 0.4905]",
       "expected True, received False"]),
+    ("pick_model", lambda *a: pick_model(*a, compare=lambda v, lim: v < lim),
+     "09.10 pick_model, case 'a model exactly at the limit meets it (<=)': your result matches "
+     "a common mistake: `<` instead of `<=`",
+     ["expected 'edge', received 'fast'.", "Hint: keep the models whose every satisficing metric"]),
+    ("diagnose_mismatch", lambda *a: diagnose_mismatch(*a, order=["bias", "variance"]),
+     "09.11 diagnose_mismatch, case 'data mismatch largest: human 0, train 0.01, train-dev "
+     "0.015, dev 0.1', \"focus\": your result matches a common mistake: data mismatch left "
+     "out of the focus",
+     ["expected 'data_mismatch' (avoidable bias 0.01, variance 0.005, data mismatch 0.085), "
+      "received 'bias'."]),
 ]
 
 
@@ -494,6 +611,21 @@ def _random_search_vectorised(space, n_trials, seed):
     return [{name: columns[name][t] for name in space} for t in range(n_trials)]
 
 
+def _pick_model_sorted_copy(results, optimise, satisfice):
+    """Another correct pick: a sorted copy (sorted is stable, so ties keep their order)."""
+    passing = [m for m in results if all(m[key] <= limit for key, limit in satisfice.items())]
+    ranked = sorted(passing, key=lambda m: -m[optimise])
+    return ranked[0]["name"] if ranked else None
+
+
+def _diagnose_mismatch_numpy(human_err, train_err, train_dev_err, dev_err):
+    """Another correct diagnosis: NumPy gaps and np.argmax (the first maximum wins)."""
+    gaps = np.diff([human_err, train_err, train_dev_err, dev_err])
+    names = ["bias", "variance", "data_mismatch"]
+    return {"avoidable_bias": gaps[0], "variance": gaps[1], "data_mismatch": gaps[2],
+            "focus": names[int(np.argmax(gaps))]}
+
+
 def test_other_correct_answers_pass(capsys):
     check.l2_penalty(lambda w, l2: l2 * sum(float(np.vdot(a, a)) for a in w))
     check.inverted_dropout(_dropout_binomial)
@@ -509,7 +641,12 @@ def test_other_correct_answers_pass(capsys):
     check.bagging_predict(lambda models, x: np.argmax(sum(np.asarray(m.predict(x))
                                                           for m in models), axis=-1))
     check.f1_score(lambda t, p: 2 * np.sum(t * p) / max(np.sum(t) + np.sum(p), 1) * 1.0)
-    assert capsys.readouterr().out.count("passed") == 10
+    check.pick_model(_pick_model_sorted_copy)
+    check.pick_model(lambda r, o, s: max(
+        (m for m in r if all(m[k] <= v for k, v in s.items())),
+        key=lambda m: m[o], default={"name": None})["name"])
+    check.diagnose_mismatch(_diagnose_mismatch_numpy)
+    assert capsys.readouterr().out.count("passed") == 13
 
 
 # ------------------------------------------------------- oracles and cases ---
@@ -603,3 +740,30 @@ def test_the_penalties_are_keras_regularizers_on_float32_weights():
 
 
 # ---------------------------------------------------------- messages in full ---
+
+
+def test_every_pick_model_mistake_shows_on_some_case():
+    """Each mistake of 09.10's table gives another answer than the right one on a case."""
+    shown = set()
+    for _, results, optimise, satisfice, expected in check._pick_model_cases():
+        assert check._pick_model_answer(results, optimise, satisfice) == expected
+        for what, wrong in mistakes_from(check._pick_model_answer, check._PICK_MODEL_MISTAKES,
+                                         results, optimise, satisfice).items():
+            if not check._same_choice(wrong, expected):
+                shown.add(what)
+    assert shown == set(check._PICK_MODEL_MISTAKES)
+
+
+def test_every_diagnose_mismatch_mistake_shows_on_some_case():
+    shown = set()
+    for _, h, t, td, d, expected in check._diagnose_mismatch_cases():
+        for key, value in zip(("avoidable_bias", "variance", "data_mismatch", "focus"),
+                              expected):
+            right = check._diagnose_mismatch_answer(h, t, td, d, key)
+            assert right == value if key == "focus" else np.isclose(right, value)
+            for what, wrong in mistakes_from(check._diagnose_mismatch_answer,
+                                             check._DIAGNOSE_MISMATCH_MISTAKES,
+                                             h, t, td, d, key).items():
+                if wrong != value if key == "focus" else not np.isclose(wrong, value):
+                    shown.add(what)
+    assert shown == set(check._DIAGNOSE_MISMATCH_MISTAKES)

@@ -1,6 +1,8 @@
 """Checks for notebook 09, regularisation and practice: the L1 and L2 penalties,
 inverted dropout, early stopping's decision, k-fold splits, random search, bagging,
-the bias/variance diagnosis and the F1 score.
+the bias/variance diagnosis, the F1 score, and two exercises of ML strategy: picking a
+model by one optimising metric and satisficing ones, and the four-rate diagnosis with a
+train-dev set.
 
 The oracles are the libraries that do the job: `keras.regularizers.L1` and `L2`
 for the penalties; `keras.layers.Dropout` for dropout's scale and its inference
@@ -12,10 +14,10 @@ count lies within 5 standard deviations (+1.5) of its expectation, a bound a cor
 answer does not miss (the tests run correct answers with other draws on many seeds).
 Bagging is checked with fake models that return fixed probabilities, chosen so that
 the average's argmax differs from a majority vote, an average of labels and the
-first model alone, and with two small Keras models. The diagnosis uses values
-worked by hand. Each exercise's switch oracle (`_<name>_answer`) computes the known
-wrong answers of its table (`_<NAME>_MISTAKES`), so that a message can name the
-mistake.
+first model alone, and with two small Keras models. The two diagnoses and
+`pick_model` use values worked by hand. Each exercise's switch oracle
+(`_<name>_answer`) computes the known wrong answers of its table (`_<NAME>_MISTAKES`),
+so that a message can name the mistake.
 
 Example:
 
@@ -24,6 +26,7 @@ Example:
 09.5 should_stop: all 22 cases passed
 """
 
+import copy
 import functools
 import math
 
@@ -31,12 +34,13 @@ import numpy as np
 
 from helpers.checks.core import (compare_frequencies, count_agrees, describe, exercise,
                                  expected_count, filled_in, first_mismatch, import_keras,
-                                 mistakes_from, random_values,
+                                 is_int, mistakes_from, random_values,
                                  require_global_generators_untouched, require_own_randomness)
 
 __all__ = [
     "l1_penalty", "l2_penalty", "inverted_dropout", "should_stop", "k_fold_indices",
-    "random_search", "bagging_predict", "diagnose", "f1_score",
+    "random_search", "bagging_predict", "diagnose", "f1_score", "pick_model",
+    "diagnose_mismatch",
 ]
 
 
@@ -1237,18 +1241,13 @@ def diagnose(ex):
                    mistakes=mistakes_from(_diagnose_answer, _DIAGNOSE_MISTAKES, train, dev,
                                           human, "variance"),
                    hint="variance = dev_err - train_err.")
-        if out["focus"] == focus:
-            continue
-        problem = (f"expected {focus!r} (avoidable bias {bias:.4g}, variance {variance:.4g}), "
-                   f"received {describe(out['focus'])}.")
-        hint = ('focus on the larger gap: "bias" if avoidable_bias >= variance, else '
-                '"variance" (the exact strings).')
-        named = [what for what, wrong in mistakes_from(_diagnose_answer, _DIAGNOSE_MISTAKES,
-                                                       train, dev, human, "focus").items()
-                 if wrong != focus and wrong == out["focus"]]
-        if named:
-            ex.fail_mistake(case, named, problem, hint, part='"focus"')
-        ex.fail(case, problem, hint, part='"focus"')
+        _compare_choice(ex, case, out["focus"], focus,
+                        mistakes_from(_diagnose_answer, _DIAGNOSE_MISTAKES, train, dev, human,
+                                      "focus"),
+                        f"expected {focus!r} (avoidable bias {bias:.4g}, variance "
+                        f"{variance:.4g})",
+                        'focus on the larger gap: "bias" if avoidable_bias >= variance, else '
+                        '"variance" (the exact strings).', part='"focus"')
 
 
 # ----------------------------------------------------------------- f1_score ---
@@ -1345,3 +1344,331 @@ def f1_score(ex):
                         "harmonic mean of precision and recall.",
                    nonfinite_hint="when TP is 0, precision or recall is 0 / 0 or both are 0, "
                                   "and 2PR / (P + R) is 0 / 0: return 0.0 when TP is 0.")
+
+
+# ---------------------------------------------------------------- pick_model ---
+
+_NG_CLASSIFIERS = [{"name": "A", "accuracy": 0.90, "running_time_ms": 80},
+                   {"name": "B", "accuracy": 0.92, "running_time_ms": 95},
+                   {"name": "C", "accuracy": 0.95, "running_time_ms": 1500}]
+
+
+def _pick_model_cases():
+    """(case, results, optimise, satisfice, expected name) for 09.10, worked by hand."""
+    two_limits = [
+        {"name": "small", "accuracy": 0.86, "latency_ms": 40, "memory_mb": 50},
+        {"name": "wide", "accuracy": 0.91, "latency_ms": 60, "memory_mb": 300},
+        {"name": "deep", "accuracy": 0.93, "latency_ms": 150, "memory_mb": 120},
+        {"name": "medium", "accuracy": 0.89, "latency_ms": 90, "memory_mb": 180},
+        {"name": "huge", "accuracy": 0.97, "latency_ms": 400, "memory_mb": 900},
+        {"name": "tiny", "accuracy": 0.80, "latency_ms": 20, "memory_mb": 30},
+    ]
+    wake_word = [
+        {"name": "kws-big", "f1": 0.93, "false_alarms_per_day": 0.5},
+        {"name": "kws-small", "f1": 0.80, "false_alarms_per_day": 0.25},
+        {"name": "kws-medium", "f1": 0.88, "false_alarms_per_day": 1.0},
+        {"name": "kws-large", "f1": 0.90, "false_alarms_per_day": 2.5},
+    ]
+    return [
+        ("three classifiers, running time <= 100 ms", _NG_CLASSIFIERS, "accuracy",
+         {"running_time_ms": 100}, "B"),
+        ("a model exactly at the limit meets it (<=)",
+         [{"name": "edge", "accuracy": 0.93, "latency_ms": 100},
+          {"name": "slow", "accuracy": 0.95, "latency_ms": 150},
+          {"name": "lean", "accuracy": 0.88, "latency_ms": 90},
+          {"name": "fast", "accuracy": 0.91, "latency_ms": 60}], "accuracy",
+         {"latency_ms": 100}, "edge"),
+        ("two limits, latency <= 100 and memory <= 200: both must hold", two_limits,
+         "accuracy", {"latency_ms": 100, "memory_mb": 200}, "medium"),
+        ("the best model comes first; F1 optimised, false alarms per day <= 1", wake_word,
+         "f1", {"false_alarms_per_day": 1}, "kws-big"),
+        ("a tie for the best: the earlier model wins",
+         [{"name": "slow", "accuracy": 0.95, "latency_ms": 300},
+          {"name": "first", "accuracy": 0.92, "latency_ms": 70},
+          {"name": "second", "accuracy": 0.92, "latency_ms": 50},
+          {"name": "weak", "accuracy": 0.85, "latency_ms": 20}], "accuracy",
+         {"latency_ms": 100}, "first"),
+        ("no model meets the limit: None", _NG_CLASSIFIERS, "accuracy",
+         {"running_time_ms": 50}, None),
+        ("no limit at all (satisfice is {}): the best of all", _NG_CLASSIFIERS, "accuracy",
+         {}, "C"),
+        ("an empty list of results: None", [], "accuracy", {"running_time_ms": 100}, None),
+    ]
+
+
+def _pick_model_answer(results, optimise, satisfice, *, limits="all", strict=False,
+                       lower_bounds=False, tie="first", minimise=False, returns="name",
+                       none_met="None", order="filter", first_met=False):
+    """The model `pick_model` chooses, with switches for known mistakes.
+
+    With no switch: among the models whose value for every key of `satisfice` is <= its
+    limit, the name of the one with the largest `optimise`, the earliest on a tie;
+    None when no model (or none at all) meets the limits.
+
+    Args:
+        results, optimise, satisfice: the case.
+        limits: which limits are checked: "none", "first" (the first key only), "last"
+            (the last key only) or "any" (one limit met is enough).
+        strict: `<` in place of `<=`.
+        lower_bounds: the limits read as lower bounds (`>=`).
+        tie: "last" picks the last of tied models.
+        minimise: picks the smallest value of `optimise`.
+        returns: "dict" returns the model's dict, "index" its index in `results`.
+        none_met: "best" returns the best of all models when none meets the limits.
+        order: "best then check" takes the best of all models, then returns it if it
+            meets the limits, else None.
+        first_met: returns the first model that meets the limits.
+    """
+    keys = list(satisfice)
+    if limits == "first":
+        keys = keys[:1]
+    elif limits == "last":
+        keys = keys[-1:]
+    elif limits == "none":
+        keys = []
+
+    def meets(key, model):
+        if lower_bounds:
+            return model[key] >= satisfice[key]
+        return model[key] < satisfice[key] if strict else model[key] <= satisfice[key]
+
+    def ok(model):
+        checks = [meets(key, model) for key in keys]
+        return any(checks) if limits == "any" and checks else all(checks)
+
+    def best_of(indices):
+        chosen = None
+        for i in indices:
+            value = -results[i][optimise] if minimise else results[i][optimise]
+            if chosen is None or value > best or (tie == "last" and value == best):
+                chosen, best = i, value
+        return chosen
+
+    everyone = range(len(results))
+    if order == "best then check":
+        chosen = best_of(everyone)
+        chosen = chosen if chosen is not None and ok(results[chosen]) else None
+    else:
+        passing = [i for i in everyone if ok(results[i])]
+        chosen = passing[0] if first_met and passing else best_of(passing)
+        if chosen is None and none_met == "best":
+            chosen = best_of(everyone)
+    if chosen is None:
+        return None
+    return {"name": results[chosen]["name"], "dict": results[chosen],
+            "index": chosen}[returns]
+
+
+_PICK_MODEL_MISTAKES = {
+    "the limits ignored: the best of all models, whatever its satisficing metrics":
+        {"limits": "none"},
+    "`<` instead of `<=`: a model exactly at a limit meets it": {"strict": True},
+    "only the first limit checked: every limit of `satisfice` must hold": {"limits": "first"},
+    "only the last limit checked (a flag overwritten in the loop?): every limit must hold":
+        {"limits": "last"},
+    "one limit met was enough: every limit must hold": {"limits": "any"},
+    "the limits read as lower bounds (>=): each is an upper limit, value <= limit":
+        {"lower_bounds": True},
+    "the last of tied models: on a tie the earlier model in the list wins": {"tie": "last"},
+    "the smallest value chosen: the optimising metric is maximised": {"minimise": True},
+    "the model's dict returned: return its name, results[i][\"name\"]": {"returns": "dict"},
+    "the model's index returned: return its name, results[i][\"name\"]": {"returns": "index"},
+    "the best of all models returned when none meets the limits: return None then":
+        {"none_met": "best"},
+    "the first model that meets the limits returned: the best of those that meet them is "
+    "asked": {"first_met": True},
+    "the best model of all taken first, then checked: filter by the limits first, then "
+    "take the best of the models that remain": {"order": "best then check"},
+}
+
+
+def _same_choice(received, expected):
+    """Tells whether a received choice (a name, None, an index or a dict) is `expected`,
+    with its type: never trusts `==` on something else than a str, an int or a dict."""
+    if expected is None:
+        return received is None
+    if isinstance(expected, str):
+        return isinstance(received, str) and received == expected
+    if is_int(expected):
+        return is_int(received) and received == expected
+    try:
+        return isinstance(received, dict) and bool(received == expected)
+    except Exception:  # noqa: BLE001 (arrays in a student's dict)
+        return False
+
+
+def _compare_choice(ex, case, received, expected, mistakes, problem, hint, part=None):
+    """Fails `case` unless `received` is the choice `expected` (a name, a focus, None),
+    naming the known mistakes whose choice it is; `problem` says what was expected."""
+    __tracebackhide__ = True
+    if _same_choice(received, expected):
+        return
+    problem = f"{problem}, received {describe(received)}."
+    named = [what for what, wrong in mistakes.items()
+             if not _same_choice(wrong, expected) and _same_choice(received, wrong)]
+    if named:
+        ex.fail_mistake(case, named, problem, hint, part=part)
+    ex.fail(case, problem, hint, part=part)
+
+
+@exercise("09.10")
+def pick_model(ex):
+    """Checks `pick_model(results, optimise, satisfice)` on cases worked by hand.
+
+    The result must be the name (a str) of the model with the largest `optimise` among
+    those whose every satisficing metric is <= its limit, the earlier model on a tie,
+    None when no model meets the limits or the list is empty. Eight cases: the three
+    classifiers of Ng's lecture on satisficing and optimising metrics, a model exactly at
+    the limit, two limits that must both hold, another metric to optimise with the best
+    model first, a tie, no model meeting the limit, no limit at all, an empty list. The
+    list and the dicts must come back unchanged.
+    """
+    for case, results, optimise, satisfice, expected in _pick_model_cases():
+        passed = copy.deepcopy((results, satisfice))
+        out = ex.call(case, *passed[:1], optimise, passed[1], copy_inputs=False)
+        ex.require(case, passed == (results, satisfice),
+                   "your function changed its input `results` or `satisfice` in place "
+                   "(sorted the list, removed a model or changed a value).",
+                   "leave the inputs as they are: loop over them, or use sorted(...), which "
+                   "makes a new list.")
+        shown = "None (no model meets every limit)" if expected is None else repr(expected)
+        _compare_choice(ex, case, out, expected,
+                        mistakes_from(_pick_model_answer, _PICK_MODEL_MISTAKES, results,
+                                      optimise, satisfice),
+                        f"expected {shown}",
+                        "keep the models whose every satisficing metric is <= its limit, then "
+                        "return the name of the one with the largest optimising metric (the "
+                        "first of tied ones), or None if no model is left.")
+
+
+# --------------------------------------------------------- diagnose_mismatch ---
+
+_FOCUS_ORDER = ("bias", "variance", "data_mismatch")
+
+
+def _diagnose_mismatch_cases():
+    """(case, human, train, train_dev, dev, (avoidable_bias, variance, data_mismatch,
+    focus)) for 09.11, the expected entries worked by hand (ties in exact binary
+    fractions)."""
+    return [
+        ("data mismatch largest: human 0, train 0.01, train-dev 0.015, dev 0.1",
+         0.0, 0.01, 0.015, 0.1, (0.01, 0.005, 0.085, "data_mismatch")),
+        ("variance largest: human 0.01, train 0.01, train-dev 0.09, dev 0.1",
+         0.01, 0.01, 0.09, 0.1, (0.0, 0.08, 0.01, "variance")),
+        ("bias largest, mismatch close: human 0.02, train 0.12, train-dev 0.13, dev 0.2",
+         0.02, 0.12, 0.13, 0.2, (0.1, 0.01, 0.07, "bias")),
+        ("errors in percent: human 1, train 2, train-dev 2.5, dev 9.5",
+         1.0, 2.0, 2.5, 9.5, (1.0, 0.5, 7.0, "data_mismatch")),
+        ("a three-way tie goes to bias: human 0, train 0.125, train-dev 0.25, dev 0.375",
+         0.0, 0.125, 0.25, 0.375, (0.125, 0.125, 0.125, "bias")),
+        ("variance and mismatch tie above bias: variance first: human 0.0625, train 0.125, "
+         "train-dev 0.25, dev 0.375", 0.0625, 0.125, 0.25, 0.375,
+         (0.0625, 0.125, 0.125, "variance")),
+        ("the dev data easier than the training data: human 0.02, train 0.03, train-dev 0.1, "
+         "dev 0.06", 0.02, 0.03, 0.1, 0.06, (0.01, 0.07, -0.04, "variance")),
+        ("better than humans on the training set: human 0.05, train 0.03, train-dev 0.04, "
+         "dev 0.045", 0.05, 0.03, 0.04, 0.045, (-0.02, 0.01, 0.005, "variance")),
+    ]
+
+
+def _diagnose_mismatch_answer(human_err, train_err, train_dev_err, dev_err, key, *,
+                              from_human=True, clip=False, variance_to="train_dev",
+                              mismatch_from="train_dev", swap=False, mismatch_sign=1,
+                              smallest=False, tie="first", candidates=_FOCUS_ORDER):
+    """One entry of the four-rate diagnosis, with switches for known mistakes.
+
+    "avoidable_bias" is train - human, "variance" train_dev - train, "data_mismatch"
+    dev - train_dev, and "focus" the name of the largest gap ("bias", "variance",
+    "data_mismatch"), the earlier in that order on a tie. The focus is decided on the
+    right gaps, so that a mistake in a gap is named at that gap only.
+
+    Args:
+        human_err, train_err, train_dev_err, dev_err: the case.
+        key: the entry, "avoidable_bias", "variance", "data_mismatch" or "focus".
+        from_human: False measures the avoidable bias from 0.
+        clip: clips the avoidable bias at 0.
+        variance_to: "dev" measures the variance up to the dev error (09.1's dev - train).
+        mismatch_from: "train" measures the data mismatch from the training error.
+        swap: variance and data mismatch swapped (dev - train_dev as the variance).
+        mismatch_sign: -1 flips the sign of the data mismatch.
+        smallest: the focus on the smallest gap.
+        tie: "last" sends a tie to the later of the tied gaps.
+        candidates: the gaps the focus chooses from (09.1's two: no "data_mismatch").
+    """
+    if key == "avoidable_bias":
+        bias = train_err - (human_err if from_human else 0.0)
+        return max(bias, 0.0) if clip else bias
+    if key == "variance":
+        if swap:
+            return dev_err - train_dev_err
+        return (dev_err if variance_to == "dev" else train_dev_err) - train_err
+    if key == "data_mismatch":
+        if swap:
+            return train_dev_err - train_err
+        return mismatch_sign * (dev_err - (train_err if mismatch_from == "train"
+                                           else train_dev_err))
+    gaps = {"bias": train_err - human_err, "variance": train_dev_err - train_err,
+            "data_mismatch": dev_err - train_dev_err}
+    names = list(candidates)[::-1] if tie == "last" else list(candidates)
+    pick = min if smallest else max
+    return pick(names, key=lambda name: gaps[name])  # the first of equal gaps wins
+
+
+_DIAGNOSE_MISMATCH_MISTAKES = {
+    "measured from 0 instead of from the human level: avoidable bias is train_err - "
+    "human_err": {"from_human": False},
+    "clipped at 0: keep train_err - human_err as it is, negative when the model beats the "
+    "human level": {"clip": True},
+    "measured up to the dev error (09.1's dev - train): with a train-dev set, variance is "
+    "train_dev_err - train_err": {"variance_to": "dev"},
+    "measured from the training error: data mismatch is dev_err - train_dev_err":
+        {"mismatch_from": "train"},
+    "variance and data mismatch swapped: variance is train_dev_err - train_err (same "
+    "distribution, unseen images), data mismatch dev_err - train_dev_err": {"swap": True},
+    "the sign flipped: data mismatch is dev_err - train_dev_err": {"mismatch_sign": -1},
+    "the smallest gap chosen: focus on the largest": {"smallest": True},
+    "a tie sent to the later gap: ties go to the earlier in the order bias, variance, "
+    "data_mismatch": {"tie": "last"},
+    "data mismatch left out of the focus (09.1's rule): the focus is the largest of the "
+    "three gaps": {"candidates": ("bias", "variance")},
+}
+
+
+@exercise("09.11")
+def diagnose_mismatch(ex):
+    """Checks `diagnose_mismatch(human_err, train_err, train_dev_err, dev_err)` on values
+    worked by hand.
+
+    The result must be a dict with exactly the keys "avoidable_bias" (train - human),
+    "variance" (train_dev - train), "data_mismatch" (dev - train_dev), each a number, and
+    "focus": "bias", "variance" or "data_mismatch", the largest gap, the earlier in that
+    order on a tie. Eight cases: each gap largest, errors in percent, a three-way tie and
+    a tie of variance and mismatch (exact in binary), a negative data mismatch (dev data
+    easier than the training data) and a negative avoidable bias, both kept as they are.
+    """
+    keys = {"avoidable_bias", "variance", "data_mismatch", "focus"}
+    hints = {"avoidable_bias": "avoidable bias = train_err - human_err.",
+             "variance": "variance = train_dev_err - train_err: the same distribution as "
+                         "training, on images the model has not seen.",
+             "data_mismatch": "data mismatch = dev_err - train_dev_err: both unseen, "
+                              "from two distributions."}
+    for case, human, train, train_dev, dev, expected in _diagnose_mismatch_cases():
+        out = ex.call(case, human, train, train_dev, dev)
+        ex.require(case, isinstance(out, dict) and set(out) == keys,
+                   f"expected a dict with the keys {sorted(keys)}, received {describe(out)}.",
+                   'return {"avoidable_bias": ..., "variance": ..., "data_mismatch": ..., '
+                   '"focus": ...}.')
+        for key, value in zip(("avoidable_bias", "variance", "data_mismatch"), expected):
+            ex.compare(case, out[key], value, kind="scalar", part=f'"{key}"',
+                       mistakes=mistakes_from(_diagnose_mismatch_answer,
+                                              _DIAGNOSE_MISMATCH_MISTAKES, human, train,
+                                              train_dev, dev, key),
+                       hint=hints[key])
+        bias, variance, mismatch, focus = expected
+        _compare_choice(ex, case, out["focus"], focus,
+                        mistakes_from(_diagnose_mismatch_answer, _DIAGNOSE_MISMATCH_MISTAKES,
+                                      human, train, train_dev, dev, "focus"),
+                        f"expected {focus!r} (avoidable bias {bias:.4g}, variance "
+                        f"{variance:.4g}, data mismatch {mismatch:.4g})",
+                        'focus on the largest gap: "bias", "variance" or "data_mismatch" (the '
+                        'exact strings), the earlier in that order on a tie.', part='"focus"')
