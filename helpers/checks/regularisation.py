@@ -1437,7 +1437,7 @@ def _pick_model_answer(results, optimise, satisfice, *, limits="all", strict=Fal
         return any(checks) if limits == "any" and checks else all(checks)
 
     def best_of(indices):
-        chosen = None
+        chosen, best = None, None
         for i in indices:
             value = -results[i][optimise] if minimise else results[i][optimise]
             if chosen is None or value > best or (tie == "last" and value == best):
