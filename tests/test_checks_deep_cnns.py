@@ -122,6 +122,35 @@ def _batch_norm_in_place(x, gamma, beta, moving_mean, moving_var, training, mome
     return x, new_mean, moving_var
 
 
+def group_norm(x, groups, gamma, beta, eps=1e-3, *, over="group", ddof=0, eps_outside=False,
+               layout="contiguous", affine="channel", static_batch=False, numpy=False):
+    """The reference in keras.ops (tensors, batch unknown), with switches for wrong versions."""
+    ops = keras.ops
+    h, w, c = x.shape[1:]
+    batch = x.shape[0] if static_batch else -1     # static_batch: fails with the batch None
+    if layout == "strided":
+        grouped, axes = ops.reshape(x, (batch, h, w, c // groups, groups)), [1, 2, 3]
+    else:
+        grouped, axes = ops.reshape(x, (batch, h, w, groups, c // groups)), [1, 2, 4]
+    axes = {"group": axes, "all channels": [1, 2, 3, 4], "batch": [0, 1, 2],
+            "batch and group": [0, *axes]}[over]
+    if numpy:  # NumPy on what may be a symbolic tensor
+        mean, var = np.mean(grouped, axis=tuple(axes), keepdims=True), np.var(
+            grouped, axis=tuple(axes), keepdims=True)
+    else:
+        mean, var = ops.moments(grouped, axes, keepdims=True)
+    if ddof:
+        n = ops.cast(ops.size(grouped) // ops.size(mean), var.dtype)
+        var = var * n / (n - 1)
+    scale = ops.sqrt(var) + eps if eps_outside else ops.sqrt(var + eps)
+    y = ops.reshape((grouped - mean) / scale, ops.shape(x))
+    if affine == "group":
+        gamma, beta = (ops.repeat(a[:groups], c // groups) for a in (gamma, beta))
+    if affine == "swapped":
+        gamma, beta = beta, gamma
+    return ops.add(ops.multiply(y, gamma), beta)
+
+
 def _conv_bn(x, filters, kernel, stride=1, bn=True, variant=None):
     """Conv2D then BN (the blocks' convolutions have no bias), with a variant's changes."""
     padding = "valid" if variant == "valid" and kernel == 3 else "same"
@@ -220,6 +249,7 @@ REFERENCES = {
     "batch_norm_forward": batch_norm_forward,
     "residual_block": residual_block,
     "bottleneck_block": bottleneck_block,
+    "group_norm": group_norm,
 }
 
 
@@ -385,6 +415,21 @@ MUTANTS = [
           ("relu before BN", "common mistake: ReLU before BN inside F"),
           ("1x1 middle", (r"expected Conv2D layers \(kernel, filters\) \[\(1, 4\), \(1, 16\), "
                           r"\(3, 4\)\]")),
+      ]],
+    *[("group_norm", lambda x, g, gamma, beta, eps=1e-3, k=switches: group_norm(
+        x, g, gamma, beta, eps, **k), message) for switches, message in [
+          ({"over": "all channels"}, "common mistake: statistics over all the channels"),
+          ({"over": "batch"}, "common mistake: normalised over the batch axis, like BatchNorm"),
+          ({"over": "batch and group"}, "common mistake: the statistics include the batch axis"),
+          ({"ddof": 1}, r"common mistake: unbiased variance \(ddof=1\)"),
+          ({"eps_outside": True}, "common mistake: eps added outside the square root"),
+          ({"layout": "strided"}, "common mistake: groups taken as strided channels"),
+          ({"affine": "group"}, "common mistake: gamma and beta applied per group"),
+          ({"affine": "swapped"}, "common mistake: gamma and beta swapped"),
+          ({"static_batch": True}, (r"(?s)case 'float32 tensors inside tf.function \(\(3, 2, "
+                                    r"4, 6\).*keras.ops.shape\(x\)\[0\], not x.shape\[0\]")),
+          ({"numpy": True}, (r"(?s)case 'float32 tensors inside tf.function.*NumPy "
+                             r"functions.*Use keras.ops")),
       ]],
 ]
 

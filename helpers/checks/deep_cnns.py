@@ -17,7 +17,10 @@ inspected like the same block written with layers on x (`keras_models` opens
 them); a block that is built but cannot run on a real batch (a size read from x
 while the batch size is None) gets a message, not a traceback.
 `batch_norm_forward` is compared with `keras.layers.BatchNormalization` in
-training and inference mode, and must return new arrays.
+training and inference mode, and must return new arrays. `group_norm` is compared
+with `keras.layers.GroupNormalization` (its gamma and beta set to the case's), with
+groups = 1 (layer norm) and groups = channels (instance norm) among the cases, then
+on float32 tensors, eagerly and traced with the batch size unknown, as a model calls it.
 
 Example:
 
@@ -29,6 +32,7 @@ Example:
 
 import numpy as np
 
+from helpers.checks import tensor_modes
 from helpers.checks.core import (exercise, describe, import_keras,
                                  import_tensorflow, is_int, mistakes_from, random_values)
 from helpers.checks.keras_models import (activation_after, activation_of, bn_with_known_weights,
@@ -41,7 +45,7 @@ from helpers.checks.keras_models import (activation_after, activation_of, bn_wit
 
 __all__ = [
     "lenet5", "vgg_block", "vgg16_param_count", "nin_block", "inception_block",
-    "batch_norm_forward", "residual_block", "bottleneck_block",
+    "batch_norm_forward", "residual_block", "bottleneck_block", "group_norm",
 ]
 
 
@@ -904,3 +908,119 @@ def bottleneck_block(ex):
             "strides=stride, padding=\"same\") -> BN -> ReLU -> Conv2D(4 * filters, 1) -> BN; "
             "shortcut: x, or Conv2D(4 * filters, 1, strides=stride) -> BN when the shape "
             "changes; then Add and ReLU.", 60 + number)
+
+
+# -------------------------------------------------------------- group_norm ---
+
+def _keras_group_norm(x, groups, gamma, beta, eps):
+    """The oracle: keras.layers.GroupNormalization in float64, its gamma and beta set."""
+    keras = import_keras()
+    layer = keras.layers.GroupNormalization(groups=groups, epsilon=eps, dtype="float64")
+    layer.build(x.shape)
+    layer.set_weights([np.asarray(gamma, np.float64), np.asarray(beta, np.float64)])
+    return np.asarray(layer(np.asarray(x, np.float64)))
+
+
+def _group_norm_cases():
+    """(case, mode, x, groups, gamma, beta, keyword arguments) for 03.9: float32 NHWC
+    batches, then the last case again on tensors, traced with the batch unknown (as a
+    model built on keras.Input calls it)."""
+    rng = np.random.default_rng(90)
+    inputs = [
+        ("(2, 4, 4, 6), 3 groups of 2 channels", (2, 4, 4, 6), 3, {}),
+        ("groups = 1: layer norm over height, width and channels, (2, 3, 3, 4)",
+         (2, 3, 3, 4), 1, {}),
+        ("groups = channels = 4: instance norm, (3, 3, 3, 4)", (3, 3, 3, 4), 4, {}),
+        ("one image (1, 5, 3, 8), 2 groups, eps 0.1 (large)", (1, 5, 3, 8), 2, {"eps": 0.1}),
+        ("(3, 2, 4, 6), 2 groups of 3 channels", (3, 2, 4, 6), 2, {}),
+    ]
+    cases = []
+    for case, shape, groups, kwargs in inputs:
+        c = shape[-1]
+        # every channel its own offset and scale, so that the grouping matters
+        x = rng.normal(size=c) + rng.uniform(0.3, 3.0, size=c) * rng.normal(size=shape)
+        gamma, beta = 1.0 + 0.3 * rng.normal(size=c), 0.5 * rng.normal(size=c)
+        x, gamma, beta = (a.astype(np.float32) for a in (x, gamma, beta))
+        cases.append((case, "numpy", x, groups, gamma, beta, kwargs))
+    return tensor_modes.with_tensor_modes(cases, unknown_batch=True)
+
+
+def _group_norm_answer(x, groups, gamma, beta, eps, *, over="group", ddof=0,
+                       eps_outside=False, layout="contiguous", affine="channel"):
+    """Group normalisation of NHWC `x` in float64, or a known mistake.
+
+    Switches (each one mistake):
+        over: the statistics: "group" (right: per image and group, over height, width
+            and the group's channels), "all channels" (per image over height, width
+            and every channel), "batch" (per channel over the batch, height and width,
+            as BatchNorm) or "batch and group" (per group over the batch too).
+        ddof: 1 takes the unbiased variance.
+        eps_outside: True divides by sqrt(var) + eps.
+        layout: "strided" puts channel k in group k % groups instead of k // (C / groups).
+        affine: "group" scales and shifts each group by gamma[g] and beta[g];
+            "swapped" makes beta scale and gamma shift.
+    """
+    x = np.asarray(x, np.float64)
+    n, h, w, c = x.shape
+    if layout == "strided":
+        grouped = x.reshape(n, h, w, c // groups, groups)
+        axes = (1, 2, 3)
+    else:
+        grouped = x.reshape(n, h, w, groups, c // groups)
+        axes = (1, 2, 4)
+    axes = {"group": axes, "all channels": (1, 2, 3, 4), "batch": (0, 1, 2),
+            "batch and group": (0,) + axes}[over]
+    mean = grouped.mean(axis=axes, keepdims=True)
+    var = grouped.var(axis=axes, keepdims=True, ddof=ddof)
+    scale = np.sqrt(var) + eps if eps_outside else np.sqrt(var + eps)
+    y = ((grouped - mean) / scale).reshape(n, h, w, c)
+    gamma, beta = np.asarray(gamma, np.float64), np.asarray(beta, np.float64)
+    if affine == "group":
+        gamma, beta = (np.repeat(a[:groups], c // groups) for a in (gamma, beta))
+    if affine == "swapped":
+        gamma, beta = beta, gamma
+    return y * gamma + beta
+
+
+_GROUP_NORM_MISTAKES = {
+    "statistics over all the channels of the image (layer norm): each group of channels "
+    "has its own mean and variance": {"over": "all channels"},
+    "normalised over the batch axis, like BatchNorm: group norm uses each image's own "
+    "statistics, never other images'": {"over": "batch"},
+    "the statistics include the batch axis: each image is normalised on its own, over "
+    "height, width and its group's channels": {"over": "batch and group"},
+    "unbiased variance (ddof=1): Keras divides by the number of values": {"ddof": 1},
+    "eps added outside the square root: divide by sqrt(var + eps)": {"eps_outside": True},
+    "groups taken as strided channels (channel k in group k % groups): a group is a "
+    "contiguous block of channels, reshape to (..., groups, channels // groups)":
+        {"layout": "strided"},
+    "gamma and beta applied per group (gamma[g] for group g): they have one value per "
+    "channel, applied after reshaping back to (batch, height, width, channels)":
+        {"affine": "group"},
+    "gamma and beta swapped: gamma scales, beta shifts": {"affine": "swapped"},
+}
+
+
+@exercise("03.9")
+def group_norm(ex):
+    """Checks `group_norm(x, groups, gamma, beta, eps)` against
+    `keras.layers.GroupNormalization`.
+
+    Float32 NHWC batches with 3 groups, groups = 1 (layer norm), groups = channels
+    (instance norm), one image with a large eps, then the last case on float32
+    tensors, eagerly and inside tf.function with the batch size unknown.
+    """
+    hint = ("reshape x to (batch, height, width, groups, channels // groups), take the mean "
+            "and the (biased) variance over axes 1, 2 and 4, normalise with "
+            "sqrt(var + eps), reshape back, then y = gamma * x_hat + beta per channel.")
+    for case, mode, x, groups, gamma, beta, kwargs in _group_norm_cases():
+        eps = kwargs.get("eps", 1e-3)
+        out = tensor_modes.call(ex, case, mode, x, groups, gamma, beta, **kwargs)
+        rtol, atol = tensor_modes.tolerances(np.float32)
+        ex.compare(case, tensor_modes.as_numpy(out), _keras_group_norm(x, groups, gamma, beta,
+                                                                      eps),
+                   kind="tensor", rtol=rtol, atol=atol,
+                   mistakes=mistakes_from(_group_norm_answer, _GROUP_NORM_MISTAKES, x, groups,
+                                          gamma, beta, eps),
+                   hint=hint, shape_hint="y has the shape of x: reshape back to (batch, "
+                                         "height, width, channels) after normalising.")
