@@ -259,3 +259,60 @@ def test_workflow_installs_the_same_pins_as_the_gradescope_zip(tmp_path):
     kept = [line.split("#", 1)[0].strip() for line in
             (tmp_path / "requirements.txt").read_text().splitlines()]
     assert [line for line in kept if line] == grading_requirements()
+
+
+FAKE_PYTHON = """#!/bin/bash
+echo "$(basename "$0") $*" >> "$LOG"
+if [ "$1 $2" = "-m venv" ]; then mkdir -p "$3/bin" && cp "$0" "$3/bin/python"; fi
+"""
+FAKE_APT = """#!/bin/bash
+echo "apt-get $*" >> "$LOG"
+for package in "$@"; do
+    case "$package" in python3.*-venv) ;; python3.*) cp "$(dirname "$0")/.python" \
+        "$(dirname "$0")/$package" ;; esac
+done
+"""
+
+
+@pytest.mark.parametrize("system_python", ["python3.12", None])
+def test_setup_sh_installs_a_python_that_fits_then_the_pins(tmp_path, system_python):
+    """setup.sh with fake apt-get and Pythons: Ubuntu 24.04 (python3.12) or 22.04 (none that
+    fits, so it installs python3.11), then a virtualenv and requirements.txt into it."""
+    from helpers.grade.gradescope import SETUP_SH
+
+    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    bin_dir.mkdir()
+    for name, text in {"apt-get": FAKE_APT, ".python": FAKE_PYTHON,
+                       **({system_python: FAKE_PYTHON} if system_python else {})}.items():
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    for tool in ("cp", "mkdir", "dirname", "basename"):  # the PATH holds no real Python
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    (tmp_path / "source").mkdir()
+    (tmp_path / "setup.sh").write_text(SETUP_SH)
+    env = {"PATH": str(bin_dir), "LOG": str(log), "WORKBOOK_AUTOGRADER_ROOT": str(tmp_path)}
+    done = subprocess.run(["/bin/bash", str(tmp_path / "setup.sh")], env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    chosen = system_python or "python3.11"
+    steps = log.read_text().splitlines()
+    venv = tmp_path / "workbook-venv"
+    assert steps == [
+        "apt-get update",
+        f"apt-get install -y {chosen}-venv" if system_python else
+        "apt-get install -y python3.11 python3.11-venv",
+        f"{chosen} -m venv {venv}",
+        "python -m pip install --upgrade pip",
+        f"python -m pip install -r {tmp_path}/source/requirements.txt",
+        "python -c import tensorflow, helpers.grade, helpers.data; print('setup ok')",
+    ]
+
+
+def test_run_writes_results_even_when_the_grader_fails(tmp_path):
+    from helpers.grade.gradescope import run
+
+    results = run(str(tmp_path))  # no source/autograder.json: a broken upload
+    assert results["score"] == 0 and results["tests"] == []
+    assert "the grader failed (FileNotFoundError" in results["output"]
+    assert json.loads((tmp_path / "results" / "results.json").read_text()) == results
+    assert check_results(results) == []
