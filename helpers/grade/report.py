@@ -195,14 +195,17 @@ def write_gradebook(out, feedback, released, students, results, statuses, restor
             messages = {ex.id: "not graded: " + "; ".join(statuses[student])
                         for ex in released.exercises}
         status = "; ".join(statuses[student]) or "graded"
-        rows[student] = {**points, "total": sum(points.values()), "max": released.max_points,
+        records[student] = feedback_record(student, released, points, messages, status,
+                                           restored[student])
+        exercises = exercise_results(records[student])  # what the other exporters write too
+        rows[student] = {**{ex.exercise: ex.points for ex in exercises},
+                         "total": sum(ex.points for ex in exercises),
+                         "max": released.max_points,
                          "status": status}
         name = _safe_name(student)
         while name.lower() in used_names:  # two ids that differ only in odd characters
             name += "_"
         used_names.add(name.lower())
-        records[student] = feedback_record(student, released, points, messages, status,
-                                           restored[student])
         with open(os.path.join(feedback, name + ".txt"), "w", encoding="utf-8") as f:
             f.write(feedback_text(records[student]))
     columns = [ex.id for ex in released.exercises] + ["total", "max", "status"]
