@@ -11,6 +11,10 @@ pyproject.toml changes, then runs the command with the virtualenv's own Python.
   workbook release    regenerate notebooks/ from solutions/
   workbook bench      time every notebook in quick and full mode
   workbook check NB   grade your copy of a notebook (a path, or a number like 00)
+  workbook gradescope NB [--out FILE]
+                      build the Gradescope autograder zip of a notebook (instructors)
+  workbook classroom NB [--out FILE]
+                      write the GitHub Classroom autograding workflow of a notebook
   workbook uitest     act as a student in JupyterLab in headless Chromium (maintainers, CI)
   workbook colab      the check tests and every notebook in quick mode on Colab's own
                       versions, in .venv-colab with Python 3.13 (maintainers, CI)
@@ -452,7 +456,12 @@ def main(argv=None, environ=None):
     caller = os.getcwd()
     os.chdir(ROOT)
     scripts = {"release": ["-m", "helpers.release"], "bench": ["scripts/benchmark.py"],
-               "uitest": ["scripts/uitest.py"], "test": ["-m", "pytest"]}
+               "uitest": ["scripts/uitest.py"], "test": ["-m", "pytest"],
+               "gradescope": ["-m", "helpers.grade.gradescope", "build"],
+               "classroom": ["-m", "helpers.grade.classroom", "workflow"]}
+    # A relative path (a notebook, --out) is the user's, from the folder the command was
+    # typed in.
+    os.environ["WORKBOOK_CALLER_DIR"] = caller
     try:
         if command in scripts:
             return run([ensure_venv(environ)] + scripts[command] + argv)
@@ -466,8 +475,6 @@ def main(argv=None, environ=None):
                        + extra + argv)
         if command == "check":
             python = ensure_venv(environ)
-            # A relative path is the student's, from the folder the command was typed in.
-            os.environ["WORKBOOK_CALLER_DIR"] = caller
             return run([python, "scripts/check_notebook.py"] + argv)
         if command == "colab":
             return run(colab_test_command(ensure_colab_venv(environ), argv))

@@ -46,7 +46,13 @@ The package, in the order of a run:
     prepare      builds the cells that run for one submission.
     run          runs the prepared notebooks with nbval in a pytest subprocess.
     plugin       the pytest plugin of that subprocess: records each cell's result.
-    report       scores the runs and writes the CSV and the feedback files.
+    report       scores the runs and writes the CSV and the feedback files; its
+                 `ExerciseResult` is one exercise's result as data.
+    gradescope   builds a Gradescope autograder zip and is its `run_autograder`.
+    classroom    GitHub Classroom: the autograding workflow and its per-exercise checks.
+
+`grade_one` grades one student's notebook (what Gradescope and GitHub Classroom
+grade: one submission per run) with the same code and returns its results as data.
 """
 
 import argparse
@@ -58,13 +64,22 @@ from collections import namedtuple
 
 from helpers.grade.prepare import prepare
 from helpers.grade.released import find_notebook, read_released
-from helpers.grade.report import score, write_gradebook
+from helpers.grade.report import exercise_results, score, write_gradebook
 from helpers.grade.run import run_all
 from helpers.grade.submissions import (NotANotebook, find_submissions, read_code_cells,
                                       read_format)
 
 Grades = namedtuple("Grades", "table feedback")
 Grades.__doc__ = "What `grade` returns: the gradebook (a DataFrame) and the feedback records."
+
+Graded = namedtuple("Graded", "total max_points status exercises")
+Graded.__doc__ = """What `grade_one` returns for one submission.
+
+Fields:
+    total, max_points: the points earned and the notebook's maximum.
+    status: the gradebook's status column (`graded`, or what went wrong).
+    exercises: a list of `report.ExerciseResult`, one per exercise in notebook order.
+"""
 
 
 def grade(notebook, submissions, out, feedback=None, timeout=120, workers=2, keep=None):
@@ -145,6 +160,41 @@ def grade(notebook, submissions, out, feedback=None, timeout=120, workers=2, kee
     print(f"wrote {out} ({len(table)} rows; max {released.max_points:g} points) and feedback in "
           f"{feedback}{os.sep}", flush=True)
     return Grades(table, records)
+
+
+def grade_one(notebook, submission, timeout=120, student="submission"):
+    """Grades one student's notebook, as `grade` grades each row of the gradebook.
+
+    Gradescope (one container per submission) and GitHub Classroom (one workflow run
+    per push) grade this way; the CSV of `grade` over the same files has the same points.
+
+    Args:
+        notebook: the released notebook: a path, or a number like `"01"`.
+        submission: the student's notebook, or a folder holding it: every `.ipynb`
+            below it is a candidate and the rule of `grade` picks one (the one named
+            like the released notebook, else the first by path; the status says so).
+        timeout: seconds allowed per cell.
+        student: the id used in the status and messages.
+
+    Returns:
+        A `Graded`; nothing is written outside a temporary folder.
+    """
+    with tempfile.TemporaryDirectory(prefix="workbook-grade-one-") as work:
+        folder = os.path.join(work, "submissions", student)
+        os.makedirs(folder)
+        if os.path.isfile(submission):
+            shutil.copy(submission, folder)
+        else:
+            for parent, dirs, files in os.walk(submission):
+                dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
+                for name in sorted(f for f in files if f.endswith(".ipynb")):
+                    target = os.path.join(folder, os.path.relpath(parent, submission))
+                    os.makedirs(target, exist_ok=True)
+                    shutil.copy(os.path.join(parent, name), target)
+        grades = grade(notebook, os.path.dirname(folder), os.path.join(work, "grades.csv"),
+                       timeout=timeout, workers=1)
+    record = grades.feedback[student]
+    return Graded(record["total"], record["max"], record["status"], exercise_results(record))
 
 
 def main(argv=None):

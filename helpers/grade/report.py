@@ -2,8 +2,30 @@
 
 import os
 import re
+from collections import namedtuple
 
-from helpers.notebook_format import FORMAT_VERSION, parse_test_line
+from helpers.notebook_format import FORMAT_VERSION, NOT_ATTEMPTED, parse_test_line
+
+ExerciseResult = namedtuple("ExerciseResult", "exercise name points max_points message status")
+ExerciseResult.__doc__ = """One exercise of one graded submission: what every exporter writes.
+
+The CSV (`write_gradebook`), the feedback files, Gradescope's results.json
+(`helpers.grade.gradescope`) and GitHub Classroom's per-exercise checks
+(`helpers.grade.classroom`) all come from these.
+
+Fields:
+    exercise: its id, e.g. `"01.3"`.
+    name: the graded function's name, e.g. `"tanh"`.
+    points: the points earned (all or nothing).
+    max_points: the points its test cell is worth.
+    message: None when it passed, else the check's message or what happened.
+    status: one of `STATUSES`.
+"""
+
+#: The `status` of an `ExerciseResult`, from its message (the messages of `_message` and
+#: the checks' "not attempted yet" start with these words).
+STATUSES = ("passed", "failed", "not attempted", "timeout", "kernel died", "not run",
+            "not graded")
 
 
 def _message(record, timeout):
@@ -107,6 +129,26 @@ def feedback_record(student, released, points, messages, status, restored):
             "exercises": exercises}
 
 
+def exercise_status(message):
+    """The `ExerciseResult.status` of an exercise whose message is `message` (None: passed)."""
+    if message is None:
+        return "passed"
+    first = (message.splitlines() or [""])[0]
+    if f": {NOT_ATTEMPTED}" in first:
+        return "not attempted"
+    for status in ("timeout", "not run", "not graded"):
+        if first.startswith(status + ":"):
+            return status
+    return "kernel died" if first.startswith("the kernel died") else "failed"
+
+
+def exercise_results(record):
+    """The `ExerciseResult`s of one submission, in notebook order, from its
+    `feedback_record`."""
+    return [ExerciseResult(ex["id"], ex["name"], ex["points"], ex["max"], ex["message"],
+                           exercise_status(ex["message"])) for ex in record["exercises"]]
+
+
 def feedback_text(record):
     """The text of a feedback file, from a `feedback_record`."""
     lines = [f"{record['notebook']}: feedback for {record['student']}",
@@ -153,14 +195,17 @@ def write_gradebook(out, feedback, released, students, results, statuses, restor
             messages = {ex.id: "not graded: " + "; ".join(statuses[student])
                         for ex in released.exercises}
         status = "; ".join(statuses[student]) or "graded"
-        rows[student] = {**points, "total": sum(points.values()), "max": released.max_points,
+        records[student] = feedback_record(student, released, points, messages, status,
+                                           restored[student])
+        exercises = exercise_results(records[student])  # what the other exporters write too
+        rows[student] = {**{ex.exercise: ex.points for ex in exercises},
+                         "total": sum(ex.points for ex in exercises),
+                         "max": released.max_points,
                          "status": status}
         name = _safe_name(student)
         while name.lower() in used_names:  # two ids that differ only in odd characters
             name += "_"
         used_names.add(name.lower())
-        records[student] = feedback_record(student, released, points, messages, status,
-                                           restored[student])
         with open(os.path.join(feedback, name + ".txt"), "w", encoding="utf-8") as f:
             f.write(feedback_text(records[student]))
     columns = [ex.id for ex in released.exercises] + ["total", "max", "status"]
