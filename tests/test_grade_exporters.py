@@ -182,11 +182,14 @@ def test_build_command_for_a_real_notebook(tmp_path, capsys):
 def classroom(setup):
     """The workflow's grading command on the half-done submission."""
     out = setup["base"] / "classroom" / "grades.json"
+    summary = setup["base"] / "step_summary.md"
     done = subprocess.run(
         [sys.executable, "-m", "helpers.grade.classroom", "grade", str(setup["released"]),
          str(setup["subs"] / "half"), "--out", str(out), "--timeout", str(TIMEOUT)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
-    return {"done": done, "out": out, "data": json.loads(out.read_text())}
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "GITHUB_STEP_SUMMARY": str(summary)})
+    return {"done": done, "out": out, "data": json.loads(out.read_text()),
+            "summary": summary.read_text()}
 
 
 def test_classroom_grading_command_gives_the_csv_points(setup, classroom):
@@ -198,6 +201,11 @@ def test_classroom_grading_command_gives_the_csv_points(setup, classroom):
     assert "99.1 double: 2 of 2 points, passed" in log
     assert "99.2 square: 0 of 1 points, not attempted" in log
     assert "    99.2 square: not attempted yet" in log  # the message, in the job log
+    summary = classroom["summary"]  # the run's summary page
+    assert summary.startswith("## 99_synthetic")
+    assert "| 99.1 `double` | 2 of 2 | passed |" in summary
+    assert "| 99.2 `square` | 0 of 1 | not attempted |" in summary
+    assert "### 99.2 square\n\n```text\n99.2 square: not attempted yet" in summary
 
 
 def test_classroom_check_exits_as_the_command_grader_expects(classroom, capsys):

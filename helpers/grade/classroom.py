@@ -25,6 +25,8 @@ pyproject.toml, or `--repository`), grades the student's notebook once (`grade`:
 same grading as `python -m helpers.grade`, with every message in the job log), then has
 one command-grader step per exercise whose command (`check`) prints that exercise's
 result and exits 0 when it passed, 1 when not, so Classroom shows points per exercise.
+The grading step also writes a table of every exercise's points, and the messages, on
+the run's summary page (`$GITHUB_STEP_SUMMARY`), which any GitHub repository shows.
 Those steps and the reporter run even when grading failed (`!cancelled()`): every
 exercise then scores 0 and says where to look, instead of the run reporting nothing.
 """
@@ -160,7 +162,24 @@ def grade(notebook, submission, out, timeout=120):
         print(f"{ex.exercise} {ex.name}: {ex.points:g} of {ex.max_points:g} points, {ex.status}")
         if ex.message is not None:
             print("\n".join("    " + line for line in ex.message.splitlines()))
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:  # GitHub Actions shows this file on the run's page
+        with open(summary, "a", encoding="utf-8") as f:
+            f.write(job_summary(released.filename, graded))
     return graded
+
+
+def job_summary(filename, graded):
+    """The run's summary page (Markdown): the total, one table row per exercise, and each
+    message of an exercise that did not pass."""
+    lines = [f"## {filename}: {graded.total:g} of {graded.max_points:g} points", "",
+             f"Status: {graded.status}", "", "| exercise | points | result |", "|---|---|---|"]
+    lines += [f"| {ex.exercise} `{ex.name}` | {ex.points:g} of {ex.max_points:g} | {ex.status} |"
+              for ex in graded.exercises]
+    for ex in graded.exercises:
+        if ex.message is not None:
+            lines += ["", f"### {ex.exercise} {ex.name}", "", "```text", ex.message, "```"]
+    return "\n".join(lines) + "\n"
 
 
 def check(results, exercise_id):
