@@ -168,6 +168,23 @@ def style_cost(grams_s, grams_g, weights, *, weighted=True, four=4, power=2, bat
     return total
 
 
+def roi_pool(features, boxes, output_size, *, columns=(1, 0, 3, 2), samples=2, pool="max",
+             bins=(2, 4), transpose=False):
+    oh, ow = output_size[::-1] if transpose else output_size
+    boxes = np.asarray(boxes, dtype=np.float32)
+    crops = tf.image.crop_and_resize(np.asarray(features, dtype=np.float32)[None],
+                                     boxes[:, list(columns)], np.zeros(len(boxes), np.int32),
+                                     (samples * oh, samples * ow))  # (K, s oh, s ow, C)
+    if samples == 1:
+        return crops.numpy()
+    if pool == "max" and bins == (2, 4):
+        return tf.nn.max_pool2d(crops, 2, 2, "VALID").numpy()
+    k, c = crops.shape[0], crops.shape[-1]
+    shape = (k, oh, 2, ow, 2, c) if bins == (2, 4) else (k, oh, ow, 2, 2, c)
+    axes = (2, 4) if bins == (2, 4) else (3, 4)
+    return (ops.max if pool == "max" else ops.mean)(ops.reshape(crops, shape), axis=axes)
+
+
 REFERENCES = {
     "iou": iou,
     "non_max_suppression": non_max_suppression,
@@ -178,6 +195,7 @@ REFERENCES = {
     "gram_matrix": gram_matrix,
     "content_cost": content_cost,
     "style_cost": style_cost,
+    "roi_pool": roi_pool,
 }
 
 
@@ -254,6 +272,46 @@ def _stop_gradient(fn):
         return ops.stop_gradient(fn(*args, **kwargs))
 
     return stopped
+
+
+def _roi_pool_with_loops(features, boxes, output_size, *, scale=-1, end=True, clamp=True):
+    """RoI pooling with NumPy loops: bilinear samples from corner to corner (`end`: x2
+    included), at u * (size + scale) pixels, clamped to the map (`clamp`: the next row
+    and column too); the max of each bin."""
+    features = np.asarray(features, dtype=np.float64)
+    h, w, c = features.shape
+    oh, ow = output_size
+    out = np.zeros((len(boxes), oh, ow, c))
+    for k, (x1, y1, x2, y2) in enumerate(np.asarray(boxes, dtype=np.float64)):
+        ys = np.linspace(y1, y2, 2 * oh, endpoint=end) * (h + scale)
+        xs = np.linspace(x1, x2, 2 * ow, endpoint=end) * (w + scale)
+        for i in range(oh):
+            for j in range(ow):
+                best = np.full(c, -np.inf)
+                for y in np.clip(ys[2 * i:2 * i + 2], 0, h - 1):
+                    for x in np.clip(xs[2 * j:2 * j + 2], 0, w - 1):
+                        top, left = int(y), int(x)
+                        bottom, right = top + 1, left + 1
+                        if clamp:
+                            bottom, right = min(bottom, h - 1), min(right, w - 1)
+                        dy, dx = y - top, x - left
+                        upper = (1 - dx) * features[top, left] + dx * features[top, right]
+                        lower = (1 - dx) * features[bottom, left] + dx * features[bottom, right]
+                        best = np.maximum(best, (1 - dy) * upper + dy * lower)
+                out[k, i, j] = best
+    return out
+
+
+def _roi_pool_channels_first(features, boxes, output_size):
+    """The map read as (C, H, W) by a reshape, and moved back with a transpose."""
+    h, w, c = features.shape
+    return roi_pool(np.reshape(features, (c, h, w)).transpose(1, 2, 0), boxes, output_size)
+
+
+def _roi_pool_twice_normalised(features, boxes, output_size):
+    h, w, _ = features.shape
+    return roi_pool(features, boxes / np.array([w - 1, h - 1, w - 1, h - 1], np.float32),
+                    output_size)
 
 
 MUTANTS = [
@@ -428,6 +486,27 @@ MUTANTS = [
                                        for a, b, wl in zip(s, g, w)),
      r"(?s)case 'float32 tensors inside tf.function.*Use keras.ops"),
     ("style_cost", _stop_gradient(style_cost), r"no gradient flows .* `grams_g\[0\]`"),
+    # roi_pool
+    ("roi_pool", lambda *a: roi_pool(*a, columns=(0, 1, 2, 3)),
+     r"case 'hand-worked.*x and y swapped"),
+    ("roi_pool", lambda *a: roi_pool(*a, pool="mean"), r"case 'hand-worked.*average pooling"),
+    ("roi_pool", lambda *a: roi_pool(*a, samples=1), r"case 'hand-worked.*one sample per bin"),
+    ("roi_pool", _roi_pool_twice_normalised,
+     r"case 'hand-worked.*read in pixels \(or normalised twice\)"),
+    ("roi_pool", lambda *a: _roi_pool_with_loops(*a, scale=0),
+     r"case 'hand-worked.*positions u \* H"),
+    ("roi_pool", lambda *a: _roi_pool_with_loops(*a, end=False),
+     r"case 'hand-worked.*the box's end left out"),
+    ("roi_pool", lambda *a: roi_pool(*a, bins=(3, 4)),
+     r"case 'one box, a 6 x 8 map.*the bins taken from a reshape"),
+    ("roi_pool", lambda *a: _roi_pool_with_loops(*a, clamp=False),
+     r"(?s)case 'boxes touching the border.*IndexError.*min\(top \+ 1, H - 1\)"),
+    ("roi_pool", lambda *a: roi_pool(*a, transpose=True),
+     r"(?s)case 'output_size not square.*the output transposed, \(K, ow, oh, C\)"),
+    ("roi_pool", _roi_pool_channels_first,
+     r"(?s)case 'one box, a 6 x 8 map with 2 channels.*channels mixed"),
+    ("roi_pool", lambda *a: roi_pool(*a)[..., :1],
+     r"(?s)case 'one box, a 6 x 8 map.*wrong shape.*\(K, oh, ow, C\)"),
 ]
 
 
@@ -437,6 +516,10 @@ MESSAGES = [
      "04.1 iou, case 'hand-worked: overlapping, touching",
      ["common mistake: the overlap's width and height not clamped at 0", "expected:",
       "received:"]),
+    ("roi_pool", lambda *a: roi_pool(*a, columns=(0, 1, 2, 3)),
+     "04.10 roi_pool, case 'hand-worked: a 3 x 3 map with a peak in the middle",
+     ["common mistake: x and y swapped", "boxes[:, [1, 0, 3, 2]]", "expected: [6.5]",
+      "received: [7.5]"]),
 ]
 
 
@@ -541,7 +624,9 @@ def test_other_correct_answers_pass(capsys):
     check.style_cost(lambda s, g, w: sum(
         wl * ops.mean(ops.sum((gs - gg) ** 2, axis=(1, 2))) / (4 * gs.shape[-1] ** 2)
         for gs, gg, wl in zip(s, g, w)))
-    assert capsys.readouterr().out.count("passed") == 13
+    check.roi_pool(_roi_pool_with_loops)
+    check.roi_pool(lambda f, b, size: check._roi_pool_answer(f, b, size).astype(np.float32))
+    assert capsys.readouterr().out.count("passed") == 15
 
 
 # ------------------------------------------------------------------ oracles ---
@@ -685,6 +770,35 @@ def test_the_gram_and_costs_match_loops():
     a_c, a_g = features, features[::-1]
     assert np.isclose(check._content_cost_answer(a_c, a_g),
                       np.sum((a_c - a_g) ** 2) / (2 * 4 * 2 * 3 * 4))
+
+
+def test_the_roi_pool_oracles_agree():
+    """crop_and_resize and max pooling (the oracle), the switch oracle and the loops give one
+    answer on every case, the hand-worked one included: no sample falls off the map."""
+    for case, features, boxes, size, hand in check._roi_pool_cases():
+        expected = check._tf_roi_pool(features, boxes, size)
+        assert np.allclose(check._roi_pool_answer(features, boxes, size), expected,
+                           atol=1e-5), case
+        assert np.allclose(_roi_pool_with_loops(features, boxes, size), expected,
+                           atol=1e-5), case
+        if hand is not None:
+            assert np.allclose(expected, hand), case
+
+
+def test_every_roi_pool_mistake_shows_in_some_case():
+    """Each named mistake differs from the answer in at least one case, and the border
+    case has coordinates 0 and 1."""
+    names = set()
+    for case, features, boxes, size, _ in check._roi_pool_cases():
+        right = check._roi_pool_answer(features, boxes, size)
+        for name, switches in check._ROI_POOL_MISTAKES.items():
+            wrong = check._roi_pool_answer(features, boxes, size, **switches)
+            if wrong.shape != right.shape or not np.allclose(wrong, right, atol=1e-4):
+                names.add(name)
+    assert names == set(check._ROI_POOL_MISTAKES), set(check._ROI_POOL_MISTAKES) - names
+    border = {case: boxes for case, _, boxes, *_ in check._roi_pool_cases()}[
+        "boxes touching the border (coordinates 0 and 1), output (2, 2)"]
+    assert border.min() == 0.0 and border.max() == 1.0
 
 
 # ---------------------------------------------------------- messages in full ---

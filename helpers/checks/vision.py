@@ -1,11 +1,13 @@
 """Checks for notebook 04, vision applications: intersection over union, non-maximum
-suppression, anchor boxes, the targets and outputs of a grid detector, the triplet
-loss and the three costs of neural style transfer.
+suppression, anchor boxes, the targets and outputs of a grid detector, RoI pooling, the
+triplet loss and the three costs of neural style transfer.
 
 Boxes are in corner format (x1, y1, x2, y2). The oracles are libraries where one
 does the job: `keras.utils.bounding_boxes.compute_iou` for IoU and
 `tf.image.non_max_suppression` for NMS (whose boxes are (y1, x1, y2, x2); IoU does
-not change when x and y swap roles, so the same arrays are passed). Anchors, grid
+not change when x and y swap roles, so the same arrays are passed), and
+`tf.image.crop_and_resize` followed by `tf.nn.max_pool2d` for RoI pooling (04.10,
+eager, on NumPy arrays, as the notebook calls it). Anchors, grid
 targets and grid decoding follow this notebook's own conventions, which no
 installed library shares (Keras has no anchor generator and no YOLO-style grid), so
 their oracles are written out here, and the small cases are worked by hand. The
@@ -38,6 +40,7 @@ from helpers.checks.core import (exercise, import_keras, import_tensorflow, mist
 __all__ = [
     "iou", "non_max_suppression", "make_anchors", "encode_grid_targets",
     "decode_grid_predictions", "triplet_loss", "gram_matrix", "content_cost", "style_cost",
+    "roi_pool",
 ]
 
 
@@ -1183,3 +1186,173 @@ def style_cost(ex):
                        (*three, weights), [1], expected,
                        "write the cost with keras.ops (ops.sum, ops.square, ops.mean) and "
                        "add the layers' weighted costs.")
+
+
+# ------------------------------------------------------------------ roi_pool ---
+
+def _tf_roi_pool(features, boxes, output_size):
+    """RoI pooling from TensorFlow: `tf.image.crop_and_resize` then `tf.nn.max_pool2d`.
+
+    Each box (x1, y1, x2, y2) is reordered to crop_and_resize's (y1, x1, y2, x2), sampled
+    on a (2 oh, 2 ow) grid, and every 2 x 2 block of samples max-pooled. Float64 of
+    TensorFlow's float32 result, (K, oh, ow, C).
+    """
+    tf = import_tensorflow()
+    oh, ow = output_size
+    boxes = np.asarray(boxes, np.float32).reshape(-1, 4)[:, [1, 0, 3, 2]]
+    crops = tf.image.crop_and_resize(np.asarray(features, np.float32)[None], boxes,
+                                     np.zeros(len(boxes), np.int32), (2 * oh, 2 * ow))
+    return np.asarray(tf.nn.max_pool2d(crops, 2, 2, "VALID"), np.float64)
+
+
+def _roi_pool_positions(start, end, count, size, *, scale, end_included):
+    """`count` sample positions along one axis of a map of `size` pixels, in pixel units."""
+    if end_included:
+        steps = np.linspace(start, end, count) if count > 1 else np.array([(start + end) / 2])
+    else:
+        steps = start + np.arange(count) * (end - start) / count
+    return steps * {"size - 1": size - 1, "size": size, "pixels": 1}[scale]
+
+
+def _bilinear(features, ys, xs):
+    """features (H, W, C) sampled at every (y, x) of ys x xs (pixel units, clamped to
+    the map): (len(ys), len(xs), C)."""
+    h, w, _ = features.shape
+    ys, xs = np.clip(ys, 0, h - 1), np.clip(xs, 0, w - 1)
+    top, left = np.floor(ys).astype(int), np.floor(xs).astype(int)
+    bottom, right = np.minimum(top + 1, h - 1), np.minimum(left + 1, w - 1)
+    dy, dx = (ys - top)[:, None, None], (xs - left)[None, :, None]
+    rows = [features[r][:, left] * (1 - dx[0]) + features[r][:, right] * dx[0]
+            for r in (top, bottom)]
+    return rows[0] * (1 - dy) + rows[1] * dy
+
+
+def _roi_pool_answer(features, boxes, output_size, *, order="xy", scale="size - 1",
+                     end_included=True, samples=2, pool=np.max, bins="rows",
+                     transposed=False, channels="last"):
+    """RoI pooling written out in NumPy float64 (bilinear samples, then a max per bin).
+
+    Args:
+        features, boxes, output_size: as for the exercise.
+        order: "xy" (right: boxes are (x1, y1, x2, y2)), or "yx" to read them as
+            (y1, x1, y2, x2), as crop_and_resize does.
+        scale: what a coordinate u is multiplied by: "size - 1" (right), "size", or
+            "pixels" (1: the box read in pixels, or normalised twice).
+        end_included: False spaces the samples by (x2 - x1) / n, leaving x2 out.
+        samples: samples per bin and axis (2, right; 1 crops to (oh, ow) without pooling).
+        pool: how a bin's samples combine (np.max, right; np.mean).
+        bins: "rows" (right: bin (i, j) holds samples 2i..2i+1 and 2j..2j+1), or
+            "blocks" for the crop reshaped to (oh, ow, 2, 2, C).
+        transposed: the output (ow, oh) instead of (oh, ow).
+        channels: "last" (right), or "reshaped" for the map reshaped to (C, H, W) and
+            transposed back.
+    """
+    f = np.asarray(features, np.float64)
+    h, w, c = f.shape
+    if channels == "reshaped":
+        f = f.reshape(c, h, w).transpose(1, 2, 0)
+    oh, ow = output_size[::-1] if transposed else output_size
+    pooled = []
+    for box in np.asarray(boxes, np.float64).reshape(-1, 4):
+        x1, y1, x2, y2 = box if order == "xy" else box[[1, 0, 3, 2]]
+        ys = _roi_pool_positions(y1, y2, oh * samples, h, scale=scale,
+                                 end_included=end_included)
+        xs = _roi_pool_positions(x1, x2, ow * samples, w, scale=scale,
+                                 end_included=end_included)
+        crop = _bilinear(f, ys, xs)                                 # (oh * s, ow * s, C)
+        if bins == "rows":
+            pooled.append(pool(crop.reshape(oh, samples, ow, samples, c), axis=(1, 3)))
+        else:
+            pooled.append(pool(crop.reshape(oh, ow, samples, samples, c), axis=(2, 3)))
+    return np.stack(pooled) if pooled else np.zeros((0, oh, ow, c))
+
+
+_ROI_POOL_MISTAKES = {
+    "x and y swapped: the boxes are (x1, y1, x2, y2), and tf.image.crop_and_resize reads "
+    "(y1, x1, y2, x2): reorder the columns with boxes[:, [1, 0, 3, 2]]": {"order": "yx"},
+    "average pooling: each bin is the MAX of its 2 x 2 samples": {"pool": np.mean},
+    "one sample per bin (a crop of (oh, ow) without pooling): crop to (2 * oh, 2 * ow), "
+    "then take the max of each 2 x 2 block": {"samples": 1},
+    "the box read in pixels (or normalised twice): the coordinates are fractions, and "
+    "u is the position u * (H - 1) down (u * (W - 1) across) the map": {"scale": "pixels"},
+    "positions u * H (u * W): with crop_and_resize's convention 0 is the centre of the "
+    "first pixel and 1 the centre of the last, u * (H - 1)": {"scale": "size"},
+    "the box's end left out (samples spaced by (x2 - x1) / n): the first sample is at x1 "
+    "and the last exactly at x2, spaced by (x2 - x1) / (n - 1)": {"end_included": False},
+    "the bins taken from a reshape to (K, oh, ow, 2, 2, C): bin (i, j) holds the samples "
+    "of rows 2i and 2i + 1 and columns 2j and 2j + 1 (reshape to (K, oh, 2, ow, 2, C), "
+    "or tf.nn.max_pool2d with a 2 x 2 window and stride 2)": {"bins": "blocks"},
+    "the output transposed, (K, ow, oh, C): output_size is (oh, ow), rows first":
+        {"transposed": True},
+    "channels mixed: the map reshaped to (C, H, W) instead of transposed; the channels "
+    "are the last axis, each pooled on its own": {"channels": "reshaped"},
+}
+
+
+def _roi_pool_cases():
+    """(case, features, boxes, output_size, hand-worked result or None)."""
+    peak = np.array([[0, 1, 2], [3, 8, 5], [6, 7, 4]], np.float32)[..., None]   # (3, 3, 1)
+    rng = np.random.default_rng(1000)
+    map_6x8 = rng.normal(size=(6, 8, 2)).astype(np.float32)
+    map_10x12 = rng.normal(size=(10, 12, 3)).astype(np.float32)
+    map_9x9 = rng.normal(size=(9, 9, 2)).astype(np.float32)
+    map_7x9 = rng.normal(size=(7, 9, 1)).astype(np.float32)
+    ys, xs = np.meshgrid(np.arange(7.0), np.arange(11.0), indexing="ij")
+    channels = np.stack([xs, 10 * ys, rng.normal(size=(7, 11)), -xs * ys],
+                        axis=-1).astype(np.float32)                # (7, 11, 4): each its own
+    return [
+        ("hand-worked: a 3 x 3 map with a peak in the middle, one box (0.25, 0.5, 0.75, "
+         "0.75), output (1, 1)", peak, np.array([[0.25, 0.5, 0.75, 0.75]], np.float32), (1, 1),
+         np.array([[[[6.5]]]])),  # x = 0.5, 1.5 and y = 1, 1.5: 5.5, 6.5, 6.0, 6.0; max 6.5
+        ("one box, a 6 x 8 map with 2 channels, output (2, 2)", map_6x8,
+         np.array([[0.1, 0.2, 0.7, 0.9]], np.float32), (2, 2), None),
+        ("three boxes of different sizes and aspect ratios (wide, tall, large), output (3, 3)",
+         map_10x12, np.array([[0.05, 0.3, 0.95, 0.55], [0.6, 0.05, 0.8, 0.9],
+                              [0.2, 0.1, 0.85, 0.8]], np.float32), (3, 3), None),
+        ("boxes touching the border (coordinates 0 and 1), output (2, 2)", map_9x9,
+         np.array([[0.0, 0.0, 0.375, 0.5], [0.625, 0.5, 1.0, 1.0], [0.0, 0.25, 1.0, 1.0]],
+                  np.float32), (2, 2), None),
+        ("a box smaller than the output (about 2 x 2 pixels pooled to 4 x 4: upsampling)",
+         map_7x9, np.array([[0.3, 0.4, 0.55, 0.75]], np.float32), (4, 4), None),
+        ("output_size not square, (2, 3), two boxes", map_10x12,
+         np.array([[0.1, 0.15, 0.6, 0.5], [0.35, 0.4, 0.9, 0.95]], np.float32), (2, 3), None),
+        ("4 channels that differ (x, 10 y, noise, -x y), output (3, 2)", channels,
+         np.array([[0.2, 0.1, 0.7, 0.6], [0.05, 0.45, 0.5, 0.95]], np.float32), (3, 2), None),
+    ]
+
+
+def _explain_roi_pool_error(message):
+    if "out of bounds" in message or "IndexError" in message:
+        return ("a sample exactly on the last row or column (a box touching the border) has "
+                "no row or column after it: use min(top + 1, H - 1) and min(left + 1, W - 1) "
+                "for the second pair of cells.")
+    return None
+
+
+@exercise("04.10")
+def roi_pool(ex):
+    """Checks `roi_pool(features, boxes, output_size)` against `tf.image.crop_and_resize`.
+
+    Each box (x1, y1, x2, y2), coordinates as fractions with 0 and 1 at the centres of
+    the first and last pixels, is sampled bilinearly on an evenly spaced
+    (2 oh) x (2 ow) grid from corner to corner, and each bin is the max of its 2 x 2
+    samples: the oracle is crop_and_resize (columns reordered to (y1, x1, y2, x2),
+    crop (2 oh, 2 ow)) followed by a 2 x 2 max pooling with stride 2. The result, a
+    NumPy array or a tensor of any float dtype, is (K, oh, ow, C). Cases: a hand-worked
+    ramp, one box, three boxes of different sizes and shapes, boxes on the border, a
+    box smaller than the output, a non-square output, four channels that differ.
+    """
+    hint = ("sample each box on a (2 oh) x (2 ow) grid from (x1, y1) to (x2, y2) inclusive, "
+            "position u * (H - 1) down and u * (W - 1) across, with bilinear interpolation "
+            "(tf.image.crop_and_resize with boxes[:, [1, 0, 3, 2]] and crop_size "
+            "(2 * oh, 2 * ow) does exactly that), then the max of each 2 x 2 block.")
+    for case, features, boxes, output_size, hand in _roi_pool_cases():
+        out = ex.call_explained(case, _explain_roi_pool_error, features, boxes, output_size)
+        expected = hand if hand is not None else _tf_roi_pool(features, boxes, output_size)
+        ex.compare(case, tensor_modes.as_numpy(out), expected, kind="tensor", rtol=1e-4,
+                   atol=1e-5,
+                   mistakes=mistakes_from(_roi_pool_answer, _ROI_POOL_MISTAKES, features,
+                                          boxes, output_size),
+                   hint=hint,
+                   shape_hint="one (oh, ow) grid of C channels per box: shape "
+                              "(K, oh, ow, C), with output_size = (oh, ow).")
