@@ -175,6 +175,87 @@ def image_grid(images, labels=None, class_names=None, *, predictions=None, ncols
     return fig
 
 
+def heatmap_overlays(images, maps, labels=None, class_names=None, *, predictions=None,
+                     alpha=0.55, size=1.5):
+    """Shows images in columns, with one row per kind of heatmap laid over them.
+
+    The first row holds the images, titled like `image_grid`; each further row
+    shows one kind of map (a saliency map, a Grad-CAM heatmap, ...) in colour
+    over the grayscale image. Every map is scaled to [0, 1] by its own maximum
+    (a map that is all zero stays zero) and stretched over the whole image with
+    bilinear interpolation, so maps coarser than the image (a 14x14 Grad-CAM on a
+    28x28 image) line up with it.
+
+    Args:
+        images: array of shape `(n, height, width)` or `(n, height, width, 1 or 3)`.
+        maps: dict mapping a row's name (written left of the row) to an array of
+            shape `(n, map_height, map_width)`, one non-negative map per image.
+        labels: optional integer labels of shape `(n,)`.
+        class_names: optional sequence that maps a label to its name.
+        predictions: optional predicted labels of shape `(n,)`; a title turns
+            red when the prediction differs from the label.
+        alpha: opacity of the maps over the images, in (0, 1].
+        size: width and height of one cell, in inches.
+
+    Returns:
+        The matplotlib Figure.
+
+    Example:
+
+    >>> fig = heatmap_overlays(x[:8], {"Grad-CAM": cams}, y[:8], FASHION_MNIST_CLASSES,
+    ...                        predictions=predicted[:8])
+    """
+    images = _image_batch(images, 1, "heatmap_overlays")
+    n = len(images)
+    if not isinstance(maps, dict) or not maps:
+        raise ValueError("heatmap_overlays() needs maps, a dict of row name -> array of "
+                         f"shape (n, h, w); received {type(maps).__name__}.")
+    arrays = {}
+    for name, values in maps.items():
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim != 3 or len(values) != n:
+            raise ValueError(f"heatmap_overlays(): maps[{name!r}] must have shape ({n}, h, w), "
+                             f"one map per image; received shape {values.shape}.")
+        top = values.max(axis=(1, 2), keepdims=True)
+        arrays[name] = values / np.where(top > 0, top, 1.0)
+    for label, values in (("labels", labels), ("predictions", predictions)):
+        if values is not None and len(values) != n:
+            raise ValueError(f"heatmap_overlays() received {n} images but {len(values)} "
+                             f"{label}.")
+
+    def name_of(index):
+        return class_names[int(index)] if class_names is not None else str(int(index))
+
+    plt = _pyplot()
+    rows = len(arrays) + 1
+    fig, axes = plt.subplots(rows, n, figsize=(size * n + 0.6, size * rows + 0.5),
+                             squeeze=False)
+    height, width = images.shape[1:3]
+    extent = (-0.5, width - 0.5, height - 0.5, -0.5)
+    gray = images if images.ndim == 3 else images.mean(axis=-1)
+    for i in range(n):
+        axes[0, i].imshow(images[i], cmap="gray" if images.ndim == 3 else None)
+        if labels is not None:
+            title, color = name_of(labels[i]), "black"
+            if predictions is not None:
+                title = f"{name_of(predictions[i])}\n(true: {title})"
+                color = "black" if int(predictions[i]) == int(labels[i]) else "red"
+            axes[0, i].set_title(title, fontsize=TITLE_SIZE, color=color)
+        for row, values in enumerate(arrays.values(), start=1):
+            axes[row, i].imshow(gray[i], cmap="gray")
+            axes[row, i].imshow(values[i], cmap="jet", alpha=alpha, vmin=0, vmax=1,
+                                extent=extent, interpolation="bilinear")
+    for row, name in enumerate(["image", *arrays]):
+        axes[row, 0].set_ylabel(name, fontsize=TITLE_SIZE)
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+    fig.tight_layout()
+    return fig
+
 def plot_history(history, metrics=None, *, title=None):
     """Plots training curves: one panel per metric, training and validation.
 

@@ -8,6 +8,7 @@ import math
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from helpers.checks import cnn_pipeline as check
 from helpers.checks.core import CheckError
@@ -244,6 +245,56 @@ def build_augmentation(*, flip="horizontal", rotation=0.03, zoom=0.1, contrast=0
     return (container or keras.Sequential)(layers)
 
 
+def grad_cam(model, images, layer_name, class_index, *, relu=True, classes="given",
+             pool="mean", wrt="layer", normalise=False, score="logit", mutate=False):
+    """Grad-CAM with a sub-model; the switches make the known mistakes (see MUTANTS)."""
+    layer, last = model.get_layer(layer_name), model.layers[-1]
+    if mutate:
+        last.activation = keras.activations.linear
+    sub = keras.Model(model.inputs[0], [layer.output, last.input])
+    images = tf.convert_to_tensor(images, tf.float32)
+    index = np.broadcast_to(np.asarray(class_index), (images.shape[0],))
+    if classes == "first":
+        index = np.full(len(index), index[0])
+    with tf.GradientTape() as tape:
+        tape.watch(images)
+        maps, features = sub(images)
+        logits = features @ last.kernel + last.bias
+        if classes == "argmax":
+            index = np.argmax(logits, axis=1)
+        scores = tf.nn.softmax(logits) if score == "probability" else logits
+        chosen = tf.gather(scores, index, batch_dims=1)
+    grads = tape.gradient(chosen, images if wrt == "input" else maps)
+    if pool == "none":
+        weights = grads
+    else:
+        reduce = tf.reduce_sum if pool == "sum" else tf.reduce_mean
+        weights = reduce(grads, axis=(1, 2), keepdims=True)
+    cam = tf.reduce_sum(weights * maps, axis=-1)
+    cam = tf.nn.relu(cam) if relu else cam
+    if normalise:
+        cam = cam / tf.reduce_max(cam, axis=(1, 2), keepdims=True)
+    return cam.numpy()
+
+
+def grad_cam_by_layers(model, images, layer_name, class_index):
+    """Another style: the layers run one by one, NumPy weights, a tensor returned."""
+    images = tf.constant(images)
+    class_index = [class_index] * len(images) if np.ndim(class_index) == 0 else class_index
+    layers = [layer for layer in model.layers if not isinstance(layer, L.InputLayer)]
+    with tf.GradientTape() as tape:
+        x = images
+        for layer in layers[:-1]:
+            x = layer(x)
+            if layer.name == layer_name:
+                activations = x
+        logits = keras.ops.matmul(x, layers[-1].kernel) + layers[-1].bias
+        score = tf.reduce_sum(tf.one_hot(class_index, logits.shape[-1]) * logits)
+    grads = tape.gradient(score, activations).numpy()
+    alpha = grads.mean(axis=1).mean(axis=1)                  # (n, channels)
+    return tf.nn.relu(tf.einsum("nhwk,nk->nhw", activations, alpha))
+
+
 REFERENCES = {
     "conv_output_size": conv_output_size,
     "zero_pad": zero_pad,
@@ -253,6 +304,7 @@ REFERENCES = {
     "count_conv_params": count_conv_params,
     "build_cnn": build_cnn,
     "build_augmentation": build_augmentation,
+    "grad_cam": grad_cam,
 }
 
 
@@ -415,6 +467,20 @@ MUTANTS = [
     ("build_augmentation", lambda: build_augmentation(extra=[BatchSizedNoise()]),
      r"(?s)inside a model: used as the notebook uses it.*batch size unknown.*raised"
      r".*keras.ops.shape\(x\)\[0\]"),
+    # grad_cam
+    ("grad_cam", lambda *a: grad_cam(*a, relu=False), "no ReLU"),
+    ("grad_cam", lambda *a: grad_cam(*a, classes="argmax"),
+     r"predicted class \(argmax\) instead of class_index"),
+    ("grad_cam", lambda *a: grad_cam(*a, classes="first"),
+     r"class_index\[0\] used for every image"),
+    ("grad_cam", lambda *a: grad_cam(*a, pool="sum"), "summed the gradient over the positions"),
+    ("grad_cam", lambda *a: grad_cam(*a, pool="none"), r"gradient x activation"),
+    ("grad_cam", lambda *a: grad_cam(*a, wrt="input"), "with respect to the input images"),
+    ("grad_cam", lambda *a: grad_cam(*a, normalise=True), r"normalised to \[0, 1\]"),
+    ("grad_cam", lambda *a: grad_cam(*a, score="probability"),
+     "softmax probability instead of the logit"),
+    ("grad_cam", lambda *a: grad_cam(*a, mutate=True), "it changed the model"),
+    ("grad_cam", lambda *a: grad_cam(*a)[:, None], "wrong shape"),
 ]
 
 
@@ -442,7 +508,8 @@ def test_other_correct_designs_pass(capsys):
     check.build_augmentation(lambda: keras.Sequential([
         L.RandomFlip("horizontal"), L.RandomRotation((-0.05, 0.05)),
         L.RandomZoom((-0.2, 0.1), width_factor=0.1), L.RandomContrast(0.3, value_range=[0, 1])]))
-    assert capsys.readouterr().out.count("passed") == 5
+    check.grad_cam(grad_cam_by_layers)
+    assert capsys.readouterr().out.count("passed") == 6
 
 
 @pytest.mark.parametrize("builder", [_nested_cnn, _subclassed_cnn, _functional_cnn,

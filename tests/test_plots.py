@@ -314,3 +314,30 @@ def test_text_inside_the_grid_world_is_readable():
                               values={"values": [0.5, 0.9, 0.0, 0.0]})
     sizes = [text.get_fontsize() for ax in fig.axes for text in ax.texts]
     assert sizes and min(sizes) >= plots.SMALL_TEXT_SIZE >= 9
+
+
+def test_heatmap_overlays_lays_each_map_over_its_image():
+    images = np.random.default_rng(0).random((3, 8, 8, 1))
+    maps = {"saliency": np.random.default_rng(1).random((3, 8, 8)),
+            "Grad-CAM": np.zeros((3, 4, 4))}                   # coarser, and all zero
+    fig = plots.heatmap_overlays(images, maps, [0, 1, 2], ["a", "b", "c"],
+                                 predictions=[0, 2, 2])
+    assert isinstance(fig, Figure) and len(fig.axes) == 9
+    assert [ax.get_ylabel() for ax in fig.axes[::3]] == ["image", "saliency", "Grad-CAM"]
+    assert fig.axes[1].get_title() == "c\n(true: b)"
+    assert fig.axes[1].title.get_color() == "red" and fig.axes[0].title.get_color() == "black"
+    overlay = fig.axes[7].get_images()[1]                       # Grad-CAM of image 1
+    assert overlay.get_array().shape == (4, 4) and overlay.get_extent() == [-0.5, 7.5, 7.5, -0.5]
+    assert np.asarray(fig.axes[4].get_images()[1].get_array()).max() == pytest.approx(1.0)
+    assert all(ax.title.get_fontsize() >= 10 for ax in fig.axes[:3])
+
+
+@pytest.mark.parametrize("maps, kwargs, message", [
+    ({"a": np.zeros((2, 4, 4))}, {}, r"maps\['a'\] must have shape \(3, h, w\)"),
+    ({"a": np.zeros((3, 4))}, {}, r"maps\['a'\] must have shape"),
+    ({}, {}, "needs maps, a dict"),
+    ({"a": np.zeros((3, 4, 4))}, {"labels": [0, 1]}, "3 images but 2 labels"),
+])
+def test_heatmap_overlays_rejects_bad_input(maps, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plots.heatmap_overlays(np.zeros((3, 8, 8)), maps, **kwargs)

@@ -1,11 +1,12 @@
 """Checks for notebook 02, the CNN pipeline: output sizes, zero padding, a
-convolution layer, pooling, global average pooling, parameter counts, a Keras CNN
-and an augmentation pipeline.
+convolution layer, pooling, global average pooling, parameter counts, a Keras CNN,
+an augmentation pipeline and Grad-CAM.
 
 Each check runs the student's function on the cases of its `_name_cases()` and
 compares the results with an independent oracle: `tf.nn.conv2d`, `tf.pad`,
 Keras's pooling layers, `keras.layers.Conv2D.count_params()` and values worked
-out by hand. Each exercise's switch oracle `_name_answer` computes the known
+out by hand, and for Grad-CAM a GradientTape run through the model's layers one by
+one. Each exercise's switch oracle `_name_answer` computes the known
 wrong answers of its table `_NAME_MISTAKES` (kernel flipped, bias missing,
 windows stepped by 1 instead of the stride, padding on the wrong side or twice,
 pooling across channels, ...), so that a message can name the mistake. The
@@ -32,7 +33,7 @@ from helpers.checks.keras_models import (activation_name, activation_of, chain, 
 
 __all__ = [
     "conv_output_size", "zero_pad", "conv2d_forward", "pool2d_forward",
-    "global_average_pool", "count_conv_params", "build_cnn", "build_augmentation",
+    "global_average_pool", "count_conv_params", "build_cnn", "build_augmentation", "grad_cam",
 ]
 
 
@@ -888,3 +889,180 @@ def build_augmentation(ex):
             part="with training=True")
         if number == 0:
             _check_augmentation_in_a_model(ex, case, images)
+
+
+# --------------------------------------------------------------- grad_cam ---
+
+def _grad_cam_models():
+    """The check's two small models, with fixed weights: a keras.Sequential shaped like
+    build_cnn's (one channel) and a functional model on colour images ending in global
+    average pooling. Both end in Dense(..., activation="softmax")."""
+    keras = import_keras()
+    layers = keras.layers
+    sequential = keras.Sequential([
+        keras.Input(shape=(8, 8, 1)),
+        layers.Conv2D(4, 3, padding="same", activation="relu", name="conv_a"),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(6, 3, padding="same", activation="relu", name="conv_b"),
+        layers.MaxPooling2D(2),
+        layers.Flatten(),
+        layers.Dropout(0.3),
+        layers.Dense(5, activation="softmax"),
+    ])
+    inputs = keras.Input(shape=(6, 6, 3))
+    x = layers.Conv2D(5, 3, padding="same", activation="relu", name="conv_1")(inputs)
+    x = layers.Conv2D(4, 3, padding="same", activation="relu", name="conv_2")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    outputs = layers.Dense(4, activation="softmax", name="classes")(x)
+    functional = keras.Model(inputs, outputs)
+    for number, model in enumerate((sequential, functional)):
+        rng = np.random.default_rng(90 + number)
+        model.set_weights([rng.normal(scale=0.6, size=w.shape).astype(np.float32)
+                           for w in model.get_weights()])
+    return sequential, functional
+
+
+def _grad_cam_cases():
+    """(case, model, images, layer_name, class_index) for 02.9, and the models' answers
+    are worked out by `_grad_cam_answer`."""
+    sequential, functional = _grad_cam_models()
+    rng = np.random.default_rng(91)
+    gray = rng.uniform(size=(4, 8, 8, 1)).astype(np.float32)
+    colour = rng.uniform(size=(3, 6, 6, 3)).astype(np.float32)
+    logits = _grad_cam_logits(sequential, gray)
+    least = np.argmin(logits, axis=1)                  # a class that is not the argmax
+    return [
+        ("one image, its predicted class, the last conv layer", sequential, gray[:1],
+         "conv_b", np.argmax(logits[:1], axis=1)),
+        ("4 images, a different class each", sequential, gray, "conv_b", np.array([3, 0, 4, 1])),
+        ("4 images, each with its least likely class (not the argmax)", sequential, gray,
+         "conv_b", least),
+        ("a layer that is not the last conv layer: conv_a, 8x8 maps", sequential, gray[:3],
+         "conv_a", np.array([2, 2, 0])),
+        ("functional model on colour images, class_index one int for every image", functional,
+         colour, "conv_2", 1),
+        ("functional model, the first conv layer, a class per image", functional, colour,
+         "conv_1", np.array([0, 3, 2])),
+    ]
+
+
+def _grad_cam_logits(model, images):
+    """The model's last Dense layer before its softmax, computed layer by layer."""
+    tf = import_tensorflow()
+    x = tf.constant(images)
+    layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+    for layer in layers[:-1]:
+        x = layer(x, training=False)
+    return (tf.matmul(x, layers[-1].kernel) + layers[-1].bias).numpy()
+
+
+def _grad_cam_answer(model, images, layer_name, class_index, *, relu=True, classes="given",
+                     weights="mean", wrt="layer", normalise=False, score="logit"):
+    """Grad-CAM of `images` at the layer `layer_name`: ReLU(sum_k alpha_k A_k) with alpha_k
+    the spatial mean of d(logit of the class)/dA_k.
+
+    The reference runs the model's layers one by one (the check's models are chains) and
+    watches the layer's output on a GradientTape: no sub-model, unlike the notebook's
+    solution.
+
+    Switches (each one mistake):
+        relu: False leaves the weighted sum without its ReLU.
+        classes: "argmax" takes each image's predicted class; "first" takes class_index[0]
+            for every image.
+        weights: "sum" sums the gradient over the positions instead of averaging it;
+            "per pixel" uses the gradient at each position (gradient x activation).
+        wrt: "input" averages the gradient with respect to the input images (possible
+            only with one input channel, where it broadcasts over the layer's channels).
+        normalise: True divides each map by its maximum (to [0, 1]).
+        score: "probability" differentiates the softmax output instead of the logit.
+    """
+    tf = import_tensorflow()
+    n = len(images)
+    index = np.broadcast_to(np.asarray(class_index), (n,))
+    if classes == "first":
+        index = np.full(n, index[0])
+    if wrt == "input" and images.shape[-1] != 1:
+        return None
+    layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+    x = tf.constant(images)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        h = x
+        for layer in layers[:-1]:
+            h = layer(h, training=False)
+            if layer.name == layer_name:
+                maps = h
+        logits = tf.matmul(h, layers[-1].kernel) + layers[-1].bias
+        if classes == "argmax":
+            index = np.argmax(logits.numpy(), axis=1)
+        scores = tf.nn.softmax(logits) if score == "probability" else logits
+        chosen = tf.reduce_sum(scores * tf.one_hot(index, scores.shape[-1]), axis=1)
+    grads = tape.gradient(chosen, x if wrt == "input" else maps).numpy()
+    maps = maps.numpy()
+    if weights == "per pixel":
+        alpha = grads                                            # (n, h, w, k)
+    else:
+        alpha = (grads.sum if weights == "sum" else grads.mean)(axis=(1, 2), keepdims=True)
+    cam = np.sum(alpha * maps, axis=-1)                          # (n, h, w)
+    if relu:
+        cam = np.maximum(cam, 0.0)
+    if normalise:
+        top = cam.max(axis=(1, 2), keepdims=True)
+        cam = cam / np.where(top > 0, top, 1.0)
+    return cam
+
+
+_GRAD_CAM_MISTAKES = {
+    "no ReLU: negative values of the weighted sum were kept; Grad-CAM keeps only the "
+    "positive evidence, relu(sum_k alpha_k A_k)": {"relu": False},
+    "gradients of each image's predicted class (argmax) instead of class_index: score the "
+    "class you are given": {"classes": "argmax"},
+    "class_index[0] used for every image: image i needs the score of class_index[i] "
+    "(e.g. tf.gather(logits, class_index, batch_dims=1))": {"classes": "first"},
+    "the weights summed the gradient over the positions instead of averaging it: alpha_k is "
+    "the spatial mean (reduce_mean over height and width)": {"weights": "sum"},
+    "the gradient was used at each position (gradient x activation) instead of one weight per "
+    "channel: average the gradient over height and width first": {"weights": "per pixel"},
+    "the gradient was taken with respect to the input images instead of the layer's "
+    "activations: differentiate the score with respect to the conv layer's output":
+        {"wrt": "input"},
+    "each map was normalised to [0, 1]: return the maps unnormalised (normalise only to "
+    "show them)": {"normalise": True},
+    "the gradient of the softmax probability instead of the logit: take the score before the "
+    "softmax (the last layer's features @ kernel + bias)": {"score": "probability"},
+}
+
+
+def _grad_cam_model_unchanged(ex, case, model, images, before):
+    """Fails `case` if calling the student's function changed the model's predictions
+    (a softmax removed from the last layer, weights changed)."""
+    __tracebackhide__ = True
+    after = np.asarray(model(images, training=False))
+    ex.require(case, np.allclose(before, after, atol=1e-6),
+               "after your function ran, the model predicts other values than before: it "
+               "changed the model (its last layer's activation or its weights).",
+               "leave the model as it is: compute the logits from the last layer's input "
+               "with its kernel and bias instead of changing its activation.")
+
+
+@exercise("02.9")
+def grad_cam(ex):
+    """Checks `grad_cam(model, images, layer_name, class_index)` against a GradientTape
+    reference that runs the model layer by layer, on two small models with fixed weights
+    (a keras.Sequential like build_cnn's and a functional model), for one or several
+    images, classes that are or are not the prediction, the last and an earlier conv
+    layer, and one int for every image."""
+    for case, model, images, layer_name, class_index in _grad_cam_cases():
+        before = np.asarray(model(images, training=False))
+        out = ex.call(case, model, images.copy(), layer_name, class_index, copy_inputs=False)
+        _grad_cam_model_unchanged(ex, case, model, images, before)
+        expected = _grad_cam_answer(model, images, layer_name, class_index)
+        ex.compare(
+            case, out, expected, kind="tensor", rtol=1e-4, atol=1e-5,
+            mistakes=mistakes_from(_grad_cam_answer, _GRAD_CAM_MISTAKES, model, images,
+                                   layer_name, class_index),
+            shape_hint=f"return one map per image at the resolution of the layer "
+                       f"{layer_name!r}: (images, its height, its width), the channels summed.",
+            hint="alpha_k = mean over height and width of d(logit of class_index[i]) / dA_k; "
+                 "the map is relu(sum_k alpha_k * A_k), not normalised.",
+        )
