@@ -57,6 +57,23 @@ def test_sample_images(name, shape):
     assert 0 < image.mean() < 255
 
 
+def test_digits_shapes_values_and_classes():
+    images, labels = data.load_digits()
+    assert images.shape == (1797, 8, 8) and images.dtype == np.uint8
+    assert labels.shape == (1797,) and labels.dtype == np.uint8
+    assert images.min() == 0 and images.max() == 16
+    assert sorted(np.unique(labels).tolist()) == list(range(10))
+    assert np.bincount(labels).min() >= 170                 # 174-183 per digit
+
+
+def test_digits_match_scikit_learn():
+    datasets = pytest.importorskip("sklearn.datasets")
+    reference = datasets.load_digits()
+    images, labels = data.load_digits()
+    np.testing.assert_array_equal(images, reference.images)
+    np.testing.assert_array_equal(labels, reference.target)
+
+
 def test_every_sample_image_is_tested():
     assert data.SAMPLE_IMAGES == ("china", "flower", "chelsea", "brick")
 
@@ -104,6 +121,7 @@ def test_missing_file_names_the_file_and_the_fix(copy_of_data):
         ("sklearn/china.jpg", lambda: data.load_sample_image("china")),
         ("skimage/chelsea.png", lambda: data.load_sample_image("chelsea")),
         ("skimage/brick.png", lambda: data.load_sample_image("brick")),
+        (data.DIGITS, data.load_digits),
         (data.DEVIL, data.devils_dictionary_split),
     ],
 )

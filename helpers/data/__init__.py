@@ -15,6 +15,7 @@ package (a clone of the workbook).
 
 Loaders:
     load_fashion_mnist()        the real Fashion-MNIST (60,000 + 10,000 images, 28x28).
+    load_digits()               1,797 handwritten digits, 8x8 (scikit-learn's copy of UCI's).
     load_sample_image(name)     photographs: scikit-learn's two samples, and
                                 scikit-image's cat and brick wall.
     load_co2()                  weekly Mauna Loa CO2, 1958-2001 (from statsmodels).
@@ -72,6 +73,7 @@ FILES = {
     ),
     "sklearn/china.jpg": "8378025ad2519d649d02e32bd98990db4ab572357d9f09841c2fbfbb4fefad29",
     "sklearn/flower.jpg": "a77f6ec41e353afdf8bdff2ea981b2955535d8d83294f8cfa49cf4e423dd5638",
+    "sklearn/digits.csv.gz": "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22",
     "skimage/chelsea.png": "596aa1e7cb875eb79f437e310381d26b338a81c2da23439704a73c4651e8c4bb",
     "skimage/brick.png": "7966caf324f6ba843118d98f7a07746d22f6a343430add0233eca5f6eaaa8fcf",
     "devil/devil.dict.dz": "995ca92760d677965cb2780e78b808e982f9d49e8c12d795c1854476bbf13819",
@@ -279,6 +281,36 @@ def load_fashion_mnist():
     x_test = _read_idx("fashion-mnist/t10k-images-idx3-ubyte.gz", 16).reshape(-1, 28, 28)
     y_test = _read_idx("fashion-mnist/t10k-labels-idx1-ubyte.gz", 8)
     return (x_train, y_train), (x_test, y_test)
+
+
+DIGITS = "sklearn/digits.csv.gz"
+
+
+def load_digits():
+    """Loads the small handwritten digits of scikit-learn (UCI, Alpaydin and Kaynak, 1998).
+
+    1,797 images of the digits 0-9 written by 13 people, each an 8x8 grid of counts
+    (0-16) of inked pixels in 4x4 blocks of a 32x32 bitmap: higher means more ink,
+    as in Fashion-MNIST. The file is scikit-learn's `digits.csv.gz`, copied byte
+    for byte (what `sklearn.datasets.load_digits` reads); data/README.md gives its
+    source and licence.
+
+    Returns:
+        `(images, labels)`: `images` a uint8 array of shape `(1797, 8, 8)` with
+        values 0-16, `labels` a uint8 array of shape `(1797,)` with values 0-9.
+
+    Raises:
+        DataError: the file is missing or damaged.
+
+    Example:
+
+    >>> images, labels = load_digits()
+    >>> images.shape, int(images.max()), labels[:5].tolist()
+    ((1797, 8, 8), 16, [0, 1, 2, 3, 4])
+    """
+    with gzip.open(path(DIGITS), "rt", encoding="ascii") as f:
+        rows = np.loadtxt(f, delimiter=",", dtype=np.uint8)
+    return rows[:, :64].reshape(-1, 8, 8), rows[:, 64]
 
 
 def load_sample_image(name):
